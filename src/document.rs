@@ -1,0 +1,232 @@
+//! Documents and lines: how a byte stream is cut into documents (at form-feed
+//! lines) and a document into lines, without copying or decoding.
+//!
+//! A line is everything up to and including its `\n`; its *content* is the
+//! line without the `\n` and a `\r` before it. Kept lines are written back
+//! from the original bytes, so CRLF and invalid UTF-8 survive untouched.
+
+use std::io::{self, Read};
+
+/// The bytes of a line without its terminator (`\n` or `\r\n`).
+#[inline]
+pub fn content(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// True when a line holds nothing but white space.
+#[inline]
+pub fn is_blank(content: &[u8]) -> bool {
+    content
+        .iter()
+        .all(|&b| matches!(b, b' ' | b'\t' | b'\r' | b'\x0b'))
+}
+
+/// True when a line is a document separator: a lone form feed, optionally
+/// followed by CR (the terminator may be there or not).
+#[inline]
+pub fn is_separator(line: &[u8]) -> bool {
+    matches!(content(line), b"\x0c")
+}
+
+/// Iterates over the lines of a document, terminators included.
+pub fn lines(doc: &[u8]) -> Lines<'_> {
+    Lines { rest: doc }
+}
+
+/// See [`lines`].
+pub struct Lines<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', self.rest).map_or(self.rest.len(), |i| i + 1);
+        let (line, rest) = self.rest.split_at(end);
+        self.rest = rest;
+        Some(line)
+    }
+}
+
+/// One document read from a stream, and the separator line that ended it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// The document's bytes, lines with their terminators.
+    pub bytes: Vec<u8>,
+    /// The form-feed line that ended the document, as it came; `None` for the
+    /// last document of a stream.
+    pub separator: Option<Vec<u8>>,
+}
+
+/// Reads a stream and yields its documents, split at form-feed lines.
+///
+/// Memory is bounded by the largest document plus one read buffer: a stream
+/// of many pages never has to be held whole.
+pub struct DocumentReader<R> {
+    reader: R,
+    pending: Vec<u8>,
+    /// Bytes of `pending` already searched for a separator.
+    scanned: usize,
+    eof: bool,
+}
+
+/// How much is read at a time.
+const READ_SIZE: usize = 256 * 1024;
+
+impl<R: Read> DocumentReader<R> {
+    pub fn new(reader: R) -> DocumentReader<R> {
+        DocumentReader {
+            reader,
+            pending: Vec::new(),
+            scanned: 0,
+            eof: false,
+        }
+    }
+
+    /// The next document, or `None` at the end of the stream.
+    pub fn next_document(&mut self) -> io::Result<Option<Document>> {
+        loop {
+            if let Some((start, len)) = self.find_separator() {
+                let rest = self.pending.split_off(start + len);
+                let separator = self.pending.split_off(start);
+                let bytes = std::mem::replace(&mut self.pending, rest);
+                self.scanned = 0;
+                return Ok(Some(Document {
+                    bytes,
+                    separator: Some(separator),
+                }));
+            }
+            if self.eof {
+                if self.pending.is_empty() {
+                    return Ok(None);
+                }
+                self.scanned = 0;
+                return Ok(Some(Document {
+                    bytes: std::mem::take(&mut self.pending),
+                    separator: None,
+                }));
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Reads more bytes into `pending`; sets `eof` at the end.
+    fn fill(&mut self) -> io::Result<()> {
+        let old = self.pending.len();
+        self.pending.resize(old + READ_SIZE, 0);
+        let n = loop {
+            match self.reader.read(&mut self.pending[old..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.pending.truncate(old);
+                    return Err(e);
+                }
+            }
+        };
+        self.pending.truncate(old + n);
+        if n == 0 {
+            self.eof = true;
+        }
+        Ok(())
+    }
+
+    /// Finds a separator line in `pending`: (start, length with terminator).
+    /// A candidate too close to the end to decide waits for more input.
+    fn find_separator(&mut self) -> Option<(usize, usize)> {
+        let buf = &self.pending;
+        let mut from = self.scanned;
+        while let Some(i) = memchr::memchr(b'\x0c', &buf[from..]) {
+            let at = from + i;
+            from = at + 1;
+            if at > 0 && buf[at - 1] != b'\n' {
+                continue;
+            }
+            match (buf.get(at + 1), buf.get(at + 2)) {
+                (Some(b'\n'), _) => return Some((at, 2)),
+                (Some(b'\r'), Some(b'\n')) => return Some((at, 3)),
+                (Some(b'\r'), None) | (None, _) if !self.eof => {
+                    // Undecidable until more bytes arrive: look here again.
+                    self.scanned = at;
+                    return None;
+                }
+                (Some(b'\r'), None) => return Some((at, 2)),
+                (None, _) => return Some((at, 1)),
+                _ => {}
+            }
+        }
+        self.scanned = buf.len();
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(input: &[u8], chunk: usize) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        // A reader that returns at most `chunk` bytes per call, to test
+        // separators split across reads.
+        struct Chunked<'a>(&'a [u8], usize);
+        impl Read for Chunked<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut r = DocumentReader::new(Chunked(input, chunk));
+        let mut out = Vec::new();
+        while let Some(d) = r.next_document().unwrap() {
+            out.push((d.bytes, d.separator));
+        }
+        out
+    }
+
+    #[test]
+    fn splits_at_form_feed_lines_only() {
+        for chunk in [1, 2, 3, 1000] {
+            let d = docs(b"a\n\x0c\nb\x0c\n\x0c\r\nc", chunk);
+            assert_eq!(
+                d,
+                vec![
+                    (b"a\n".to_vec(), Some(b"\x0c\n".to_vec())),
+                    (b"b\x0c\n".to_vec(), Some(b"\x0c\r\n".to_vec())),
+                    (b"c".to_vec(), None),
+                ],
+                "chunk {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn separator_at_end_and_empty_documents() {
+        for chunk in [1, 1000] {
+            assert_eq!(
+                docs(b"\x0c\n\x0c", chunk),
+                vec![
+                    (vec![], Some(b"\x0c\n".to_vec())),
+                    (vec![], Some(b"\x0c".to_vec())),
+                ]
+            );
+            assert_eq!(docs(b"", chunk), vec![]);
+            assert_eq!(docs(b"x\n", chunk), vec![(b"x\n".to_vec(), None)]);
+        }
+    }
+
+    #[test]
+    fn lines_keep_terminators() {
+        let l: Vec<&[u8]> = lines(b"a\r\nb\n\nc").collect();
+        assert_eq!(l, vec![&b"a\r\n"[..], b"b\n", b"\n", b"c"]);
+        assert_eq!(content(b"a\r\n"), b"a");
+        assert!(is_blank(content(b" \t\r\n")));
+        assert!(is_separator(b"\x0c\r\n") && is_separator(b"\x0c") && !is_separator(b"\x0cx\n"));
+    }
+}

@@ -1,0 +1,93 @@
+//! Errors as values with context: every message names the file (and line) and,
+//! where it can, says how to fix the problem. The library never prints them;
+//! `main.rs` does.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// One problem in a rule file, found while parsing or compiling it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// The file as the user named it (`<default>` for the built-in rules).
+    pub path: String,
+    /// 1-based line number, or 0 when the problem is not tied to a line.
+    pub line: usize,
+    /// What is wrong, and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.path, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.path, self.line, self.message)
+        }
+    }
+}
+
+/// Everything that can go wrong in kzclean.
+#[derive(Debug)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    Io { path: PathBuf, source: io::Error },
+    /// One or more rule files are invalid; all problems found are listed.
+    Rules(Vec<RuleError>),
+    /// The arguments do not make sense together.
+    Usage(String),
+    /// A record of a JSON Lines input is not usable.
+    Record {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl AsRef<Path>, source: io::Error) -> Error {
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
+    }
+
+    /// True when the error is, or wraps, a closed pipe on output: the reader
+    /// went away (`kzclean < x | head`), which is not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, source } => write!(f, "{}: {}", path.display(), source),
+            Error::Rules(errors) => {
+                for (i, e) in errors.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                Ok(())
+            }
+            Error::Usage(msg) => write!(f, "{msg}"),
+            Error::Record {
+                path,
+                line,
+                message,
+            } => write!(f, "{}:{}: {}", path.display(), line, message),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

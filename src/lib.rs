@@ -1,0 +1,51 @@
+//! kzclean strips scraped-page boilerplate from plain-text dumps of web pages
+//! and keeps the article body.
+//!
+//! Data flow, one module per step:
+//!
+//! ```text
+//! bytes ─► document (split at form-feed lines, lines with terminators)
+//!       ─► features (numbers per line)
+//!       ─► rules (rule files compiled once) + classify (verdict per line)
+//!       ─► output (clean text | explain table | removed lines, stats)
+//! pipeline: batches of documents on threads, output in input order
+//! ```
+//!
+//! The library never prints; it writes to the `Write` it is given.
+//!
+//! ```
+//! use kzclean::{Cleaner, CleanerOptions, RuleSet};
+//! let mut cleaner = Cleaner::new(RuleSet::builtin(), CleanerOptions::default());
+//! let page = b"Skip to content\nThe minister said the plan would start in May, after a long debate.\n";
+//! let out = cleaner.clean(page);
+//! assert_eq!(out, b"The minister said the plan would start in May, after a long debate.\n");
+//! ```
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod classify;
+pub mod document;
+pub mod error;
+pub mod features;
+pub mod output;
+pub mod params;
+pub mod pipeline;
+pub mod rulefile;
+pub mod rules;
+
+pub use classify::{Cleaner, CleanerOptions, Reason, Verdict};
+pub use error::{Error, RuleError};
+pub use output::{Mode, Stats};
+pub use params::{Params, Preset};
+pub use pipeline::Pipeline;
+pub use rules::{RuleSet, RuleSource};
+
+impl Cleaner {
+    /// Cleans one document and returns the kept lines, byte for byte.
+    pub fn clean(&mut self, doc: &[u8]) -> Vec<u8> {
+        let mut verdicts = Vec::new();
+        self.classify(doc, &mut verdicts);
+        let mut out = Vec::with_capacity(doc.len());
+        output::write_document(Mode::Clean, doc, &verdicts, self.rules(), &mut out);
+        out
+    }
+}

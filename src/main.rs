@@ -1,0 +1,208 @@
+//! The `kzclean` command: flags in, exit status out. All cleaning is done by
+//! the library; this file opens inputs, reports errors and prints stats.
+
+mod cli;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+
+use kzclean::{Cleaner, CleanerOptions, Error, Mode, Pipeline, Preset, RuleSet, RuleSource, Stats};
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    match run(args) {
+        Ok(code) => code,
+        // The reader went away (`kzclean < x | head`): not a failure.
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            match e {
+                Error::Rules(_) | Error::Usage(_) => ExitCode::from(2),
+                _ => ExitCode::from(1),
+            }
+        }
+    }
+}
+
+/// Prints an error on stderr. A closed stderr is ignored: nothing else can be
+/// done about it, and panicking would lose the exit status.
+fn report(e: &Error) {
+    let mut stderr = io::stderr().lock();
+    for line in e.to_string().lines() {
+        let _ = writeln!(stderr, "kzclean: {line}");
+    }
+}
+
+fn run(args: cli::Args) -> Result<ExitCode, Error> {
+    let cleaner = build_cleaner(&args)?;
+    if args.check_rules {
+        let mut stderr = io::stderr().lock();
+        let _ = writeln!(
+            stderr,
+            "kzclean: rules OK ({} rules)",
+            cleaner.rules().rules().len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mode = if args.explain {
+        Mode::Explain
+    } else if args.invert {
+        Mode::Invert
+    } else {
+        Mode::Clean
+    };
+    let rule_ids: Vec<String> = cleaner.rules().rules().iter().map(|r| r.id.clone()).collect();
+    let mut pipeline = Pipeline::new(cleaner, mode, args.threads)?;
+    let started = Instant::now();
+    let mut stats = Stats::default();
+    let stdout = io::stdout().lock();
+    let mut out = LastByte::new(BufWriter::with_capacity(256 * 1024, stdout));
+    let stdout_name = Path::new("<stdout>");
+    let inputs = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
+    let mut failed = 0usize;
+    for path in &inputs {
+        // A file whose output did not end its last line must not run into the
+        // next file's first line.
+        if out.last.is_some_and(|b| b != b'\n') {
+            out.write_all(b"\n").map_err(|e| Error::io(stdout_name, e))?;
+        }
+        let result = if path.as_os_str() == "-" {
+            let stdin = io::stdin().lock();
+            pipeline.clean_stream(stdin, Path::new("<stdin>"), &mut out, stdout_name, &mut stats)
+        } else {
+            match File::open(path) {
+                Ok(file) => pipeline.clean_stream(file, path, &mut out, stdout_name, &mut stats),
+                Err(e) => Err(Error::io(path, e)),
+            }
+        };
+        match result {
+            Ok(()) => {}
+            Err(e @ Error::Io { .. }) if !e.is_broken_pipe() && !is_output_error(&e, stdout_name) => {
+                // One bad input does not stop the others.
+                failed += 1;
+                report(&e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    out.flush().map_err(|e| Error::io(stdout_name, e))?;
+    if args.stats {
+        print_stats(&stats, &rule_ids, started.elapsed().as_secs_f64());
+    }
+    if failed > 0 {
+        let mut stderr = io::stderr().lock();
+        let _ = writeln!(stderr, "kzclean: {failed} of {} inputs failed", inputs.len());
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn is_output_error(e: &Error, stdout_name: &Path) -> bool {
+    matches!(e, Error::Io { path, .. } if path == stdout_name)
+}
+
+fn build_cleaner(args: &cli::Args) -> Result<Cleaner, Error> {
+    let mut contents = Vec::new();
+    for path in &args.rules {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::Usage(format!("{}: cannot read rule file: {e}", path.display()))
+        })?;
+        contents.push((path.display().to_string(), bytes));
+    }
+    let sources: Vec<RuleSource<'_>> = contents
+        .iter()
+        .map(|(path, bytes)| RuleSource {
+            path: path.clone(),
+            bytes,
+        })
+        .collect();
+    let preset = if args.precision {
+        Preset::Precision
+    } else if args.recall {
+        Preset::Recall
+    } else {
+        Preset::Balanced
+    };
+    let rules = RuleSet::build(!args.no_default_rules, &sources, preset).map_err(Error::Rules)?;
+    let options = CleanerOptions {
+        classifier: !args.no_classifier,
+    };
+    Ok(Cleaner::new(rules, options))
+}
+
+fn print_stats(stats: &Stats, rule_ids: &[String], seconds: f64) {
+    let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
+    let mb = |b: u64| b as f64 / 1e6;
+    let mut s = String::new();
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        s,
+        "kzclean: {} documents; lines {} in, {} out ({:.1}%); bytes {:.3} MB in, {:.3} MB out ({:.1}%)",
+        stats.documents,
+        stats.lines_in,
+        stats.lines_out,
+        pct(stats.lines_out, stats.lines_in),
+        mb(stats.bytes_in),
+        mb(stats.bytes_out),
+        pct(stats.bytes_out, stats.bytes_in),
+    );
+    let _ = writeln!(
+        s,
+        "kzclean: {:.3} s, {:.1} MB/s",
+        seconds,
+        if seconds > 0.0 { mb(stats.bytes_in) / seconds } else { 0.0 }
+    );
+    let mut by_rule: Vec<(u64, &str)> = stats
+        .removed_by_rule
+        .iter()
+        .zip(rule_ids)
+        .filter(|(n, _)| **n > 0)
+        .map(|(n, id)| (*n, id.as_str()))
+        .collect();
+    by_rule.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    if stats.removed_by_classifier > 0 {
+        by_rule.push((stats.removed_by_classifier, "(classifier)"));
+    }
+    if !by_rule.is_empty() {
+        let _ = writeln!(s, "kzclean: lines removed by rule:");
+        for (n, id) in by_rule {
+            let _ = writeln!(s, "  {n:>10}  {id}");
+        }
+    }
+    let _ = io::stderr().lock().write_all(s.as_bytes());
+}
+
+/// A writer that remembers the last byte written through it.
+struct LastByte<W> {
+    inner: W,
+    last: Option<u8>,
+}
+
+impl<W: Write> LastByte<W> {
+    fn new(inner: W) -> LastByte<W> {
+        LastByte { inner, last: None }
+    }
+}
+
+impl<W: Write> Write for LastByte<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if n > 0 {
+            self.last = Some(buf[n - 1]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

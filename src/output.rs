@@ -1,0 +1,140 @@
+//! Turning verdicts into bytes: the cleaned text, the `--explain` table or
+//! the removed lines (`--invert`), plus the counts behind `--stats`.
+
+use std::ops::AddAssign;
+
+use crate::classify::{Reason, Verdict};
+use crate::document::lines;
+use crate::rules::RuleSet;
+
+/// What to write for each document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// The kept lines, byte for byte.
+    #[default]
+    Clean,
+    /// One row per input line: `keep|drop <TAB> reason <TAB> line`.
+    Explain,
+    /// The removed non-blank lines, byte for byte.
+    Invert,
+}
+
+/// Appends the output of one document to `out`.
+pub fn write_document(
+    mode: Mode,
+    doc: &[u8],
+    verdicts: &[Verdict],
+    rules: &RuleSet,
+    out: &mut Vec<u8>,
+) {
+    match mode {
+        Mode::Clean => {
+            for (line, v) in lines(doc).zip(verdicts) {
+                if v.keep {
+                    out.extend_from_slice(line);
+                }
+            }
+        }
+        Mode::Invert => {
+            for (line, v) in lines(doc).zip(verdicts) {
+                if !v.keep && !matches!(v.reason, Reason::BlankCollapsed) {
+                    out.extend_from_slice(line);
+                    terminate(line, out);
+                }
+            }
+        }
+        Mode::Explain => {
+            for (line, v) in lines(doc).zip(verdicts) {
+                out.extend_from_slice(if v.keep { b"keep\t" } else { b"drop\t" });
+                write_reason(v.reason, rules, out);
+                out.push(b'\t');
+                out.extend_from_slice(line);
+                terminate(line, out);
+            }
+        }
+    }
+}
+
+/// Ends a row whose line had no terminator (the last line of a stream), so
+/// that rows never run together.
+fn terminate(line: &[u8], out: &mut Vec<u8>) {
+    if !line.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+}
+
+/// Writes the explain column for a reason.
+pub fn write_reason(reason: Reason, rules: &RuleSet, out: &mut Vec<u8>) {
+    let id = |i: u32| rules.rules()[i as usize].id.as_bytes();
+    match reason {
+        Reason::Blank => out.extend_from_slice(b"blank"),
+        Reason::BlankCollapsed => out.extend_from_slice(b"blank-run"),
+        Reason::Rule(i) => out.extend_from_slice(id(i)),
+        Reason::CutGuarded(i) => {
+            out.extend_from_slice(id(i));
+            out.extend_from_slice(b" (cut guarded: too little text above)");
+        }
+        Reason::Cut(i) => {
+            out.extend_from_slice(b"after-cut:");
+            out.extend_from_slice(id(i));
+        }
+        Reason::NoRule => out.extend_from_slice(b"no-rule"),
+    }
+}
+
+/// Counts over one or many documents. Adds up with `+=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub documents: u64,
+    pub lines_in: u64,
+    pub lines_out: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// Lines removed by each rule (indexed like `RuleSet::rules`), a `cut`
+    /// rule counting its marker and every line after it.
+    pub removed_by_rule: Vec<u64>,
+    /// Non-blank lines removed by the classifier.
+    pub removed_by_classifier: u64,
+}
+
+impl Stats {
+    /// Counts one document and its verdicts.
+    pub fn add_document(&mut self, doc: &[u8], verdicts: &[Verdict], rule_count: usize) {
+        if self.removed_by_rule.len() < rule_count {
+            self.removed_by_rule.resize(rule_count, 0);
+        }
+        self.documents += 1;
+        self.bytes_in += doc.len() as u64;
+        for (line, v) in lines(doc).zip(verdicts) {
+            self.lines_in += 1;
+            if v.keep {
+                self.lines_out += 1;
+                self.bytes_out += line.len() as u64;
+                continue;
+            }
+            match v.reason {
+                Reason::Rule(i) | Reason::Cut(i) | Reason::CutGuarded(i) => {
+                    self.removed_by_rule[i as usize] += 1
+                }
+                Reason::Blank | Reason::BlankCollapsed | Reason::NoRule => {}
+            }
+        }
+    }
+}
+
+impl AddAssign<&Stats> for Stats {
+    fn add_assign(&mut self, other: &Stats) {
+        self.documents += other.documents;
+        self.lines_in += other.lines_in;
+        self.lines_out += other.lines_out;
+        self.bytes_in += other.bytes_in;
+        self.bytes_out += other.bytes_out;
+        if self.removed_by_rule.len() < other.removed_by_rule.len() {
+            self.removed_by_rule.resize(other.removed_by_rule.len(), 0);
+        }
+        for (a, b) in self.removed_by_rule.iter_mut().zip(&other.removed_by_rule) {
+            *a += b;
+        }
+        self.removed_by_classifier += other.removed_by_classifier;
+    }
+}

@@ -1,0 +1,93 @@
+//! Tunable numbers: the classifier's thresholds and the rule engine's guards.
+//!
+//! Every field can be set from a rule file (`set NAME VALUE`), so a user tunes
+//! a site without recompiling. Presets (`--precision`, `--recall`) start from
+//! different values; `set` lines are applied on top of the preset.
+
+/// Which preset the parameters start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Preset {
+    /// Remove more: fewer boilerplate lines survive, some article lines go.
+    Precision,
+    /// The default trade-off.
+    #[default]
+    Balanced,
+    /// Keep more: fewer article lines are lost, more boilerplate survives.
+    Recall,
+}
+
+macro_rules! params {
+    ($( $(#[doc = $doc:literal])* $field:ident : $name:literal = $balanced:expr, $precision:expr, $recall:expr; )*) => {
+        /// The tunable numbers. See each field for what it does.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Params {
+            $( $(#[doc = $doc])* pub $field: f64, )*
+        }
+
+        impl Params {
+            /// The values of a preset.
+            pub fn preset(preset: Preset) -> Params {
+                match preset {
+                    Preset::Balanced => Params { $( $field: $balanced, )* },
+                    Preset::Precision => Params { $( $field: $precision, )* },
+                    Preset::Recall => Params { $( $field: $recall, )* },
+                }
+            }
+
+            /// Every settable name with its doc line, for help and errors.
+            pub fn names() -> &'static [(&'static str, &'static str)] {
+                &[ $( ($name, concat!($($doc),*)), )* ]
+            }
+
+            /// Sets one value by its rule-file name.
+            pub fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+                match name {
+                    $( $name => { self.$field = value; Ok(()) } )*
+                    _ => Err(format!(
+                        "unknown setting `{}`; known settings: {}",
+                        name,
+                        [$($name),*].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+params! {
+    /// A `cut` rule is honoured only after this many words of prose (lines of
+    /// 10 or more words) were seen above its marker; earlier, only the marker
+    /// line itself is dropped. Guards the article against a marker at the top.
+    cut_min_words_before: "cut-min-words-before" = 60.0, 40.0, 120.0;
+    /// Lines whose classifier probability of being article text is at least
+    /// this are kept.
+    keep_threshold: "keep-threshold" = 0.5, 0.6, 0.4;
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params::preset(Preset::Balanced)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_by_name_and_reject_unknown() {
+        let mut p = Params::default();
+        p.set("cut-min-words-before", 10.0).unwrap();
+        assert_eq!(p.cut_min_words_before, 10.0);
+        let e = p.set("no-such", 1.0).unwrap_err();
+        assert!(e.contains("unknown setting `no-such`"));
+        assert!(e.contains("cut-min-words-before"));
+    }
+
+    #[test]
+    fn presets_differ_in_the_expected_direction() {
+        let p = Params::preset(Preset::Precision);
+        let r = Params::preset(Preset::Recall);
+        assert!(p.keep_threshold > r.keep_threshold);
+    }
+}
