@@ -27,6 +27,10 @@ pub enum Reason {
     Cut(u32),
     /// No rule matched and the classifier is off: kept.
     NoRule,
+    /// The line's own look decided.
+    Class(Class),
+    /// A short or near-good line took its neighbours' verdict.
+    Context(Class),
 }
 
 /// The decision for one line.
@@ -56,11 +60,17 @@ impl Default for CleanerOptions {
 pub struct Cleaner {
     rules: RuleSet,
     options: CleanerOptions,
+    /// Per-line facts of the document being cleaned, reused across documents.
+    scratch: Vec<LineInfo>,
 }
 
 impl Cleaner {
     pub fn new(rules: RuleSet, options: CleanerOptions) -> Cleaner {
-        Cleaner { rules, options }
+        Cleaner {
+            rules,
+            options,
+            scratch: Vec::new(),
+        }
     }
 
     /// The rules this cleaner applies.
@@ -77,59 +87,242 @@ impl Cleaner {
     /// `verdicts` is cleared and gets one verdict per line.
     pub fn classify(&mut self, doc: &[u8], verdicts: &mut Vec<Verdict>) {
         verdicts.clear();
-        let params = self.rules.params();
-        let rules = self.rules.rules();
-        let mut prose_words = 0.0;
-        let mut cut: Option<u32> = None;
+        // Pass 1: what the rules say about each line, and how much prose
+        // (words in lines of 10 or more words no rule matched) there is.
+        let infos = &mut self.scratch;
+        infos.clear();
+        let mut prose_total = 0.0;
         for line in lines(doc) {
             let text = content(line);
-            if is_blank(text) {
+            let info = if is_blank(text) {
+                LineInfo::BLANK
+            } else {
+                let words = count_words(text);
+                let rule = self.rules.match_line(text, words);
+                if rule.is_none() && words >= PROSE_LINE_WORDS {
+                    prose_total += f64::from(words);
+                }
+                LineInfo {
+                    blank: false,
+                    words,
+                    rule,
+                    class: if rule.is_some() {
+                        Class::Bad
+                    } else {
+                        Class::of(text, words)
+                    },
+                }
+            };
+            infos.push(info);
+        }
+        // Pass 2: verdicts. A cut is honoured only below enough prose, and
+        // only when little prose follows it: a "Related" box in the middle of
+        // a page must not take the rest of the article with it.
+        let params = self.rules.params();
+        let rules = self.rules.rules();
+        let mut prose_before = 0.0;
+        let mut cut: Option<u32> = None;
+        for info in infos.iter() {
+            if info.blank {
                 verdicts.push(Verdict {
                     keep: false,
                     reason: Reason::BlankCollapsed,
                 });
                 continue;
             }
-            let words = count_words(text);
-            let matched = self.rules.match_line(text, words);
-            let verdict = match matched.map(|i| (i, rules[i as usize].action)) {
-                Some((i, Action::Keep)) => Verdict {
+            let action = info.rule.map(|i| (i, rules[i as usize].action));
+            let verdict = match (action, cut) {
+                (Some((i, Action::Keep)), _) => Verdict {
                     keep: true,
                     reason: Reason::Rule(i),
                 },
-                _ if cut.is_some() => Verdict {
+                (_, Some(c)) => Verdict {
                     keep: false,
-                    reason: Reason::Cut(cut.unwrap_or_default()),
+                    reason: Reason::Cut(c),
                 },
-                Some((i, Action::Cut)) if prose_words >= params.cut_min_words_before => {
-                    cut = Some(i);
-                    Verdict {
-                        keep: false,
-                        reason: Reason::Rule(i),
+                (Some((i, Action::Cut)), None) => {
+                    let prose_after = prose_total - prose_before;
+                    if prose_before >= params.cut_min_words_before
+                        && prose_after <= params.cut_max_prose_after * prose_before
+                    {
+                        cut = Some(i);
+                        Verdict {
+                            keep: false,
+                            reason: Reason::Rule(i),
+                        }
+                    } else {
+                        Verdict {
+                            keep: false,
+                            reason: Reason::CutGuarded(i),
+                        }
                     }
                 }
-                Some((i, Action::Cut)) => Verdict {
-                    keep: false,
-                    reason: Reason::CutGuarded(i),
-                },
-                Some((i, Action::Drop)) => Verdict {
+                (Some((i, _)), None) => Verdict {
                     keep: false,
                     reason: Reason::Rule(i),
                 },
-                None => {
-                    if words >= 10 {
-                        prose_words += f64::from(words);
-                    }
-                    Verdict {
-                        keep: true,
-                        reason: Reason::NoRule,
-                    }
-                }
+                (None, None) if !self.options.classifier => Verdict {
+                    keep: true,
+                    reason: Reason::NoRule,
+                },
+                (None, None) => Verdict {
+                    keep: info.class == Class::Good,
+                    reason: Reason::Class(info.class),
+                },
             };
+            if info.rule.is_none() && info.words >= PROSE_LINE_WORDS {
+                prose_before += f64::from(info.words);
+            }
             verdicts.push(verdict);
+        }
+        if self.options.classifier {
+            decide_short_by_context(infos, verdicts);
         }
         layout_blank_lines(doc, verdicts);
     }
+}
+
+/// A line's look on its own, jusText-style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Article prose: long, or a full sentence of some length.
+    Good,
+    /// A sentence, but short: good next to good text.
+    NearGood,
+    /// Short or fragmentary: decided by its neighbours.
+    Short,
+    /// Boilerplate (a rule dropped it).
+    Bad,
+}
+
+impl Class {
+    fn of(text: &[u8], words: u32) -> Class {
+        let sentence = ends_like_sentence(text);
+        if words >= 30 || (words >= 12 && sentence) {
+            Class::Good
+        } else if words >= 6 && sentence {
+            Class::NearGood
+        } else {
+            Class::Short
+        }
+    }
+
+    /// The name `--explain` shows.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Good => "good",
+            Class::NearGood => "near-good",
+            Class::Short => "short",
+            Class::Bad => "bad",
+        }
+    }
+}
+
+/// True when the line ends as a sentence does, in any script.
+fn ends_like_sentence(text: &[u8]) -> bool {
+    let trimmed = text.trim_ascii_end();
+    let tails: [&[u8]; 12] = [
+        b".",
+        b"!",
+        b"?",
+        b"\"",
+        b"'",
+        b")",
+        b":",
+        "\u{201d}".as_bytes(),
+        "\u{3002}".as_bytes(),
+        "\u{ff01}".as_bytes(),
+        "\u{ff1f}".as_bytes(),
+        "\u{2019}".as_bytes(),
+    ];
+    !trimmed.ends_with(b"...")
+        && !trimmed.ends_with("\u{2026}".as_bytes())
+        && tails.iter().any(|t| trimmed.ends_with(t))
+}
+
+/// jusText's context pass: short and near-good lines take the verdict of
+/// their nearest good/bad neighbours; a near-good neighbour on the bad side
+/// keeps a short line. Document edges count as bad, since the article is
+/// usually in the middle.
+fn decide_short_by_context(infos: &[LineInfo], verdicts: &mut [Verdict]) {
+    let decided = |i: usize| {
+        let info = &infos[i];
+        !info.blank && matches!(info.class, Class::Good | Class::Bad)
+    };
+    // Nearest decided neighbour above each line (true = good), and whether a
+    // near-good line lies between.
+    let n = infos.len();
+    let mut above = vec![(false, false); n];
+    let mut last = (false, false);
+    for i in 0..n {
+        above[i] = last;
+        if infos[i].blank {
+            continue;
+        }
+        if decided(i) {
+            last = (infos[i].class == Class::Good, false);
+        } else if infos[i].class == Class::NearGood {
+            last.1 = true;
+        }
+    }
+    let mut below = (false, false);
+    for i in (0..n).rev() {
+        let info = &infos[i];
+        if !info.blank && info.rule.is_none() && matches!(verdicts[i].reason, Reason::Class(_)) {
+            let keep = match info.class {
+                Class::Good => true,
+                Class::Bad => false,
+                Class::NearGood => above[i].0 || below.0,
+                Class::Short => {
+                    let (up, up_near) = above[i];
+                    let (down, down_near) = below;
+                    match (up, down) {
+                        (true, true) => true,
+                        (false, false) => false,
+                        (true, false) => down_near,
+                        (false, true) => up_near,
+                    }
+                }
+            };
+            if matches!(info.class, Class::NearGood | Class::Short) {
+                verdicts[i] = Verdict {
+                    keep,
+                    reason: Reason::Context(info.class),
+                };
+            }
+        }
+        if info.blank {
+            continue;
+        }
+        if decided(i) {
+            below = (info.class == Class::Good, false);
+        } else if info.class == Class::NearGood {
+            below.1 = true;
+        }
+    }
+}
+
+/// Lines of at least this many words count as prose for the cut guard.
+const PROSE_LINE_WORDS: u32 = 10;
+
+/// What pass 1 learns about a line.
+#[derive(Debug, Clone, Copy)]
+struct LineInfo {
+    blank: bool,
+    words: u32,
+    /// The rule that matched, if any.
+    rule: Option<u32>,
+    /// What the line looks like on its own (for lines no rule decided).
+    class: Class,
+}
+
+impl LineInfo {
+    const BLANK: LineInfo = LineInfo {
+        blank: true,
+        words: 0,
+        rule: None,
+        class: Class::Bad,
+    };
 }
 
 /// Keeps the first blank line of each gap between two kept lines; drops the
@@ -184,7 +377,8 @@ mod tests {
             .collect()
     }
 
-    const PROSE: &str = "This is a sentence of prose that is long enough to count as article text here.\n";
+    const PROSE: &str =
+        "This is a sentence of prose that is long enough to count as article text here.\n";
 
     #[test]
     fn blank_runs_collapse_and_edges_go() {
@@ -203,7 +397,10 @@ mod tests {
         // Below enough prose: everything from the marker on goes, except
         // lines a keep rule saves.
         let doc = format!("{PROSE}{PROSE}{PROSE}{PROSE}Related posts\nteaser\nkeep me\n{PROSE}");
-        assert_eq!(kept(&mut c, &doc), format!("{PROSE}{PROSE}{PROSE}{PROSE}keep me\n"));
+        assert_eq!(
+            kept(&mut c, &doc),
+            format!("{PROSE}{PROSE}{PROSE}{PROSE}keep me\n")
+        );
     }
 
     #[test]

@@ -79,6 +79,11 @@ pub fn write_reason(reason: Reason, rules: &RuleSet, out: &mut Vec<u8>) {
             out.extend_from_slice(id(i));
         }
         Reason::NoRule => out.extend_from_slice(b"no-rule"),
+        Reason::Class(c) => out.extend_from_slice(c.name().as_bytes()),
+        Reason::Context(c) => {
+            out.extend_from_slice(b"context:");
+            out.extend_from_slice(c.name().as_bytes());
+        }
     }
 }
 
@@ -116,6 +121,7 @@ impl Stats {
                 Reason::Rule(i) | Reason::Cut(i) | Reason::CutGuarded(i) => {
                     self.removed_by_rule[i as usize] += 1
                 }
+                Reason::Class(_) | Reason::Context(_) => self.removed_by_classifier += 1,
                 Reason::Blank | Reason::BlankCollapsed | Reason::NoRule => {}
             }
         }

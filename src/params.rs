@@ -59,6 +59,10 @@ params! {
     /// 10 or more words) were seen above its marker; earlier, only the marker
     /// line itself is dropped. Guards the article against a marker at the top.
     cut_min_words_before: "cut-min-words-before" = 60.0, 40.0, 120.0;
+    /// A `cut` rule is honoured only when the prose below its marker is at
+    /// most this share of the prose above it: a "Related" box in the middle
+    /// of a page must not take the rest of the article with it.
+    cut_max_prose_after: "cut-max-prose-after" = 1.0, 2.0, 0.5;
     /// Lines whose classifier probability of being article text is at least
     /// this are kept.
     keep_threshold: "keep-threshold" = 0.5, 0.6, 0.4;

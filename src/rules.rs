@@ -20,7 +20,7 @@ use crate::rulefile::{self, Action, Origin, RuleFile, RuleSpec, Scope};
 pub const DEFAULT_RULES: &str = include_str!("../rules/default.rules");
 
 /// How large one rule's compiled regex may grow before it is refused.
-const RULE_SIZE_LIMIT: usize = 2 * 1024 * 1024;
+const RULE_SIZE_LIMIT: usize = 10 * 1024 * 1024;
 /// How large a compiled set of rules may grow.
 const SET_SIZE_LIMIT: usize = 256 * 1024 * 1024;
 /// A `line` rule allows this many words of decoration around its phrase
@@ -46,9 +46,10 @@ struct Matcher {
 }
 
 impl Matcher {
-    fn build(patterns: Vec<(String, u32)>) -> Result<Matcher, String> {
-        let (regexes, rule_of): (Vec<String>, Vec<u32>) = patterns.into_iter().unzip();
-        let set = RegexSetBuilder::new(&regexes)
+    fn build(patterns: &[(String, u32)]) -> Result<Matcher, String> {
+        let regexes = patterns.iter().map(|(r, _)| r.as_str());
+        let rule_of = patterns.iter().map(|(_, i)| *i).collect();
+        let set = RegexSetBuilder::new(regexes)
             .size_limit(SET_SIZE_LIMIT)
             .dfa_size_limit(SET_SIZE_LIMIT)
             .build()
@@ -154,7 +155,27 @@ impl RuleSet {
                 max_words = Some(max_words.map_or(implied, |m| m.min(implied)));
             }
             let regex = pattern_regex(spec);
-            if let Err(e) = RegexBuilder::new(&regex).size_limit(RULE_SIZE_LIMIT).build() {
+            // Syntax is checked per rule (cheap) so that errors carry a line
+            // number; size is checked per rule only if the sets fail to build.
+            if let Err(e) = regex_syntax::Parser::new().parse(&regex) {
+                errors.push(error_at(
+                    &spec.origin,
+                    format!(
+                        "rule `{}`: bad regex: {}",
+                        spec.id,
+                        e.to_string().replace('\n', " ")
+                    ),
+                ));
+                continue;
+            }
+            // A hand-written regex can blow up when compiled (counted
+            // repetitions of Unicode classes): refuse it here, with its line,
+            // rather than fail the whole set or spend seconds compiling it.
+            if spec.scope == Scope::Regex
+                && let Err(e) = RegexBuilder::new(&regex)
+                    .size_limit(RULE_SIZE_LIMIT)
+                    .build()
+            {
                 errors.push(error_at(
                     &spec.origin,
                     format!("rule `{}`: {}", spec.id, describe_regex_error(&e)),
@@ -185,10 +206,33 @@ impl RuleSet {
                 message,
             }]
         };
+        let compiled =
+            Matcher::build(&any_length).and_then(|any| Ok((any, Matcher::build(&short_lines)?)));
+        let (any_length, short_lines) = match compiled {
+            Ok(pair) => pair,
+            Err(message) => {
+                // Find the rules to blame, so the error has a line number.
+                let mut errors = Vec::new();
+                for (regex, index) in any_length.iter().chain(&short_lines) {
+                    if let Err(e) = RegexBuilder::new(regex).size_limit(RULE_SIZE_LIMIT).build() {
+                        let rule: &Rule = &rules[*index as usize];
+                        errors.push(error_at(
+                            &rule.origin,
+                            format!("rule `{}`: {}", rule.id, describe_regex_error(&e)),
+                        ));
+                    }
+                }
+                return Err(if errors.is_empty() {
+                    whole(message)
+                } else {
+                    errors
+                });
+            }
+        };
         Ok(RuleSet {
             rules: rules.into(),
-            any_length: Matcher::build(any_length).map_err(whole)?,
-            short_lines: Matcher::build(short_lines).map_err(whole)?,
+            any_length,
+            short_lines,
             short_max_words,
             params,
         })
@@ -327,7 +371,11 @@ mod tests {
         ("drop s line Share", "Share", Some("s")),
         ("drop s line Share", "  » SHARE: ", Some("s")),
         ("drop s line Share", "Share this", None),
-        ("drop s line Share on Facebook", "Share  on\tfacebook", Some("s")),
+        (
+            "drop s line Share on Facebook",
+            "Share  on\tfacebook",
+            Some("s"),
+        ),
         ("drop c line Comments", "Comments (12)", Some("c")),
         ("drop c line Comments", "12 Comments", None),
         ("drop r line Реклама", "РЕКЛАМА", Some("r")),
@@ -338,14 +386,34 @@ mod tests {
         ("drop p prefix Read more", "Read moreover", None),
         ("drop p prefix Read more", "Please read more", None),
         // contains scope: whole words anywhere
-        ("drop k contains uses cookies", "This site uses cookies to help.", Some("k")),
+        (
+            "drop k contains uses cookies",
+            "This site uses cookies to help.",
+            Some("k"),
+        ),
         ("drop k contains cookie", "cookies", None),
         // word limits
-        ("drop k contains words<=3 cookie", "a cookie here", Some("k")),
-        ("drop k contains words<=3 cookie", "a cookie here and there", None),
+        (
+            "drop k contains words<=3 cookie",
+            "a cookie here",
+            Some("k"),
+        ),
+        (
+            "drop k contains words<=3 cookie",
+            "a cookie here and there",
+            None,
+        ),
         // regex scope
-        ("drop t regex ^\\d+ (hours?|days?) ago$", "3 days ago", Some("t")),
-        ("drop t regex ^\\d+ (hours?|days?) ago$", "about 3 days ago", None),
+        (
+            "drop t regex ^\\d+ (hours?|days?) ago$",
+            "3 days ago",
+            Some("t"),
+        ),
+        (
+            "drop t regex ^\\d+ (hours?|days?) ago$",
+            "about 3 days ago",
+            None,
+        ),
         // precedence: keep over cut over drop, then file order
         ("drop a line x\nkeep b line x", "x", Some("b")),
         ("drop a line x\ncut b line x", "x", Some("b")),
@@ -382,9 +450,15 @@ mod tests {
         .unwrap_err();
         let e: Vec<String> = e.iter().map(|e| e.to_string()).collect();
         assert_eq!(e.len(), 4, "{e:#?}");
-        assert!(e.iter().any(|e| e.starts_with("t:2: duplicate rule id `a`")));
+        assert!(
+            e.iter()
+                .any(|e| e.starts_with("t:2: duplicate rule id `a`"))
+        );
         assert!(e.iter().any(|e| e.starts_with("t:3: `disable zz`")));
-        assert!(e.iter().any(|e| e.starts_with("t:4: unknown setting `bogus`")));
+        assert!(
+            e.iter()
+                .any(|e| e.starts_with("t:4: unknown setting `bogus`"))
+        );
         assert!(e.iter().any(|e| e.starts_with("t:5: rule `r`: bad regex")));
     }
 
