@@ -96,6 +96,17 @@ pub struct RuleFile {
 
 /// Parses a rule file. `path` is only used to label errors.
 pub fn parse(path: &str, bytes: &[u8]) -> Result<RuleFile, Vec<RuleError>> {
+    let (file, errors) = parse_all(path, bytes);
+    if errors.is_empty() {
+        Ok(file)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parses what can be parsed and reports the rest: the good directives and
+/// every error, so later checks (regex compilation) can report theirs too.
+pub fn parse_all(path: &str, bytes: &[u8]) -> (RuleFile, Vec<RuleError>) {
     let mut file = RuleFile::default();
     let mut errors = Vec::new();
     for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
@@ -131,11 +142,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<RuleFile, Vec<RuleError>> {
             Err(message) => errors.push(err(message)),
         }
     }
-    if errors.is_empty() {
-        Ok(file)
-    } else {
-        Err(errors)
-    }
+    (file, errors)
 }
 
 enum Directive {

@@ -92,16 +92,14 @@ impl RuleSet {
         let mut errors = Vec::new();
         let mut files: Vec<RuleFile> = Vec::new();
         if with_defaults {
-            match rulefile::parse("<default>", DEFAULT_RULES.as_bytes()) {
-                Ok(f) => files.push(f),
-                Err(e) => errors.extend(e),
-            }
+            let (file, e) = rulefile::parse_all("<default>", DEFAULT_RULES.as_bytes());
+            files.push(file);
+            errors.extend(e);
         }
         for source in sources {
-            match rulefile::parse(&source.path, source.bytes) {
-                Ok(f) => files.push(f),
-                Err(e) => errors.extend(e),
-            }
+            let (file, e) = rulefile::parse_all(&source.path, source.bytes);
+            files.push(file);
+            errors.extend(e);
         }
         let mut params = Params::preset(preset);
         let mut specs: Vec<RuleSpec> = Vec::new();

@@ -1,0 +1,240 @@
+//! CLI tests: run the built `kzclean` binary as a user would.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn kzclean() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kzclean"))
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = kzclean()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kzclean-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+const PROSE: &str =
+    "The council approved the new budget on Tuesday after a long debate about schools and roads.";
+
+fn page() -> String {
+    format!("Skip to content\nHome\n\n{PROSE}\n\nShare on Facebook\n\n{PROSE}\n3 hours ago\n")
+}
+
+#[test]
+fn stdin_to_stdout_drops_boilerplate() {
+    let out = run(&[], page().as_bytes());
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{PROSE}\n\n{PROSE}\n")
+    );
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn files_are_documents_and_outputs_concatenate() {
+    let a = temp_file("a.txt", page().as_bytes());
+    let b = temp_file("b.txt", format!("Menu\n{PROSE}").as_bytes());
+    let out = run(&[a.to_str().unwrap(), b.to_str().unwrap()], b"");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{PROSE}\n\n{PROSE}\n{PROSE}")
+    );
+}
+
+#[test]
+fn explain_rows_match_the_plain_output() {
+    let input = page();
+    let plain = run(&[], input.as_bytes()).stdout;
+    let explain = run(&["--explain"], input.as_bytes());
+    assert!(explain.status.success());
+    let text = String::from_utf8(explain.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), input.lines().count());
+    assert!(
+        rows[0].starts_with("drop\tskip-link\tSkip to content"),
+        "{}",
+        rows[0]
+    );
+    assert!(rows[5].starts_with("drop\tshare-buttons\t"), "{}", rows[5]);
+    let kept: String = rows
+        .iter()
+        .filter_map(|r| r.strip_prefix("keep\t"))
+        .map(|r| format!("{}\n", r.split_once('\t').unwrap().1))
+        .collect();
+    assert_eq!(kept.as_bytes(), plain.as_slice());
+}
+
+#[test]
+fn invert_prints_only_removed_lines() {
+    let out = run(&["--invert"], page().as_bytes());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "Skip to content\nHome\nShare on Facebook\n3 hours ago\n"
+    );
+}
+
+#[test]
+fn crlf_and_invalid_utf8_pass_through_byte_for_byte() {
+    let mut input = Vec::new();
+    input.extend_from_slice(b"Menu\r\n");
+    input.extend_from_slice(PROSE.as_bytes());
+    input.extend_from_slice(b" caf\xe9 \xff\xfe end.  \r\n");
+    let out = run(&[], &input);
+    assert!(out.status.success());
+    assert_eq!(out.stdout, &input[6..]);
+}
+
+#[test]
+fn form_feed_lines_separate_documents_and_pass_through() {
+    let input = format!("{PROSE}\nRelated posts\n\x0c\nHome\n{PROSE}\n\x0c\r\n{PROSE}\n");
+    let out = run(&[], input.as_bytes());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{PROSE}\n\x0c\n{PROSE}\n\x0c\r\n{PROSE}\n")
+    );
+}
+
+#[test]
+fn threads_do_not_change_output() {
+    let one_doc = page();
+    let input: String = (0..200)
+        .map(|_| one_doc.clone())
+        .collect::<Vec<_>>()
+        .join("\x0c\n");
+    let a = run(&["-j", "1"], input.as_bytes());
+    let b = run(&["-j", "2"], input.as_bytes());
+    assert!(a.status.success() && b.status.success());
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn user_rules_add_to_the_defaults_and_can_disable_them() {
+    let rules = temp_file("site.rules", b"drop budget contains new budget\n");
+    let out = run(&["--rules", rules.to_str().unwrap()], page().as_bytes());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "");
+    let rules = temp_file("off.rules", b"disable skip-link\n");
+    let out = run(
+        &["--rules", rules.to_str().unwrap(), "--no-classifier"],
+        page().as_bytes(),
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("Skip to content\n")
+    );
+}
+
+#[test]
+fn bad_rule_file_lists_every_error_and_exits_2() {
+    let rules = temp_file(
+        "bad.rules",
+        b"# ok\nfrob x line y\ndrop ok line fine\ndrop r regex (\n",
+    );
+    let out = run(&["--rules", rules.to_str().unwrap()], page().as_bytes());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no input is cleaned with bad rules");
+    let err = String::from_utf8(out.stderr).unwrap();
+    let path = rules.display().to_string();
+    assert!(
+        err.contains(&format!("{path}:2: unknown directive `frob`")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{path}:4: rule `r`: bad regex")),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_rule_file_exits_2() {
+    let out = run(&["--rules", "/no/such/file.rules"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("/no/such/file.rules")
+    );
+}
+
+#[test]
+fn unreadable_input_is_reported_and_others_still_cleaned() {
+    let good = temp_file("good.txt", page().as_bytes());
+    let out = run(&["/no/such/input.txt", good.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{PROSE}\n\n{PROSE}\n")
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("/no/such/input.txt:"), "{err}");
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let out = run(&["--no-such-flag"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["--explain", "--invert"], b"");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn closed_pipe_ends_quietly_with_status_0() {
+    let input: String = (0..20000).map(|_| format!("{PROSE}\n")).collect();
+    let mut child = kzclean()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 10];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let status = child.wait().unwrap();
+    writer.join().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "stderr: {err}");
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn stats_go_to_stderr() {
+    let out = run(&["--stats"], page().as_bytes());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("1 documents; lines 9 in"), "{err}");
+    assert!(err.contains("share-buttons"), "{err}");
+    assert!(err.contains("MB/s"), "{err}");
+}
