@@ -8,6 +8,7 @@
 
 use crate::document::{content, is_blank, lines};
 use crate::features::count_words;
+use crate::params::Params;
 use crate::rulefile::Action;
 use crate::rules::RuleSet;
 
@@ -109,7 +110,7 @@ impl Cleaner {
                     class: if rule.is_some() {
                         Class::Bad
                     } else {
-                        Class::of(text, words)
+                        Class::of(text, words, self.rules.params())
                     },
                 }
             };
@@ -196,11 +197,12 @@ pub enum Class {
 }
 
 impl Class {
-    fn of(text: &[u8], words: u32) -> Class {
+    fn of(text: &[u8], words: u32, params: &Params) -> Class {
         let sentence = ends_like_sentence(text);
-        if words >= 30 || (words >= 12 && sentence) {
+        let words = f64::from(words);
+        if words >= params.good_words || (words >= params.good_sentence_words && sentence) {
             Class::Good
-        } else if words >= 6 && sentence {
+        } else if words >= params.near_good_words && sentence {
             Class::NearGood
         } else {
             Class::Short
