@@ -31,7 +31,18 @@ impl Codec {
 
 /// Opens a file for reading, decompressing by extension.
 pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
-    let file = File::open(path)?;
+    let file = File::open(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound
+            && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink())
+        {
+            io::Error::new(
+                e.kind(),
+                "dangling symbolic link: its target does not exist",
+            )
+        } else {
+            e
+        }
+    })?;
     // Opening a directory succeeds on Unix; reading it fails later with a
     // less clear message, so refuse it here.
     if file.metadata()?.is_dir() {
