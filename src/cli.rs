@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, Parser, ValueEnum};
 
 /// Strip scraped-page boilerplate from plain-text page dumps; keep the article.
 ///
@@ -19,9 +19,15 @@ use clap::{ArgAction, Parser};
   kzclean --rules site.rules page.txt
   kzclean --explain page.txt | grep ^drop
   kzclean --stats < page.txt > /dev/null
+  kzclean -r dumps/ -o clean/ --glob '*.txt' --glob '*.txt.gz'
+  kzclean --jsonl --field body < pages.jsonl > clean.jsonl
+  kzclean --jsonl -r shards/ -o clean/ --skip-existing   # resume a killed run
+
+Files ending in .gz or .zst are read (and, under -r, written) compressed.
 
 Exit status: 0 success (also when the reader closes the pipe), 1 when some
-inputs could not be read, 2 for bad usage or a bad rule file."
+inputs could not be read or written, 2 for bad usage, a bad rule file or
+(with --on-error fail) an unusable JSON Lines record."
 )]
 pub struct Args {
     /// Files to clean; `-` or none reads standard input. Each file is at
@@ -74,4 +80,62 @@ pub struct Args {
         help_heading = "Performance"
     )]
     pub threads: usize,
+
+    /// Clean the directory given as FILE into -o OUT: every file under it
+    /// goes to the same relative path under OUT, files in parallel.
+    #[arg(short = 'r', long, requires = "output", help_heading = "Directories")]
+    pub recursive: bool,
+
+    /// Where -r writes its outputs (created if missing; must not be inside
+    /// the input directory).
+    #[arg(
+        short = 'o',
+        long,
+        value_name = "OUT",
+        requires = "recursive",
+        help_heading = "Directories"
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Clean only files matching PATTERN (repeatable; `!PATTERN` excludes).
+    /// Without `/` it matches file names at any depth, with `/` the path
+    /// under the input directory; `**` crosses directories. Default: all.
+    #[arg(long, value_name = "PATTERN", action = ArgAction::Append, requires = "recursive", help_heading = "Directories")]
+    pub glob: Vec<String>,
+
+    /// Leave files whose output already exists alone (resumes a killed run:
+    /// outputs appear only once complete).
+    #[arg(long, requires = "recursive", help_heading = "Directories")]
+    pub skip_existing: bool,
+
+    /// Read JSON Lines: clean one string field of each record and write the
+    /// rest of the record back unchanged.
+    #[arg(long, help_heading = "JSON Lines")]
+    pub jsonl: bool,
+
+    /// The field holding the text.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "text",
+        requires = "jsonl",
+        help_heading = "JSON Lines"
+    )]
+    pub field: String,
+
+    /// What to do with a line that is not a JSON object with a string field:
+    /// stop (exit 2; every record before it is written) or drop it and count it.
+    #[arg(long, value_enum, value_name = "ACTION", default_value_t = OnErrorArg::Fail, requires = "jsonl", help_heading = "JSON Lines")]
+    pub on_error: OnErrorArg,
+
+    /// Add "kzclean":{"lines_removed":N,"bytes_removed":M} to each record.
+    #[arg(long, requires = "jsonl", help_heading = "JSON Lines")]
+    pub annotate: bool,
+}
+
+/// `--on-error` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnErrorArg {
+    Fail,
+    Skip,
 }

@@ -71,6 +71,11 @@ pub struct Document {
 pub struct DocumentReader<R> {
     reader: R,
     pending: Vec<u8>,
+    /// Bytes at the front of `pending` already handed out. They are dropped
+    /// once per read, not once per document: a read holds many small
+    /// documents, and moving the rest of the buffer for each one would copy
+    /// the stream many times over.
+    consumed: usize,
     /// Bytes of `pending` already searched for a separator.
     scanned: usize,
     eof: bool,
@@ -84,6 +89,7 @@ impl<R: Read> DocumentReader<R> {
         DocumentReader {
             reader,
             pending: Vec::new(),
+            consumed: 0,
             scanned: 0,
             eof: false,
         }
@@ -93,22 +99,24 @@ impl<R: Read> DocumentReader<R> {
     pub fn next_document(&mut self) -> io::Result<Option<Document>> {
         loop {
             if let Some((start, len)) = self.find_separator() {
-                let rest = self.pending.split_off(start + len);
-                let separator = self.pending.split_off(start);
-                let bytes = std::mem::replace(&mut self.pending, rest);
-                self.scanned = 0;
+                let bytes = self.pending[self.consumed..start].to_vec();
+                let separator = self.pending[start..start + len].to_vec();
+                self.consumed = start + len;
+                self.scanned = self.consumed;
                 return Ok(Some(Document {
                     bytes,
                     separator: Some(separator),
                 }));
             }
             if self.eof {
-                if self.pending.is_empty() {
+                if self.consumed == self.pending.len() {
                     return Ok(None);
                 }
-                self.scanned = 0;
+                let bytes = self.pending[self.consumed..].to_vec();
+                self.consumed = self.pending.len();
+                self.scanned = self.consumed;
                 return Ok(Some(Document {
-                    bytes: std::mem::take(&mut self.pending),
+                    bytes,
                     separator: None,
                 }));
             }
@@ -118,6 +126,9 @@ impl<R: Read> DocumentReader<R> {
 
     /// Reads more bytes into `pending`; sets `eof` at the end.
     fn fill(&mut self) -> io::Result<()> {
+        self.pending.drain(..self.consumed);
+        self.scanned -= self.consumed;
+        self.consumed = 0;
         let old = self.pending.len();
         self.pending.resize(old + READ_SIZE, 0);
         let n = loop {
@@ -145,7 +156,9 @@ impl<R: Read> DocumentReader<R> {
         while let Some(i) = memchr::memchr(b'\x0c', &buf[from..]) {
             let at = from + i;
             from = at + 1;
-            if at > 0 && buf[at - 1] != b'\n' {
+            // A separator starts a line: the first of the document, or one
+            // after a `\n`.
+            if at > self.consumed && buf[at - 1] != b'\n' {
                 continue;
             }
             match (buf.get(at + 1), buf.get(at + 2)) {

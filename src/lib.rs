@@ -23,21 +23,26 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod classify;
+pub mod codec;
 pub mod document;
 pub mod error;
 pub mod features;
+pub mod jsonl;
 pub mod output;
 pub mod params;
 pub mod pipeline;
 pub mod rulefile;
 pub mod rules;
+pub mod tree;
 
 pub use classify::{Cleaner, CleanerOptions, Reason, Verdict};
 pub use error::{Error, RuleError};
+pub use jsonl::{JsonlOptions, OnError};
 pub use output::{Mode, Stats};
 pub use params::{Params, Preset};
-pub use pipeline::Pipeline;
+pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary};
 pub use rules::{RuleSet, RuleSource};
+pub use tree::{FileJob, Plan, Selection};
 
 impl Cleaner {
     /// Cleans one document and returns the kept lines, byte for byte.

@@ -3,15 +3,19 @@
 
 mod cli;
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clap::Parser;
 
-use kzclean::{Cleaner, CleanerOptions, Error, Mode, Pipeline, Preset, RuleSet, RuleSource, Stats};
+use indicatif::{ProgressBar, ProgressStyle};
+use kzclean::{
+    Cleaner, CleanerOptions, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, Pipeline,
+    Preset, RuleSet, RuleSource, Selection, Stats, codec, tree,
+};
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
@@ -22,7 +26,7 @@ fn main() -> ExitCode {
         Err(e) => {
             report(&e);
             match e {
-                Error::Rules(_) | Error::Usage(_) => ExitCode::from(2),
+                Error::Rules(_) | Error::Usage(_) | Error::Record { .. } => ExitCode::from(2),
                 _ => ExitCode::from(1),
             }
         }
@@ -62,7 +66,22 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
         .iter()
         .map(|r| r.id.clone())
         .collect();
-    let mut pipeline = Pipeline::new(cleaner, mode, args.threads)?;
+    let format = if args.jsonl {
+        Format::Jsonl(JsonlOptions {
+            field: args.field.clone(),
+            on_error: match args.on_error {
+                cli::OnErrorArg::Fail => OnError::Fail,
+                cli::OnErrorArg::Skip => OnError::Skip,
+            },
+            annotate: args.annotate,
+        })
+    } else {
+        Format::Text
+    };
+    let mut pipeline = Pipeline::with_format(cleaner, mode, format, args.threads)?;
+    if args.recursive {
+        return run_tree(&args, &mut pipeline, &rule_ids);
+    }
     let started = Instant::now();
     let mut stats = Stats::default();
     let stdout = io::stdout().lock();
@@ -91,7 +110,7 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
                 &mut stats,
             )
         } else {
-            match File::open(path) {
+            match codec::open(path) {
                 Ok(file) => pipeline.clean_stream(file, path, &mut out, stdout_name, &mut stats),
                 Err(e) => Err(Error::io(path, e)),
             }
@@ -105,10 +124,17 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
                 failed += 1;
                 report(&e);
             }
+            Err(e @ Error::Record { .. }) => {
+                // Every whole record before the bad one goes out first.
+                out.flush().map_err(|e| Error::io(stdout_name, e))?;
+                report_skipped(&mut pipeline, &stats);
+                return Err(e);
+            }
             Err(e) => return Err(e),
         }
     }
     out.flush().map_err(|e| Error::io(stdout_name, e))?;
+    report_skipped(&mut pipeline, &stats);
     if args.stats {
         print_stats(&stats, &rule_ids, started.elapsed().as_secs_f64());
     }
@@ -122,6 +148,121 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `-r IN -o OUT`: cleans a tree, file by file, with a progress bar on a
+/// terminal. Failed files are reported as they happen and counted.
+fn run_tree(
+    args: &cli::Args,
+    pipeline: &mut Pipeline,
+    rule_ids: &[String],
+) -> Result<ExitCode, Error> {
+    let [input] = args.files.as_slice() else {
+        return Err(Error::Usage(format!(
+            "-r takes exactly one input directory, got {}",
+            args.files.len()
+        )));
+    };
+    let output = args.output.as_deref().unwrap_or(Path::new("."));
+    let selection = Selection::new(&args.glob)?;
+    let plan = tree::plan(input, output, &selection)?;
+    for e in &plan.unreadable {
+        report(e);
+    }
+    if plan.jobs.is_empty() {
+        let _ = writeln!(
+            io::stderr().lock(),
+            "kzclean: no files to clean under {}",
+            input.display()
+        );
+    }
+    let started = Instant::now();
+    let total = plan.jobs.len();
+    let bar = progress_bar(total, plan.jobs.iter().map(|j| j.size).sum());
+    let finished = AtomicUsize::new(0);
+    let on_file = |job: &tree::FileJob, outcome: &FileOutcome| {
+        let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{n}/{total} files"));
+            bar.inc(job.size);
+        }
+        if let FileOutcome::Failed(e) = outcome {
+            match &bar {
+                Some(bar) => bar.suspend(|| report(e)),
+                None => report(e),
+            }
+        }
+    };
+    let summary = pipeline.clean_tree(&plan.jobs, args.skip_existing, &on_file);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    report_skipped(pipeline, &summary.stats);
+    let failed = summary.failed + plan.unreadable.len();
+    let mut stderr = io::stderr().lock();
+    if args.stats {
+        print_stats(&summary.stats, rule_ids, started.elapsed().as_secs_f64());
+        let _ = writeln!(
+            stderr,
+            "kzclean: files: {} cleaned, {} skipped (output exists), {} failed",
+            summary.done, summary.skipped, failed
+        );
+    }
+    if failed > 0 {
+        let _ = writeln!(
+            stderr,
+            "kzclean: {failed} of {} files failed",
+            total + plan.unreadable.len()
+        );
+    }
+    Ok(if summary.failed_records > 0 {
+        ExitCode::from(2)
+    } else if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A bar counting files and bytes, only when stderr is a terminal (never in
+/// logs or pipes).
+fn progress_bar(files: usize, bytes: u64) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(bytes);
+    // The template is a constant; if indicatif ever rejected it, no bar is
+    // better than no run.
+    let style = ProgressStyle::with_template(
+        "{msg} [{wide_bar}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} ETA {eta}",
+    )
+    .ok()?;
+    bar.set_style(style.progress_chars("=> "));
+    bar.set_message(format!("0/{files} files"));
+    Some(bar)
+}
+
+/// Reports the records `--on-error skip` dropped: the first few by line,
+/// then the count.
+fn report_skipped(pipeline: &mut Pipeline, stats: &Stats) {
+    let warnings = pipeline.take_warnings();
+    for e in &warnings {
+        report(e);
+    }
+    if stats.records_skipped > 0 {
+        let more =
+            stats.records_skipped as usize - warnings.len().min(stats.records_skipped as usize);
+        let _ = writeln!(
+            io::stderr().lock(),
+            "kzclean: {} unusable records skipped{}",
+            stats.records_skipped,
+            if more > 0 {
+                format!(" ({more} not listed above)")
+            } else {
+                String::new()
+            }
+        );
+    }
 }
 
 fn is_output_error(e: &Error, stdout_name: &Path) -> bool {

@@ -100,6 +100,8 @@ pub struct Stats {
     pub removed_by_rule: Vec<u64>,
     /// Non-blank lines removed by the classifier.
     pub removed_by_classifier: u64,
+    /// JSON Lines records dropped as unusable (`--on-error skip`).
+    pub records_skipped: u64,
 }
 
 impl Stats {
@@ -142,5 +144,6 @@ impl AddAssign<&Stats> for Stats {
             *a += b;
         }
         self.removed_by_classifier += other.removed_by_classifier;
+        self.records_skipped += other.records_skipped;
     }
 }

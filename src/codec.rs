@@ -1,0 +1,167 @@
+//! Compressed files: `.gz` and `.zst` are read and written by extension, so a
+//! corpus can stay compressed on disk end to end. Everything else is plain.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+use flate2::write::GzEncoder;
+
+/// How a file's bytes are stored, decided by its name alone (sniffing would
+/// make a file's meaning depend on its first bytes, and a `.txt` that happens
+/// to start with gzip magic must stay text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    Plain,
+    Gzip,
+    Zstd,
+}
+
+impl Codec {
+    /// The codec for a path: by its last extension (`.gz`, `.zst`).
+    pub fn of(path: &Path) -> Codec {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("gz") => Codec::Gzip,
+            Some("zst") => Codec::Zstd,
+            _ => Codec::Plain,
+        }
+    }
+}
+
+/// Opens a file for reading, decompressing by extension.
+pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
+    let file = File::open(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound
+            && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink())
+        {
+            io::Error::new(
+                e.kind(),
+                "dangling symbolic link: its target does not exist",
+            )
+        } else {
+            e
+        }
+    })?;
+    // Opening a directory succeeds on Unix; reading it fails later with a
+    // less clear message, so refuse it here.
+    if file.metadata()?.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory, not a file (use -r DIR -o OUT to clean a tree)",
+        ));
+    }
+    Ok(match Codec::of(path) {
+        Codec::Plain => Box::new(file),
+        // Multi-member: `cat a.gz b.gz > c.gz` is a valid gzip stream, and
+        // a plain decoder would silently stop after `a`.
+        Codec::Gzip => Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+            256 * 1024,
+            file,
+        ))),
+        Codec::Zstd => Box::new(zstd::Decoder::new(file)?),
+    })
+}
+
+/// A file being written, compressed by the extension of its final name.
+/// [`Sink::finish`] must be called: it writes the compressed trailer and
+/// reports the errors a drop would hide.
+pub enum Sink {
+    Plain(BufWriter<File>),
+    Gzip(GzEncoder<BufWriter<File>>),
+    Zstd(zstd::Encoder<'static, BufWriter<File>>),
+}
+
+impl Sink {
+    /// Wraps `file` for writing data that will end up under `name`.
+    pub fn new(file: File, name: &Path) -> io::Result<Sink> {
+        let file = BufWriter::with_capacity(256 * 1024, file);
+        Ok(match Codec::of(name) {
+            Codec::Plain => Sink::Plain(file),
+            Codec::Gzip => Sink::Gzip(GzEncoder::new(file, flate2::Compression::default())),
+            Codec::Zstd => Sink::Zstd(zstd::Encoder::new(file, 0)?),
+        })
+    }
+
+    /// Ends the compressed stream and flushes everything to the file.
+    pub fn finish(self) -> io::Result<File> {
+        let buffered = match self {
+            Sink::Plain(w) => w,
+            Sink::Gzip(w) => w.finish()?,
+            Sink::Zstd(w) => w.finish()?,
+        };
+        buffered.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Gzip(w) => w.write(buf),
+            Sink::Zstd(w) => w.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.write_all(buf),
+            Sink::Gzip(w) => w.write_all(buf),
+            Sink::Zstd(w) => w.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Gzip(w) => w.flush(),
+            Sink::Zstd(w) => w.flush(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codec_by_last_extension() {
+        assert_eq!(Codec::of(Path::new("a/b.txt.gz")), Codec::Gzip);
+        assert_eq!(Codec::of(Path::new("b.jsonl.zst")), Codec::Zstd);
+        assert_eq!(Codec::of(Path::new("b.gz.txt")), Codec::Plain);
+        assert_eq!(Codec::of(Path::new("gz")), Codec::Plain);
+    }
+
+    #[test]
+    fn round_trip_every_codec() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = b"line one\n\x0c\nline two\xff\n".repeat(1000);
+        for name in ["x.txt", "x.txt.gz", "x.txt.zst"] {
+            let path = dir.path().join(name);
+            let mut sink = Sink::new(File::create(&path).unwrap(), &path).unwrap();
+            sink.write_all(&data).unwrap();
+            sink.finish().unwrap();
+            let stored = std::fs::read(&path).unwrap();
+            assert_eq!(stored == data, name == "x.txt", "{name} stored compressed");
+            let mut back = Vec::new();
+            open(&path).unwrap().read_to_end(&mut back).unwrap();
+            assert_eq!(back, data, "{name}");
+        }
+    }
+
+    #[test]
+    fn concatenated_gzip_members_are_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.gz");
+        let mut bytes = Vec::new();
+        for part in [&b"first\n"[..], b"second\n"] {
+            let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(part).unwrap();
+            bytes.extend(e.finish().unwrap());
+        }
+        std::fs::write(&path, bytes).unwrap();
+        let mut back = Vec::new();
+        open(&path).unwrap().read_to_end(&mut back).unwrap();
+        assert_eq!(back, b"first\nsecond\n");
+    }
+}

@@ -1,0 +1,190 @@
+//! JSON Lines records: find the text field's string in the raw line, so that
+//! only that span is replaced and every other byte of the record (key order,
+//! number formatting, escapes, white space) is written back as it came.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// How JSON Lines input is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonlOptions {
+    /// The field holding the text to clean.
+    pub field: String,
+    /// What to do with a record that is not usable.
+    pub on_error: OnError,
+    /// Add `"kzclean":{"lines_removed":N,"bytes_removed":M}` to each record.
+    pub annotate: bool,
+}
+
+impl Default for JsonlOptions {
+    fn default() -> JsonlOptions {
+        JsonlOptions {
+            field: "text".to_string(),
+            on_error: OnError::Fail,
+            annotate: false,
+        }
+    }
+}
+
+/// What to do with a record that is not a JSON object with a string field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Stop at the record, after writing every whole record before it.
+    #[default]
+    Fail,
+    /// Drop the record, count it and go on.
+    Skip,
+}
+
+/// The text field of one record.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Where the field's value (quotes included) is in the line.
+    pub span: Range<usize>,
+    /// The value, decoded.
+    pub text: String,
+}
+
+/// Finds `field` in a line holding one JSON object (its terminator may be
+/// there). The error says what is wrong with the record, without location.
+pub fn locate(line: &[u8], field: &str) -> Result<Field, String> {
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let found = FindField { field }
+        .deserialize(&mut de)
+        .and_then(|found| de.end().map(|()| found))
+        .map_err(|e| describe(&e))?;
+    let raw = found.ok_or_else(|| {
+        format!("no field `{field}` in this record; use --field NAME to name the text field")
+    })?;
+    let value = raw.get();
+    // The value borrows from `line`, so its offset is a pointer difference.
+    let start = value.as_ptr() as usize - line.as_ptr() as usize;
+    let span = start..start + value.len();
+    let kind = match value.as_bytes().first() {
+        Some(b'"') => None,
+        Some(b'{') => Some("an object"),
+        Some(b'[') => Some("an array"),
+        Some(b't' | b'f') => Some("a boolean"),
+        Some(b'n') => Some("null"),
+        _ => Some("a number"),
+    };
+    if let Some(kind) = kind {
+        return Err(format!(
+            "field `{field}` is {kind}, not a string; use --field NAME to name the text field"
+        ));
+    }
+    let text = serde_json::from_str::<String>(value).map_err(|e| describe(&e))?;
+    Ok(Field { span, text })
+}
+
+/// Appends `text` as a JSON string (quotes included). Non-ASCII stays UTF-8;
+/// only what JSON requires is escaped.
+pub fn write_string(text: &str, out: &mut Vec<u8>) {
+    // Writing a `str` into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// A serde_json message without its `at line 1 column N` tail, with the
+/// column said plainly (records are one line, so the line is the caller's).
+fn describe(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let message = full.rfind(" at line ").map_or(&full[..], |i| &full[..i]);
+    if e.column() > 0 {
+        format!("not a valid JSON record: {message} (column {})", e.column())
+    } else {
+        format!("not a valid JSON record: {message}")
+    }
+}
+
+/// Walks the top-level object and keeps the raw value of the wanted key.
+/// A duplicated key gives its last value, as most JSON readers do.
+struct FindField<'f> {
+    field: &'f str,
+}
+
+impl<'de> DeserializeSeed<'de> for FindField<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FindField<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == self.field {
+                found = Some(map.next_value::<&'de RawValue>()?);
+            } else {
+                // Still parsed in full, so an invalid record is never passed.
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(line: &str) -> Result<(String, String), String> {
+        locate(line.as_bytes(), "text").map(|f| (line[f.span].to_string(), f.text))
+    }
+
+    #[test]
+    fn finds_the_raw_span_and_decodes_it() {
+        let line = r#"{"id": 1.50, "text": "a\nb \u00e9 \"q\"", "n": {"text": 3}}"#;
+        let (raw, text) = field(line).unwrap();
+        assert_eq!(raw, r#""a\nb \u00e9 \"q\"""#);
+        assert_eq!(text, "a\nb é \"q\"");
+        // Nested keys of the same name are not the field.
+        assert_eq!(
+            field(r#"{"x":{"text":"no"},"text":"yes"}"#).unwrap().1,
+            "yes"
+        );
+        // An escaped key is still the field.
+        assert_eq!(field(r#"{"te\u0078t":"yes"}"#).unwrap().1, "yes");
+        assert_eq!(field("{\"text\":\"x\"}\r\n").unwrap().1, "x");
+    }
+
+    #[test]
+    fn unusable_records_say_why() {
+        let err = |l: &str| field(l).unwrap_err();
+        assert!(
+            err(r#"{"text": "a""#).starts_with("not a valid JSON record"),
+            "{}",
+            err(r#"{"text": "a""#)
+        );
+        assert!(
+            err("[1]").contains("expected a JSON object"),
+            "{}",
+            err("[1]")
+        );
+        assert!(err(r#"{"id":1}"#).contains("no field `text`"));
+        assert!(err(r#"{"text":5}"#).contains("is a number, not a string"));
+        assert!(err(r#"{"text":null}"#).contains("is null"));
+        assert!(err(r#"{"text":"a"} x"#).contains("trailing characters"));
+        assert!(err("{\"text\":\"\u{0}\"}").starts_with("not a valid JSON record"));
+    }
+
+    #[test]
+    fn strings_are_written_back_as_json() {
+        let mut out = Vec::new();
+        write_string("é \"q\"\n\t\\ \u{1}", &mut out);
+        assert_eq!(out, r#""é \"q\"\n\t\\ \u0001""#.as_bytes());
+        let back: String = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back, "é \"q\"\n\t\\ \u{1}");
+    }
+}

@@ -1,0 +1,261 @@
+//! Directory mode planning: which files under IN are cleaned, and where each
+//! one's output goes under OUT. Nothing is written here; the checks that
+//! protect the inputs all run before any work starts.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::error::Error;
+
+/// One file to clean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileJob {
+    /// The input, as found under IN.
+    pub input: PathBuf,
+    /// Where its output goes: OUT joined with the relative path.
+    pub output: PathBuf,
+    /// The path relative to IN (what `--glob` matched).
+    pub relative: PathBuf,
+    /// Size on disk (0 when unknown), for progress.
+    pub size: u64,
+}
+
+/// A directory tree to clean, planned and checked.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// The files, in sorted walk order.
+    pub jobs: Vec<FileJob>,
+    /// Directories that could not be listed; their files are missing from
+    /// `jobs` and count as failures.
+    pub unreadable: Vec<Error>,
+}
+
+/// Which files of the tree are selected, from `--glob` patterns.
+///
+/// globset rather than a hand-written matcher: `**`, `{a,b}` and character
+/// classes behave as users know them from ripgrep and .gitignore, and all
+/// patterns are matched in one pass.
+#[derive(Debug)]
+pub struct Selection {
+    include: Option<GlobSet>,
+    exclude: GlobSet,
+}
+
+impl Selection {
+    /// Patterns as given to `--glob`; a `!` prefix excludes. A pattern with
+    /// no `/` matches a file name at any depth; one with `/` matches the
+    /// path relative to IN. `*` never crosses a `/`; `**` does.
+    pub fn new(patterns: &[String]) -> Result<Selection, Error> {
+        let mut include = GlobSetBuilder::new();
+        let mut exclude = GlobSetBuilder::new();
+        let mut any_include = false;
+        for pattern in patterns {
+            let (set, body) = match pattern.strip_prefix('!') {
+                Some(body) => (&mut exclude, body),
+                None => {
+                    any_include = true;
+                    (&mut include, pattern.as_str())
+                }
+            };
+            let anchored = match body.strip_prefix('/') {
+                Some(rest) => rest.to_string(),
+                None if body.contains('/') => body.to_string(),
+                None => format!("**/{body}"),
+            };
+            let glob = GlobBuilder::new(&anchored)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| Error::Usage(format!("--glob {pattern}: {e}")))?;
+            set.add(glob);
+        }
+        let build = |b: GlobSetBuilder| b.build().map_err(|e| Error::Usage(format!("--glob: {e}")));
+        Ok(Selection {
+            include: if any_include {
+                Some(build(include)?)
+            } else {
+                None
+            },
+            exclude: build(exclude)?,
+        })
+    }
+
+    /// True when a file at this path (relative to IN) is to be cleaned.
+    pub fn is_selected(&self, relative: &Path) -> bool {
+        self.include.as_ref().is_none_or(|s| s.is_match(relative))
+            && !self.exclude.is_match(relative)
+    }
+}
+
+/// Walks `input` (sorted, so runs are deterministic) and maps every selected
+/// file to the same relative path under `output`.
+///
+/// Refused with [`Error::Usage`] before anything is written: IN not a
+/// directory, OUT not a directory, OUT inside IN (outputs would become
+/// inputs), and any output path that is an input (through symlinks too).
+pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, Error> {
+    let in_meta = fs::metadata(input).map_err(|e| {
+        Error::Usage(format!(
+            "{}: cannot read input directory: {e}",
+            input.display()
+        ))
+    })?;
+    if !in_meta.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: not a directory; -r cleans a directory tree (give files without -r)",
+            input.display()
+        )));
+    }
+    if fs::metadata(output).is_ok_and(|m| !m.is_dir()) {
+        return Err(Error::Usage(format!(
+            "{}: exists and is not a directory; -o needs a directory to write into",
+            output.display()
+        )));
+    }
+    let in_root = fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
+    let out_root = resolve(output).map_err(|e| Error::io(output, e))?;
+    if out_root.starts_with(&in_root) {
+        return Err(Error::Usage(format!(
+            "output directory {} is inside input directory {}: outputs would be mixed with \
+             inputs; choose an output directory outside it",
+            output.display(),
+            input.display()
+        )));
+    }
+
+    let mut plan = Plan::default();
+    walk(input, Path::new(""), output, selection, &mut plan);
+
+    // IN may still be inside OUT, so an output can land on an input
+    // (IN/x/f -> OUT/x/f with IN = OUT/x); symlinks can do the same.
+    let inputs: HashSet<PathBuf> = plan
+        .jobs
+        .iter()
+        .filter_map(|j| fs::canonicalize(&j.input).ok())
+        .collect();
+    for job in &plan.jobs {
+        let target = resolve(&out_root.join(&job.relative)).unwrap_or_default();
+        if inputs.contains(&target) {
+            return Err(Error::Usage(format!(
+                "{}: output would overwrite input {}; choose an output directory that \
+                 holds no inputs",
+                job.output.display(),
+                target.display()
+            )));
+        }
+    }
+    Ok(plan)
+}
+
+/// Lists `dir` (IN joined with `relative`) into `plan`, depth first.
+fn walk(dir: &Path, relative: &Path, out: &Path, selection: &Selection, plan: &mut Plan) {
+    let mut entries: Vec<fs::DirEntry> = match fs::read_dir(dir).and_then(|r| r.collect()) {
+        Ok(entries) => entries,
+        Err(e) => {
+            plan.unreadable.push(Error::io(dir, e));
+            return;
+        }
+    };
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let rel = relative.join(entry.file_name());
+        let Ok(kind) = entry.file_type() else {
+            plan.unreadable.push(Error::io(
+                &path,
+                io::Error::other("cannot tell what kind of file this is"),
+            ));
+            continue;
+        };
+        if kind.is_dir() {
+            walk(&path, &rel, out, selection, plan);
+            continue;
+        }
+        let size = if kind.is_symlink() {
+            // A link to a file is read through; a link to a directory is not
+            // followed (no loops); a dangling link is kept so that it is
+            // reported as unreadable rather than silently skipped.
+            match fs::metadata(&path) {
+                Ok(m) if m.is_file() => m.len(),
+                Ok(_) => continue,
+                Err(_) => 0,
+            }
+        } else if kind.is_file() {
+            entry.metadata().map_or(0, |m| m.len())
+        } else {
+            // FIFOs, sockets and devices are not page dumps; reading a FIFO
+            // could block forever.
+            continue;
+        };
+        if selection.is_selected(&rel) {
+            plan.jobs.push(FileJob {
+                input: path,
+                output: out.join(&rel),
+                relative: rel,
+                size,
+            });
+        }
+    }
+}
+
+/// The canonical form of a path that may not exist yet: its nearest
+/// existing ancestor canonicalised, plus the remaining components.
+fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let absolute = std::path::absolute(path)?;
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        match fs::canonicalize(existing) {
+            Ok(mut base) => {
+                for c in rest.iter().rev() {
+                    base.push(c);
+                }
+                return Ok(base);
+            }
+            Err(e) => match (existing.parent(), existing.components().next_back()) {
+                (Some(parent), Some(Component::Normal(name))) => {
+                    rest.push(name.to_os_string());
+                    existing = parent;
+                }
+                // `..` into a missing directory: give up honestly.
+                _ => return Err(e),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selected(patterns: &[&str], path: &str) -> bool {
+        let p: Vec<String> = patterns.iter().map(|s| s.to_string()).collect();
+        Selection::new(&p).unwrap().is_selected(Path::new(path))
+    }
+
+    #[test]
+    fn globs_select_like_gitignore() {
+        assert!(selected(&[], "a/b.bin"));
+        assert!(selected(&["*.txt"], "a/b/c.txt"));
+        assert!(!selected(&["*.txt"], "a/b/c.txt.gz"));
+        assert!(selected(&["a/*.txt"], "a/c.txt"));
+        assert!(!selected(&["a/*.txt"], "a/b/c.txt"));
+        assert!(selected(&["a/**/*.txt"], "a/b/c.txt"));
+        assert!(!selected(&["*.txt", "!draft*"], "a/draft1.txt"));
+        assert!(!selected(&["!b/**"], "b/x.txt"));
+        assert!(selected(&["!b/**"], "a/b/x.txt"));
+        assert!(selected(&["*.{txt,md}"], "x.md"));
+        assert!(Selection::new(&["a[".to_string()]).is_err());
+    }
+
+    #[test]
+    fn resolve_handles_missing_tails() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = fs::canonicalize(dir.path()).unwrap();
+        assert_eq!(resolve(&dir.path().join("x/y")).unwrap(), base.join("x/y"));
+        assert_eq!(resolve(dir.path()).unwrap(), base);
+    }
+}

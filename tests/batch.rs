@@ -1,0 +1,528 @@
+//! Batch and corpus use, through the built binary: directory trees, JSON
+//! Lines, compressed files, and thread counts.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kzclean");
+
+/// What a run gave back.
+struct Run {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+fn kzclean(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run kzclean");
+    let mut input = child.stdin.take().expect("stdin");
+    let bytes = stdin.to_vec();
+    // Written from a thread so a large input cannot deadlock with output.
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&bytes);
+    });
+    let out = child.wait_with_output().expect("wait for kzclean");
+    writer.join().expect("stdin writer");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn arg(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
+/// The stdin filter's output for `bytes`: what every other mode must match.
+fn filtered(bytes: &[u8]) -> Vec<u8> {
+    let run = kzclean(&[], bytes);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout
+}
+
+/// A page with boilerplate the built-in rules remove, a blank-line run the
+/// cleaner collapses, CRLF and non-UTF-8 bytes it must keep as they are.
+fn page(n: usize) -> Vec<u8> {
+    let mut p = format!(
+        "Skip to content\n\n\nPage {n}: the minister said the plan would start in May.\r\n\n\n\n"
+    )
+    .into_bytes();
+    p.extend_from_slice(b"Bytes \xff\xfe kept as they are.\n");
+    for i in 0..(n % 7) {
+        p.extend_from_slice(format!("Paragraph {i} of page {n} has enough words.\n").as_bytes());
+    }
+    p
+}
+
+/// Pages joined by form-feed lines.
+fn stream(pages: usize) -> Vec<u8> {
+    let mut s = Vec::new();
+    for n in 0..pages {
+        s.extend(page(n));
+        s.extend_from_slice(b"\x0c\n");
+    }
+    s
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(path, bytes).expect("write");
+}
+
+/// Every file under `root`, relative, sorted.
+fn files(root: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in fs::read_dir(dir).expect("read_dir") {
+            let path = e.expect("entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).expect("under root").to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if root.exists() {
+        walk(root, root, &mut out);
+    }
+    out.sort();
+    out
+}
+
+fn paths(list: &[&str]) -> Vec<PathBuf> {
+    list.iter().map(PathBuf::from).collect()
+}
+
+/// A small nested tree; returns its files' contents.
+fn nested_tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let tree = vec![
+        (PathBuf::from("a.txt"), page(1)),
+        (PathBuf::from("sub/b.txt"), stream(5)),
+        (PathBuf::from("sub/deeper/c.txt"), page(3)),
+        (PathBuf::from("sub/deeper/empty.txt"), Vec::new()),
+        (PathBuf::from("z/no-extension"), page(4)),
+    ];
+    for (rel, bytes) in &tree {
+        write(&root.join(rel), bytes);
+    }
+    tree
+}
+
+#[test]
+fn tree_mirrors_every_file_cleaned_like_the_stdin_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    let tree = nested_tree(&input);
+    let run = kzclean(&["-r", arg(&input), "-o", arg(&output)], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        files(&output),
+        tree.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        "same relative paths, and no temporary files left behind"
+    );
+    for (rel, original) in &tree {
+        let cleaned = fs::read(output.join(rel)).unwrap();
+        assert_eq!(cleaned, filtered(original), "{}", rel.display());
+        assert_eq!(
+            &fs::read(input.join(rel)).unwrap(),
+            original,
+            "input untouched"
+        );
+    }
+    assert_ne!(
+        fs::read(output.join("a.txt")).unwrap(),
+        page(1),
+        "it cleaned"
+    );
+}
+
+#[test]
+fn globs_select_and_exclude_by_relative_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    for rel in [
+        "a.txt",
+        "draft.txt",
+        "b.html",
+        "sub/c.txt",
+        "sub/draft2.txt",
+        "keep/d.md",
+    ] {
+        write(&input.join(rel), &page(2));
+    }
+    let run = kzclean(
+        &[
+            "-r",
+            arg(&input),
+            "-o",
+            arg(&output),
+            "--glob",
+            "*.txt",
+            "--glob",
+            "keep/*.md",
+            "--glob",
+            "!draft*",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(files(&output), paths(&["a.txt", "keep/d.md", "sub/c.txt"]));
+
+    let bad = kzclean(
+        &["-r", arg(&input), "-o", arg(&output), "--glob", "a["],
+        b"",
+    );
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("--glob a["), "{}", bad.stderr);
+}
+
+#[test]
+fn output_inside_input_or_onto_an_input_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    write(&input.join("f.txt"), &page(1));
+
+    let run = kzclean(&["-r", arg(&input), "-o", arg(&input.join("out"))], b"");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("inside input directory"),
+        "{}",
+        run.stderr
+    );
+    assert!(!input.join("out").exists(), "nothing created");
+
+    let same = kzclean(&["-r", arg(&input), "-o", arg(&input)], b"");
+    assert_eq!(same.code, 2, "{}", same.stderr);
+
+    // IN inside OUT: in/in/f.txt would be written to in/f.txt, an input.
+    write(&input.join("in/f.txt"), &page(2));
+    let onto = kzclean(&["-r", arg(&input), "-o", arg(dir.path())], b"");
+    assert_eq!(onto.code, 2);
+    assert!(
+        onto.stderr.contains("would overwrite input"),
+        "{}",
+        onto.stderr
+    );
+    assert_eq!(fs::read(input.join("f.txt")).unwrap(), page(1));
+    assert_eq!(fs::read(input.join("in/f.txt")).unwrap(), page(2));
+    assert!(!dir.path().join("f.txt").exists(), "no output written");
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_and_unwritable_files_are_reported_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    write(&input.join("a.txt"), &page(1));
+    write(&input.join("b.txt"), &page(2));
+    write(&input.join("c.txt"), &page(3));
+    std::os::unix::fs::symlink(input.join("missing.txt"), input.join("dangling.txt")).unwrap();
+    // A directory where b.txt's output should go: it cannot be written.
+    fs::create_dir_all(output.join("b.txt")).unwrap();
+
+    let run = kzclean(&["-r", arg(&input), "-o", arg(&output), "-j2"], b"");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("dangling.txt: dangling symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("b.txt"), "{}", run.stderr);
+    assert!(run.stderr.contains("2 of 4 files failed"), "{}", run.stderr);
+    assert_eq!(fs::read(output.join("a.txt")).unwrap(), filtered(&page(1)));
+    assert_eq!(fs::read(output.join("c.txt")).unwrap(), filtered(&page(3)));
+    assert!(!output.join("dangling.txt").exists());
+    assert!(output.join("b.txt").is_dir(), "the obstacle is left alone");
+    assert_eq!(
+        files(&output),
+        paths(&["a.txt", "c.txt"]),
+        "no temporary files"
+    );
+
+    // In file mode, a directory given as a file is one failed input.
+    let file_mode = kzclean(&[arg(&input), arg(&input.join("a.txt"))], b"");
+    assert_eq!(file_mode.code, 1);
+    assert!(
+        file_mode.stderr.contains("is a directory"),
+        "{}",
+        file_mode.stderr
+    );
+    assert_eq!(file_mode.stdout, filtered(&page(1)));
+}
+
+#[test]
+fn skip_existing_resumes_a_killed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    nested_tree(&input);
+    let args = ["-r", arg(&input), "-o", arg(&output), "--skip-existing"];
+    assert_eq!(kzclean(&args, b"").code, 0);
+
+    // As a killed run leaves it: some outputs done, one missing with a
+    // temporary file beside it.
+    fs::write(output.join("a.txt"), "DONE BEFORE\n").unwrap();
+    fs::remove_file(output.join("sub/b.txt")).unwrap();
+    fs::write(output.join("sub/.b.txt.kzclean-tmp"), "half").unwrap();
+
+    let run = kzclean(&[&args[..], &["--stats"]].concat(), b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1 cleaned, 4 skipped"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read(output.join("a.txt")).unwrap(), b"DONE BEFORE\n");
+    assert_eq!(
+        fs::read(output.join("sub/b.txt")).unwrap(),
+        filtered(&stream(5))
+    );
+    assert!(!output.join("sub/.b.txt.kzclean-tmp").exists());
+
+    // Without the flag, outputs are rewritten.
+    assert_eq!(kzclean(&args[..4], b"").code, 0);
+    assert_eq!(fs::read(output.join("a.txt")).unwrap(), filtered(&page(1)));
+}
+
+/// A JSON Lines record with `text` among other fields.
+fn record(id: usize, text: &str) -> String {
+    let mut line = format!(
+        r#"{{"id": {id}, "score":1.50, "big": 1e3, "meta": {{"text": "not me", "x": [1, 2]}}, "text": "#
+    );
+    line.push_str(&serde_json::to_string(text).unwrap());
+    line.push_str(r#", "url":"https:\/\/example.org\/é", "z": null}"#);
+    line.push('\n');
+    line
+}
+
+fn unicode_page(n: usize) -> String {
+    format!(
+        "Skip to content\n\n\nÉté {n}: « le ministre » a dit 東京 \"oui\" \\ fin.\n\tTabbed line with emoji 🚀.\n"
+    )
+}
+
+#[test]
+fn jsonl_cleans_the_text_field_and_keeps_every_other_byte() {
+    let input: String = (0..50).map(|n| record(n, &unicode_page(n))).collect();
+    for threads in ["-j1", "-j2"] {
+        let run = kzclean(&["--jsonl", threads], input.as_bytes());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let out = String::from_utf8(run.stdout).unwrap();
+        assert_eq!(out.lines().count(), 50);
+        for (n, (line, original)) in out.lines().zip(input.lines()).enumerate() {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            let text = value["text"].as_str().unwrap();
+            assert_eq!(text.as_bytes(), filtered(unicode_page(n).as_bytes()));
+            assert!(!text.contains("Skip to content"));
+            // Everything around the text value is byte-identical.
+            let head = original.find(r#""text": ""#).unwrap() + 8;
+            let tail = original.find(r#", "url""#).unwrap();
+            assert_eq!(line[..head], original[..head]);
+            assert!(line.ends_with(&original[tail..]), "{line}");
+        }
+    }
+
+    let field = r#"{"body":"Skip to content\nKept.\n","text":5}"#;
+    let run = kzclean(
+        &["--jsonl", "--field", "body", "--annotate"],
+        field.as_bytes(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        String::from_utf8(run.stdout).unwrap(),
+        r#"{"body":"Kept.\n","text":5,"kzclean":{"lines_removed":1,"bytes_removed":16}}"#
+    );
+}
+
+#[test]
+fn broken_json_line_fails_after_whole_records_or_is_skipped() {
+    let good = |n| record(n, &unicode_page(n));
+    let input = [
+        good(1),
+        good(2),
+        "{\"text\": \"unterminated}\n".to_string(),
+        good(4),
+        r#"{"id": 5}"#.to_string() + "\n",
+        good(6),
+    ]
+    .concat();
+    for threads in ["-j1", "-j2"] {
+        let fail = kzclean(&["--jsonl", threads], input.as_bytes());
+        assert_eq!(fail.code, 2, "{}", fail.stderr);
+        assert!(
+            fail.stderr.contains("<stdin>:3: not a valid JSON record"),
+            "{}",
+            fail.stderr
+        );
+        assert!(fail.stderr.contains("--on-error skip"), "{}", fail.stderr);
+        let kept = kzclean(&["--jsonl"], [good(1), good(2)].concat().as_bytes()).stdout;
+        assert_eq!(
+            fail.stdout, kept,
+            "the two whole records before it, nothing more"
+        );
+
+        let skip = kzclean(
+            &["--jsonl", threads, "--on-error", "skip"],
+            input.as_bytes(),
+        );
+        assert_eq!(skip.code, 0, "{}", skip.stderr);
+        assert!(skip.stderr.contains("<stdin>:3: "), "{}", skip.stderr);
+        assert!(
+            skip.stderr.contains("<stdin>:5: no field `text`"),
+            "{}",
+            skip.stderr
+        );
+        assert!(
+            skip.stderr.contains("2 unusable records skipped"),
+            "{}",
+            skip.stderr
+        );
+        let expected = kzclean(
+            &["--jsonl"],
+            [good(1), good(2), good(4), good(6)].concat().as_bytes(),
+        );
+        assert_eq!(skip.stdout, expected.stdout);
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[test]
+fn gz_and_zst_round_trip_in_tree_and_file_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    let text = stream(20);
+    let jsonl: String = (0..20).map(|n| record(n, &unicode_page(n))).collect();
+    write(&input.join("a.txt.gz"), &gzip(&text));
+    write(
+        &input.join("sub/b.txt.zst"),
+        &zstd::encode_all(&text[..], 3).unwrap(),
+    );
+    write(&input.join("c.txt"), &text);
+
+    let run = kzclean(&["-r", arg(&input), "-o", arg(&output)], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = filtered(&text);
+    let gz = fs::read(output.join("a.txt.gz")).unwrap();
+    assert_eq!(gunzip(&gz), expected, "gzip output holds the cleaned text");
+    let zst = fs::read(output.join("sub/b.txt.zst")).unwrap();
+    assert_eq!(zstd::decode_all(&zst[..]).unwrap(), expected);
+    assert_eq!(fs::read(output.join("c.txt")).unwrap(), expected);
+
+    // File mode: compressed inputs, plain standard output.
+    let run = kzclean(&[arg(&input.join("a.txt.gz"))], b"");
+    assert_eq!(run.stdout, expected, "{}", run.stderr);
+    let run = kzclean(&[arg(&input.join("sub/b.txt.zst"))], b"");
+    assert_eq!(run.stdout, expected, "{}", run.stderr);
+
+    // JSON Lines shards, compressed both ways.
+    let (jin, jout) = (dir.path().join("jin"), dir.path().join("jout"));
+    write(
+        &jin.join("s.jsonl.zst"),
+        &zstd::encode_all(jsonl.as_bytes(), 3).unwrap(),
+    );
+    let run = kzclean(&["--jsonl", "-r", arg(&jin), "-o", arg(&jout)], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let zst = fs::read(jout.join("s.jsonl.zst")).unwrap();
+    let want = kzclean(&["--jsonl"], jsonl.as_bytes()).stdout;
+    assert_eq!(zstd::decode_all(&zst[..]).unwrap(), want);
+
+    // A corrupt compressed file is a failed input, not a crash.
+    write(&input.join("bad.txt.gz"), b"not gzip at all");
+    let run = kzclean(&["-r", arg(&input), "-o", arg(&dir.path().join("o2"))], b"");
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("bad.txt.gz: "), "{}", run.stderr);
+    assert!(!dir.path().join("o2/bad.txt.gz").exists());
+}
+
+#[test]
+fn one_and_two_threads_give_identical_bytes() {
+    let big = stream(20_000);
+    assert!(big.len() > 4 * 1024 * 1024, "spans several batches");
+    let one = kzclean(&["-j1"], &big);
+    let two = kzclean(&["-j2"], &big);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(one.stdout == two.stdout, "stream outputs differ");
+    assert!(one.stdout.len() < big.len());
+
+    let jsonl: String = (0..10_000).map(|n| record(n, &unicode_page(n))).collect();
+    let one = kzclean(&["--jsonl", "-j1"], jsonl.as_bytes());
+    let two = kzclean(&["--jsonl", "-j2"], jsonl.as_bytes());
+    assert!(one.stdout == two.stdout, "jsonl outputs differ");
+
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    for i in 0..40 {
+        write(&input.join(format!("d{}/f{i}.txt", i % 3)), &stream(i * 3));
+    }
+    let (o1, o2) = (dir.path().join("o1"), dir.path().join("o2"));
+    assert_eq!(
+        kzclean(&["-j1", "-r", arg(&input), "-o", arg(&o1)], b"").code,
+        0
+    );
+    assert_eq!(
+        kzclean(&["-j2", "-r", arg(&input), "-o", arg(&o2)], b"").code,
+        0
+    );
+    assert_eq!(files(&o1), files(&o2));
+    for rel in files(&o1) {
+        assert_eq!(
+            fs::read(o1.join(&rel)).unwrap(),
+            fs::read(o2.join(&rel)).unwrap()
+        );
+    }
+}
+
+#[test]
+fn directory_flags_need_each_other() {
+    let r = kzclean(&["-r", "x"], b"");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let o = kzclean(&["-o", "x"], b"");
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    let two = kzclean(
+        &[
+            "-r",
+            arg(dir.path()),
+            arg(dir.path()),
+            "-o",
+            "/nonexistent/x",
+        ],
+        b"",
+    );
+    assert_eq!(two.code, 2);
+    assert!(
+        two.stderr.contains("exactly one input directory"),
+        "{}",
+        two.stderr
+    );
+    let file = dir.path().join("f.txt");
+    write(&file, b"x\n");
+    let not_dir = kzclean(&["-r", arg(&file), "-o", arg(&dir.path().join("o"))], b"");
+    assert_eq!(not_dir.code, 2);
+    assert!(
+        not_dir.stderr.contains("not a directory"),
+        "{}",
+        not_dir.stderr
+    );
+}
