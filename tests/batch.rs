@@ -330,7 +330,7 @@ fn jsonl_cleans_the_text_field_and_keeps_every_other_byte() {
         }
     }
 
-    let field = r#"{"body":"Skip to content\nKept.\n","text":5}"#;
+    let field = r#"{"body":"Skip to content\nThe council approved the new budget on Tuesday after a long debate.\n","text":5}"#;
     let run = kzclean(
         &["--jsonl", "--field", "body", "--annotate"],
         field.as_bytes(),
@@ -338,7 +338,7 @@ fn jsonl_cleans_the_text_field_and_keeps_every_other_byte() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         String::from_utf8(run.stdout).unwrap(),
-        r#"{"body":"Kept.\n","text":5,"kzclean":{"lines_removed":1,"bytes_removed":16}}"#
+        r#"{"body":"The council approved the new budget on Tuesday after a long debate.\n","text":5,"kzclean":{"lines_removed":1,"bytes_removed":16}}"#
     );
 }
 
