@@ -184,7 +184,8 @@ mod tests {
             .collect()
     }
 
-    const PROSE: &str = "This is a sentence of prose that is long enough to count as article text here.\n";
+    const PROSE: &str =
+        "This is a sentence of prose that is long enough to count as article text here.\n";
 
     #[test]
     fn blank_runs_collapse_and_edges_go() {
@@ -203,7 +204,10 @@ mod tests {
         // Below enough prose: everything from the marker on goes, except
         // lines a keep rule saves.
         let doc = format!("{PROSE}{PROSE}{PROSE}{PROSE}Related posts\nteaser\nkeep me\n{PROSE}");
-        assert_eq!(kept(&mut c, &doc), format!("{PROSE}{PROSE}{PROSE}{PROSE}keep me\n"));
+        assert_eq!(
+            kept(&mut c, &doc),
+            format!("{PROSE}{PROSE}{PROSE}{PROSE}keep me\n")
+        );
     }
 
     #[test]

@@ -66,6 +66,12 @@ pub struct Args {
     pub stats: bool,
 
     /// Threads to clean on (0: one per core). Output is the same for any N.
-    #[arg(short = 'j', long = "threads", value_name = "N", default_value_t = 0, help_heading = "Performance")]
+    #[arg(
+        short = 'j',
+        long = "threads",
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Performance"
+    )]
     pub threads: usize,
 }

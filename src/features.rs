@@ -122,7 +122,13 @@ mod tests {
 
     #[test]
     fn decode_survives_bad_bytes() {
-        for bad in [&b"\xff"[..], b"\xc3", b"\xe2\x82", b"\xc0\x80", b"\xed\xa0\x80"] {
+        for bad in [
+            &b"\xff"[..],
+            b"\xc3",
+            b"\xe2\x82",
+            b"\xc0\x80",
+            b"\xed\xa0\x80",
+        ] {
             assert_eq!(decode_char(bad, 0), (char::REPLACEMENT_CHARACTER, 1));
         }
         assert_eq!(decode_char("é".as_bytes(), 0), ('é', 2));

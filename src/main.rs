@@ -56,7 +56,12 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
     } else {
         Mode::Clean
     };
-    let rule_ids: Vec<String> = cleaner.rules().rules().iter().map(|r| r.id.clone()).collect();
+    let rule_ids: Vec<String> = cleaner
+        .rules()
+        .rules()
+        .iter()
+        .map(|r| r.id.clone())
+        .collect();
     let mut pipeline = Pipeline::new(cleaner, mode, args.threads)?;
     let started = Instant::now();
     let mut stats = Stats::default();
@@ -73,11 +78,18 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
         // A file whose output did not end its last line must not run into the
         // next file's first line.
         if out.last.is_some_and(|b| b != b'\n') {
-            out.write_all(b"\n").map_err(|e| Error::io(stdout_name, e))?;
+            out.write_all(b"\n")
+                .map_err(|e| Error::io(stdout_name, e))?;
         }
         let result = if path.as_os_str() == "-" {
             let stdin = io::stdin().lock();
-            pipeline.clean_stream(stdin, Path::new("<stdin>"), &mut out, stdout_name, &mut stats)
+            pipeline.clean_stream(
+                stdin,
+                Path::new("<stdin>"),
+                &mut out,
+                stdout_name,
+                &mut stats,
+            )
         } else {
             match File::open(path) {
                 Ok(file) => pipeline.clean_stream(file, path, &mut out, stdout_name, &mut stats),
@@ -86,7 +98,9 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
         };
         match result {
             Ok(()) => {}
-            Err(e @ Error::Io { .. }) if !e.is_broken_pipe() && !is_output_error(&e, stdout_name) => {
+            Err(e @ Error::Io { .. })
+                if !e.is_broken_pipe() && !is_output_error(&e, stdout_name) =>
+            {
                 // One bad input does not stop the others.
                 failed += 1;
                 report(&e);
@@ -100,7 +114,11 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
     }
     if failed > 0 {
         let mut stderr = io::stderr().lock();
-        let _ = writeln!(stderr, "kzclean: {failed} of {} inputs failed", inputs.len());
+        let _ = writeln!(
+            stderr,
+            "kzclean: {failed} of {} inputs failed",
+            inputs.len()
+        );
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
@@ -113,9 +131,8 @@ fn is_output_error(e: &Error, stdout_name: &Path) -> bool {
 fn build_cleaner(args: &cli::Args) -> Result<Cleaner, Error> {
     let mut contents = Vec::new();
     for path in &args.rules {
-        let bytes = std::fs::read(path).map_err(|e| {
-            Error::Usage(format!("{}: cannot read rule file: {e}", path.display()))
-        })?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::Usage(format!("{}: cannot read rule file: {e}", path.display())))?;
         contents.push((path.display().to_string(), bytes));
     }
     let sources: Vec<RuleSource<'_>> = contents
@@ -140,7 +157,13 @@ fn build_cleaner(args: &cli::Args) -> Result<Cleaner, Error> {
 }
 
 fn print_stats(stats: &Stats, rule_ids: &[String], seconds: f64) {
-    let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { 100.0 * a as f64 / b as f64 };
+    let pct = |a: u64, b: u64| {
+        if b == 0 {
+            0.0
+        } else {
+            100.0 * a as f64 / b as f64
+        }
+    };
     let mb = |b: u64| b as f64 / 1e6;
     let mut s = String::new();
     use std::fmt::Write as _;
@@ -159,7 +182,11 @@ fn print_stats(stats: &Stats, rule_ids: &[String], seconds: f64) {
         s,
         "kzclean: {:.3} s, {:.1} MB/s",
         seconds,
-        if seconds > 0.0 { mb(stats.bytes_in) / seconds } else { 0.0 }
+        if seconds > 0.0 {
+            mb(stats.bytes_in) / seconds
+        } else {
+            0.0
+        }
     );
     let mut by_rule: Vec<(u64, &str)> = stats
         .removed_by_rule

@@ -164,7 +164,9 @@ fn parse_directive(text: &str, origin: Origin) -> Result<Directive, String> {
         "disable" => {
             let (id, rest) = next_field(rest).ok_or("`disable` needs a rule id")?;
             if !rest.is_empty() {
-                return Err(format!("`disable` takes one rule id, found extra text `{rest}`"));
+                return Err(format!(
+                    "`disable` takes one rule id, found extra text `{rest}`"
+                ));
             }
             check_id(id)?;
             return Ok(Directive::Disable(id.to_string(), origin));
@@ -194,14 +196,14 @@ fn parse_directive(text: &str, origin: Origin) -> Result<Directive, String> {
         }
     };
     let mut max_words = None;
-    if let Some((field, after)) = next_field(rest) {
-        if let Some(n) = field.strip_prefix("words<=") {
-            let n: u32 = n.parse().map_err(|_| {
-                format!("rule `{id}`: `{field}` needs a whole number, as in words<=8")
-            })?;
-            max_words = Some(n);
-            rest = after;
-        }
+    if let Some((field, after)) = next_field(rest)
+        && let Some(n) = field.strip_prefix("words<=")
+    {
+        let n: u32 = n
+            .parse()
+            .map_err(|_| format!("rule `{id}`: `{field}` needs a whole number, as in words<=8"))?;
+        max_words = Some(n);
+        rest = after;
     }
     let pattern = rest.trim();
     if pattern.is_empty() {
@@ -230,10 +232,11 @@ fn parse_directive(text: &str, origin: Origin) -> Result<Directive, String> {
 
 fn parse_set(rest: &str, origin: Origin) -> Result<Setting, String> {
     let (name, rest) = next_field(rest).ok_or("`set` needs a name and a value: set NAME VALUE")?;
-    let (value, extra) =
-        next_field(rest).ok_or_else(|| format!("`set {name}` needs a value"))?;
+    let (value, extra) = next_field(rest).ok_or_else(|| format!("`set {name}` needs a value"))?;
     if !extra.is_empty() {
-        return Err(format!("`set {name}`: unexpected text after the value: `{extra}`"));
+        return Err(format!(
+            "`set {name}`: unexpected text after the value: `{extra}`"
+        ));
     }
     let value: f64 = value
         .parse()
@@ -314,7 +317,9 @@ mod tests {
 
     #[test]
     fn every_error_is_reported_with_its_line() {
-        let e = errors("frob x line y\ndrop\ndrop a\ndrop a line\ndrop a words x\ndrop b!d line x\nset x\nset x y\ndrop a line x || y\ndrop a line words<=q x\n");
+        let e = errors(
+            "frob x line y\ndrop\ndrop a\ndrop a line\ndrop a words x\ndrop b!d line x\nset x\nset x y\ndrop a line x || y\ndrop a line words<=q x\n",
+        );
         assert_eq!(e.len(), 10, "{e:#?}");
         assert!(e[0].starts_with("t.rules:1: unknown directive `frob`"));
         assert!(e[1].starts_with("t.rules:2:"));
@@ -333,6 +338,10 @@ mod tests {
         let bytes = b"drop a line ok\ndrop b line x\xffy\n";
         let e = parse("t", bytes).unwrap_err();
         assert_eq!(e[0].line, 2);
-        assert!(e[0].message.contains("invalid UTF-8 at byte 14"), "{}", e[0]);
+        assert!(
+            e[0].message.contains("invalid UTF-8 at byte 14"),
+            "{}",
+            e[0]
+        );
     }
 }

@@ -154,7 +154,10 @@ impl RuleSet {
                 max_words = Some(max_words.map_or(implied, |m| m.min(implied)));
             }
             let regex = pattern_regex(spec);
-            if let Err(e) = RegexBuilder::new(&regex).size_limit(RULE_SIZE_LIMIT).build() {
+            if let Err(e) = RegexBuilder::new(&regex)
+                .size_limit(RULE_SIZE_LIMIT)
+                .build()
+            {
                 errors.push(error_at(
                     &spec.origin,
                     format!("rule `{}`: {}", spec.id, describe_regex_error(&e)),
@@ -327,7 +330,11 @@ mod tests {
         ("drop s line Share", "Share", Some("s")),
         ("drop s line Share", "  » SHARE: ", Some("s")),
         ("drop s line Share", "Share this", None),
-        ("drop s line Share on Facebook", "Share  on\tfacebook", Some("s")),
+        (
+            "drop s line Share on Facebook",
+            "Share  on\tfacebook",
+            Some("s"),
+        ),
         ("drop c line Comments", "Comments (12)", Some("c")),
         ("drop c line Comments", "12 Comments", None),
         ("drop r line Реклама", "РЕКЛАМА", Some("r")),
@@ -338,14 +345,34 @@ mod tests {
         ("drop p prefix Read more", "Read moreover", None),
         ("drop p prefix Read more", "Please read more", None),
         // contains scope: whole words anywhere
-        ("drop k contains uses cookies", "This site uses cookies to help.", Some("k")),
+        (
+            "drop k contains uses cookies",
+            "This site uses cookies to help.",
+            Some("k"),
+        ),
         ("drop k contains cookie", "cookies", None),
         // word limits
-        ("drop k contains words<=3 cookie", "a cookie here", Some("k")),
-        ("drop k contains words<=3 cookie", "a cookie here and there", None),
+        (
+            "drop k contains words<=3 cookie",
+            "a cookie here",
+            Some("k"),
+        ),
+        (
+            "drop k contains words<=3 cookie",
+            "a cookie here and there",
+            None,
+        ),
         // regex scope
-        ("drop t regex ^\\d+ (hours?|days?) ago$", "3 days ago", Some("t")),
-        ("drop t regex ^\\d+ (hours?|days?) ago$", "about 3 days ago", None),
+        (
+            "drop t regex ^\\d+ (hours?|days?) ago$",
+            "3 days ago",
+            Some("t"),
+        ),
+        (
+            "drop t regex ^\\d+ (hours?|days?) ago$",
+            "about 3 days ago",
+            None,
+        ),
         // precedence: keep over cut over drop, then file order
         ("drop a line x\nkeep b line x", "x", Some("b")),
         ("drop a line x\ncut b line x", "x", Some("b")),
@@ -382,9 +409,15 @@ mod tests {
         .unwrap_err();
         let e: Vec<String> = e.iter().map(|e| e.to_string()).collect();
         assert_eq!(e.len(), 4, "{e:#?}");
-        assert!(e.iter().any(|e| e.starts_with("t:2: duplicate rule id `a`")));
+        assert!(
+            e.iter()
+                .any(|e| e.starts_with("t:2: duplicate rule id `a`"))
+        );
         assert!(e.iter().any(|e| e.starts_with("t:3: `disable zz`")));
-        assert!(e.iter().any(|e| e.starts_with("t:4: unknown setting `bogus`")));
+        assert!(
+            e.iter()
+                .any(|e| e.starts_with("t:4: unknown setting `bogus`"))
+        );
         assert!(e.iter().any(|e| e.starts_with("t:5: rule `r`: bad regex")));
     }
 
