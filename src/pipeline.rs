@@ -435,11 +435,11 @@ impl Pipeline {
         on_file: &(dyn Fn(&FileJob, &FileOutcome) + Sync),
     ) -> TreeSummary {
         let (mode, format, warnings) = (self.mode, &self.format, &self.warnings);
-        let run = |worker: &mut Worker, job: &FileJob| {
+        let run = |streamer: Streamer<'_>, job: &FileJob| {
             let outcome = if skip_existing && fs::symlink_metadata(&job.output).is_ok() {
                 FileOutcome::Skipped
             } else {
-                match clean_file(worker, mode, format, job, warnings) {
+                match clean_file(streamer, mode, format, job, warnings) {
                     Ok(stats) => FileOutcome::Done(stats),
                     Err(e) => FileOutcome::Failed(e),
                 }
@@ -452,14 +452,21 @@ impl Pipeline {
         match &self.parallel {
             None => jobs
                 .iter()
-                .map(|job| run(&mut self.local, job))
+                .map(|job| run(Streamer::Sequential(&mut self.local), job))
+                .fold(TreeSummary::default(), TreeSummary::merge),
+            // Fewer files than threads (one big shard, say): files in
+            // parallel would leave threads idle, so each file in turn is
+            // streamed on all of them.
+            Some((pool, workers)) if jobs.len() < workers.len() => jobs
+                .iter()
+                .map(|job| run(Streamer::Parallel(pool, workers), job))
                 .fold(TreeSummary::default(), TreeSummary::merge),
             Some((pool, workers)) => pool.install(|| {
                 jobs.par_iter()
                     // One file per task: files vary widely in size, and
                     // rayon's splitting would otherwise pair small ones.
                     .with_max_len(1)
-                    .map(|job| run(&mut lock_own_worker(workers), job))
+                    .map(|job| run(Streamer::Sequential(&mut lock_own_worker(workers)), job))
                     .reduce(TreeSummary::default, TreeSummary::merge)
             }),
         }
@@ -649,8 +656,14 @@ fn clean_parallel(
 
 /// Cleans one file of a tree into a temporary file beside its output, then
 /// renames it into place. On failure the temporary file is removed.
+/// How a file's units are cleaned: by one worker, or by the whole pool.
+enum Streamer<'a> {
+    Sequential(&'a mut Worker),
+    Parallel(&'a rayon::ThreadPool, &'a [Mutex<Worker>]),
+}
+
 fn clean_file(
-    worker: &mut Worker,
+    streamer: Streamer<'_>,
     mode: Mode,
     format: &Format,
     job: &FileJob,
@@ -673,7 +686,14 @@ fn clean_file(
             stats: &mut stats,
             warnings,
         };
-        stream_sequential(worker, mode, format, &mut reader, output)?;
+        match streamer {
+            Streamer::Sequential(worker) => {
+                stream_sequential(worker, mode, format, &mut reader, output)?
+            }
+            Streamer::Parallel(pool, workers) => {
+                stream_parallel(pool, workers, mode, format, &mut reader, output)?
+            }
+        }
         sink.finish().map_err(|e| Error::io(&job.output, e))?;
         fs::rename(&temp, &job.output).map_err(|e| Error::io(&job.output, e))
     })();
