@@ -753,6 +753,40 @@ mod tests {
         s
     }
 
+    proptest::proptest! {
+        // Each read zero-fills a 256 KiB buffer: keep the case count modest.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the bytes and however reads split them, every separator
+        /// line is found, and documents and separators put back together
+        /// are the input.
+        #[test]
+        fn documents_and_separators_reassemble_the_input(
+            input in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'\n', b'\r', b'\x0c']), 0..300),
+            chunk in 1usize..40,
+        ) {
+            struct Chunked<'a>(&'a [u8], usize);
+            impl Read for Chunked<'_> {
+                fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                    let n = self.0.len().min(self.1).min(buf.len());
+                    buf[..n].copy_from_slice(&self.0[..n]);
+                    self.0 = &self.0[n..];
+                    Ok(n)
+                }
+            }
+            let mut reader = UnitReader::new(Chunked(&input, chunk), &Format::Text);
+            let mut back = Vec::new();
+            while let Some(Unit::Document { bytes, separator }) = reader.next().unwrap() {
+                proptest::prop_assert!(separator.as_deref().is_none_or(is_separator));
+                // No separator is missed: none is left inside a document.
+                proptest::prop_assert!(!lines(&bytes).any(is_separator), "{:?}", bytes);
+                back.extend(bytes);
+                back.extend(separator.unwrap_or_default());
+            }
+            proptest::prop_assert_eq!(back, input);
+        }
+    }
+
     #[test]
     fn parallel_output_equals_sequential() {
         let input = corpus();
