@@ -435,11 +435,11 @@ impl Pipeline {
         on_file: &(dyn Fn(&FileJob, &FileOutcome) + Sync),
     ) -> TreeSummary {
         let (mode, format, warnings) = (self.mode, &self.format, &self.warnings);
-        let run = |worker: &mut Worker, job: &FileJob| {
+        let run = |streamer: Streamer<'_>, job: &FileJob| {
             let outcome = if skip_existing && fs::symlink_metadata(&job.output).is_ok() {
                 FileOutcome::Skipped
             } else {
-                match clean_file(worker, mode, format, job, warnings) {
+                match clean_file(streamer, mode, format, job, warnings) {
                     Ok(stats) => FileOutcome::Done(stats),
                     Err(e) => FileOutcome::Failed(e),
                 }
@@ -452,14 +452,21 @@ impl Pipeline {
         match &self.parallel {
             None => jobs
                 .iter()
-                .map(|job| run(&mut self.local, job))
+                .map(|job| run(Streamer::Sequential(&mut self.local), job))
+                .fold(TreeSummary::default(), TreeSummary::merge),
+            // Fewer files than threads (one big shard, say): files in
+            // parallel would leave threads idle, so each file in turn is
+            // streamed on all of them.
+            Some((pool, workers)) if jobs.len() < workers.len() => jobs
+                .iter()
+                .map(|job| run(Streamer::Parallel(pool, workers), job))
                 .fold(TreeSummary::default(), TreeSummary::merge),
             Some((pool, workers)) => pool.install(|| {
                 jobs.par_iter()
                     // One file per task: files vary widely in size, and
                     // rayon's splitting would otherwise pair small ones.
                     .with_max_len(1)
-                    .map(|job| run(&mut lock_own_worker(workers), job))
+                    .map(|job| run(Streamer::Sequential(&mut lock_own_worker(workers)), job))
                     .reduce(TreeSummary::default, TreeSummary::merge)
             }),
         }
@@ -649,8 +656,14 @@ fn clean_parallel(
 
 /// Cleans one file of a tree into a temporary file beside its output, then
 /// renames it into place. On failure the temporary file is removed.
+/// How a file's units are cleaned: by one worker, or by the whole pool.
+enum Streamer<'a> {
+    Sequential(&'a mut Worker),
+    Parallel(&'a rayon::ThreadPool, &'a [Mutex<Worker>]),
+}
+
 fn clean_file(
-    worker: &mut Worker,
+    streamer: Streamer<'_>,
     mode: Mode,
     format: &Format,
     job: &FileJob,
@@ -673,7 +686,14 @@ fn clean_file(
             stats: &mut stats,
             warnings,
         };
-        stream_sequential(worker, mode, format, &mut reader, output)?;
+        match streamer {
+            Streamer::Sequential(worker) => {
+                stream_sequential(worker, mode, format, &mut reader, output)?
+            }
+            Streamer::Parallel(pool, workers) => {
+                stream_parallel(pool, workers, mode, format, &mut reader, output)?
+            }
+        }
         sink.finish().map_err(|e| Error::io(&job.output, e))?;
         fs::rename(&temp, &job.output).map_err(|e| Error::io(&job.output, e))
     })();
@@ -731,6 +751,40 @@ mod tests {
             s.extend_from_slice(b"\x0c\n");
         }
         s
+    }
+
+    proptest::proptest! {
+        // Each read zero-fills a 256 KiB buffer: keep the case count modest.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whatever the bytes and however reads split them, every separator
+        /// line is found, and documents and separators put back together
+        /// are the input.
+        #[test]
+        fn documents_and_separators_reassemble_the_input(
+            input in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'\n', b'\r', b'\x0c']), 0..300),
+            chunk in 1usize..40,
+        ) {
+            struct Chunked<'a>(&'a [u8], usize);
+            impl Read for Chunked<'_> {
+                fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                    let n = self.0.len().min(self.1).min(buf.len());
+                    buf[..n].copy_from_slice(&self.0[..n]);
+                    self.0 = &self.0[n..];
+                    Ok(n)
+                }
+            }
+            let mut reader = UnitReader::new(Chunked(&input, chunk), &Format::Text);
+            let mut back = Vec::new();
+            while let Some(Unit::Document { bytes, separator }) = reader.next().unwrap() {
+                proptest::prop_assert!(separator.as_deref().is_none_or(is_separator));
+                // No separator is missed: none is left inside a document.
+                proptest::prop_assert!(!lines(&bytes).any(is_separator), "{:?}", bytes);
+                back.extend(bytes);
+                back.extend(separator.unwrap_or_default());
+            }
+            proptest::prop_assert_eq!(back, input);
+        }
     }
 
     #[test]

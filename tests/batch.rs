@@ -464,13 +464,29 @@ fn one_and_two_threads_give_identical_bytes() {
     assert_eq!(one.code, 0, "{}", one.stderr);
     assert!(one.stdout == two.stdout, "stream outputs differ");
     assert!(one.stdout.len() < big.len());
+    let one_text = one.stdout;
 
     let jsonl: String = (0..10_000).map(|n| record(n, &unicode_page(n))).collect();
     let one = kzclean(&["--jsonl", "-j1"], jsonl.as_bytes());
     let two = kzclean(&["--jsonl", "-j2"], jsonl.as_bytes());
     assert!(one.stdout == two.stdout, "jsonl outputs differ");
 
+    // A tree of one big file is streamed on every thread.
     let dir = tempfile::tempdir().unwrap();
+    let shard = dir.path().join("shard");
+    write(
+        &shard.join("big.txt.zst"),
+        &zstd::encode_all(&big[..], 1).unwrap(),
+    );
+    let out = dir.path().join("shard-out");
+    let run = kzclean(&["-j2", "-r", arg(&shard), "-o", arg(&out)], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cleaned = zstd::decode_all(&fs::read(out.join("big.txt.zst")).unwrap()[..]).unwrap();
+    assert!(
+        cleaned == one_text,
+        "single-file tree differs from the stream"
+    );
+
     let input = dir.path().join("in");
     for i in 0..40 {
         write(&input.join(format!("d{}/f{i}.txt", i % 3)), &stream(i * 3));
