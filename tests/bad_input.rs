@@ -338,3 +338,28 @@ fn same_output_on_any_thread_count() {
         }
     }
 }
+
+#[test]
+fn closed_pipe_after_a_failed_input_still_exits_1() {
+    // Regression: the closed pipe used to win, and `kzclean missing big |
+    // head -1` exited 0 although an input had failed.
+    let big = scratch("big-input-2.txt");
+    let line = format!("{PROSE}\n");
+    fs::write(&big, line.repeat(100_000)).unwrap();
+    let missing = scratch("missing-2.txt");
+    let _ = fs::remove_file(&missing);
+    let mut child = kzclean()
+        .args([missing.to_str().unwrap(), big.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(first, line);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).starts_with(&format!("kzclean: {}: ", missing.display())));
+}
