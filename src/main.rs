@@ -96,9 +96,10 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
     for path in &inputs {
         // A file whose output did not end its last line must not run into the
         // next file's first line.
-        if out.last.is_some_and(|b| b != b'\n') {
-            out.write_all(b"\n")
-                .map_err(|e| Error::io(stdout_name, e))?;
+        if out.last.is_some_and(|b| b != b'\n')
+            && let Err(e) = out.write_all(b"\n")
+        {
+            return output_failed(Error::io(stdout_name, e), failed);
         }
         let result = if path.as_os_str() == "-" {
             let stdin = io::stdin().lock();
@@ -130,10 +131,12 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
                 report_skipped(&mut pipeline, &stats);
                 return Err(e);
             }
-            Err(e) => return Err(e),
+            Err(e) => return output_failed(e, failed),
         }
     }
-    out.flush().map_err(|e| Error::io(stdout_name, e))?;
+    if let Err(e) = out.flush() {
+        return output_failed(Error::io(stdout_name, e), failed);
+    }
     report_skipped(&mut pipeline, &stats);
     if args.stats {
         print_stats(&stats, &rule_ids, started.elapsed().as_secs_f64());
@@ -263,6 +266,16 @@ fn report_skipped(pipeline: &mut Pipeline, stats: &Stats) {
             }
         );
     }
+}
+
+/// Ends the run on an error that stops all output. A closed pipe is not a
+/// failure in itself, but inputs that failed before it still make the exit
+/// status 1 (their errors were already reported).
+fn output_failed(e: Error, failed: usize) -> Result<ExitCode, Error> {
+    if e.is_broken_pipe() && failed > 0 {
+        return Ok(ExitCode::from(1));
+    }
+    Err(e)
 }
 
 fn is_output_error(e: &Error, stdout_name: &Path) -> bool {

@@ -1,0 +1,370 @@
+//! The `kzclean` command on bad, odd and hostile input: each test feeds one
+//! kind of input or fault and checks what a user sees (stdout, stderr, exit
+//! status).
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// These tests are about bytes, not verdicts: their lines are too short for
+/// the classifier to call them article text, so it is off and only rules
+/// decide.
+fn kzclean() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kzclean"));
+    command.arg("--no-classifier");
+    command
+}
+
+/// Runs kzclean with `args`, feeding `input` on stdin (from a thread, so a
+/// large input cannot deadlock against a full stdout pipe).
+fn run(args: &[&str], input: &[u8]) -> Output {
+    let mut child = kzclean()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kzclean starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        // The child may exit without reading everything; that is its right.
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("kzclean runs");
+    writer.join().expect("writer thread");
+    out
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited, not killed by a signal")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A scratch path for this test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bad_input");
+    fs::create_dir_all(&dir).expect("scratch dir");
+    dir.join(name)
+}
+
+/// Asserts a clean success: exit 0, nothing on stderr.
+fn assert_ok(out: &Output) {
+    assert_eq!(code(out), 0, "stderr: {}", stderr(out));
+    assert!(out.stderr.is_empty(), "unexpected stderr: {}", stderr(out));
+}
+
+fn lines(b: &[u8]) -> Vec<&[u8]> {
+    b.split_inclusive(|&c| c == b'\n').collect()
+}
+
+/// Every output line is an input line, in order, byte for byte.
+fn assert_subsequence(out: &[u8], input: &[u8]) {
+    let input = lines(input);
+    let mut hay = input.iter();
+    for line in lines(out) {
+        assert!(
+            hay.any(|h| *h == line),
+            "output line {line:?} is not an input line in order"
+        );
+    }
+}
+
+const PROSE: &str =
+    "The minister said the plan would start in May, after a long debate in parliament.";
+
+#[test]
+fn empty_input_gives_empty_output() {
+    for args in [&[][..], &["--explain"], &["--invert"], &["-j", "3"]] {
+        let out = run(args, b"");
+        assert_ok(&out);
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn only_blank_lines_give_empty_output() {
+    let out = run(&[], b"\n\n   \n\t\r\n\r\n\x0b\n  ");
+    assert_ok(&out);
+    assert_eq!(out.stdout, b"");
+}
+
+#[test]
+fn no_final_newline_is_kept_as_it_came() {
+    let input = format!("{PROSE}\n\nLast line without a newline");
+    let out = run(&[], input.as_bytes());
+    assert_ok(&out);
+    assert_eq!(out.stdout, input.as_bytes());
+    // Explain still ends its last row.
+    let out = run(&["--explain"], input.as_bytes());
+    assert!(out.stdout.ends_with(b"\tLast line without a newline\n"));
+}
+
+#[test]
+fn lone_cr_is_a_blank_line_and_inner_cr_is_kept() {
+    let out = run(&[], b"\r");
+    assert_ok(&out);
+    assert_eq!(out.stdout, b"");
+    let out = run(&[], b"a\rb\r\nc\r");
+    assert_ok(&out);
+    assert_eq!(out.stdout, b"a\rb\r\nc\r");
+}
+
+/// Deterministic pseudo-random bytes.
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 56) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn nul_bytes_and_random_binary_never_fail() {
+    let mut inputs = vec![b"\0\0\0\n\0text\0\n\0".to_vec()];
+    for seed in 0..4 {
+        inputs.push(noise(64 * 1024, seed));
+    }
+    for input in &inputs {
+        for args in [&[][..], &["--explain"], &["--invert"], &["-j", "2"]] {
+            let out = run(args, input);
+            assert_ok(&out);
+            if args.is_empty() {
+                assert_subsequence(&out.stdout, input);
+            }
+        }
+    }
+}
+
+#[test]
+fn invalid_utf8_anywhere_in_kept_and_dropped_lines() {
+    let rules = scratch("ads.rules");
+    fs::write(&rules, "drop ads contains Advertisement\n").unwrap();
+    let kept: &[&[u8]] = &[
+        b"\xffThe minister spoke at length about the plan.\n",
+        b"The minister spoke \xfe\xff at length about the plan.\r\n",
+        b"The minister spoke at length about the plan.\xc3\n",
+    ];
+    let dropped: &[&[u8]] = &[
+        b"\xff Advertisement\n",
+        b"Buy now \xe2\x82 Advertisement here\r\n",
+        b"Advertisement \xff\n",
+    ];
+    let mut input = Vec::new();
+    for (k, d) in kept.iter().zip(dropped) {
+        input.extend_from_slice(d);
+        input.extend_from_slice(k);
+    }
+    let rules = rules.to_str().unwrap();
+    let out = run(&["--rules", rules], &input);
+    assert_ok(&out);
+    assert_eq!(out.stdout, kept.concat());
+    let out = run(&["--rules", rules, "--invert"], &input);
+    assert_ok(&out);
+    assert_eq!(out.stdout, dropped.concat());
+}
+
+#[test]
+fn a_20_mb_single_line_passes_through_whole() {
+    // Manual check with 100 MB: see GUARANTEES.md for the peak RSS measured.
+    for unit in [&b"word "[..], b"a"] {
+        let mut input = unit.repeat(20 * 1024 * 1024 / unit.len());
+        input.push(b'\n');
+        let out = run(&[], &input);
+        assert_ok(&out);
+        assert!(out.stdout == input, "a long line must come out whole");
+    }
+}
+
+#[test]
+fn a_million_tiny_lines() {
+    let mut input = Vec::with_capacity(12_000_000);
+    let mut want = Vec::with_capacity(8_000_000);
+    for i in 0..1_000_000 {
+        if i % 10 == 0 {
+            input.extend_from_slice(b"Skip to content\n");
+        } else {
+            let line = format!("l{i}\n");
+            input.extend_from_slice(line.as_bytes());
+            want.extend_from_slice(line.as_bytes());
+        }
+    }
+    let out = run(&["--stats"], &input);
+    assert_eq!(code(&out), 0);
+    assert!(out.stdout == want, "a million lines: output differs");
+    assert!(
+        stderr(&out).contains("lines 1000000 in, 900000 out"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_too_large_regex_is_a_clear_error_not_a_hang() {
+    let rules = scratch("big.rules");
+    fs::write(
+        &rules,
+        "# big\ndrop ok line fine\ndrop big regex (\\w{50}){50}\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let out = run(&["--rules", rules.to_str().unwrap()], b"text\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(code(&out), 2);
+    let want = format!(
+        "kzclean: {}:3: rule `big`: the regex is too large",
+        rules.display()
+    );
+    assert!(stderr(&out).starts_with(&want), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_rule_file_that_is_a_directory_missing_or_not_utf8_exits_2() {
+    let dir = scratch("rules-dir");
+    fs::create_dir_all(&dir).unwrap();
+    let missing = scratch("no-such.rules");
+    let _ = fs::remove_file(&missing);
+    let latin1 = scratch("latin1.rules");
+    fs::write(&latin1, b"drop a line ok\ndrop b line caf\xe9\n").unwrap();
+    let cases = [
+        (
+            dir.clone(),
+            format!("{}: cannot read rule file", dir.display()),
+        ),
+        (
+            missing.clone(),
+            format!("{}: cannot read rule file", missing.display()),
+        ),
+        (
+            latin1.clone(),
+            format!("{}:2: invalid UTF-8", latin1.display()),
+        ),
+    ];
+    for (path, want) in cases {
+        let out = run(&["--rules", path.to_str().unwrap()], b"text\n");
+        assert_eq!(code(&out), 2, "{}", path.display());
+        assert!(
+            stderr(&out).starts_with(&format!("kzclean: {want}")),
+            "{}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn closed_pipe_exits_0_quietly() {
+    let big = scratch("big-input.txt");
+    let mut input = Vec::new();
+    for i in 0..100_000 {
+        input.extend_from_slice(format!("line {i} of a long stream of text\n").as_bytes());
+    }
+    fs::write(&big, &input).unwrap();
+    for args in [&[][..], &["--explain"], &["-j", "2"]] {
+        // kzclean < big | head -1
+        let mut child = kzclean()
+            .args(args)
+            .stdin(fs::File::open(&big).unwrap())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        // The reader is dropped here: the pipe closes.
+        let out = child.wait_with_output().unwrap();
+        assert!(first.contains("line 0 of"), "{first:?}");
+        assert_ok(&out);
+    }
+}
+
+#[test]
+fn a_missing_input_among_good_ones() {
+    let good = scratch("good.txt");
+    fs::write(&good, format!("Skip to content\n{PROSE}\n")).unwrap();
+    let missing = scratch("missing.txt");
+    let _ = fs::remove_file(&missing);
+    let (g, m) = (good.to_str().unwrap(), missing.to_str().unwrap());
+    let out = run(&[g, m, g], b"");
+    assert_eq!(code(&out), 1);
+    assert_eq!(out.stdout, format!("{PROSE}\n{PROSE}\n").as_bytes());
+    let err = stderr(&out);
+    assert!(err.starts_with(&format!("kzclean: {m}: ")), "{err}");
+    assert!(err.ends_with("kzclean: 1 of 3 inputs failed\n"), "{err}");
+}
+
+#[test]
+fn an_input_that_is_a_directory_fails_alone() {
+    let good = scratch("good2.txt");
+    fs::write(&good, format!("{PROSE}\n")).unwrap();
+    let dir = scratch("input-dir");
+    fs::create_dir_all(&dir).unwrap();
+    let out = run(&[dir.to_str().unwrap(), good.to_str().unwrap()], b"");
+    assert_eq!(code(&out), 1);
+    assert_eq!(out.stdout, format!("{PROSE}\n").as_bytes());
+    assert!(stderr(&out).starts_with(&format!("kzclean: {}: ", dir.display())));
+}
+
+#[test]
+fn same_output_on_any_thread_count() {
+    let mut input = Vec::new();
+    for i in 0..3000 {
+        input.extend_from_slice(format!("Skip to content\n{PROSE} {i}\r\n\n\n").as_bytes());
+        input.extend_from_slice(format!("\0\x7f end {i}\n").as_bytes());
+        input.extend_from_slice(b"\xff invalid\n");
+        input.extend_from_slice(if i % 2 == 0 { b"\x0c\n" } else { b"\x0c\r\n" });
+    }
+    for args in [&[][..], &["--explain"], &["--invert"]] {
+        let one = run(&[args, &["-j", "1"]].concat(), &input);
+        assert_ok(&one);
+        for j in ["2", "3"] {
+            let many = run(&[args, &["-j", j]].concat(), &input);
+            assert_ok(&many);
+            assert!(
+                one.stdout == many.stdout,
+                "{args:?}: -j {j} differs from -j 1"
+            );
+        }
+    }
+}
+
+#[test]
+fn closed_pipe_after_a_failed_input_still_exits_1() {
+    // Regression: the closed pipe used to win, and `kzclean missing big |
+    // head -1` exited 0 although an input had failed.
+    let big = scratch("big-input-2.txt");
+    let line = format!("{PROSE}\n");
+    fs::write(&big, line.repeat(100_000)).unwrap();
+    let missing = scratch("missing-2.txt");
+    let _ = fs::remove_file(&missing);
+    let mut child = kzclean()
+        .args([missing.to_str().unwrap(), big.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(first, line);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).starts_with(&format!("kzclean: {}: ", missing.display())));
+}
