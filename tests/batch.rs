@@ -393,6 +393,47 @@ fn broken_json_line_fails_after_whole_records_or_is_skipped() {
     }
 }
 
+#[test]
+fn a_bad_record_in_a_tree_fails_its_file_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    let good = record(1, &unicode_page(1));
+    write(
+        &input.join("a.jsonl"),
+        [good.as_str(), "not json\n"].concat().as_bytes(),
+    );
+    write(&input.join("b.jsonl"), good.as_bytes());
+    let run = kzclean(&["--jsonl", "-r", arg(&input), "-o", arg(&output)], b"");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("a.jsonl:2: not a valid JSON record"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(files(&output), paths(&["b.jsonl"]), "no partial a.jsonl");
+
+    let skip = [
+        "--jsonl",
+        "--on-error",
+        "skip",
+        "-r",
+        arg(&input),
+        "-o",
+        arg(&output),
+    ];
+    let run = kzclean(&skip, b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1 unusable records skipped"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        fs::read(output.join("a.jsonl")).unwrap(),
+        fs::read(output.join("b.jsonl")).unwrap()
+    );
+}
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(bytes).unwrap();
