@@ -23,6 +23,10 @@ pub const DEFAULT_RULES: &str = include_str!("../rules/default.rules");
 const RULE_SIZE_LIMIT: usize = 10 * 1024 * 1024;
 /// How large a compiled set of rules may grow.
 const SET_SIZE_LIMIT: usize = 256 * 1024 * 1024;
+/// How much memory each thread's lazy DFA for a rule set may use: enough for
+/// the default rules to stay on the fast path, small enough that memory
+/// stays flat on endless streams.
+const DFA_CACHE_LIMIT: usize = 24 * 1024 * 1024;
 /// A `line` rule allows this many words of decoration around its phrase
 /// ("» Related posts «", "Comments (12)").
 const LINE_SCOPE_SLACK_WORDS: u32 = 3;
@@ -51,7 +55,7 @@ impl Matcher {
         let rule_of = patterns.iter().map(|(_, i)| *i).collect();
         let set = RegexSetBuilder::new(regexes)
             .size_limit(SET_SIZE_LIMIT)
-            .dfa_size_limit(SET_SIZE_LIMIT)
+            .dfa_size_limit(DFA_CACHE_LIMIT)
             .build()
             .map_err(|e| format!("the rules together are too large to compile: {e}"))?;
         Ok(Matcher { set, rule_of })
