@@ -109,6 +109,9 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<RuleFile, Vec<RuleError>> {
 pub fn parse_all(path: &str, bytes: &[u8]) -> (RuleFile, Vec<RuleError>) {
     let mut file = RuleFile::default();
     let mut errors = Vec::new();
+    // A byte-order mark (as some Windows editors write) is not part of the
+    // first directive.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_no = index + 1;
         let err = |message: String| RuleError {
@@ -338,6 +341,19 @@ mod tests {
         assert!(e[7].contains("not a number"));
         assert!(e[8].contains("empty phrase"));
         assert!(e[9].contains("whole number"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        // Regression: the BOM stuck to the first keyword, giving "unknown
+        // directive `\u{feff}drop`", which looks like "unknown directive
+        // `drop`" on a terminal.
+        let f = parse("t", b"\xef\xbb\xbfdrop a line x\r\ndrop b line y\r\n").unwrap();
+        assert_eq!(f.rules.len(), 2);
+        assert_eq!(f.rules[0].id, "a");
+        assert_eq!(f.rules[0].origin.line, 1);
+        // Only at the very start: elsewhere it is still an error.
+        assert!(parse("t", b"drop a line x\n\xef\xbb\xbfdrop b line y\n").is_err());
     }
 
     #[test]
