@@ -75,7 +75,10 @@ fuzz_target!(|data: &[u8]| {
     let kept: Vec<&[u8]> = lines(&plain).collect();
     let mut hay = input.iter();
     for line in &kept {
-        assert!(hay.any(|h| h == line), "output line {line:?} not in input order");
+        assert!(
+            hay.any(|h| h == line),
+            "output line {line:?} not in input order"
+        );
     }
     // No blank line at the edges, none twice in a row.
     assert!(kept.first().is_none_or(|l| !blank(l)));
@@ -98,7 +101,11 @@ fuzz_target!(|data: &[u8]| {
             other => panic!("bad verdict {other:?}"),
         }
     }
-    let plain_terminated = if plain.is_empty() { plain.clone() } else { terminated(&plain) };
+    let plain_terminated = if plain.is_empty() {
+        plain.clone()
+    } else {
+        terminated(&plain)
+    };
     assert_eq!(keep_rows, plain_terminated);
 
     // Invert + plain: every non-blank line exactly once.

@@ -43,18 +43,29 @@ fuzz_target!(|data: &[u8]| {
     let (sizes, stream) = rest.split_at(n);
     let whole = read_all(stream);
     if !sizes.is_empty() {
-        let chunked = read_all(Chunked { data: stream, sizes, at: 0 });
+        let chunked = read_all(Chunked {
+            data: stream,
+            sizes,
+            at: 0,
+        });
         assert_eq!(chunked, whole, "documents depend on read sizes {sizes:?}");
     }
     let mut joined = Vec::with_capacity(stream.len());
     for (i, (bytes, separator)) in whole.iter().enumerate() {
-        assert!(!lines(bytes).any(is_separator), "separator line inside a document");
+        assert!(
+            !lines(bytes).any(is_separator),
+            "separator line inside a document"
+        );
         match separator {
             Some(s) => {
                 assert!(is_separator(s));
                 assert!(bytes.is_empty() || bytes.ends_with(b"\n"));
             }
-            None => assert_eq!(i + 1, whole.len(), "only the last document lacks a separator"),
+            None => assert_eq!(
+                i + 1,
+                whole.len(),
+                "only the last document lacks a separator"
+            ),
         }
         joined.extend_from_slice(bytes);
         joined.extend_from_slice(separator.as_deref().unwrap_or_default());
