@@ -1,14 +1,21 @@
 //! The cleaner: one document's lines in, one verdict per line out.
 //!
-//! Pass 1 asks the rules about each non-blank line. `keep` and `drop` rules
-//! decide their lines; the first `cut` marker found below enough prose ends
-//! the article. Lines no rule decided are left to the classifier, or kept
-//! when it is off. A last pass lays out blank lines: one blank line between
-//! kept paragraphs where the input had one or more, none at the edges.
+//! Pass 1 asks the rules about each non-blank line and, with the classifier
+//! on, scans it for features. `keep` and `drop` rules decide their lines; the
+//! first `cut` marker found below enough prose ends the article. Lines no
+//! rule decided go to the classifier: the features of each line, its
+//! neighbours and the document (see [`crate::features`]) go through the model
+//! (see [`crate::model`]), and lines whose probability of being article text
+//! reaches `keep-threshold` are kept. With the classifier off they are kept.
+//! A last pass lays out blank lines: one blank line between kept paragraphs
+//! where the input had one or more, none at the edges.
+
+use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::document::{content, is_blank, lines};
-use crate::features::count_words;
-use crate::params::Params;
+use crate::features::{FeatureScratch, RuleMark, count_words};
+use crate::model::{Model, logistic};
 use crate::rulefile::Action;
 use crate::rules::RuleSet;
 
@@ -28,10 +35,12 @@ pub enum Reason {
     Cut(u32),
     /// No rule matched and the classifier is off: kept.
     NoRule,
-    /// The line's own look decided.
-    Class(Class),
-    /// A short or near-good line took its neighbours' verdict.
-    Context(Class),
+    /// The classifier decided: its probability that the line is article
+    /// text, and (with `--explain`) the feature that weighed most.
+    Model {
+        probability: f32,
+        feature: Option<u16>,
+    },
 }
 
 /// The decision for one line.
@@ -47,11 +56,17 @@ pub struct CleanerOptions {
     /// Decide lines no rule matched with the classifier; when false they are
     /// kept (the rules-only engine).
     pub classifier: bool,
+    /// Name the feature behind each classifier verdict (costs a second walk
+    /// of the trees; for `--explain`).
+    pub explain: bool,
 }
 
 impl Default for CleanerOptions {
     fn default() -> CleanerOptions {
-        CleanerOptions { classifier: true }
+        CleanerOptions {
+            classifier: true,
+            explain: false,
+        }
     }
 }
 
@@ -61,16 +76,31 @@ impl Default for CleanerOptions {
 pub struct Cleaner {
     rules: RuleSet,
     options: CleanerOptions,
+    model: Arc<Model>,
     /// Per-line facts of the document being cleaned, reused across documents.
     scratch: Vec<LineInfo>,
+    features: FeatureScratch,
+    /// The feature rows the model scores, and their scores.
+    to_score: Vec<u32>,
+    scores: Vec<f64>,
 }
 
 impl Cleaner {
+    /// A cleaner with the built-in model.
     pub fn new(rules: RuleSet, options: CleanerOptions) -> Cleaner {
+        Cleaner::with_model(rules, options, Model::builtin())
+    }
+
+    /// A cleaner with another model (`--model`).
+    pub fn with_model(rules: RuleSet, options: CleanerOptions, model: Arc<Model>) -> Cleaner {
         Cleaner {
             rules,
             options,
+            model,
             scratch: Vec::new(),
+            features: FeatureScratch::default(),
+            to_score: Vec::new(),
+            scores: Vec::new(),
         }
     }
 
@@ -88,30 +118,42 @@ impl Cleaner {
     /// `verdicts` is cleared and gets one verdict per line.
     pub fn classify(&mut self, doc: &[u8], verdicts: &mut Vec<Verdict>) {
         verdicts.clear();
+        let classifier = self.options.classifier;
         // Pass 1: what the rules say about each line, and how much prose
         // (words in lines of 10 or more words no rule matched) there is.
         let infos = &mut self.scratch;
         infos.clear();
+        self.features.begin();
         let mut prose_total = 0.0;
         for line in lines(doc) {
             let text = content(line);
-            let info = if is_blank(text) {
+            let blank = is_blank(text);
+            let info = if blank {
+                if classifier {
+                    self.features.push_blank();
+                }
                 LineInfo::BLANK
             } else {
-                let words = count_words(text);
+                let words = if classifier {
+                    self.features.push(text)
+                } else {
+                    count_words(text)
+                };
                 let rule = self.rules.match_line(text, words);
                 if rule.is_none() && words >= PROSE_LINE_WORDS {
                     prose_total += f64::from(words);
+                }
+                if classifier && let Some(i) = rule {
+                    self.features
+                        .mark_last(match self.rules.rules()[i as usize].action {
+                            Action::Keep => RuleMark::Kept,
+                            _ => RuleMark::Dropped,
+                        });
                 }
                 LineInfo {
                     blank: false,
                     words,
                     rule,
-                    class: if rule.is_some() {
-                        Class::Bad
-                    } else {
-                        Class::of(text, words, self.rules.params())
-                    },
                 }
             };
             infos.push(info);
@@ -162,13 +204,9 @@ impl Cleaner {
                     keep: false,
                     reason: Reason::Rule(i),
                 },
-                (None, None) if !self.options.classifier => Verdict {
+                (None, None) => Verdict {
                     keep: true,
                     reason: Reason::NoRule,
-                },
-                (None, None) => Verdict {
-                    keep: info.class == Class::Good,
-                    reason: Reason::Class(info.class),
                 },
             };
             if info.rule.is_none() && info.words >= PROSE_LINE_WORDS {
@@ -176,131 +214,88 @@ impl Cleaner {
             }
             verdicts.push(verdict);
         }
-        if self.options.classifier {
-            decide_short_by_context(infos, verdicts);
+        if classifier {
+            self.decide_by_model(verdicts);
         }
         layout_blank_lines(doc, verdicts);
     }
-}
 
-/// A line's look on its own, jusText-style.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
-    /// Article prose: long, or a full sentence of some length.
-    Good,
-    /// A sentence, but short: good next to good text.
-    NearGood,
-    /// Short or fragmentary: decided by its neighbours.
-    Short,
-    /// Boilerplate (a rule dropped it).
-    Bad,
-}
-
-impl Class {
-    fn of(text: &[u8], words: u32, params: &Params) -> Class {
-        let sentence = ends_like_sentence(text);
-        let words = f64::from(words);
-        if words >= params.good_words || (words >= params.good_sentence_words && sentence) {
-            Class::Good
-        } else if words >= params.near_good_words && sentence {
-            Class::NearGood
-        } else {
-            Class::Short
-        }
-    }
-
-    /// The name `--explain` shows.
-    pub fn name(self) -> &'static str {
-        match self {
-            Class::Good => "good",
-            Class::NearGood => "near-good",
-            Class::Short => "short",
-            Class::Bad => "bad",
-        }
-    }
-}
-
-/// True when the line ends as a sentence does, in any script.
-fn ends_like_sentence(text: &[u8]) -> bool {
-    let trimmed = text.trim_ascii_end();
-    let tails: [&[u8]; 12] = [
-        b".",
-        b"!",
-        b"?",
-        b"\"",
-        b"'",
-        b")",
-        b":",
-        "\u{201d}".as_bytes(),
-        "\u{3002}".as_bytes(),
-        "\u{ff01}".as_bytes(),
-        "\u{ff1f}".as_bytes(),
-        "\u{2019}".as_bytes(),
-    ];
-    !trimmed.ends_with(b"...")
-        && !trimmed.ends_with("\u{2026}".as_bytes())
-        && tails.iter().any(|t| trimmed.ends_with(t))
-}
-
-/// jusText's context pass: short and near-good lines take the verdict of
-/// their nearest good/bad neighbours; a near-good neighbour on the bad side
-/// keeps a short line. Document edges count as bad, since the article is
-/// usually in the middle.
-fn decide_short_by_context(infos: &[LineInfo], verdicts: &mut [Verdict]) {
-    let decided = |i: usize| {
-        let info = &infos[i];
-        !info.blank && matches!(info.class, Class::Good | Class::Bad)
-    };
-    // Nearest decided neighbour above each line (true = good), and whether a
-    // near-good line lies between.
-    let n = infos.len();
-    let mut above = vec![(false, false); n];
-    let mut last = (false, false);
-    for i in 0..n {
-        above[i] = last;
-        if infos[i].blank {
-            continue;
-        }
-        if decided(i) {
-            last = (infos[i].class == Class::Good, false);
-        } else if infos[i].class == Class::NearGood {
-            last.1 = true;
-        }
-    }
-    let mut below = (false, false);
-    for i in (0..n).rev() {
-        let info = &infos[i];
-        if !info.blank && info.rule.is_none() && matches!(verdicts[i].reason, Reason::Class(_)) {
-            let keep = match info.class {
-                Class::Good => true,
-                Class::Bad => false,
-                Class::NearGood => above[i].0 || below.0,
-                Class::Short => {
-                    let (up, up_near) = above[i];
-                    let (down, down_near) = below;
-                    match (up, down) {
-                        (true, true) => true,
-                        (false, false) => false,
-                        (true, false) => down_near,
-                        (false, true) => up_near,
-                    }
-                }
-            };
-            if matches!(info.class, Class::NearGood | Class::Short) {
-                verdicts[i] = Verdict {
-                    keep,
-                    reason: Reason::Context(info.class),
-                };
+    /// Pass 3: the model decides the lines no rule decided.
+    fn decide_by_model(&mut self, verdicts: &mut [Verdict]) {
+        self.features.finish();
+        self.to_score.clear();
+        let mut row = 0u32;
+        for verdict in verdicts.iter() {
+            if verdict.reason == Reason::BlankCollapsed {
+                continue;
             }
+            if verdict.reason == Reason::NoRule {
+                self.to_score.push(row);
+            }
+            row += 1;
         }
-        if info.blank {
-            continue;
+        self.scores.clear();
+        self.scores.resize(self.to_score.len(), 0.0);
+        self.model
+            .score_rows(self.features.rows(), &self.to_score, &mut self.scores);
+        let threshold = self.rules.params().keep_threshold;
+        let mut scored = self.to_score.iter().zip(&self.scores);
+        for verdict in verdicts.iter_mut() {
+            if verdict.reason != Reason::NoRule {
+                continue;
+            }
+            let Some((&row, &score)) = scored.next() else {
+                break;
+            };
+            let probability = logistic(score);
+            let keep = probability >= threshold;
+            let feature = if self.options.explain {
+                self.model
+                    .strongest_feature(self.features.row(row as usize), keep)
+                    .map(|(f, _)| f as u16)
+            } else {
+                None
+            };
+            *verdict = Verdict {
+                keep,
+                reason: Reason::Model {
+                    probability: probability as f32,
+                    feature,
+                },
+            };
         }
-        if decided(i) {
-            below = (info.class == Class::Good, false);
-        } else if info.class == Class::NearGood {
-            below.1 = true;
+    }
+
+    /// Writes the classifier's view of `doc` for training: per non-blank
+    /// line, `DOC LINE STATE` and the feature row, tab-separated. STATE is 0
+    /// when the rules dropped the line (or a cut above it), 1 when a rule
+    /// kept it, 2 when the classifier decides it. Line numbers count from 0.
+    pub fn dump_features(
+        &mut self,
+        doc: &[u8],
+        doc_index: u64,
+        verdicts: &mut Vec<Verdict>,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        self.classify(doc, verdicts);
+        let mut row = 0;
+        for (line_index, verdict) in verdicts.iter().enumerate() {
+            if matches!(verdict.reason, Reason::BlankCollapsed | Reason::Blank) {
+                continue;
+            }
+            let state = match verdict.reason {
+                Reason::Model { .. } | Reason::NoRule => 2,
+                _ if verdict.keep => 1,
+                _ => 0,
+            };
+            write!(out, "{doc_index}\t{line_index}\t{state}")?;
+            for value in self.features.row(row) {
+                write!(out, "\t{value}")?;
+            }
+            writeln!(out)?;
+            row += 1;
         }
+        Ok(())
     }
 }
 
@@ -314,8 +309,6 @@ struct LineInfo {
     words: u32,
     /// The rule that matched, if any.
     rule: Option<u32>,
-    /// What the line looks like on its own (for lines no rule decided).
-    class: Class,
 }
 
 impl LineInfo {
@@ -323,7 +316,6 @@ impl LineInfo {
         blank: true,
         words: 0,
         rule: None,
-        class: Class::Bad,
     };
 }
 
@@ -366,7 +358,13 @@ mod tests {
             Preset::Balanced,
         )
         .unwrap();
-        Cleaner::new(set, CleanerOptions { classifier: false })
+        Cleaner::new(
+            set,
+            CleanerOptions {
+                classifier: false,
+                explain: false,
+            },
+        )
     }
 
     fn kept(c: &mut Cleaner, doc: &str) -> String {

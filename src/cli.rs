@@ -48,6 +48,16 @@ pub struct Args {
     pub no_classifier: bool,
 
     /// Remove more: fewer boilerplate lines get through, some text is lost.
+    /// Use this classifier model instead of the built-in one (a file written
+    /// by tools/train-model/train.py).
+    #[arg(long, value_name = "FILE", help_heading = "Rules")]
+    pub model: Option<PathBuf>,
+
+    /// Write the classifier's feature rows instead of cleaning (for
+    /// tools/train-model/train.py).
+    #[arg(long, hide = true, conflicts_with_all = ["recursive", "jsonl", "explain", "invert"])]
+    pub dump_features: bool,
+
     #[arg(long, conflicts_with = "recall", help_heading = "Rules")]
     pub precision: bool,
 

@@ -1,5 +1,20 @@
-//! Line features: numbers that describe one line, computed in one pass over
-//! its bytes without allocating.
+//! Line features: numbers that describe each line, for the classifier.
+//!
+//! Three layers, all computed without allocating per line (buffers live in a
+//! [`FeatureScratch`] reused across documents):
+//! - the line on its own, from one pass over its bytes ([`LineScan`]): length,
+//!   words, stop-word hits, case, digits, symbols, separators, how it starts
+//!   and ends, URL / e-mail / © / price / date shapes;
+//! - its neighbours: the same facts for the two lines above and below, a
+//!   +-3-line window, the distance to the nearest line of prose, and whether
+//!   the rules dropped lines around it;
+//! - the document: its size and language, how much prose it has, and where
+//!   the line sits in it.
+//!
+//! [`FEATURE_NAMES`] fixes the order; the model file names the features it was
+//! trained on and is refused if they differ.
+
+use crate::stopwords::{self, LanguageSet, MAX_WORD_BYTES};
 
 /// Decodes the UTF-8 character starting at `bytes[i]`: (char, byte length).
 /// Invalid or truncated sequences yield U+FFFD for one byte, so any input is
@@ -94,6 +109,932 @@ pub fn count_words(line: &[u8]) -> u32 {
         words += 1;
     }
     words + unspaced.div_ceil(2)
+}
+
+/// Lines of at least this many words (by [`count_words`]) are long: the
+/// window share of long lines and the document's share of them use it.
+const LONG_LINE_WORDS: f32 = 15.0;
+/// A line is prose for the distance features when it is long and at least
+/// this share of its words are stop words.
+const GOOD_STOP_DENSITY: f32 = 0.2;
+/// Distances to the nearest prose line are capped here.
+const MAX_DISTANCE: u32 = 20;
+/// Duplicate counts are capped here.
+const MAX_DUPLICATES: u32 = 5;
+
+/// The facts one pass over a line's bytes yields.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LineScan {
+    pub chars: u32,
+    /// Characters other than white space.
+    pub nonspace: u32,
+    /// White-space separated tokens.
+    pub tokens: u32,
+    /// Words as [`count_words`] counts them (unspaced scripts by characters).
+    pub words: u32,
+    /// `\w+` runs, as the scorer counts words.
+    pub word_runs: u32,
+    /// `\w+` runs made only of digits.
+    pub numeric_runs: u32,
+    pub letters: u32,
+    pub uppercase: u32,
+    pub digits: u32,
+    /// Characters that are neither letters, digits nor white space.
+    pub symbols: u32,
+    /// Tokens with a letter, and those whose first letter is uppercase.
+    pub alpha_tokens: u32,
+    pub title_tokens: u32,
+    /// `| · • » › / – —`
+    pub separators: u32,
+    /// `, ， 、`
+    pub commas: u32,
+    /// `. ! ? 。 ！ ？` followed by white space or the end of the line.
+    pub sentence_ends: u32,
+    /// Characters of unspaced scripts (CJK, Thai, …).
+    pub unspaced: u32,
+    /// Tokens found in any stoplist.
+    pub stop_tokens: u32,
+    /// This line's stop-word hits in [`FeatureScratch`]'s word sets.
+    pub stop_start: u32,
+    pub flags: u16,
+    /// Hash of the trimmed line, for duplicate counts.
+    pub hash: u64,
+}
+
+/// [`LineScan::flags`] bits.
+pub mod flag {
+    pub const ENDS_TERMINAL: u16 = 1;
+    pub const ENDS_COLON: u16 = 1 << 1;
+    pub const ENDS_ELLIPSIS: u16 = 1 << 2;
+    pub const STARTS_BULLET: u16 = 1 << 3;
+    pub const STARTS_LOWER: u16 = 1 << 4;
+    pub const HAS_URL: u16 = 1 << 5;
+    pub const HAS_EMAIL: u16 = 1 << 6;
+    pub const HAS_COPYRIGHT: u16 = 1 << 7;
+    pub const HAS_PRICE: u16 = 1 << 8;
+    pub const DATE_LIKE: u16 = 1 << 9;
+}
+
+impl LineScan {
+    #[inline]
+    pub fn has(&self, bit: u16) -> bool {
+        self.flags & bit != 0
+    }
+}
+
+/// Scans one line's content (not blank). Stop-word hits (language sets of the
+/// tokens found in some stoplist) are appended to `word_sets`.
+pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
+    let mut s = LineScan {
+        stop_start: word_sets.len() as u32,
+        words: count_words(text),
+        ..LineScan::default()
+    };
+    let text = trim_white(text);
+    let mut hasher_state: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in text {
+        hasher_state = (hasher_state ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    s.hash = hasher_state;
+
+    let mut token_start: Option<usize> = None;
+    let mut in_run = false;
+    let mut run_numeric = true;
+    let mut first_char = true;
+    let mut has_digit_anywhere = false;
+    let mut i = 0;
+    while i < text.len() {
+        let (c, len) = decode_char(text, i);
+        let at = i;
+        i += len;
+        s.chars += 1;
+        let space = c.is_whitespace();
+        if space {
+            if let Some(start) = token_start.take() {
+                finish_token(&text[start..at], &mut s, word_sets);
+            }
+            in_run = false;
+            continue;
+        }
+        s.nonspace += 1;
+        if token_start.is_none() {
+            token_start = Some(at);
+        }
+        if first_char {
+            first_char = false;
+            if c.is_lowercase() {
+                s.flags |= flag::STARTS_LOWER;
+            }
+            if matches!(
+                c,
+                '•' | '·'
+                    | '-'
+                    | '*'
+                    | '–'
+                    | '—'
+                    | '►'
+                    | '▸'
+                    | '▪'
+                    | '■'
+                    | '□'
+                    | '○'
+                    | '●'
+                    | '◦'
+                    | '✓'
+                    | '✔'
+                    | '➤'
+                    | '→'
+                    | '>'
+            ) || starts_with_number(text)
+            {
+                s.flags |= flag::STARTS_BULLET;
+            }
+        }
+        let word_char = c.is_alphanumeric() || c == '_';
+        if word_char {
+            if !in_run {
+                in_run = true;
+                run_numeric = true;
+                s.word_runs += 1;
+            }
+            if !c.is_numeric() && run_numeric {
+                run_numeric = false;
+            }
+        } else {
+            if in_run && run_numeric {
+                s.numeric_runs += 1;
+            }
+            in_run = false;
+        }
+        if c.is_alphabetic() {
+            s.letters += 1;
+            if c.is_uppercase() {
+                s.uppercase += 1;
+            }
+            if is_unspaced_script(c) {
+                s.unspaced += 1;
+            }
+        } else if c.is_numeric() {
+            s.digits += 1;
+            has_digit_anywhere = true;
+        } else {
+            s.symbols += 1;
+            match c {
+                '|' | '·' | '•' | '»' | '›' | '/' | '–' | '—' => s.separators += 1,
+                ',' | '，' | '、' => s.commas += 1,
+                '.' | '!' | '?' | '。' | '！' | '？' => {
+                    let next_is_end = i >= text.len() || decode_char(text, i).0.is_whitespace();
+                    if next_is_end {
+                        s.sentence_ends += 1;
+                    }
+                }
+                '©' => s.flags |= flag::HAS_COPYRIGHT,
+                _ => {}
+            }
+        }
+    }
+    if in_run && run_numeric {
+        s.numeric_runs += 1;
+    }
+    if let Some(start) = token_start {
+        finish_token(&text[start..], &mut s, word_sets);
+    }
+    if !has_digit_anywhere {
+        // Dates and prices need a digit; month names alone are not dates.
+        s.flags &= !(flag::DATE_LIKE | flag::HAS_PRICE);
+    }
+    if let Some(last) = last_char(text) {
+        if last == ':' {
+            s.flags |= flag::ENDS_COLON;
+        }
+        if text.ends_with(b"...") || last == '…' {
+            s.flags |= flag::ENDS_ELLIPSIS;
+        } else if matches!(
+            last,
+            '.' | '!'
+                | '?'
+                | '"'
+                | '\''
+                | ')'
+                | '”'
+                | '’'
+                | '»'
+                | ':'
+                | '。'
+                | '！'
+                | '？'
+                | '」'
+                | '』'
+                | '】'
+                | '）'
+        ) {
+            s.flags |= flag::ENDS_TERMINAL;
+        }
+    }
+    if memchr::memmem::find(text, b"://").is_some() || memchr::memmem::find(text, b"www.").is_some()
+    {
+        s.flags |= flag::HAS_URL;
+    }
+    s
+}
+
+/// Facts of one white-space token: stop words, title case, e-mail, price,
+/// date shapes, URL endings.
+#[inline]
+fn finish_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) {
+    s.tokens += 1;
+    let mut buf = [0u8; MAX_WORD_BYTES];
+    let first_letter = token
+        .iter()
+        .position(|b| b.is_ascii_alphabetic() || *b >= 0x80)
+        .map(|at| decode_char(token, at).0)
+        .filter(|c| c.is_alphabetic());
+    if let Some(c) = first_letter {
+        s.alpha_tokens += 1;
+        if c.is_uppercase() {
+            s.title_tokens += 1;
+        }
+    }
+    if let Some(word) = stopwords::normalise(token, &mut buf) {
+        let set = stopwords::lookup(word);
+        if set != 0 {
+            s.stop_tokens += 1;
+            word_sets.push(set);
+        }
+        if is_month_or_ago(word) {
+            s.flags |= flag::DATE_LIKE;
+        }
+        if word == b"copyright" || word == b"reserved" {
+            s.flags |= flag::HAS_COPYRIGHT;
+        }
+        if word.ends_with(b".com")
+            || word.ends_with(b".org")
+            || word.ends_with(b".net")
+            || word.ends_with(b".html")
+        {
+            s.flags |= flag::HAS_URL;
+        }
+    }
+    if let Some(at) = memchr::memchr(b'@', token)
+        && at > 0
+        && memchr::memchr(b'.', &token[at..]).is_some()
+    {
+        s.flags |= flag::HAS_EMAIL;
+    }
+    if is_numeric_date(token) {
+        s.flags |= flag::DATE_LIKE;
+    }
+    if has_currency(token) {
+        s.flags |= flag::HAS_PRICE;
+    }
+}
+
+/// English month names and "ago": the shapes of dates and relative times in
+/// the most common language of the web; numeric dates are language-neutral.
+fn is_month_or_ago(word: &[u8]) -> bool {
+    const WORDS: [&[u8]; 24] = [
+        b"jan",
+        b"feb",
+        b"mar",
+        b"apr",
+        b"may",
+        b"jun",
+        b"jul",
+        b"aug",
+        b"sep",
+        b"sept",
+        b"oct",
+        b"nov",
+        b"dec",
+        b"january",
+        b"february",
+        b"march",
+        b"april",
+        b"june",
+        b"july",
+        b"august",
+        b"september",
+        b"october",
+        b"november",
+        b"december",
+    ];
+    word == b"ago" || WORDS.contains(&word)
+}
+
+/// `2024-05-01`, `01/05/2024`, `1.5.24`: three digit groups joined by one of
+/// `-/.`, optionally wrapped in punctuation.
+fn is_numeric_date(token: &[u8]) -> bool {
+    let token = token.trim_ascii();
+    let start = token.iter().position(u8::is_ascii_digit);
+    let end = token.iter().rposition(u8::is_ascii_digit);
+    let (Some(start), Some(end)) = (start, end) else {
+        return false;
+    };
+    let core = &token[start..=end];
+    let mut groups = 0;
+    let mut sep: Option<u8> = None;
+    for part in core.split(|b| matches!(b, b'-' | b'/' | b'.')) {
+        if part.is_empty() || part.len() > 4 || !part.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        groups += 1;
+    }
+    for &b in core {
+        if matches!(b, b'-' | b'/' | b'.') {
+            match sep {
+                None => sep = Some(b),
+                Some(s) if s != b => return false,
+                _ => {}
+            }
+        }
+    }
+    groups == 3
+}
+
+/// A currency sign in a token with a digit: `$5`, `12,99 €`, `£1.2m`.
+fn has_currency(token: &[u8]) -> bool {
+    const SIGNS: [&str; 10] = ["$", "€", "£", "¥", "₹", "₽", "₩", "₺", "฿", "¢"];
+    SIGNS
+        .iter()
+        .any(|sign| memchr::memmem::find(token, sign.as_bytes()).is_some())
+        || matches!(token, b"EUR" | b"USD" | b"GBP")
+}
+
+fn starts_with_number(text: &[u8]) -> bool {
+    let rest = text.strip_prefix(b"(").unwrap_or(text);
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    (1..=3).contains(&digits)
+        && matches!(rest.get(digits), Some(b'.' | b')'))
+        && rest.get(digits + 1).is_none_or(|b| b.is_ascii_whitespace())
+}
+
+fn trim_white(text: &[u8]) -> &[u8] {
+    let text = text.trim_ascii();
+    let text = text.strip_prefix("\u{a0}".as_bytes()).unwrap_or(text);
+    text.strip_suffix("\u{a0}".as_bytes()).unwrap_or(text)
+}
+
+fn last_char(text: &[u8]) -> Option<char> {
+    if text.is_empty() {
+        return None;
+    }
+    let mut at = text.len() - 1;
+    while at > 0 && text.len() - at < 4 && text[at] & 0xC0 == 0x80 {
+        at -= 1;
+    }
+    Some(decode_char(text, at).0)
+}
+
+/// What the rules said of a line, as the classifier sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleMark {
+    /// No rule matched: the classifier decides.
+    Undecided,
+    /// A drop or cut rule matched.
+    Dropped,
+    /// A keep rule matched.
+    Kept,
+}
+
+/// The features, in the order of a feature row. Neighbour features carry
+/// their offset: `@-1` is the non-blank line above.
+pub const FEATURE_NAMES: &[&str] = &[
+    // The line itself.
+    "log_chars",
+    "log_words",
+    "log_word_runs",
+    "mean_token_len",
+    "stop_density",
+    "stop_density_any",
+    "ends_terminal",
+    "ends_colon",
+    "ends_ellipsis",
+    "title_ratio",
+    "upper_ratio",
+    "digit_ratio",
+    "symbol_ratio",
+    "separators",
+    "has_url",
+    "has_email",
+    "has_copyright",
+    "starts_bullet",
+    "date_like",
+    "has_price",
+    "commas_per_word",
+    "sentence_ends",
+    "starts_lower",
+    "numeric_share",
+    "unspaced_share",
+    "duplicates",
+    "blank_before",
+    "blank_after",
+    "log_block_lines",
+    "block_position",
+    "log_shape_run",
+    // Neighbours (the non-blank lines two and one above, one and two below).
+    "log_words@-2",
+    "stop_density@-2",
+    "ends_terminal@-2",
+    "title_ratio@-2",
+    "symbol_ratio@-2",
+    "digit_ratio@-2",
+    "starts_bullet@-2",
+    "duplicates@-2",
+    "log_block_lines@-2",
+    "rule_dropped@-2",
+    "log_words@-1",
+    "stop_density@-1",
+    "ends_terminal@-1",
+    "title_ratio@-1",
+    "symbol_ratio@-1",
+    "digit_ratio@-1",
+    "starts_bullet@-1",
+    "duplicates@-1",
+    "log_block_lines@-1",
+    "rule_dropped@-1",
+    "log_words@+1",
+    "stop_density@+1",
+    "ends_terminal@+1",
+    "title_ratio@+1",
+    "symbol_ratio@+1",
+    "digit_ratio@+1",
+    "starts_bullet@+1",
+    "duplicates@+1",
+    "log_block_lines@+1",
+    "rule_dropped@+1",
+    "log_words@+2",
+    "stop_density@+2",
+    "ends_terminal@+2",
+    "title_ratio@+2",
+    "symbol_ratio@+2",
+    "digit_ratio@+2",
+    "starts_bullet@+2",
+    "duplicates@+2",
+    "log_block_lines@+2",
+    "rule_dropped@+2",
+    // The +-3-line window and the nearest prose.
+    "window_log_words",
+    "window_stop_density",
+    "window_long_share",
+    "window_rule_dropped",
+    "prose_distance_above",
+    "prose_distance_below",
+    // The document.
+    "words_before_share",
+    "relative_position",
+    "doc_log_lines",
+    "doc_log_words",
+    "doc_long_share",
+    "words_over_longest",
+    "doc_stop_density",
+    "doc_rule_dropped",
+    "doc_language_known",
+    // jusText's two passes, as evidence.
+    "justext_class",
+    "justext_keep",
+];
+
+/// The number of features in a row.
+pub const FEATURE_COUNT: usize = 88;
+const _: () = assert!(FEATURE_NAMES.len() == FEATURE_COUNT);
+
+/// Neighbour offsets, in the order of the neighbour features.
+const NEIGHBOURS: [isize; 4] = [-2, -1, 1, 2];
+const NEIGHBOUR_FEATURES: usize = 10;
+const LINE_FEATURES: usize = 31;
+
+/// Per-document buffers: line scans, stop-word hits, feature rows. Reused
+/// across documents, so a thread allocates only while documents grow.
+#[derive(Debug, Clone, Default)]
+pub struct FeatureScratch {
+    /// One per non-blank line.
+    lines: Vec<Line>,
+    word_sets: Vec<LanguageSet>,
+    /// Row-major, [`FEATURE_COUNT`] per non-blank line.
+    rows: Vec<f32>,
+    /// Sorted line hashes, for duplicate counts.
+    hashes: Vec<u64>,
+    /// Distance of each line to the nearest prose line above it.
+    prose_above: Vec<u32>,
+    previous_blank: bool,
+    language: Option<usize>,
+}
+
+/// What the document pass keeps of a non-blank line.
+#[derive(Debug, Clone, Copy)]
+struct Line {
+    scan: LineScan,
+    stop_hits: u32,
+    rule: RuleMark,
+    blank_before: bool,
+    blank_after: bool,
+    /// Derived in [`FeatureScratch::finish`].
+    stop_density: f32,
+    duplicates: u32,
+    block_lines: u32,
+    block_position: u32,
+    shape_run: u32,
+    /// jusText's class of the line: 3 good, 2 near-good, 1 short, 0 bad.
+    justext_class: u8,
+    /// jusText's verdict after its context pass.
+    justext_keep: bool,
+}
+
+impl FeatureScratch {
+    /// Starts a new document.
+    pub fn begin(&mut self) {
+        self.lines.clear();
+        self.word_sets.clear();
+        self.rows.clear();
+        self.previous_blank = true;
+        self.language = None;
+    }
+
+    /// Notes a blank line: it only marks the lines around it.
+    pub fn push_blank(&mut self) {
+        if let Some(last) = self.lines.last_mut() {
+            last.blank_after = true;
+        }
+        self.previous_blank = true;
+    }
+
+    /// What the rules said of the line pushed last.
+    pub fn mark_last(&mut self, rule: RuleMark) {
+        if let Some(last) = self.lines.last_mut() {
+            last.rule = rule;
+        }
+    }
+
+    /// Adds the next non-blank line of the document and returns its word
+    /// count.
+    pub fn push(&mut self, text: &[u8]) -> u32 {
+        let scan = scan_line(text, &mut self.word_sets);
+        let words = scan.words;
+        self.lines.push(Line {
+            scan,
+            stop_hits: 0,
+            rule: RuleMark::Undecided,
+            blank_before: self.previous_blank,
+            blank_after: false,
+            stop_density: 0.0,
+            duplicates: 0,
+            block_lines: 0,
+            block_position: 0,
+            shape_run: 0,
+            justext_class: 0,
+            justext_keep: false,
+        });
+        self.previous_blank = false;
+        words
+    }
+
+    /// The number of non-blank lines pushed.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The document's language (index into [`stopwords::languages`]), once
+    /// [`FeatureScratch::finish`] ran; `None` when no stoplist matched.
+    pub fn language(&self) -> Option<usize> {
+        self.language
+    }
+
+    /// The feature row of the `index`-th non-blank line, once
+    /// [`FeatureScratch::finish`] ran.
+    /// Every row, [`FEATURE_COUNT`] values each.
+    pub fn rows(&self) -> &[f32] {
+        &self.rows
+    }
+
+    pub fn row(&self, index: usize) -> &[f32] {
+        &self.rows[index * FEATURE_COUNT..(index + 1) * FEATURE_COUNT]
+    }
+
+    /// Computes every non-blank line's feature row (rows of lines a rule
+    /// decided are left zero: the classifier does not look at them).
+    pub fn finish(&mut self) {
+        let n = self.lines.len();
+        if let Some(last) = self.lines.last_mut() {
+            last.blank_after = true;
+        }
+        self.pick_language();
+        self.count_duplicates();
+        self.mark_blocks_and_shapes();
+        self.justext();
+
+        let lines = &self.lines;
+        let words = |i: usize| lines[i].scan.words as f32;
+        let mut doc_words = 0.0f32;
+        let mut longest = 0.0f32;
+        let mut long_lines = 0u32;
+        let mut stop_sum = 0.0f32;
+        let mut rule_dropped = 0u32;
+        for (i, line) in lines.iter().enumerate() {
+            doc_words += words(i);
+            longest = longest.max(words(i));
+            long_lines += u32::from(words(i) >= LONG_LINE_WORDS);
+            stop_sum += line.stop_density;
+            rule_dropped += u32::from(line.rule == RuleMark::Dropped);
+        }
+        let nf = n.max(1) as f32;
+        let is_prose = |i: usize| {
+            let l = &lines[i];
+            l.rule != RuleMark::Dropped
+                && words(i) >= LONG_LINE_WORDS
+                && l.stop_density >= GOOD_STOP_DENSITY
+        };
+
+        self.rows.clear();
+        self.rows.resize(n * FEATURE_COUNT, 0.0);
+        self.prose_above.clear();
+        self.prose_above.resize(n, 0);
+        // Distance to the nearest prose line above, filled forwards; the
+        // one below is tracked backwards in the loop.
+        let mut distance = MAX_DISTANCE;
+        for i in 0..n {
+            distance = if is_prose(i) {
+                0
+            } else {
+                (distance + 1).min(MAX_DISTANCE)
+            };
+            self.prose_above[i] = distance;
+        }
+        let mut below = MAX_DISTANCE;
+        let mut words_before = doc_words;
+        for i in (0..n).rev() {
+            below = if is_prose(i) {
+                0
+            } else {
+                (below + 1).min(MAX_DISTANCE)
+            };
+            words_before -= words(i);
+            if lines[i].rule != RuleMark::Undecided {
+                continue;
+            }
+            let row = &mut self.rows[i * FEATURE_COUNT..(i + 1) * FEATURE_COUNT];
+            line_features(&lines[i], &mut row[..LINE_FEATURES]);
+            let mut at = LINE_FEATURES;
+            for offset in NEIGHBOURS {
+                let j = i as isize + offset;
+                let cell = &mut row[at..at + NEIGHBOUR_FEATURES];
+                if j < 0 || j >= n as isize {
+                    cell.fill(-1.0);
+                } else {
+                    neighbour_features(&lines[j as usize], cell);
+                }
+                at += NEIGHBOUR_FEATURES;
+            }
+            let lo = i.saturating_sub(3);
+            let hi = (i + 3).min(n - 1);
+            let span = (hi - lo + 1) as f32;
+            let (mut w, mut st, mut long, mut dropped) = (0.0, 0.0, 0.0, 0.0);
+            for j in lo..=hi {
+                w += words(j);
+                st += lines[j].stop_density;
+                long += f32::from(u8::from(words(j) >= LONG_LINE_WORDS));
+                dropped += f32::from(u8::from(lines[j].rule == RuleMark::Dropped));
+            }
+            let tail = [
+                (w / span).ln_1p(),
+                st / span,
+                long / span,
+                dropped / span,
+                self.prose_above[i] as f32,
+                below as f32,
+                words_before / doc_words.max(1.0),
+                if n > 1 {
+                    i as f32 / (n - 1) as f32
+                } else {
+                    0.0
+                },
+                (n as f32).ln_1p(),
+                doc_words.ln_1p(),
+                long_lines as f32 / nf,
+                words(i) / longest.max(1.0),
+                stop_sum / nf,
+                rule_dropped as f32 / nf,
+                f32::from(u8::from(self.language.is_some())),
+                f32::from(lines[i].justext_class),
+                f32::from(u8::from(lines[i].justext_keep)),
+            ];
+            row[at..].copy_from_slice(&tail);
+        }
+    }
+
+    /// Picks the document's language by stop-word hits, then counts each
+    /// line's hits in it; with no language, hits in any list count.
+    fn pick_language(&mut self) {
+        let mut hits = [0u32; 128];
+        for set in &self.word_sets {
+            let mut bits = *set;
+            while bits != 0 {
+                hits[bits.trailing_zeros() as usize] += 1;
+                bits &= bits - 1;
+            }
+        }
+        self.language = stopwords::pick_language(&hits);
+        let mask: LanguageSet = self.language.map_or(LanguageSet::MAX, |l| 1 << l);
+        for line in &mut self.lines {
+            let start = line.scan.stop_start as usize;
+            let sets = &self.word_sets[start..start + line.scan.stop_tokens as usize];
+            line.stop_hits = sets.iter().filter(|&&s| s & mask != 0).count() as u32;
+            line.stop_density = ratio(line.stop_hits, line.scan.tokens);
+        }
+    }
+
+    fn count_duplicates(&mut self) {
+        self.hashes.clear();
+        self.hashes.extend(self.lines.iter().map(|l| l.scan.hash));
+        self.hashes.sort_unstable();
+        for line in &mut self.lines {
+            let h = line.scan.hash;
+            let first = self.hashes.partition_point(|&x| x < h);
+            let last = self.hashes.partition_point(|&x| x <= h);
+            line.duplicates = ((last - first - 1) as u32).min(MAX_DUPLICATES);
+        }
+    }
+
+    /// jusText's classes and context pass (Pomikálek 2011), with its word
+    /// thresholds: good lines are long, or sentences of some length; short
+    /// and near-good lines take the verdict of the nearest good or bad
+    /// lines around them (document edges count as bad); a near-good line on
+    /// the bad side keeps a short line. Rule-dropped lines are bad.
+    fn justext(&mut self) {
+        const GOOD: u8 = 3;
+        const NEAR_GOOD: u8 = 2;
+        const SHORT: u8 = 1;
+        const BAD: u8 = 0;
+        for line in &mut self.lines {
+            let s = &line.scan;
+            let sentence = s.has(flag::ENDS_TERMINAL);
+            line.justext_class = match line.rule {
+                RuleMark::Dropped => BAD,
+                RuleMark::Kept => GOOD,
+                RuleMark::Undecided if s.words >= 30 || (s.words >= 12 && sentence) => GOOD,
+                RuleMark::Undecided if s.words >= 6 && sentence => NEAR_GOOD,
+                RuleMark::Undecided => SHORT,
+            };
+        }
+        // Forwards: the nearest decided line above (true = good) and whether
+        // a near-good line lies between, kept in `justext_keep` for now
+        // and in `above_near`.
+        self.prose_above.clear();
+        let mut last = (false, false);
+        for line in &mut self.lines {
+            line.justext_keep = last.0;
+            self.prose_above.push(u32::from(last.1));
+            match line.justext_class {
+                GOOD => last = (true, false),
+                BAD => last = (false, false),
+                NEAR_GOOD => last.1 = true,
+                _ => {}
+            }
+        }
+        let mut below = (false, false);
+        for (i, line) in self.lines.iter_mut().enumerate().rev() {
+            let (up, up_near) = (line.justext_keep, self.prose_above[i] == 1);
+            let (down, down_near) = below;
+            line.justext_keep = match line.justext_class {
+                GOOD => true,
+                BAD => false,
+                NEAR_GOOD => up || down,
+                _ => match (up, down) {
+                    (true, true) => true,
+                    (false, false) => false,
+                    (true, false) => down_near,
+                    (false, true) => up_near,
+                },
+            };
+            match line.justext_class {
+                GOOD => below = (true, false),
+                BAD => below = (false, false),
+                NEAR_GOOD => below.1 = true,
+                _ => {}
+            }
+        }
+    }
+
+    /// Blocks are runs of non-blank lines between blank lines; a shape run is
+    /// a run of lines that look alike (length bucket, ending, bullet, digits),
+    /// as the items of a list or a product grid do.
+    fn mark_blocks_and_shapes(&mut self) {
+        let n = self.lines.len();
+        let mut start = 0;
+        while start < n {
+            let mut end = start + 1;
+            while end < n && !self.lines[end].blank_before {
+                end += 1;
+            }
+            for (k, line) in self.lines[start..end].iter_mut().enumerate() {
+                line.block_lines = (end - start) as u32;
+                line.block_position = k as u32;
+            }
+            start = end;
+        }
+        let mut start = 0;
+        while start < n {
+            let shape = shape_of(&self.lines[start].scan);
+            let mut end = start + 1;
+            while end < n && shape_of(&self.lines[end].scan) == shape {
+                end += 1;
+            }
+            for line in &mut self.lines[start..end] {
+                line.shape_run = (end - start) as u32;
+            }
+            start = end;
+        }
+    }
+}
+
+fn shape_of(s: &LineScan) -> (u8, u16, bool) {
+    let bucket = match s.words {
+        0..=1 => 0,
+        2 => 1,
+        3 => 2,
+        4..=6 => 3,
+        7..=12 => 4,
+        _ => 5,
+    };
+    let marks = s.flags & (flag::ENDS_TERMINAL | flag::STARTS_BULLET | flag::HAS_PRICE);
+    (bucket, marks, s.digits > 0)
+}
+
+#[inline]
+fn ratio(part: u32, whole: u32) -> f32 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f32 / whole as f32
+    }
+}
+
+#[inline]
+fn bit(s: &LineScan, b: u16) -> f32 {
+    f32::from(u8::from(s.has(b)))
+}
+
+#[inline]
+fn log_count(n: u32) -> f32 {
+    (n as f32).ln_1p()
+}
+
+fn line_features(line: &Line, out: &mut [f32]) {
+    let s = &line.scan;
+    let values = [
+        log_count(s.chars),
+        log_count(s.words),
+        log_count(s.word_runs),
+        ratio(s.nonspace, s.tokens),
+        line.stop_density,
+        ratio(s.stop_tokens, s.tokens),
+        bit(s, flag::ENDS_TERMINAL),
+        bit(s, flag::ENDS_COLON),
+        bit(s, flag::ENDS_ELLIPSIS),
+        ratio(s.title_tokens, s.alpha_tokens),
+        ratio(s.uppercase, s.letters),
+        ratio(s.digits, s.nonspace),
+        ratio(s.symbols, s.nonspace),
+        s.separators as f32,
+        bit(s, flag::HAS_URL),
+        bit(s, flag::HAS_EMAIL),
+        bit(s, flag::HAS_COPYRIGHT),
+        bit(s, flag::STARTS_BULLET),
+        bit(s, flag::DATE_LIKE),
+        bit(s, flag::HAS_PRICE),
+        ratio(s.commas, s.words.max(1)),
+        s.sentence_ends as f32,
+        bit(s, flag::STARTS_LOWER),
+        ratio(s.numeric_runs, s.word_runs),
+        ratio(s.unspaced, s.nonspace),
+        line.duplicates as f32,
+        f32::from(u8::from(line.blank_before)),
+        f32::from(u8::from(line.blank_after)),
+        log_count(line.block_lines),
+        ratio(line.block_position, line.block_lines),
+        log_count(line.shape_run),
+    ];
+    out.copy_from_slice(&values);
+}
+
+fn neighbour_features(line: &Line, out: &mut [f32]) {
+    let s = &line.scan;
+    let values = [
+        log_count(s.words),
+        line.stop_density,
+        bit(s, flag::ENDS_TERMINAL),
+        ratio(s.title_tokens, s.alpha_tokens),
+        ratio(s.symbols, s.nonspace),
+        ratio(s.digits, s.nonspace),
+        bit(s, flag::STARTS_BULLET),
+        line.duplicates as f32,
+        log_count(line.block_lines),
+        f32::from(u8::from(line.rule == RuleMark::Dropped)),
+    ];
+    out.copy_from_slice(&values);
 }
 
 #[cfg(test)]

@@ -28,11 +28,14 @@ pub mod document;
 pub mod error;
 pub mod features;
 pub mod jsonl;
+pub mod model;
 pub mod output;
 pub mod params;
 pub mod pipeline;
 pub mod rulefile;
 pub mod rules;
+mod stoplist_data;
+pub mod stopwords;
 pub mod tree;
 
 pub use classify::{Cleaner, CleanerOptions, Reason, Verdict};

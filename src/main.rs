@@ -6,12 +6,15 @@ mod cli;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clap::Parser;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use kzclean::document::DocumentReader;
+use kzclean::model::Model;
 use kzclean::{
     Cleaner, CleanerOptions, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, Pipeline,
     Preset, RuleSet, RuleSource, Selection, Stats, codec, tree,
@@ -52,6 +55,9 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
             cleaner.rules().rules().len()
         );
         return Ok(ExitCode::SUCCESS);
+    }
+    if args.dump_features {
+        return dump_features(&args, cleaner);
     }
     let mode = if args.explain {
         Mode::Explain
@@ -278,6 +284,43 @@ fn output_failed(e: Error, failed: usize) -> Result<ExitCode, Error> {
     Err(e)
 }
 
+/// `--dump-features`: one thread, documents in input order, rows numbered
+/// by document across all inputs.
+fn dump_features(args: &cli::Args, mut cleaner: Cleaner) -> Result<ExitCode, Error> {
+    let stdout_name = Path::new("<stdout>");
+    let mut out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
+    let inputs = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
+    let header = ["doc", "line", "state"]
+        .iter()
+        .chain(kzclean::features::FEATURE_NAMES)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\t");
+    writeln!(out, "{header}").map_err(|e| Error::io(stdout_name, e))?;
+    let mut doc_index = 0u64;
+    let mut verdicts = Vec::new();
+    for path in &inputs {
+        let reader: Box<dyn io::Read> = if path.as_os_str() == "-" {
+            Box::new(io::stdin().lock())
+        } else {
+            codec::open(path).map_err(|e| Error::io(path, e))?
+        };
+        let mut documents = DocumentReader::new(reader);
+        while let Some(doc) = documents.next_document().map_err(|e| Error::io(path, e))? {
+            cleaner
+                .dump_features(&doc.bytes, doc_index, &mut verdicts, &mut out)
+                .map_err(|e| Error::io(stdout_name, e))?;
+            doc_index += 1;
+        }
+    }
+    out.flush().map_err(|e| Error::io(stdout_name, e))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn is_output_error(e: &Error, stdout_name: &Path) -> bool {
     matches!(e, Error::Io { path, .. } if path == stdout_name)
 }
@@ -306,8 +349,22 @@ fn build_cleaner(args: &cli::Args) -> Result<Cleaner, Error> {
     let rules = RuleSet::build(!args.no_default_rules, &sources, preset).map_err(Error::Rules)?;
     let options = CleanerOptions {
         classifier: !args.no_classifier,
+        explain: args.explain,
     };
-    Ok(Cleaner::new(rules, options))
+    let model = match &args.model {
+        // Training data does not depend on the model, and must be producible
+        // after the features changed and before a model fits them.
+        None if args.dump_features => Arc::new(Model::empty()),
+        None => Model::builtin(),
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                Error::Usage(format!("{}: cannot read model file: {e}", path.display()))
+            })?;
+            let model = Model::parse(&path.display().to_string(), &bytes).map_err(Error::Rules)?;
+            Arc::new(model)
+        }
+    };
+    Ok(Cleaner::with_model(rules, options, model))
 }
 
 fn print_stats(stats: &Stats, rule_ids: &[String], seconds: f64) {

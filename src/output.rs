@@ -1,10 +1,12 @@
 //! Turning verdicts into bytes: the cleaned text, the `--explain` table or
 //! the removed lines (`--invert`), plus the counts behind `--stats`.
 
+use std::io::Write as _;
 use std::ops::AddAssign;
 
 use crate::classify::{Reason, Verdict};
 use crate::document::lines;
+use crate::features::FEATURE_NAMES;
 use crate::rules::RuleSet;
 
 /// What to write for each document.
@@ -79,10 +81,16 @@ pub fn write_reason(reason: Reason, rules: &RuleSet, out: &mut Vec<u8>) {
             out.extend_from_slice(id(i));
         }
         Reason::NoRule => out.extend_from_slice(b"no-rule"),
-        Reason::Class(c) => out.extend_from_slice(c.name().as_bytes()),
-        Reason::Context(c) => {
-            out.extend_from_slice(b"context:");
-            out.extend_from_slice(c.name().as_bytes());
+        Reason::Model {
+            probability,
+            feature,
+        } => {
+            // Two decimals: enough to see how close to the threshold it was.
+            let _ = write!(out, "model:{probability:.2}");
+            if let Some(f) = feature {
+                out.push(b' ');
+                out.extend_from_slice(FEATURE_NAMES[f as usize].as_bytes());
+            }
         }
     }
 }
@@ -123,7 +131,7 @@ impl Stats {
                 Reason::Rule(i) | Reason::Cut(i) | Reason::CutGuarded(i) => {
                     self.removed_by_rule[i as usize] += 1
                 }
-                Reason::Class(_) | Reason::Context(_) => self.removed_by_classifier += 1,
+                Reason::Model { .. } => self.removed_by_classifier += 1,
                 Reason::Blank | Reason::BlankCollapsed | Reason::NoRule => {}
             }
         }

@@ -63,16 +63,9 @@ params! {
     /// most this share of the prose above it: a "Related" box in the middle
     /// of a page must not take the rest of the article with it.
     cut_max_prose_after: "cut-max-prose-after" = 1.0, 2.0, 0.5;
-    /// A line of at least this many words is article prose on its own.
-    good_words: "good-words" = 30.0, 40.0, 20.0;
-    /// A line ending like a sentence with at least this many words is prose.
-    good_sentence_words: "good-sentence-words" = 12.0, 15.0, 8.0;
-    /// A line ending like a sentence with at least this many words is
-    /// near-good: kept next to good text.
-    near_good_words: "near-good-words" = 6.0, 8.0, 4.0;
     /// Lines whose classifier probability of being article text is at least
     /// this are kept.
-    keep_threshold: "keep-threshold" = 0.5, 0.6, 0.4;
+    keep_threshold: "keep-threshold" = 0.35, 0.5, 0.2;
 }
 
 impl Default for Params {

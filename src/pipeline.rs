@@ -719,7 +719,13 @@ mod tests {
     use crate::{CleanerOptions, RuleSet};
 
     fn pipeline(format: Format, threads: usize) -> Pipeline {
-        let cleaner = Cleaner::new(RuleSet::builtin(), CleanerOptions { classifier: false });
+        let cleaner = Cleaner::new(
+            RuleSet::builtin(),
+            CleanerOptions {
+                classifier: false,
+                ..CleanerOptions::default()
+            },
+        );
         Pipeline::with_format(cleaner, Mode::Clean, format, threads).unwrap()
     }
 

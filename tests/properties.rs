@@ -48,7 +48,10 @@ fn rule_set(text: &str, defaults: bool, preset: Preset) -> RuleSet {
 fn rules_only_cleaner() -> Cleaner {
     Cleaner::new(
         rule_set(PAGE_RULES, true, Preset::Balanced),
-        CleanerOptions { classifier: false },
+        CleanerOptions {
+            classifier: false,
+            ..CleanerOptions::default()
+        },
     )
 }
 
@@ -124,6 +127,7 @@ static CLEANERS: LazyLock<Vec<Cleaner>> = LazyLock::new(|| {
             rules,
             CleanerOptions {
                 classifier: seed % 4 < 2,
+                explain: seed % 3 == 0,
             },
         ));
     }

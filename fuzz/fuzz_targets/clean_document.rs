@@ -37,7 +37,7 @@ static CLEANERS: LazyLock<Mutex<Vec<Cleaner>>> = LazyLock::new(|| {
     .expect("the fuzz rules compile");
     Mutex::new(vec![
         Cleaner::new(page.clone(), CleanerOptions::default()),
-        Cleaner::new(page, CleanerOptions { classifier: false }),
+        Cleaner::new(page, CleanerOptions { classifier: false, ..CleanerOptions::default() }),
         Cleaner::new(RuleSet::builtin(), CleanerOptions::default()),
     ])
 });

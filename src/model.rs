@@ -1,0 +1,363 @@
+//! The classifier's model: gradient-boosted decision trees over the features
+//! of [`crate::features`], read from a small text file.
+//!
+//! The built-in model is `rules/classifier.model`, trained on the dev corpus
+//! by `tools/train-model/train.py` from `kzclean --dump-features` output, so
+//! training and inference share one feature extractor. The file format:
+//!
+//! ```text
+//! kzclean-model 1
+//! features N
+//! <feature name>            (N lines, in the order of FEATURE_NAMES)
+//! trees T
+//! tree K                    (then K node lines; node 0 is the root)
+//! s FEATURE THRESHOLD LEFT RIGHT VALUE    a split: x <= THRESHOLD goes LEFT
+//! l VALUE                                 a leaf
+//! ```
+//!
+//! `#` starts a comment line. A probability is the logistic of the sum of the
+//! trees' leaf values. Split nodes carry the value the tree would give if it
+//! stopped there, so `--explain` can say which feature moved the score most
+//! along the path (Saabas' attribution).
+
+use std::sync::{Arc, LazyLock};
+
+use crate::error::RuleError;
+use crate::features::{FEATURE_COUNT, FEATURE_NAMES};
+
+/// The built-in model's text.
+const BUILTIN: &str = include_str!("../rules/classifier.model");
+
+static BUILTIN_MODEL: LazyLock<Arc<Model>> = LazyLock::new(|| {
+    // A test parses the shipped file, so this cannot fail in a release.
+    Arc::new(
+        Model::parse("rules/classifier.model", BUILTIN.as_bytes()).unwrap_or_else(|e| {
+            panic!("built-in model: {}", e[0]);
+        }),
+    )
+});
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    /// Feature index, or [`LEAF`].
+    feature: u16,
+    left: u32,
+    right: u32,
+    threshold: f64,
+    value: f64,
+}
+
+const LEAF: u16 = u16::MAX;
+
+/// A boosted tree ensemble.
+#[derive(Debug)]
+pub struct Model {
+    nodes: Vec<Node>,
+    roots: Vec<u32>,
+    complete: Complete,
+}
+
+/// The trees padded to complete binary trees of one depth, for scoring
+/// without branches: a walk is `depth` steps of index arithmetic, so many
+/// rows go through a tree at once without mispredicted jumps.
+#[derive(Debug, Default)]
+struct Complete {
+    depth: u32,
+    /// Per tree, 2^depth - 1 splits in breadth-first order.
+    features: Vec<u16>,
+    /// Rounded down to f32: for an f32 `x`, `x <= t32` exactly when
+    /// `x as f64 <= t`, so scores equal the f64 model's.
+    thresholds: Vec<f32>,
+    /// Per tree, 2^depth leaves.
+    leaves: Vec<f64>,
+}
+
+/// Trees deeper than this are scored by walking them (the complete form
+/// would grow as 2^depth).
+const MAX_COMPLETE_DEPTH: u32 = 8;
+
+impl Model {
+    /// The model that ships with kzclean.
+    pub fn builtin() -> Arc<Model> {
+        Arc::clone(&BUILTIN_MODEL)
+    }
+
+    /// A model without trees: every line scores 0.5. For `--dump-features`,
+    /// which must run when the built-in model no longer fits the features.
+    pub fn empty() -> Model {
+        Model {
+            nodes: Vec::new(),
+            roots: Vec::new(),
+            complete: Complete::default(),
+        }
+    }
+
+    /// Parses a model file; `path` labels errors.
+    pub fn parse(path: &str, bytes: &[u8]) -> Result<Model, Vec<RuleError>> {
+        let err = |line: usize, message: String| {
+            vec![RuleError {
+                path: path.to_string(),
+                line,
+                message,
+            }]
+        };
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| err(0, format!("not UTF-8 text ({e}); is this a model file?")))?;
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim()))
+            .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+        let mut next = |what: &str| {
+            lines
+                .next()
+                .ok_or_else(|| err(0, format!("ends early: expected {what}")))
+        };
+        let (n, header) = next("the header")?;
+        if header != "kzclean-model 1" {
+            return Err(err(n, "expected `kzclean-model 1`".into()));
+        }
+        let (n, line) = next("`features N`")?;
+        let count =
+            count_after(line, "features").ok_or_else(|| err(n, "expected `features N`".into()))?;
+        if count != FEATURE_COUNT {
+            return Err(err(
+                n,
+                format!(
+                    "the model has {count} features, this kzclean computes {FEATURE_COUNT}; \
+                     retrain it with tools/train-model/train.py"
+                ),
+            ));
+        }
+        for want in FEATURE_NAMES {
+            let (n, name) = next("a feature name")?;
+            if name != *want {
+                return Err(err(
+                    n,
+                    format!(
+                        "feature `{name}` where this kzclean has `{want}`; \
+                         retrain the model with tools/train-model/train.py"
+                    ),
+                ));
+            }
+        }
+        let (n, line) = next("`trees T`")?;
+        let trees =
+            count_after(line, "trees").ok_or_else(|| err(n, "expected `trees T`".into()))?;
+        let mut model = Model {
+            nodes: Vec::new(),
+            roots: Vec::with_capacity(trees),
+            complete: Complete::default(),
+        };
+        for _ in 0..trees {
+            let (n, line) = next("`tree K`")?;
+            let size = count_after(line, "tree")
+                .filter(|&k| k > 0)
+                .ok_or_else(|| err(n, "expected `tree K` with K > 0".into()))?;
+            let base = model.nodes.len();
+            model.roots.push(base as u32);
+            for k in 0..size {
+                let (n, line) = next("a node")?;
+                let node = parse_node(line, base, k, size).map_err(|m| err(n, m))?;
+                model.nodes.push(node);
+            }
+        }
+        if let Some((n, _)) = lines.next() {
+            return Err(err(n, "unexpected text after the last tree".into()));
+        }
+        model.build_complete();
+        Ok(model)
+    }
+
+    fn depth_of(&self, node: u32) -> u32 {
+        let n = &self.nodes[node as usize];
+        if n.feature == LEAF {
+            0
+        } else {
+            1 + self.depth_of(n.left).max(self.depth_of(n.right))
+        }
+    }
+
+    fn build_complete(&mut self) {
+        let depth = self.roots.iter().map(|&r| self.depth_of(r)).max().unwrap_or(0);
+        if depth > MAX_COMPLETE_DEPTH {
+            return;
+        }
+        let splits = (1usize << depth) - 1;
+        let mut c = Complete {
+            depth,
+            features: vec![0; splits * self.roots.len()],
+            thresholds: vec![f32::INFINITY; splits * self.roots.len()],
+            leaves: vec![0.0; (splits + 1) * self.roots.len()],
+        };
+        for (t, &root) in self.roots.iter().enumerate() {
+            self.fill(&mut c, t, root, 0);
+        }
+        self.complete = c;
+    }
+
+    /// Places `node` at breadth-first position `pos` of tree `t`. A leaf
+    /// above the last level becomes splits that always go left (threshold
+    /// +inf) over copies of itself.
+    fn fill(&self, c: &mut Complete, t: usize, node: u32, pos: usize) {
+        let splits = (1usize << c.depth) - 1;
+        let n = self.nodes[node as usize];
+        if pos >= splits {
+            c.leaves[t * (splits + 1) + pos - splits] = n.value;
+            return;
+        }
+        if n.feature != LEAF {
+            c.features[t * splits + pos] = n.feature;
+            c.thresholds[t * splits + pos] = round_down(n.threshold);
+            self.fill(c, t, n.left, 2 * pos + 1);
+            self.fill(c, t, n.right, 2 * pos + 2);
+        } else {
+            self.fill(c, t, node, 2 * pos + 1);
+            self.fill(c, t, node, 2 * pos + 2);
+        }
+    }
+
+    /// Adds the model's score (log-odds) for each row named in `which` to
+    /// `scores` (one per entry of `which`). `rows` holds rows of
+    /// [`FEATURE_COUNT`] values. Tree by tree over all rows: the tree stays
+    /// in cache and the rows' walks overlap in the CPU.
+    pub fn score_rows(&self, rows: &[f32], which: &[u32], scores: &mut [f64]) {
+        let c = &self.complete;
+        if c.features.is_empty() && !self.roots.is_empty() {
+            for (score, &r) in scores.iter_mut().zip(which) {
+                let r = r as usize;
+                *score += self.score(&rows[r * FEATURE_COUNT..(r + 1) * FEATURE_COUNT]);
+            }
+            return;
+        }
+        let splits = (1usize << c.depth) - 1;
+        for t in 0..self.roots.len() {
+            let features = &c.features[t * splits..(t + 1) * splits];
+            let thresholds = &c.thresholds[t * splits..(t + 1) * splits];
+            let leaves = &c.leaves[t * (splits + 1)..(t + 1) * (splits + 1)];
+            for (score, &r) in scores.iter_mut().zip(which) {
+                let row = &rows[r as usize * FEATURE_COUNT..(r as usize + 1) * FEATURE_COUNT];
+                let mut i = 0;
+                for _ in 0..c.depth {
+                    let go_right = row[features[i] as usize] > thresholds[i];
+                    i = 2 * i + 1 + usize::from(go_right);
+                }
+                *score += leaves[i - splits];
+            }
+        }
+    }
+
+    /// The model's raw score (log-odds) for a feature row.
+    #[inline]
+    pub fn score(&self, row: &[f32]) -> f64 {
+        let mut sum = 0.0;
+        for &root in &self.roots {
+            let mut node = &self.nodes[root as usize];
+            while node.feature != LEAF {
+                let x = f64::from(row[node.feature as usize]);
+                let child = if x <= node.threshold {
+                    node.left
+                } else {
+                    node.right
+                };
+                node = &self.nodes[child as usize];
+            }
+            sum += node.value;
+        }
+        sum
+    }
+
+    /// The probability that the line is article text.
+    #[inline]
+    pub fn probability(&self, row: &[f32]) -> f64 {
+        logistic(self.score(row))
+    }
+
+    /// The feature that moved the score most, and by how much, in the
+    /// direction of `keep` (Saabas: each split's change of the tree's value
+    /// is credited to its feature).
+    pub fn strongest_feature(&self, row: &[f32], keep: bool) -> Option<(usize, f64)> {
+        let mut credit = [0.0f64; FEATURE_COUNT];
+        for &root in &self.roots {
+            let mut node = &self.nodes[root as usize];
+            while node.feature != LEAF {
+                let x = f64::from(row[node.feature as usize]);
+                let child = if x <= node.threshold {
+                    node.left
+                } else {
+                    node.right
+                };
+                let next = &self.nodes[child as usize];
+                credit[node.feature as usize] += next.value - node.value;
+                node = next;
+            }
+        }
+        let sign = if keep { 1.0 } else { -1.0 };
+        credit
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (i, sign * c))
+            .filter(|&(_, c)| c > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
+/// The largest f32 not above `t`.
+fn round_down(t: f64) -> f32 {
+    let r = t as f32;
+    if f64::from(r) > t { r.next_down() } else { r }
+}
+
+/// The logistic function: log-odds to probability.
+pub fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+fn count_after(line: &str, keyword: &str) -> Option<usize> {
+    let rest = line.strip_prefix(keyword)?.trim();
+    rest.parse().ok()
+}
+
+/// Children must come after their parent, so every walk ends at a leaf.
+fn parse_node(line: &str, base: usize, index: usize, size: usize) -> Result<Node, String> {
+    let mut fields = line.split_ascii_whitespace();
+    let number = |s: Option<&str>, what: &str| -> Result<f64, String> {
+        s.and_then(|s| s.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("expected {what} as a finite number"))
+    };
+    let child = |s: Option<&str>| -> Result<u32, String> {
+        s.and_then(|s| s.parse::<usize>().ok())
+            .filter(|&c| c > index && c < size)
+            .map(|c| (base + c) as u32)
+            .ok_or_else(|| format!("expected a child node index in {}..{size}", index + 1))
+    };
+    match fields.next() {
+        Some("l") => Ok(Node {
+            feature: LEAF,
+            left: 0,
+            right: 0,
+            threshold: 0.0,
+            value: number(fields.next(), "a leaf value")?,
+        }),
+        Some("s") => {
+            let feature = fields
+                .next()
+                .and_then(|s| s.parse::<usize>().ok())
+                .filter(|&f| f < FEATURE_COUNT)
+                .ok_or_else(|| format!("expected a feature index below {FEATURE_COUNT}"))?;
+            let threshold = number(fields.next(), "a threshold")?;
+            let left = child(fields.next())?;
+            let right = child(fields.next())?;
+            let value = number(fields.next(), "a node value")?;
+            Ok(Node {
+                feature: feature as u16,
+                left,
+                right,
+                threshold,
+                value,
+            })
+        }
+        _ => Err("expected a node: `s FEATURE THRESHOLD LEFT RIGHT VALUE` or `l VALUE`".into()),
+    }
+}

@@ -1,0 +1,208 @@
+//! Stop words of 100 languages (jusText's lists, cut to 300 words each), for
+//! the classifier's stop-word density. Article prose is full of "the", "de",
+//! "и"; menus and link lists are not.
+//!
+//! One table maps a normalised word to the set of languages whose list holds
+//! it (a 128-bit set), so a line needs one lookup per word, whatever the
+//! language; the document's language is the one with most hits.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
+
+use crate::features::decode_char;
+use crate::stoplist_data::STOPLISTS;
+
+/// A set of languages, one bit per index into [`languages`].
+pub type LanguageSet = u128;
+
+/// Longest normalised word worth looking up, in bytes (the longest listed
+/// word is 80 bytes).
+pub const MAX_WORD_BYTES: usize = 96;
+
+struct Table {
+    words: HashMap<&'static [u8], LanguageSet, BuildHasherDefault<FxHasher>>,
+    languages: Vec<&'static str>,
+}
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    const _: () = assert!(STOPLISTS.len() <= 128, "a LanguageSet has 128 bits");
+    let mut words: HashMap<&'static [u8], LanguageSet, _> = HashMap::default();
+    let mut languages = Vec::with_capacity(STOPLISTS.len());
+    for (index, (language, list)) in STOPLISTS.iter().enumerate() {
+        languages.push(*language);
+        for word in list.lines().map(str::trim) {
+            // Multi-word entries can never match one whitespace token.
+            if !word.is_empty() && !word.contains(' ') {
+                *words.entry(word.as_bytes()).or_default() |= 1 << index;
+            }
+        }
+    }
+    Table { words, languages }
+});
+
+/// The languages, in the order of the bits of a [`LanguageSet`].
+pub fn languages() -> &'static [&'static str] {
+    &TABLE.languages
+}
+
+/// The languages whose stoplist holds `word`, already normalised by
+/// [`normalise`].
+#[inline]
+pub fn lookup(word: &[u8]) -> LanguageSet {
+    TABLE.words.get(word).copied().unwrap_or(0)
+}
+
+/// Normalises a white-space token for lookup: strips non-alphanumeric
+/// characters at both ends and lowercases, into `buf`. `None` when nothing is
+/// left or the word is too long to be a stop word.
+pub fn normalise<'a>(token: &[u8], buf: &'a mut [u8; MAX_WORD_BYTES]) -> Option<&'a [u8]> {
+    // Fast path: ASCII, the common case.
+    if token.is_ascii() {
+        let start = token.iter().position(u8::is_ascii_alphanumeric)?;
+        let end = token.iter().rposition(u8::is_ascii_alphanumeric)? + 1;
+        let word = &token[start..end];
+        if word.len() > MAX_WORD_BYTES {
+            return None;
+        }
+        for (d, s) in buf.iter_mut().zip(word) {
+            *d = s.to_ascii_lowercase();
+        }
+        return Some(&buf[..word.len()]);
+    }
+    let mut len = 0;
+    let mut last_alnum_end = 0;
+    let mut i = 0;
+    while i < token.len() {
+        let (c, n) = decode_char(token, i);
+        i += n;
+        if len == 0 && !c.is_alphanumeric() {
+            continue;
+        }
+        for lower in c.to_lowercase() {
+            let need = lower.len_utf8();
+            if len + need > MAX_WORD_BYTES {
+                return None;
+            }
+            lower.encode_utf8(&mut buf[len..len + need]);
+            len += need;
+        }
+        if c.is_alphanumeric() {
+            last_alnum_end = len;
+        }
+    }
+    (last_alnum_end > 0).then(|| &buf[..last_alnum_end])
+}
+
+/// The language (index) with most hits in `hits`, or `None` when no word hit
+/// any list. Ties go to the first language alphabetically.
+pub fn pick_language(hits: &[u32; 128]) -> Option<usize> {
+    let mut best: Option<(usize, u32)> = None;
+    for (index, &count) in hits.iter().enumerate().take(languages().len()) {
+        if count > 0 && best.is_none_or(|(_, c)| count > c) {
+            best = Some((index, count));
+        }
+    }
+    best.map(|(index, _)| index)
+}
+
+/// rustc's Fx hash: a multiply and a rotate per 8 bytes. Stop words are short
+/// and the table is built from our own files, so flooding is not a concern.
+#[derive(Default)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(token: &str) -> Option<String> {
+        let mut buf = [0; MAX_WORD_BYTES];
+        normalise(token.as_bytes(), &mut buf).map(|w| String::from_utf8_lossy(w).into_owned())
+    }
+
+    #[test]
+    fn normalisation() {
+        let table: &[(&str, Option<&str>)] = &[
+            ("The", Some("the")),
+            ("(and),", Some("and")),
+            ("«Über»", Some("über")),
+            ("ДЛЯ", Some("для")),
+            ("...", None),
+            ("", None),
+            ("e-mail:", Some("e-mail")),
+        ];
+        for &(token, want) in table {
+            assert_eq!(norm(token).as_deref(), want, "{token:?}");
+        }
+        assert_eq!(norm(&"a".repeat(200)), None);
+    }
+
+    fn language_of(word: &str) -> Vec<&'static str> {
+        let set = lookup(word.as_bytes());
+        (0..languages().len())
+            .filter(|i| set & (1 << i) != 0)
+            .map(|i| languages()[i])
+            .collect()
+    }
+
+    #[test]
+    fn lists_are_loaded() {
+        assert!(languages().len() >= 50);
+        assert!(language_of("the").contains(&"english"));
+        assert!(language_of("und").contains(&"german"));
+        assert!(language_of("для").contains(&"russian"));
+        assert!(language_of("zzqx").is_empty());
+    }
+
+    #[test]
+    fn the_language_with_most_hits_wins() {
+        let mut hits = [0u32; 128];
+        assert_eq!(pick_language(&hits), None);
+        hits[3] = 2;
+        hits[7] = 5;
+        hits[9] = 5;
+        assert_eq!(pick_language(&hits), Some(7));
+    }
+}

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Train kzclean's classifier model from a labelled corpus.
+
+    python3 tools/train-model/train.py --corpus ../shared/corpus          # fit, write rules/classifier.model
+    python3 tools/train-model/train.py --corpus ../shared/corpus --cv     # also 5-fold CV by domain first
+
+Needs numpy, scikit-learn and lightgbm (`pip install numpy scikit-learn lightgbm`)
+and a release build (`cargo build --release`). The features come from
+`kzclean --dump-features`, so training and inference share one feature
+extractor: retrain whenever src/features.rs changes (kzclean refuses a model
+whose feature list differs from its own).
+
+Corpus layout: DATASET/<id>.txt (page dump), <id>.labels (one 0/1 per line),
+<id>.gold.txt (gold text, for the F1 the CV reports), DATASET/manifest.tsv
+(id, page_type, ..., url) where present. Cross-validation groups pages by web
+domain, so a fold never trains and tests on the same site.
+
+The model is LightGBM gradient-boosted trees over the lines no rule decided,
+each line weighted by sqrt(its scorer tokens) + 0.1: the score is bag-of-words
+F1, where a long paragraph matters more than a one-word line.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from urllib.parse import urlparse
+
+import numpy as np
+
+TOKEN_RE = re.compile(r"\w+")
+TYPES = ("article", "service", "collection", "product", "forum", "listing", "documentation")
+
+
+def load_pages(corpus):
+    pages = []
+    for ds in sorted(os.listdir(corpus)):
+        root = os.path.join(corpus, ds)
+        if not os.path.isdir(root):
+            continue
+        meta = {}
+        manifest = os.path.join(root, "manifest.tsv")
+        if os.path.exists(manifest):
+            with open(manifest, encoding="utf-8") as f:
+                head = f.readline().rstrip("\n").split("\t")
+                for line in f:
+                    row = dict(zip(head, line.rstrip("\n").split("\t")))
+                    meta[row["id"]] = row
+        for name in sorted(os.listdir(root)):
+            if not name.endswith(".txt") or name.endswith(".gold.txt"):
+                continue
+            pid = name[: -len(".txt")]
+            if not os.path.exists(os.path.join(root, pid + ".labels")):
+                continue
+            m = meta.get(pid, {})
+            host = urlparse(m.get("url", "")).netloc.lower().removeprefix("www.")
+            pages.append(dict(ds=ds, id=pid, base=os.path.join(root, pid),
+                              ptype=m.get("page_type") or ds, domain=host or f"{ds}:{pid}"))
+    return pages
+
+
+def dump_features(binary, pages, workdir):
+    stream = os.path.join(workdir, "stream.txt")
+    with open(stream, "wb") as out:
+        for p in pages:
+            data = open(p["base"] + ".txt", "rb").read()
+            out.write(data)
+            if data and not data.endswith(b"\n"):
+                out.write(b"\n")
+            out.write(b"\x0c\n")
+    dump = os.path.join(workdir, "features.tsv")
+    with open(stream, "rb") as src, open(dump, "wb") as dst:
+        subprocess.run([binary, "--dump-features"], stdin=src, stdout=dst, check=True)
+    with open(dump, encoding="utf-8") as f:
+        names = f.readline().rstrip("\n").split("\t")[3:]
+    table = np.loadtxt(dump, delimiter="\t", skiprows=1, dtype=np.float64, ndmin=2)
+    return names, table
+
+
+class Scorer:
+    """score.py's bag-of-words F1 per page, for a keep mask over dump rows."""
+
+    def __init__(self, pages, doc, line):
+        import scipy.sparse as sp
+        self.slices, self.mats, self.golds, self.ngold = [], [], [], []
+        bounds = np.searchsorted(doc, np.arange(len(pages) + 1))
+        for k, p in enumerate(pages):
+            lines = open(p["base"] + ".txt", encoding="utf-8", errors="replace").read().split("\n")
+            gold = Counter(TOKEN_RE.findall(open(p["base"] + ".gold.txt", encoding="utf-8").read().lower()))
+            vocab = {t: i for i, t in enumerate(gold)}
+            s, e = bounds[k], bounds[k + 1]
+            rows, cols, vals = [], [], []
+            for r, li in enumerate(line[s:e]):
+                for t, c in Counter(TOKEN_RE.findall(lines[int(li)].lower())).items():
+                    rows.append(r)
+                    cols.append(vocab.setdefault(t, len(vocab)))
+                    vals.append(c)
+            self.mats.append(sp.csr_matrix((vals, (rows, cols)), shape=(e - s, len(vocab))))
+            g = np.zeros(len(vocab))
+            for t, c in gold.items():
+                g[vocab[t]] = c
+            self.golds.append(g)
+            self.ngold.append(sum(gold.values()))
+            self.slices.append((s, e))
+
+    def f1(self, keep):
+        out = np.zeros(len(self.slices))
+        for k, (s, e) in enumerate(self.slices):
+            counts = keep[s:e].astype(np.float64) @ self.mats[k]
+            n_out, n_gold = counts.sum(), self.ngold[k]
+            if n_gold == 0:
+                out[k] = 1.0 if n_out == 0 else 0.0
+            elif n_out > 0:
+                tp = np.minimum(counts, self.golds[k]).sum()
+                prec, rec = tp / n_out, tp / n_gold
+                out[k] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        return out
+
+
+def summary(pages, f1):
+    ds = np.array([p["ds"] for p in pages])
+    pt = np.array([p["ptype"] for p in pages])
+    res = {"ALL": f1.mean()}
+    for name in sorted(set(ds)):
+        res[name] = f1[ds == name].mean()
+    for t in TYPES:
+        if (pt == t).any():
+            res[t] = f1[pt == t].mean()
+    return " ".join(f"{k}={v:.4f}" for k, v in res.items())
+
+
+def make_model(args):
+    import lightgbm as lgb
+    return lgb.LGBMClassifier(
+        n_estimators=args.trees, num_leaves=args.leaves, max_depth=args.depth,
+        learning_rate=args.learning_rate, min_child_samples=100, subsample=0.8, subsample_freq=1,
+        colsample_bytree=0.8, reg_lambda=1.0, num_threads=args.threads, verbose=-1, random_state=0)
+
+
+def write_model(model, names, path, note):
+    trees = model.booster_.dump_model()["tree_info"]
+    out = ["# kzclean classifier model: LightGBM trees, written by tools/train-model/train.py",
+           f"# {note}", "kzclean-model 1", f"features {len(names)}", *names, f"trees {len(trees)}"]
+    for tree in trees:
+        nodes = []
+
+        def walk(node):
+            index = len(nodes)
+            nodes.append(None)
+            if "leaf_value" in node:
+                nodes[index] = f"l {node['leaf_value']!r}"
+                return index
+            assert node["decision_type"] == "<=", node["decision_type"]
+            left = walk(node["left_child"])
+            right = walk(node["right_child"])
+            nodes[index] = (f"s {node['split_feature']} {float(node['threshold'])!r} "
+                            f"{left} {right} {node['internal_value']!r}")
+            return index
+
+        walk(tree["tree_structure"])
+        out.append(f"tree {len(nodes)}")
+        out.extend(nodes)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    repo = os.path.dirname(os.path.dirname(here))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--kzclean", default=os.path.join(repo, "target", "release", "kzclean"))
+    ap.add_argument("--out", default=os.path.join(repo, "rules", "classifier.model"))
+    ap.add_argument("--cv", action="store_true", help="5-fold CV by domain before the final fit")
+    ap.add_argument("--no-fit", action="store_true", help="only the CV; leave the model file alone")
+    ap.add_argument("--trees", type=int, default=150)
+    ap.add_argument("--leaves", type=int, default=15)
+    ap.add_argument("--depth", type=int, default=5)
+    ap.add_argument("--learning-rate", type=float, default=0.1)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--ignore", default="", help="comma-separated features the trees must not use")
+    ap.add_argument("--save-oof", help="save the CV's out-of-fold probabilities (.npz) for analysis")
+    ap.add_argument("--threshold", type=float, default=0.35, help="threshold the CV table marks")
+    args = ap.parse_args()
+
+    pages = load_pages(args.corpus)
+    t0 = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        names, table = dump_features(args.kzclean, pages, tmp)
+    doc, line, state, X = table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2].astype(int), table[:, 3:]
+    X = X.astype(np.float32)
+    for name in filter(None, args.ignore.split(",")):
+        X[:, names.index(name)] = 0.0  # a constant column is never split on
+    labels, weights = np.zeros(len(doc), int), np.zeros(len(doc))
+    bounds = np.searchsorted(doc, np.arange(len(pages) + 1))
+    for k, p in enumerate(pages):
+        lab = open(p["base"] + ".labels").read().split()
+        text = open(p["base"] + ".txt", encoding="utf-8", errors="replace").read().split("\n")
+        for r in range(bounds[k], bounds[k + 1]):
+            labels[r] = int(lab[line[r]])
+            weights[r] = math.sqrt(len(TOKEN_RE.findall(text[line[r]].lower()))) + 0.1
+    todo = state == 2
+    print(f"{len(pages)} pages, {len(doc)} non-blank lines, {todo.sum()} for the model "
+          f"({time.time() - t0:.0f} s to dump and load)", file=sys.stderr)
+
+    if args.cv:
+        from sklearn.model_selection import GroupKFold
+        scorer = Scorer(pages, doc, line)
+        domains = np.array([p["domain"] for p in pages])
+        page_fold = np.zeros(len(pages), int)
+        for f, (_, test) in enumerate(GroupKFold(n_splits=5, shuffle=True, random_state=0)
+                                      .split(np.zeros(len(pages)), groups=domains)):
+            page_fold[test] = f
+        fold = page_fold[doc]
+        prob = np.zeros(len(doc))
+        for f in range(5):
+            train, test = todo & (fold != f), todo & (fold == f)
+            m = make_model(args).fit(X[train], labels[train], sample_weight=weights[train])
+            prob[test] = m.predict_proba(X[test])[:, 1]
+        if args.save_oof:
+            np.savez(args.save_oof, doc=doc, line=line, state=state, prob=prob, labels=labels,
+                     weights=weights, X=X, names=np.array(names))
+        print("rules only:", summary(pages, scorer.f1(state != 0)))
+        for thr in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
+            keep = (state == 1) | (todo & (prob >= thr))
+            mark = " <-" if abs(thr - args.threshold) < 1e-9 else ""
+            print(f"CV threshold {thr:.2f}: {summary(pages, scorer.f1(keep))}{mark}")
+    if args.no_fit:
+        return
+    model = make_model(args).fit(X[todo], labels[todo], sample_weight=weights[todo])
+    note = (f"{args.trees} trees, ignoring [{args.ignore}], <= {args.leaves} leaves, depth <= {args.depth}, "
+            f"trained on {todo.sum()} lines of {len(pages)} pages")
+    write_model(model, names, args.out, note)
+    print(f"wrote {args.out}: {note}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
