@@ -213,6 +213,9 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
             if let Some(start) = token_start.take() {
                 finish_token(&text[start..at], &mut s, word_sets);
             }
+            if in_run && run_numeric {
+                s.numeric_runs += 1;
+            }
             in_run = false;
             continue;
         }
@@ -451,7 +454,8 @@ fn is_numeric_date(token: &[u8]) -> bool {
     groups == 3
 }
 
-/// A currency sign in a token with a digit: `$5`, `12,99 €`, `£1.2m`.
+/// A currency sign (or code) in a token; [`scan_line`] keeps the flag only
+/// when the line has a digit: `$5`, `12,99 €`, `£1.2m`, `EUR 20`.
 fn has_currency(token: &[u8]) -> bool {
     const SIGNS: [&str; 10] = ["$", "€", "£", "¥", "₹", "₽", "₩", "₺", "฿", "¢"];
     SIGNS
@@ -792,11 +796,12 @@ impl FeatureScratch {
             let hi = (i + 3).min(n - 1);
             let span = (hi - lo + 1) as f32;
             let (mut w, mut st, mut long, mut dropped) = (0.0, 0.0, 0.0, 0.0);
-            for j in lo..=hi {
-                w += words(j);
-                st += lines[j].stop_density;
-                long += f32::from(u8::from(words(j) >= LONG_LINE_WORDS));
-                dropped += f32::from(u8::from(lines[j].rule == RuleMark::Dropped));
+            for line in &lines[lo..=hi] {
+                let line_words = line.scan.words as f32;
+                w += line_words;
+                st += line.stop_density;
+                long += f32::from(u8::from(line_words >= LONG_LINE_WORDS));
+                dropped += f32::from(u8::from(line.rule == RuleMark::Dropped));
             }
             let tail = [
                 (w / span).ln_1p(),
@@ -1074,5 +1079,168 @@ mod tests {
         }
         assert_eq!(decode_char("é".as_bytes(), 0), ('é', 2));
         assert_eq!(count_words(b"a \xff\xfe b"), 3);
+    }
+
+    fn scan(line: &str) -> LineScan {
+        scan_line(line.as_bytes(), &mut Vec::new())
+    }
+
+    #[test]
+    fn line_scan_counts() {
+        let s = scan("The cat sat on the mat, twice: 2 times!");
+        assert_eq!(s.tokens, 9);
+        assert_eq!(s.words, 9);
+        assert_eq!(s.word_runs, 9);
+        assert_eq!(s.numeric_runs, 1);
+        assert_eq!(s.digits, 1);
+        assert_eq!(s.commas, 1);
+        assert_eq!(s.sentence_ends, 1);
+        assert_eq!((s.title_tokens, s.alpha_tokens), (1, 8));
+        assert!(s.stop_tokens >= 3, "the, on, the: {}", s.stop_tokens);
+        assert!(s.has(flag::ENDS_TERMINAL));
+        assert!(!s.has(flag::STARTS_LOWER));
+    }
+
+    #[test]
+    fn line_scan_flags() {
+        // (line, flag, expected)
+        let table: &[(&str, u16, bool)] = &[
+            ("Read more...", flag::ENDS_ELLIPSIS, true),
+            ("Read more…", flag::ENDS_ELLIPSIS, true),
+            ("Read more...", flag::ENDS_TERMINAL, false),
+            ("Contents:", flag::ENDS_COLON, true),
+            ("他说。", flag::ENDS_TERMINAL, true),
+            ("• First item", flag::STARTS_BULLET, true),
+            ("1. First item", flag::STARTS_BULLET, true),
+            ("(12) First item", flag::STARTS_BULLET, true),
+            ("2024 was a year", flag::STARTS_BULLET, false),
+            ("see https://example.org/x", flag::HAS_URL, true),
+            ("www.example.com", flag::HAS_URL, true),
+            ("example.com", flag::HAS_URL, true),
+            ("mail me: jane@example.org", flag::HAS_EMAIL, true),
+            ("@jane on X", flag::HAS_EMAIL, false),
+            ("© 2024 Acme", flag::HAS_COPYRIGHT, true),
+            ("Copyright Acme", flag::HAS_COPYRIGHT, true),
+            ("$19.99", flag::HAS_PRICE, true),
+            ("12,99 €", flag::HAS_PRICE, true),
+            ("12,99€", flag::HAS_PRICE, true),
+            ("Price in $", flag::HAS_PRICE, false),
+            ("March 5, 2024", flag::DATE_LIKE, true),
+            ("2024-03-05", flag::DATE_LIKE, true),
+            ("05/03/24", flag::DATE_LIKE, true),
+            ("3 hours ago", flag::DATE_LIKE, true),
+            ("March on, soldiers", flag::DATE_LIKE, false),
+            ("1.5.2.4", flag::DATE_LIKE, false),
+            ("version 1.2", flag::DATE_LIKE, false),
+            ("ja, wirklich", flag::STARTS_LOWER, true),
+        ];
+        for &(line, bit, want) in table {
+            assert_eq!(scan(line).has(bit), want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn stop_word_hits_are_recorded_per_line() {
+        let mut sets = Vec::new();
+        let a = scan_line(b"the cat and the dog", &mut sets);
+        let b = scan_line("и он сказал".as_bytes(), &mut sets);
+        assert_eq!(a.stop_start, 0);
+        assert_eq!(b.stop_start, a.stop_tokens);
+        assert_eq!(sets.len() as u32, a.stop_tokens + b.stop_tokens);
+    }
+
+    /// Feature rows of a document given as (line, rule) pairs; blank lines
+    /// are "".
+    fn rows(doc: &[(&str, RuleMark)]) -> FeatureScratch {
+        let mut f = FeatureScratch::default();
+        f.begin();
+        for &(line, rule) in doc {
+            if line.is_empty() {
+                f.push_blank();
+            } else {
+                f.push(line.as_bytes());
+                f.mark_last(rule);
+            }
+        }
+        f.finish();
+        f
+    }
+
+    fn feature(f: &FeatureScratch, row: usize, name: &str) -> f32 {
+        let at = FEATURE_NAMES.iter().position(|n| *n == name).unwrap();
+        f.row(row)[at]
+    }
+
+    const U: RuleMark = RuleMark::Undecided;
+    const PROSE: &str = "The committee said on Monday that the new rules would come into force \
+                         next year, after a long consultation with the industry and the public.";
+
+    #[test]
+    fn neighbours_windows_and_document() {
+        let f = rows(&[
+            ("Home", RuleMark::Dropped),
+            ("News", U),
+            ("", U),
+            (PROSE, U),
+            ("Sport", U),
+            (PROSE, U),
+        ]);
+        assert_eq!(f.len(), 5);
+        // A rule's line gets no row; the rules' verdicts show as context.
+        assert!(f.row(0).iter().all(|&v| v == 0.0));
+        assert_eq!(feature(&f, 1, "rule_dropped@-1"), 1.0);
+        assert_eq!(feature(&f, 1, "log_words@-2"), -1.0, "no line two above");
+        assert_eq!(feature(&f, 1, "blank_after"), 1.0);
+        assert_eq!(feature(&f, 2, "blank_before"), 1.0);
+        // Prose is two lines away from "News", next to "Sport".
+        assert_eq!(feature(&f, 1, "prose_distance_below"), 1.0);
+        assert_eq!(feature(&f, 3, "prose_distance_above"), 1.0);
+        assert_eq!(feature(&f, 3, "prose_distance_below"), 1.0);
+        assert_eq!(feature(&f, 2, "prose_distance_above"), 0.0);
+        assert_eq!(feature(&f, 1, "duplicates"), 0.0);
+        assert_eq!(feature(&f, 2, "duplicates"), 1.0);
+        assert_eq!(feature(&f, 2, "doc_language_known"), 1.0);
+        assert!(feature(&f, 2, "stop_density") > 0.3);
+        assert_eq!(feature(&f, 1, "relative_position"), 0.25);
+        assert_eq!(feature(&f, 2, "words_over_longest"), 1.0);
+        assert!((feature(&f, 3, "window_rule_dropped") - 0.2).abs() < 1e-6);
+    }
+
+    #[test]
+    fn justext_context_pass() {
+        // A short line between prose is kept (a heading of the article); a
+        // short line between prose and a dropped line follows the bad side;
+        // a run of short lines at an edge is dropped.
+        let f = rows(&[
+            ("Menu", U),
+            ("Login", U),
+            (PROSE, U),
+            ("Background", U),
+            (PROSE, U),
+            ("Tags", U),
+            ("Share this", RuleMark::Dropped),
+        ]);
+        let keep: Vec<f32> = (0..f.len())
+            .map(|i| feature(&f, i, "justext_keep"))
+            .collect();
+        assert_eq!(&keep[..6], &[0.0, 0.0, 1.0, 1.0, 1.0, 0.0]);
+        assert_eq!(feature(&f, 2, "justext_class"), 3.0);
+        assert_eq!(feature(&f, 3, "justext_class"), 1.0);
+    }
+
+    #[test]
+    fn shape_runs_and_blocks() {
+        let f = rows(&[
+            ("Red shoes $20", U),
+            ("Blue shoes $25", U),
+            ("Green shoes $30", U),
+            ("", U),
+            (PROSE, U),
+        ]);
+        assert_eq!(feature(&f, 0, "log_shape_run"), 3f32.ln_1p());
+        assert_eq!(feature(&f, 3, "log_shape_run"), 1f32.ln_1p());
+        assert_eq!(feature(&f, 1, "log_block_lines"), 3f32.ln_1p());
+        assert!((feature(&f, 2, "block_position") - 2.0 / 3.0).abs() < 1e-6);
+        assert_eq!(feature(&f, 0, "has_price"), 1.0);
     }
 }

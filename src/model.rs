@@ -179,7 +179,12 @@ impl Model {
     }
 
     fn build_complete(&mut self) {
-        let depth = self.roots.iter().map(|&r| self.depth_of(r)).max().unwrap_or(0);
+        let depth = self
+            .roots
+            .iter()
+            .map(|&r| self.depth_of(r))
+            .max()
+            .unwrap_or(0);
         if depth > MAX_COMPLETE_DEPTH {
             return;
         }
@@ -359,5 +364,113 @@ fn parse_node(line: &str, base: usize, index: usize, size: usize) -> Result<Node
             })
         }
         _ => Err("expected a node: `s FEATURE THRESHOLD LEFT RIGHT VALUE` or `l VALUE`".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A model file over the real feature list with the given trees.
+    fn model_text(trees: &[&str]) -> String {
+        let mut text = format!("kzclean-model 1\nfeatures {FEATURE_COUNT}\n");
+        for name in FEATURE_NAMES {
+            text.push_str(name);
+            text.push('\n');
+        }
+        text.push_str(&format!("trees {}\n", trees.len()));
+        for tree in trees {
+            text.push_str(tree);
+        }
+        text
+    }
+
+    // Feature 1 (log_words) <= 2.0 -> -1.5; else feature 4 <= 0.25 -> 0.5 else 2.0.
+    const TREE: &str = "tree 5\ns 1 2.0 1 2 0.1\nl -1.5\ns 4 0.25 3 4 1.0\nl 0.5\nl 2.0\n";
+    const STUMP: &str = "tree 1\nl 0.25\n";
+
+    fn row(words: f32, stop: f32) -> Vec<f32> {
+        let mut r = vec![0.0; FEATURE_COUNT];
+        r[1] = words;
+        r[4] = stop;
+        r
+    }
+
+    #[test]
+    fn scores_walk_and_batch_agree() {
+        let m = Model::parse("m", model_text(&[TREE, STUMP]).as_bytes()).unwrap();
+        let rows: Vec<Vec<f32>> = vec![row(1.0, 0.0), row(2.0, 0.9), row(3.0, 0.1), row(3.0, 0.5)];
+        let want = [-1.25, -1.25, 0.75, 2.25];
+        let flat: Vec<f32> = rows.concat();
+        let mut scores = vec![0.0; 4];
+        m.score_rows(&flat, &[0, 1, 2, 3], &mut scores);
+        for i in 0..4 {
+            assert_eq!(m.score(&rows[i]), want[i], "walk, row {i}");
+            assert_eq!(scores[i], want[i], "batch, row {i}");
+        }
+        assert!((m.probability(&rows[3]) - logistic(2.25)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn f32_thresholds_decide_like_f64() {
+        // A threshold between two neighbouring f32 values.
+        let x = 0.1f32;
+        let t = (f64::from(x) + f64::from(x.next_up())) / 2.0;
+        let tree = format!("tree 3\ns 1 {t} 1 2 0\nl -1\nl 1\n");
+        let m = Model::parse("m", model_text(&[&tree]).as_bytes()).unwrap();
+        let rows = [row(x, 0.0), row(x.next_up(), 0.0)].concat();
+        let mut scores = vec![0.0; 2];
+        m.score_rows(&rows, &[0, 1], &mut scores);
+        assert_eq!(scores, [-1.0, 1.0]);
+    }
+
+    #[test]
+    fn strongest_feature_follows_the_path() {
+        let m = Model::parse("m", model_text(&[TREE]).as_bytes()).unwrap();
+        // Down the right then left: +0.9 for log_words, -0.5 for stop density.
+        assert_eq!(m.strongest_feature(&row(3.0, 0.1), true).unwrap().0, 1);
+        assert_eq!(m.strongest_feature(&row(3.0, 0.1), false).unwrap().0, 4);
+    }
+
+    #[test]
+    fn bad_model_files_are_refused_with_line_numbers() {
+        let good = model_text(&[TREE]);
+        let cases: Vec<(String, usize, &str)> = vec![
+            ("kzclean-model 2\n".to_string(), 1, "kzclean-model 1"),
+            (good.replace("features 88", "features 3"), 2, "retrain"),
+            (good.replace("log_words\n", "log_wordz\n"), 4, "log_wordz"),
+            // A child pointing back up would loop forever.
+            (
+                good.replace("s 4 0.25 3 4 1.0", "s 4 0.25 0 4 1.0"),
+                0,
+                "child node",
+            ),
+            (good.replace("l 0.5", "l NaN"), 0, "finite"),
+            (good.replace("tree 5\n", "tree 6\n"), 0, "ends early"),
+            (format!("{good}l 1\n"), 0, "after the last tree"),
+            ("\u{ff}".to_string(), 0, "kzclean-model"),
+        ];
+        for (text, line, needle) in cases {
+            let e = Model::parse("m.model", text.as_bytes()).unwrap_err();
+            let msg = e[0].to_string();
+            assert!(msg.contains(needle), "{msg}");
+            if line > 0 {
+                assert!(msg.starts_with(&format!("m.model:{line}:")), "{msg}");
+            }
+        }
+        let bytes = b"\xff\xfe";
+        assert!(
+            Model::parse("m", bytes).unwrap_err()[0]
+                .to_string()
+                .contains("UTF-8")
+        );
+    }
+
+    #[test]
+    fn the_built_in_model_loads() {
+        let text = BUILTIN;
+        let m = Model::parse("rules/classifier.model", text.as_bytes()).unwrap();
+        assert!(m.roots.len() >= 10);
+        assert!(!m.complete.features.is_empty(), "scored branch-free");
     }
 }
