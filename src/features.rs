@@ -585,7 +585,6 @@ pub const FEATURE_NAMES: &[&str] = &[
     "prose_distance_below",
     // The document.
     "words_before_share",
-    "relative_position",
     "doc_log_lines",
     "doc_log_words",
     "doc_long_share",
@@ -599,7 +598,7 @@ pub const FEATURE_NAMES: &[&str] = &[
 ];
 
 /// The number of features in a row.
-pub const FEATURE_COUNT: usize = 88;
+pub const FEATURE_COUNT: usize = 87;
 const _: () = assert!(FEATURE_NAMES.len() == FEATURE_COUNT);
 
 /// Neighbour offsets, in the order of the neighbour features.
@@ -811,11 +810,6 @@ impl FeatureScratch {
                 self.prose_above[i] as f32,
                 below as f32,
                 words_before / doc_words.max(1.0),
-                if n > 1 {
-                    i as f32 / (n - 1) as f32
-                } else {
-                    0.0
-                },
                 (n as f32).ln_1p(),
                 doc_words.ln_1p(),
                 long_lines as f32 / nf,
@@ -1201,7 +1195,6 @@ mod tests {
         assert_eq!(feature(&f, 2, "duplicates"), 1.0);
         assert_eq!(feature(&f, 2, "doc_language_known"), 1.0);
         assert!(feature(&f, 2, "stop_density") > 0.3);
-        assert_eq!(feature(&f, 1, "relative_position"), 0.25);
         assert_eq!(feature(&f, 2, "words_over_longest"), 1.0);
         assert!((feature(&f, 3, "window_rule_dropped") - 0.2).abs() < 1e-6);
     }
