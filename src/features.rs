@@ -292,6 +292,11 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
                     }
                 }
                 '©' => s.flags |= flag::HAS_COPYRIGHT,
+                // Kept only when the line has a digit (below).
+                '$' | '€' | '£' | '¥' | '₹' | '₽' | '₩' | '₺' | '฿' | '¢' => {
+                    s.flags |= flag::HAS_PRICE
+                }
+                ':' if text[i..].starts_with(b"//") => s.flags |= flag::HAS_URL,
                 _ => {}
             }
         }
@@ -334,10 +339,6 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
             s.flags |= flag::ENDS_TERMINAL;
         }
     }
-    if memchr::memmem::find(text, b"://").is_some() || memchr::memmem::find(text, b"www.").is_some()
-    {
-        s.flags |= flag::HAS_URL;
-    }
     s
 }
 
@@ -374,6 +375,7 @@ fn finish_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>
             || word.ends_with(b".org")
             || word.ends_with(b".net")
             || word.ends_with(b".html")
+            || word.starts_with(b"www.")
         {
             s.flags |= flag::HAS_URL;
         }
@@ -387,7 +389,7 @@ fn finish_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>
     if is_numeric_date(token) {
         s.flags |= flag::DATE_LIKE;
     }
-    if has_currency(token) {
+    if matches!(token, b"EUR" | b"USD" | b"GBP") {
         s.flags |= flag::HAS_PRICE;
     }
 }
@@ -395,39 +397,43 @@ fn finish_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>
 /// English month names and "ago": the shapes of dates and relative times in
 /// the most common language of the web; numeric dates are language-neutral.
 fn is_month_or_ago(word: &[u8]) -> bool {
-    const WORDS: [&[u8]; 24] = [
-        b"jan",
-        b"feb",
-        b"mar",
-        b"apr",
-        b"may",
-        b"jun",
-        b"jul",
-        b"aug",
-        b"sep",
-        b"sept",
-        b"oct",
-        b"nov",
-        b"dec",
-        b"january",
-        b"february",
-        b"march",
-        b"april",
-        b"june",
-        b"july",
-        b"august",
-        b"september",
-        b"october",
-        b"november",
-        b"december",
-    ];
-    word == b"ago" || WORDS.contains(&word)
+    matches!(
+        word,
+        b"ago"
+            | b"jan"
+            | b"feb"
+            | b"mar"
+            | b"apr"
+            | b"may"
+            | b"jun"
+            | b"jul"
+            | b"aug"
+            | b"sep"
+            | b"sept"
+            | b"oct"
+            | b"nov"
+            | b"dec"
+            | b"january"
+            | b"february"
+            | b"march"
+            | b"april"
+            | b"june"
+            | b"july"
+            | b"august"
+            | b"september"
+            | b"october"
+            | b"november"
+            | b"december"
+    )
 }
 
 /// `2024-05-01`, `01/05/2024`, `1.5.24`: three digit groups joined by one of
 /// `-/.`, optionally wrapped in punctuation.
 fn is_numeric_date(token: &[u8]) -> bool {
-    let token = token.trim_ascii();
+    // Most tokens are words: no digit in the first two bytes.
+    if !token.iter().take(2).any(u8::is_ascii_digit) || token.len() < 5 {
+        return false;
+    }
     let start = token.iter().position(u8::is_ascii_digit);
     let end = token.iter().rposition(u8::is_ascii_digit);
     let (Some(start), Some(end)) = (start, end) else {
@@ -452,16 +458,6 @@ fn is_numeric_date(token: &[u8]) -> bool {
         }
     }
     groups == 3
-}
-
-/// A currency sign (or code) in a token; [`scan_line`] keeps the flag only
-/// when the line has a digit: `$5`, `12,99 €`, `£1.2m`, `EUR 20`.
-fn has_currency(token: &[u8]) -> bool {
-    const SIGNS: [&str; 10] = ["$", "€", "£", "¥", "₹", "₽", "₩", "₺", "฿", "¢"];
-    SIGNS
-        .iter()
-        .any(|sign| memchr::memmem::find(token, sign.as_bytes()).is_some())
-        || matches!(token, b"EUR" | b"USD" | b"GBP")
 }
 
 fn starts_with_number(text: &[u8]) -> bool {

@@ -139,7 +139,7 @@ def make_model(args):
     import lightgbm as lgb
     return lgb.LGBMClassifier(
         n_estimators=args.trees, num_leaves=args.leaves, max_depth=args.depth,
-        learning_rate=args.learning_rate, min_child_samples=100, subsample=0.8, subsample_freq=1,
+        learning_rate=args.learning_rate, min_child_samples=args.min_child, subsample=0.8, subsample_freq=1,
         colsample_bytree=0.8, reg_lambda=1.0, num_threads=args.threads, verbose=-1, random_state=0)
 
 
@@ -182,6 +182,7 @@ def main():
     ap.add_argument("--trees", type=int, default=150)
     ap.add_argument("--leaves", type=int, default=15)
     ap.add_argument("--depth", type=int, default=5)
+    ap.add_argument("--min-child", type=int, default=100, help="fewest lines in a leaf")
     ap.add_argument("--learning-rate", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--ignore", default="", help="comma-separated features the trees must not use")
