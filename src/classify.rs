@@ -413,3 +413,38 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod model_tests {
+    use super::*;
+
+    /// Verdicts (1 keep, 0 drop) of the default rules and model, one per
+    /// non-blank line.
+    fn verdicts(doc: &str) -> String {
+        let mut c = Cleaner::new(RuleSet::builtin(), CleanerOptions::default());
+        let mut v = Vec::new();
+        c.classify(doc.as_bytes(), &mut v);
+        lines(doc.as_bytes())
+            .zip(&v)
+            .filter(|(l, _)| !is_blank(content(l)))
+            .map(|(_, v)| if v.keep { '1' } else { '0' })
+            .collect()
+    }
+
+    const P: [&str; 4] = [
+        "The city council voted on Tuesday to expand the bus network to the northern districts, a plan that has been debated for more than three years.",
+        "Officials said the first new routes would open in the spring, and that fares would stay the same until at least the end of next year.",
+        "Residents of the northern districts have long complained that they must change buses twice to reach the city centre, which can take over an hour.",
+        "The mayor said the money would come from the regional transport fund and from a small rise in parking fees in the centre of the city.",
+    ];
+
+    #[test]
+    fn a_heading_inside_the_article_stays_and_a_menu_run_goes() {
+        let doc = format!(
+            "Home\nNews\nSport\nWeather\nCulture\n\n{}\n\n{}\n\nWhat happens next\n\n{}\n\n{}\n\nAbout us\nContact\nJobs\nPrivacy\nTerms\n",
+            P[0], P[1], P[2], P[3]
+        );
+        // Menu, four paragraphs around a heading, footer links.
+        assert_eq!(verdicts(&doc), "00000_11111_00000".replace('_', ""));
+    }
+}

@@ -615,6 +615,9 @@ pub struct FeatureScratch {
     hashes: Vec<u64>,
     /// Distance of each line to the nearest prose line above it.
     prose_above: Vec<u32>,
+    /// Each line's features as a neighbour, computed once and copied into
+    /// the rows of the lines around it.
+    as_neighbour: Vec<[f32; NEIGHBOUR_FEATURES]>,
     previous_blank: bool,
     language: Option<usize>,
 }
@@ -751,6 +754,9 @@ impl FeatureScratch {
         self.rows.resize(n * FEATURE_COUNT, 0.0);
         self.prose_above.clear();
         self.prose_above.resize(n, 0);
+        self.as_neighbour.clear();
+        self.as_neighbour
+            .extend(lines.iter().map(neighbour_features));
         // Distance to the nearest prose line above, filled forwards; the
         // one below is tracked backwards in the loop.
         let mut distance = MAX_DISTANCE;
@@ -783,7 +789,7 @@ impl FeatureScratch {
                 if j < 0 || j >= n as isize {
                     cell.fill(-1.0);
                 } else {
-                    neighbour_features(&lines[j as usize], cell);
+                    cell.copy_from_slice(&self.as_neighbour[j as usize]);
                 }
                 at += NEIGHBOUR_FEATURES;
             }
@@ -1015,9 +1021,9 @@ fn line_features(line: &Line, out: &mut [f32]) {
     out.copy_from_slice(&values);
 }
 
-fn neighbour_features(line: &Line, out: &mut [f32]) {
+fn neighbour_features(line: &Line) -> [f32; NEIGHBOUR_FEATURES] {
     let s = &line.scan;
-    let values = [
+    [
         log_count(s.words),
         line.stop_density,
         bit(s, flag::ENDS_TERMINAL),
@@ -1028,8 +1034,7 @@ fn neighbour_features(line: &Line, out: &mut [f32]) {
         line.duplicates as f32,
         log_count(line.block_lines),
         f32::from(u8::from(line.rule == RuleMark::Dropped)),
-    ];
-    out.copy_from_slice(&values);
+    ]
 }
 
 #[cfg(test)]

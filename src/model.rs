@@ -236,16 +236,38 @@ impl Model {
             return;
         }
         let splits = (1usize << c.depth) - 1;
+        let depth = c.depth;
         for t in 0..self.roots.len() {
             let features = &c.features[t * splits..(t + 1) * splits];
             let thresholds = &c.thresholds[t * splits..(t + 1) * splits];
             let leaves = &c.leaves[t * (splits + 1)..(t + 1) * (splits + 1)];
-            for (score, &r) in scores.iter_mut().zip(which) {
+            let walk = |r: u32| {
                 let row = &rows[r as usize * FEATURE_COUNT..(r as usize + 1) * FEATURE_COUNT];
+                move |i: usize| 2 * i + 1 + usize::from(row[features[i] as usize] > thresholds[i])
+            };
+            // Four walks interleaved: their loads are independent, so the
+            // CPU overlaps them instead of waiting on one chain at a time.
+            let mut quads = which.chunks_exact(4);
+            let mut out = scores.chunks_exact_mut(4);
+            for (quad, score) in (&mut quads).zip(&mut out) {
+                let (a, b, c4, d) = (walk(quad[0]), walk(quad[1]), walk(quad[2]), walk(quad[3]));
+                let (mut ia, mut ib, mut ic, mut id) = (0, 0, 0, 0);
+                for _ in 0..depth {
+                    ia = a(ia);
+                    ib = b(ib);
+                    ic = c4(ic);
+                    id = d(id);
+                }
+                score[0] += leaves[ia - splits];
+                score[1] += leaves[ib - splits];
+                score[2] += leaves[ic - splits];
+                score[3] += leaves[id - splits];
+            }
+            for (score, &r) in out.into_remainder().iter_mut().zip(quads.remainder()) {
+                let step = walk(r);
                 let mut i = 0;
-                for _ in 0..c.depth {
-                    let go_right = row[features[i] as usize] > thresholds[i];
-                    i = 2 * i + 1 + usize::from(go_right);
+                for _ in 0..depth {
+                    i = step(i);
                 }
                 *score += leaves[i - splits];
             }
