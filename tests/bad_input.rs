@@ -232,6 +232,59 @@ fn a_too_large_regex_is_a_clear_error_not_a_hang() {
     assert!(out.stdout.is_empty());
 }
 
+/// Rules that each compile within their own limit but not together: the
+/// error names the files whose rules make up the set (not a file that only
+/// adds rules elsewhere), counts them and says how to fix it; no raw regex
+/// message, exit 2, nothing cleaned.
+#[test]
+fn rules_too_large_together_name_their_files_and_the_fix() {
+    // A Unicode `\w{140}` compiles to about 7 MiB: 20 of them fit, 40 don't.
+    let big = |first: usize| -> String {
+        (first..first + 20)
+            .map(|i| format!("drop wide-{i} regex \\w{{140}}x{i}\n"))
+            .collect()
+    };
+    let (a, b, c) = (
+        scratch("together-a.rules"),
+        scratch("together-b.rules"),
+        scratch("together-c.rules"),
+    );
+    fs::write(&a, big(0)).unwrap();
+    fs::write(&b, big(20)).unwrap();
+    fs::write(&c, "drop fine line fine words\nset good-words 25\n").unwrap();
+    let (a, b, c) = (
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        c.to_str().unwrap(),
+    );
+
+    // Each file alone is fine.
+    let alone = run(&["--check-rules", "--rules", a, "--rules", c], b"");
+    assert_eq!(code(&alone), 0, "{}", stderr(&alone));
+
+    let out = run(&["--rules", a, "--rules", b, "--rules", c], b"text\n");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "kzclean: {a}, {b}: the rules are each within the size limit, but together too \
+             large to compile (over 256 MiB as one set; rules: "
+        )),
+        "{err}"
+    );
+    assert!(err.contains(&format!("20 from {a}, 20 from {b})")), "{err}");
+    assert!(err.contains("from <default>"), "{err}");
+    assert!(!err.contains(c), "{c} adds no rule to the set: {err}");
+    assert!(
+        err.contains("to fix it, simplify the largest `regex` rules"),
+        "{err}"
+    );
+    assert!(err.contains("`disable`"), "{err}");
+    assert!(!err.contains("Compiled regex"), "a raw regex error: {err}");
+}
+
 #[test]
 fn a_rule_file_that_is_a_directory_missing_or_not_utf8_exits_2() {
     let dir = scratch("rules-dir");
