@@ -347,6 +347,57 @@ fn closed_pipe_exits_0_quietly() {
     }
 }
 
+/// A full disk on standard output (`kzclean big > /dev/full`, where every
+/// write fails with ENOSPC), failing mid-stream: the input is larger than
+/// the output buffer. A clear error naming the output, exit 1, in every
+/// mode. Skipped, with a note, where there is no `/dev/full`.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_on_stdout_is_a_clear_error_and_exit_1() {
+    let full = match fs::OpenOptions::new().write(true).open("/dev/full") {
+        Ok(f)
+            if (&f)
+                .write_all(b"x")
+                .is_err_and(|e| e.raw_os_error() == Some(28)) =>
+        {
+            f
+        }
+        other => {
+            eprintln!("note: skipped, no /dev/full that fails writes with ENOSPC ({other:?})");
+            return;
+        }
+    };
+    let text = scratch("to-full-disk.txt");
+    fs::write(&text, format!("{PROSE}\n").repeat(20_000)).unwrap();
+    let jsonl = scratch("to-full-disk.jsonl");
+    fs::write(
+        &jsonl,
+        format!("{{\"text\":\"{PROSE}\\n\"}}\n").repeat(20_000),
+    )
+    .unwrap();
+    let (text, jsonl) = (text.to_str().unwrap(), jsonl.to_str().unwrap());
+    for args in [
+        &[text][..],
+        &["-j", "2", text],
+        &["--explain", text],
+        &["--jsonl", jsonl],
+        &["--jsonl", "-j", "2", jsonl],
+    ] {
+        let out = kzclean()
+            .args(args)
+            .stdout(full.try_clone().unwrap())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            "kzclean: <stdout>: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
+}
+
 #[test]
 fn a_missing_input_among_good_ones() {
     let good = scratch("good.txt");

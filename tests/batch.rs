@@ -259,6 +259,91 @@ fn unreadable_and_unwritable_files_are_reported_and_the_run_goes_on() {
     assert_eq!(file_mode.stdout, filtered(&page(1)));
 }
 
+/// `/dev/full` opened for writing, when this system has one that fails
+/// every write with ENOSPC; otherwise a note and `None` (the test skips).
+#[cfg(unix)]
+fn dev_full() -> Option<PathBuf> {
+    let path = PathBuf::from("/dev/full");
+    let full = fs::OpenOptions::new().write(true).open(&path);
+    match full.and_then(|mut f| f.write_all(b"x")) {
+        Err(e) if e.raw_os_error() == Some(28) => Some(path),
+        other => {
+            eprintln!("note: skipped, no /dev/full that fails writes with ENOSPC ({other:?})");
+            None
+        }
+    }
+}
+
+/// A full disk under OUT: two files' temporary outputs are links to
+/// `/dev/full`, so every write to them fails with ENOSPC, one mid-file (its
+/// output is larger than the write buffer) and one when the compressed
+/// stream is finished. Each is reported naming its output; no output and no
+/// temporary file is left for them; the other files are cleaned; exit 1.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_fails_its_files_cleanly_and_the_others_are_done() {
+    let Some(full) = dev_full() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    // Only I/O matters here: rules only, so the output's size does not
+    // depend on the classifier.
+    let clean = |bytes: &[u8]| kzclean(&["--no-classifier"], bytes).stdout;
+    let big = stream(3000);
+    assert!(
+        clean(&big).len() > 512 * 1024,
+        "larger than the write buffer"
+    );
+    write(&input.join("a.txt"), &page(1));
+    write(&input.join("big.txt"), &big);
+    write(&input.join("sub/c.txt"), &page(3));
+    write(&input.join("sub/d.txt.gz"), &gzip(&page(4)));
+    fs::create_dir_all(output.join("sub")).unwrap();
+    for temp in [".big.txt.kzclean-tmp", "sub/.d.txt.gz.kzclean-tmp"] {
+        std::os::unix::fs::symlink(&full, output.join(temp)).unwrap();
+    }
+
+    for threads in ["-j1", "-j2"] {
+        let run = kzclean(
+            &[
+                "--no-classifier",
+                "-r",
+                arg(&input),
+                "-o",
+                arg(&output),
+                threads,
+            ],
+            b"",
+        );
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        for failed in ["big.txt", "sub/d.txt.gz"] {
+            let want = format!(
+                "kzclean: {}: No space left on device (os error 28)\n",
+                output.join(failed).display()
+            );
+            assert!(run.stderr.contains(&want), "{threads}: {}", run.stderr);
+        }
+        assert!(
+            run.stderr.ends_with("kzclean: 2 of 4 files failed\n"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(fs::read(output.join("a.txt")).unwrap(), clean(&page(1)));
+        assert_eq!(fs::read(output.join("sub/c.txt")).unwrap(), clean(&page(3)));
+        assert_eq!(
+            files(&output),
+            paths(&["a.txt", "sub/c.txt"]),
+            "no output and no temporary file for the failed files"
+        );
+        assert!(full.exists(), "only the link was removed");
+        // The next run meets the same full disk.
+        for temp in [".big.txt.kzclean-tmp", "sub/.d.txt.gz.kzclean-tmp"] {
+            std::os::unix::fs::symlink(&full, output.join(temp)).unwrap();
+        }
+        fs::remove_file(output.join("a.txt")).unwrap();
+        fs::remove_file(output.join("sub/c.txt")).unwrap();
+    }
+}
+
 #[test]
 fn skip_existing_resumes_a_killed_run() {
     let dir = tempfile::tempdir().unwrap();
