@@ -2,55 +2,26 @@
 //! kind of input or fault and checks what a user sees (stdout, stderr, exit
 //! status).
 
+mod common;
+
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-/// These tests are about bytes, not verdicts: their lines are too short for
-/// the classifier to call them article text, so it is off and only rules
-/// decide.
-fn kzclean() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kzclean"));
-    command.arg("--no-classifier");
-    command
-}
+// These tests are about bytes, not verdicts: their lines are too short for
+// the classifier to call them article text, so it is off and only rules
+// decide.
+use common::{code, first_line_then_close, rules_only as kzclean, stderr};
 
-/// Runs kzclean with `args`, feeding `input` on stdin (from a thread, so a
-/// large input cannot deadlock against a full stdout pipe).
+/// Runs kzclean (rules only) with `args`, feeding `input` on stdin.
 fn run(args: &[&str], input: &[u8]) -> Output {
-    let mut child = kzclean()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kzclean starts");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        // The child may exit without reading everything; that is its right.
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("kzclean runs");
-    writer.join().expect("writer thread");
-    out
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited, not killed by a signal")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    common::run(kzclean().args(args), input)
 }
 
 /// A scratch path for this test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bad_input");
-    fs::create_dir_all(&dir).expect("scratch dir");
-    dir.join(name)
+    common::scratch("bad_input", name)
 }
 
 /// Asserts a clean success: exit 0, nothing on stderr.
@@ -65,14 +36,10 @@ fn lines(b: &[u8]) -> Vec<&[u8]> {
 
 /// Every output line is an input line, in order, byte for byte.
 fn assert_subsequence(out: &[u8], input: &[u8]) {
-    let input = lines(input);
-    let mut hay = input.iter();
-    for line in lines(out) {
-        assert!(
-            hay.any(|h| *h == line),
-            "output line {line:?} is not an input line in order"
-        );
-    }
+    assert!(
+        common::is_subsequence(&lines(out), &lines(input)),
+        "output lines are not input lines in order"
+    );
 }
 
 const PROSE: &str =
@@ -329,19 +296,8 @@ fn closed_pipe_exits_0_quietly() {
     fs::write(&big, &input).unwrap();
     for args in [&[][..], &["--explain"], &["-j", "2"]] {
         // kzclean < big | head -1
-        let mut child = kzclean()
-            .args(args)
-            .stdin(fs::File::open(&big).unwrap())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        // The reader is dropped here: the pipe closes.
-        let out = child.wait_with_output().unwrap();
+        let (first, out) =
+            first_line_then_close(kzclean().args(args).stdin(fs::File::open(&big).unwrap()));
         assert!(first.contains("line 0 of"), "{first:?}");
         assert_ok(&out);
     }
@@ -354,18 +310,8 @@ fn closed_pipe_exits_0_quietly() {
 #[cfg(unix)]
 #[test]
 fn a_full_disk_on_stdout_is_a_clear_error_and_exit_1() {
-    let full = match fs::OpenOptions::new().write(true).open("/dev/full") {
-        Ok(f)
-            if (&f)
-                .write_all(b"x")
-                .is_err_and(|e| e.raw_os_error() == Some(28)) =>
-        {
-            f
-        }
-        other => {
-            eprintln!("note: skipped, no /dev/full that fails writes with ENOSPC ({other:?})");
-            return;
-        }
+    let Some((_, full)) = common::dev_full() else {
+        return;
     };
     let text = scratch("to-full-disk.txt");
     fs::write(&text, format!("{PROSE}\n").repeat(20_000)).unwrap();
@@ -386,7 +332,6 @@ fn a_full_disk_on_stdout_is_a_clear_error_and_exit_1() {
         let out = kzclean()
             .args(args)
             .stdout(full.try_clone().unwrap())
-            .stderr(Stdio::piped())
             .output()
             .unwrap();
         assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
@@ -457,17 +402,8 @@ fn closed_pipe_after_a_failed_input_still_exits_1() {
     fs::write(&big, line.repeat(100_000)).unwrap();
     let missing = scratch("missing-2.txt");
     let _ = fs::remove_file(&missing);
-    let mut child = kzclean()
-        .args([missing.to_str().unwrap(), big.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let (first, out) =
+        first_line_then_close(kzclean().args([missing.to_str().unwrap(), big.to_str().unwrap()]));
     assert_eq!(first, line);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stderr(&out).starts_with(&format!("kzclean: {}: ", missing.display())));

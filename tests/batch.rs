@@ -1,12 +1,13 @@
 //! Batch and corpus use, through the built binary: directory trees, JSON
 //! Lines, compressed files, and thread counts.
 
+mod common;
+
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kzclean");
+use common::{arg, write};
 
 /// What a run gave back.
 struct Run {
@@ -16,30 +17,12 @@ struct Run {
 }
 
 fn kzclean(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run kzclean");
-    let mut input = child.stdin.take().expect("stdin");
-    let bytes = stdin.to_vec();
-    // Written from a thread so a large input cannot deadlock with output.
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&bytes);
-    });
-    let out = child.wait_with_output().expect("wait for kzclean");
-    writer.join().expect("stdin writer");
+    let out = common::run(common::kzclean().args(args), stdin);
     Run {
-        code: out.status.code().unwrap_or(-1),
+        code: common::code(&out),
+        stderr: common::stderr(&out),
         stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-}
-
-fn arg(p: &Path) -> &str {
-    p.to_str().expect("temp paths are UTF-8")
 }
 
 /// The stdin filter's output for `bytes`: what every other mode must match.
@@ -71,11 +54,6 @@ fn stream(pages: usize) -> Vec<u8> {
         s.extend_from_slice(b"\x0c\n");
     }
     s
-}
-
-fn write(path: &Path, bytes: &[u8]) {
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, bytes).expect("write");
 }
 
 /// Every file under `root`, relative, sorted.
@@ -259,21 +237,6 @@ fn unreadable_and_unwritable_files_are_reported_and_the_run_goes_on() {
     assert_eq!(file_mode.stdout, filtered(&page(1)));
 }
 
-/// `/dev/full` opened for writing, when this system has one that fails
-/// every write with ENOSPC; otherwise a note and `None` (the test skips).
-#[cfg(unix)]
-fn dev_full() -> Option<PathBuf> {
-    let path = PathBuf::from("/dev/full");
-    let full = fs::OpenOptions::new().write(true).open(&path);
-    match full.and_then(|mut f| f.write_all(b"x")) {
-        Err(e) if e.raw_os_error() == Some(28) => Some(path),
-        other => {
-            eprintln!("note: skipped, no /dev/full that fails writes with ENOSPC ({other:?})");
-            None
-        }
-    }
-}
-
 /// A full disk under OUT: two files' temporary outputs are links to
 /// `/dev/full`, so every write to them fails with ENOSPC, one mid-file (its
 /// output is larger than the write buffer) and one when the compressed
@@ -282,7 +245,9 @@ fn dev_full() -> Option<PathBuf> {
 #[cfg(unix)]
 #[test]
 fn a_full_disk_fails_its_files_cleanly_and_the_others_are_done() {
-    let Some(full) = dev_full() else { return };
+    let Some((full, _)) = common::dev_full() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in"), dir.path().join("out"));
     // Only I/O matters here: rules only, so the output's size does not

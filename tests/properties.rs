@@ -6,6 +6,8 @@
 //! Each property is stated next to its test. Case counts are kept moderate so
 //! that `cargo test` stays fast in debug builds.
 
+mod common;
+
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::LazyLock;
@@ -14,6 +16,8 @@ use kzclean::document::{DocumentReader, content, is_blank, is_separator, lines};
 use kzclean::output::write_document;
 use kzclean::{Cleaner, CleanerOptions, Error, Mode, Pipeline, Preset, RuleSet, RuleSource, Stats};
 use proptest::prelude::*;
+
+use common::is_subsequence;
 
 // ---------------------------------------------------------------------------
 // Rules
@@ -316,12 +320,6 @@ fn terminated(line: &[u8]) -> Vec<u8> {
 
 fn blank(line: &[u8]) -> bool {
     is_blank(content(line))
-}
-
-/// True when `needle` is a subsequence of `hay` (greedy matching is exact).
-fn is_subsequence(needle: &[&[u8]], hay: &[&[u8]]) -> bool {
-    let mut hay = hay.iter();
-    needle.iter().all(|n| hay.any(|h| h == n))
 }
 
 /// The documents of `input`, as the reader splits them.
