@@ -343,6 +343,54 @@ fn a_full_disk_on_stdout_is_a_clear_error_and_exit_1() {
     }
 }
 
+/// Runs `command` through `sh -c` with `setup` (shell redirections or
+/// limits) applied first, as a user's shell would.
+#[cfg(unix)]
+fn in_shell(setup: &str, command: &std::process::Command) -> std::process::Command {
+    let mut shell = std::process::Command::new("sh");
+    shell
+        .arg("-c")
+        .arg(format!("{setup}; exec \"$0\" \"$@\""))
+        .arg(command.get_program())
+        .args(command.get_args());
+    shell
+}
+
+/// A rule file that never ends (`--rules /dev/zero`) or is far too large to
+/// be one: refused after 16 MiB, exit 2, instead of reading until memory
+/// runs out. The run is capped at 2 GB of address space, so a regression
+/// fails here rather than taking the machine's memory.
+#[cfg(unix)]
+#[test]
+fn an_endless_rule_file_is_refused_not_read_into_memory() {
+    let big = scratch("huge.rules");
+    fs::write(&big, "# a comment\n".repeat(1_500_000)).unwrap();
+    let mut rule_files = vec![big];
+    if std::path::Path::new("/dev/zero").exists() {
+        rule_files.push("/dev/zero".into());
+    } else {
+        eprintln!("note: no /dev/zero; only the large file is tried");
+    }
+    for rules in rule_files {
+        let mut command = kzclean();
+        command.args(["--rules", rules.to_str().unwrap()]);
+        let started = Instant::now();
+        let out = common::run(&mut in_shell("ulimit -v 2000000", &command), b"text\n");
+        assert!(started.elapsed() < Duration::from_secs(20));
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "kzclean: {}: cannot read rule file: larger than 16 MiB, the most a rule file \
+                 may hold; check that it is the rule file you meant, or split it into several \
+                 --rules files\n",
+                rules.display()
+            )
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
 #[test]
 fn a_missing_input_among_good_ones() {
     let good = scratch("good.txt");
