@@ -52,7 +52,12 @@ pub struct Field {
 /// Finds `field` in a line holding one JSON object (its terminator may be
 /// there). The error says what is wrong with the record, without location.
 pub fn locate(line: &[u8], field: &str) -> Result<Field, String> {
-    let mut de = serde_json::Deserializer::from_slice(line);
+    // A UTF-8 byte-order mark before a record (files saved by Windows
+    // tools, and files made by concatenating them) is not JSON: the record
+    // starts after it, and it stays among the bytes written back as they
+    // came.
+    let json = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    let mut de = serde_json::Deserializer::from_slice(json);
     let found = FindField { field }
         .deserialize(&mut de)
         .and_then(|found| de.end().map(|()| found))
@@ -61,7 +66,8 @@ pub fn locate(line: &[u8], field: &str) -> Result<Field, String> {
         format!("no field `{field}` in this record; use --field NAME to name the text field")
     })?;
     let value = raw.get();
-    // The value borrows from `line`, so its offset is a pointer difference.
+    // The value borrows from `json`, part of `line`, so its offset in the
+    // line is a pointer difference.
     let start = value.as_ptr() as usize - line.as_ptr() as usize;
     let span = start..start + value.len();
     let kind = match value.as_bytes().first() {
@@ -157,6 +163,17 @@ mod tests {
         // An escaped key is still the field.
         assert_eq!(field(r#"{"te\u0078t":"yes"}"#).unwrap().1, "yes");
         assert_eq!(field("{\"text\":\"x\"}\r\n").unwrap().1, "x");
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_a_record_is_not_part_of_it() {
+        let line = "\u{feff}{\"text\":\"\\u00e9\"}\n";
+        let (raw, text) = field(line).unwrap();
+        assert_eq!((raw.as_str(), text.as_str()), (r#""\u00e9""#, "é"));
+        assert_eq!(locate(line.as_bytes(), "text").unwrap().span, 11..19);
+        // Only before the record: anywhere else it is still an error.
+        assert!(field("{\"text\":\"a\"}\u{feff}").is_err());
+        assert!(field("\u{feff}\u{feff}{\"text\":\"a\"}").is_err());
     }
 
     #[test]

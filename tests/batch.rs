@@ -443,6 +443,24 @@ fn broken_json_line_fails_after_whole_records_or_is_skipped() {
     }
 }
 
+/// JSON Lines saved with a byte-order mark, and two such files joined with
+/// `cat`: each mark stays where it was and every record is cleaned (it
+/// used to be "not a valid JSON record", exit 2).
+#[test]
+fn a_byte_order_mark_before_a_record_stays_and_the_record_is_cleaned() {
+    let bom = "\u{feff}";
+    let record = |id: u32, text: &str| format!("{{\"id\":{id},\"text\":\"{text}\"}}\n");
+    let dirty = |id| record(id, "Skip to content\\nThe minister spoke.\\n");
+    let clean = |id| record(id, "The minister spoke.\\n");
+    let input = format!("{bom}{}{}{bom}{}", dirty(1), dirty(2), dirty(3));
+    let run = kzclean(&["--jsonl", "--no-classifier"], input.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        String::from_utf8(run.stdout).unwrap(),
+        format!("{bom}{}{}{bom}{}", clean(1), clean(2), clean(3))
+    );
+}
+
 #[test]
 fn a_bad_record_in_a_tree_fails_its_file_only() {
     let dir = tempfile::tempdir().unwrap();
