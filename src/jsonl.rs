@@ -99,11 +99,20 @@ pub fn write_string(text: &str, out: &mut Vec<u8>) {
 fn describe(e: &serde_json::Error) -> String {
     let full = e.to_string();
     let message = full.rfind(" at line ").map_or(&full[..], |i| &full[..i]);
-    if e.column() > 0 {
+    let mut described = if e.column() > 0 {
         format!("not a valid JSON record: {message} (column {})", e.column())
     } else {
         format!("not a valid JSON record: {message}")
+    };
+    // serde_json's words for a lone UTF-16 surrogate (`"\ud800"`, which
+    // scraped text has now and then) do not say what is wrong.
+    if message.contains("surrogate") || message.contains("end of hex escape") {
+        described.push_str(
+            ": a \\uD800-\\uDFFF escape without its pair is half a character, not text, \
+             and cannot be cleaned",
+        );
     }
+    described
 }
 
 /// Walks the top-level object and keeps the raw value of the wanted key.
@@ -194,6 +203,15 @@ mod tests {
         assert!(err(r#"{"text":null}"#).contains("is null"));
         assert!(err(r#"{"text":"a"} x"#).contains("trailing characters"));
         assert!(err("{\"text\":\"\u{0}\"}").starts_with("not a valid JSON record"));
+        for lone in [r#"{"text":"\ud800 a"}"#, r#"{"text":"\udc00"}"#] {
+            assert!(
+                err(lone).ends_with(
+                    "escape without its pair is half a character, not text, and cannot be cleaned"
+                ),
+                "{}",
+                err(lone)
+            );
+        }
     }
 
     #[test]
