@@ -52,7 +52,12 @@ pub struct Field {
 /// Finds `field` in a line holding one JSON object (its terminator may be
 /// there). The error says what is wrong with the record, without location.
 pub fn locate(line: &[u8], field: &str) -> Result<Field, String> {
-    let mut de = serde_json::Deserializer::from_slice(line);
+    // A UTF-8 byte-order mark before a record (files saved by Windows
+    // tools, and files made by concatenating them) is not JSON: the record
+    // starts after it, and it stays among the bytes written back as they
+    // came.
+    let json = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    let mut de = serde_json::Deserializer::from_slice(json);
     let found = FindField { field }
         .deserialize(&mut de)
         .and_then(|found| de.end().map(|()| found))
@@ -61,7 +66,8 @@ pub fn locate(line: &[u8], field: &str) -> Result<Field, String> {
         format!("no field `{field}` in this record; use --field NAME to name the text field")
     })?;
     let value = raw.get();
-    // The value borrows from `line`, so its offset is a pointer difference.
+    // The value borrows from `json`, part of `line`, so its offset in the
+    // line is a pointer difference.
     let start = value.as_ptr() as usize - line.as_ptr() as usize;
     let span = start..start + value.len();
     let kind = match value.as_bytes().first() {
@@ -93,11 +99,20 @@ pub fn write_string(text: &str, out: &mut Vec<u8>) {
 fn describe(e: &serde_json::Error) -> String {
     let full = e.to_string();
     let message = full.rfind(" at line ").map_or(&full[..], |i| &full[..i]);
-    if e.column() > 0 {
+    let mut described = if e.column() > 0 {
         format!("not a valid JSON record: {message} (column {})", e.column())
     } else {
         format!("not a valid JSON record: {message}")
+    };
+    // serde_json's words for a lone UTF-16 surrogate (`"\ud800"`, which
+    // scraped text has now and then) do not say what is wrong.
+    if message.contains("surrogate") || message.contains("end of hex escape") {
+        described.push_str(
+            ": a \\uD800-\\uDFFF escape without its pair is half a character, not text, \
+             and cannot be cleaned",
+        );
     }
+    described
 }
 
 /// Walks the top-level object and keeps the raw value of the wanted key.
@@ -160,6 +175,17 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_before_a_record_is_not_part_of_it() {
+        let line = "\u{feff}{\"text\":\"\\u00e9\"}\n";
+        let (raw, text) = field(line).unwrap();
+        assert_eq!((raw.as_str(), text.as_str()), (r#""\u00e9""#, "é"));
+        assert_eq!(locate(line.as_bytes(), "text").unwrap().span, 11..19);
+        // Only before the record: anywhere else it is still an error.
+        assert!(field("{\"text\":\"a\"}\u{feff}").is_err());
+        assert!(field("\u{feff}\u{feff}{\"text\":\"a\"}").is_err());
+    }
+
+    #[test]
     fn unusable_records_say_why() {
         let err = |l: &str| field(l).unwrap_err();
         assert!(
@@ -177,6 +203,15 @@ mod tests {
         assert!(err(r#"{"text":null}"#).contains("is null"));
         assert!(err(r#"{"text":"a"} x"#).contains("trailing characters"));
         assert!(err("{\"text\":\"\u{0}\"}").starts_with("not a valid JSON record"));
+        for lone in [r#"{"text":"\ud800 a"}"#, r#"{"text":"\udc00"}"#] {
+            assert!(
+                err(lone).ends_with(
+                    "escape without its pair is half a character, not text, and cannot be cleaned"
+                ),
+                "{}",
+                err(lone)
+            );
+        }
     }
 
     #[test]

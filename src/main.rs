@@ -3,7 +3,7 @@
 
 mod cli;
 
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -321,6 +321,26 @@ fn dump_features(args: &cli::Args, mut cleaner: Cleaner) -> Result<ExitCode, Err
     Ok(ExitCode::SUCCESS)
 }
 
+/// A rule file larger than this is refused before it is read whole: real
+/// rule files are a few kilobytes, and `--rules /dev/zero` or a corpus
+/// named by mistake would otherwise fill memory.
+const MAX_RULE_FILE: u64 = 16 * 1024 * 1024;
+
+fn read_rule_file(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_RULE_FILE + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_RULE_FILE {
+        return Err(io::Error::other(format!(
+            "larger than {} MiB, the most a rule file may hold; check that it is the rule \
+             file you meant, or split it into several --rules files",
+            MAX_RULE_FILE >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 fn is_output_error(e: &Error, stdout_name: &Path) -> bool {
     matches!(e, Error::Io { path, .. } if path == stdout_name)
 }
@@ -328,7 +348,7 @@ fn is_output_error(e: &Error, stdout_name: &Path) -> bool {
 fn build_cleaner(args: &cli::Args) -> Result<Cleaner, Error> {
     let mut contents = Vec::new();
     for path in &args.rules {
-        let bytes = std::fs::read(path)
+        let bytes = read_rule_file(path)
             .map_err(|e| Error::Usage(format!("{}: cannot read rule file: {e}", path.display())))?;
         contents.push((path.display().to_string(), bytes));
     }

@@ -201,18 +201,16 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let whole = |message: String| {
-            vec![RuleError {
-                path: "<rules>".into(),
-                line: 0,
-                message,
-            }]
-        };
-        let compiled =
-            Matcher::build(&any_length).and_then(|any| Ok((any, Matcher::build(&short_lines)?)));
+        let compiled = Matcher::build(&any_length)
+            .map_err(|_| &any_length)
+            .and_then(|any| {
+                let short = Matcher::build(&short_lines).map_err(|_| &short_lines)?;
+                Ok((any, short))
+            });
         let (any_length, short_lines) = match compiled {
             Ok(pair) => pair,
-            Err(message) => {
+            // Matcher::build only fails on size: syntax was checked per rule.
+            Err(group) => {
                 // Find the rules to blame, so the error has a line number.
                 let mut errors = Vec::new();
                 for (regex, index) in any_length.iter().chain(&short_lines) {
@@ -225,7 +223,7 @@ impl RuleSet {
                     }
                 }
                 return Err(if errors.is_empty() {
-                    whole(message)
+                    too_large_together(&rules, group)
                 } else {
                     errors
                 });
@@ -291,6 +289,48 @@ fn error_at(origin: &Origin, message: String) -> RuleError {
         line: origin.line,
         message,
     }
+}
+
+/// The error for rules that each compile alone but not together as one set:
+/// no line is at fault, so it names the files the set's rules come from (the
+/// user's files as the path) and says how to get under the limit.
+fn too_large_together(rules: &[Rule], group: &[(String, u32)]) -> Vec<RuleError> {
+    let mut files: Vec<(&str, usize)> = Vec::new();
+    for (_, index) in group {
+        let path = rules[*index as usize].origin.path.as_str();
+        match files.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, n)) => *n += 1,
+            None => files.push((path, 1)),
+        }
+    }
+    let users: Vec<&str> = files
+        .iter()
+        .map(|(path, _)| *path)
+        .filter(|path| *path != "<default>")
+        .collect();
+    let counts: Vec<String> = files
+        .iter()
+        .map(|(path, n)| format!("{n} from {path}"))
+        .collect();
+    let message = format!(
+        "the rules are each within the size limit, but together too large to compile \
+         (over {} MiB as one set; rules: {}); to fix it, simplify the largest `regex` rules \
+         (counted repetitions such as \\w{{100}} and Unicode classes such as \\w or \\p{{L}} \
+         grow the most; [a-z0-9_] or (?-u:\\w) stay small) or make them `line`, `prefix` or \
+         `contains` phrases, or use fewer rules at once (`disable` some, or split the rule \
+         files across separate kzclean runs)",
+        SET_SIZE_LIMIT >> 20,
+        counts.join(", ")
+    );
+    vec![RuleError {
+        path: if users.is_empty() {
+            "<rules>".to_string()
+        } else {
+            users.join(", ")
+        },
+        line: 0,
+        message,
+    }]
 }
 
 fn describe_regex_error(e: &regex::Error) -> String {

@@ -2,55 +2,26 @@
 //! kind of input or fault and checks what a user sees (stdout, stderr, exit
 //! status).
 
+mod common;
+
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-/// These tests are about bytes, not verdicts: their lines are too short for
-/// the classifier to call them article text, so it is off and only rules
-/// decide.
-fn kzclean() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kzclean"));
-    command.arg("--no-classifier");
-    command
-}
+// These tests are about bytes, not verdicts: their lines are too short for
+// the classifier to call them article text, so it is off and only rules
+// decide.
+use common::{code, first_line_then_close, rules_only as kzclean, stderr};
 
-/// Runs kzclean with `args`, feeding `input` on stdin (from a thread, so a
-/// large input cannot deadlock against a full stdout pipe).
+/// Runs kzclean (rules only) with `args`, feeding `input` on stdin.
 fn run(args: &[&str], input: &[u8]) -> Output {
-    let mut child = kzclean()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kzclean starts");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        // The child may exit without reading everything; that is its right.
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("kzclean runs");
-    writer.join().expect("writer thread");
-    out
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().expect("exited, not killed by a signal")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    common::run(kzclean().args(args), input)
 }
 
 /// A scratch path for this test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bad_input");
-    fs::create_dir_all(&dir).expect("scratch dir");
-    dir.join(name)
+    common::scratch("bad_input", name)
 }
 
 /// Asserts a clean success: exit 0, nothing on stderr.
@@ -65,14 +36,10 @@ fn lines(b: &[u8]) -> Vec<&[u8]> {
 
 /// Every output line is an input line, in order, byte for byte.
 fn assert_subsequence(out: &[u8], input: &[u8]) {
-    let input = lines(input);
-    let mut hay = input.iter();
-    for line in lines(out) {
-        assert!(
-            hay.any(|h| *h == line),
-            "output line {line:?} is not an input line in order"
-        );
-    }
+    assert!(
+        common::is_subsequence(&lines(out), &lines(input)),
+        "output lines are not input lines in order"
+    );
 }
 
 const PROSE: &str =
@@ -232,6 +199,59 @@ fn a_too_large_regex_is_a_clear_error_not_a_hang() {
     assert!(out.stdout.is_empty());
 }
 
+/// Rules that each compile within their own limit but not together: the
+/// error names the files whose rules make up the set (not a file that only
+/// adds rules elsewhere), counts them and says how to fix it; no raw regex
+/// message, exit 2, nothing cleaned.
+#[test]
+fn rules_too_large_together_name_their_files_and_the_fix() {
+    // A Unicode `\w{140}` compiles to about 7 MiB: 20 of them fit, 40 don't.
+    let big = |first: usize| -> String {
+        (first..first + 20)
+            .map(|i| format!("drop wide-{i} regex \\w{{140}}x{i}\n"))
+            .collect()
+    };
+    let (a, b, c) = (
+        scratch("together-a.rules"),
+        scratch("together-b.rules"),
+        scratch("together-c.rules"),
+    );
+    fs::write(&a, big(0)).unwrap();
+    fs::write(&b, big(20)).unwrap();
+    fs::write(&c, "drop fine line fine words\nset keep-threshold 0.4\n").unwrap();
+    let (a, b, c) = (
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        c.to_str().unwrap(),
+    );
+
+    // Each file alone is fine.
+    let alone = run(&["--check-rules", "--rules", a, "--rules", c], b"");
+    assert_eq!(code(&alone), 0, "{}", stderr(&alone));
+
+    let out = run(&["--rules", a, "--rules", b, "--rules", c], b"text\n");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "kzclean: {a}, {b}: the rules are each within the size limit, but together too \
+             large to compile (over 256 MiB as one set; rules: "
+        )),
+        "{err}"
+    );
+    assert!(err.contains(&format!("20 from {a}, 20 from {b})")), "{err}");
+    assert!(err.contains("from <default>"), "{err}");
+    assert!(!err.contains(c), "{c} adds no rule to the set: {err}");
+    assert!(
+        err.contains("to fix it, simplify the largest `regex` rules"),
+        "{err}"
+    );
+    assert!(err.contains("`disable`"), "{err}");
+    assert!(!err.contains("Compiled regex"), "a raw regex error: {err}");
+}
+
 #[test]
 fn a_rule_file_that_is_a_directory_missing_or_not_utf8_exits_2() {
     let dir = scratch("rules-dir");
@@ -276,21 +296,98 @@ fn closed_pipe_exits_0_quietly() {
     fs::write(&big, &input).unwrap();
     for args in [&[][..], &["--explain"], &["-j", "2"]] {
         // kzclean < big | head -1
-        let mut child = kzclean()
-            .args(args)
-            .stdin(fs::File::open(&big).unwrap())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        // The reader is dropped here: the pipe closes.
-        let out = child.wait_with_output().unwrap();
+        let (first, out) =
+            first_line_then_close(kzclean().args(args).stdin(fs::File::open(&big).unwrap()));
         assert!(first.contains("line 0 of"), "{first:?}");
         assert_ok(&out);
+    }
+}
+
+/// A full disk on standard output (`kzclean big > /dev/full`, where every
+/// write fails with ENOSPC), failing mid-stream: the input is larger than
+/// the output buffer. A clear error naming the output, exit 1, in every
+/// mode. Skipped, with a note, where there is no `/dev/full`.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_on_stdout_is_a_clear_error_and_exit_1() {
+    let Some((_, full)) = common::dev_full() else {
+        return;
+    };
+    let text = scratch("to-full-disk.txt");
+    fs::write(&text, format!("{PROSE}\n").repeat(20_000)).unwrap();
+    let jsonl = scratch("to-full-disk.jsonl");
+    fs::write(
+        &jsonl,
+        format!("{{\"text\":\"{PROSE}\\n\"}}\n").repeat(20_000),
+    )
+    .unwrap();
+    let (text, jsonl) = (text.to_str().unwrap(), jsonl.to_str().unwrap());
+    for args in [
+        &[text][..],
+        &["-j", "2", text],
+        &["--explain", text],
+        &["--jsonl", jsonl],
+        &["--jsonl", "-j", "2", jsonl],
+    ] {
+        let out = kzclean()
+            .args(args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            "kzclean: <stdout>: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
+}
+
+/// Runs `command` through `sh -c` with `setup` (shell redirections or
+/// limits) applied first, as a user's shell would.
+#[cfg(unix)]
+fn in_shell(setup: &str, command: &std::process::Command) -> std::process::Command {
+    let mut shell = std::process::Command::new("sh");
+    shell
+        .arg("-c")
+        .arg(format!("{setup}; exec \"$0\" \"$@\""))
+        .arg(command.get_program())
+        .args(command.get_args());
+    shell
+}
+
+/// A rule file that never ends (`--rules /dev/zero`) or is far too large to
+/// be one: refused after 16 MiB, exit 2, instead of reading until memory
+/// runs out. The run is capped at 2 GB of address space, so a regression
+/// fails here rather than taking the machine's memory.
+#[cfg(unix)]
+#[test]
+fn an_endless_rule_file_is_refused_not_read_into_memory() {
+    let big = scratch("huge.rules");
+    fs::write(&big, "# a comment\n".repeat(1_500_000)).unwrap();
+    let mut rule_files = vec![big];
+    if std::path::Path::new("/dev/zero").exists() {
+        rule_files.push("/dev/zero".into());
+    } else {
+        eprintln!("note: no /dev/zero; only the large file is tried");
+    }
+    for rules in rule_files {
+        let mut command = kzclean();
+        command.args(["--rules", rules.to_str().unwrap()]);
+        let started = Instant::now();
+        let out = common::run(&mut in_shell("ulimit -v 2000000", &command), b"text\n");
+        assert!(started.elapsed() < Duration::from_secs(20));
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "kzclean: {}: cannot read rule file: larger than 16 MiB, the most a rule file \
+                 may hold; check that it is the rule file you meant, or split it into several \
+                 --rules files\n",
+                rules.display()
+            )
+        );
+        assert!(out.stdout.is_empty());
     }
 }
 
@@ -353,17 +450,8 @@ fn closed_pipe_after_a_failed_input_still_exits_1() {
     fs::write(&big, line.repeat(100_000)).unwrap();
     let missing = scratch("missing-2.txt");
     let _ = fs::remove_file(&missing);
-    let mut child = kzclean()
-        .args([missing.to_str().unwrap(), big.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let (first, out) =
+        first_line_then_close(kzclean().args([missing.to_str().unwrap(), big.to_str().unwrap()]));
     assert_eq!(first, line);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stderr(&out).starts_with(&format!("kzclean: {}: ", missing.display())));

@@ -1,12 +1,13 @@
 //! Batch and corpus use, through the built binary: directory trees, JSON
 //! Lines, compressed files, and thread counts.
 
+mod common;
+
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kzclean");
+use common::{arg, write};
 
 /// What a run gave back.
 struct Run {
@@ -16,30 +17,12 @@ struct Run {
 }
 
 fn kzclean(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run kzclean");
-    let mut input = child.stdin.take().expect("stdin");
-    let bytes = stdin.to_vec();
-    // Written from a thread so a large input cannot deadlock with output.
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&bytes);
-    });
-    let out = child.wait_with_output().expect("wait for kzclean");
-    writer.join().expect("stdin writer");
+    let out = common::run(common::kzclean().args(args), stdin);
     Run {
-        code: out.status.code().unwrap_or(-1),
+        code: common::code(&out),
+        stderr: common::stderr(&out),
         stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
-}
-
-fn arg(p: &Path) -> &str {
-    p.to_str().expect("temp paths are UTF-8")
 }
 
 /// The stdin filter's output for `bytes`: what every other mode must match.
@@ -71,11 +54,6 @@ fn stream(pages: usize) -> Vec<u8> {
         s.extend_from_slice(b"\x0c\n");
     }
     s
-}
-
-fn write(path: &Path, bytes: &[u8]) {
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, bytes).expect("write");
 }
 
 /// Every file under `root`, relative, sorted.
@@ -259,6 +237,78 @@ fn unreadable_and_unwritable_files_are_reported_and_the_run_goes_on() {
     assert_eq!(file_mode.stdout, filtered(&page(1)));
 }
 
+/// A full disk under OUT: two files' temporary outputs are links to
+/// `/dev/full`, so every write to them fails with ENOSPC, one mid-file (its
+/// output is larger than the write buffer) and one when the compressed
+/// stream is finished. Each is reported naming its output; no output and no
+/// temporary file is left for them; the other files are cleaned; exit 1.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_fails_its_files_cleanly_and_the_others_are_done() {
+    let Some((full, _)) = common::dev_full() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    // Only I/O matters here: rules only, so the output's size does not
+    // depend on the classifier.
+    let clean = |bytes: &[u8]| kzclean(&["--no-classifier"], bytes).stdout;
+    let big = stream(3000);
+    assert!(
+        clean(&big).len() > 512 * 1024,
+        "larger than the write buffer"
+    );
+    write(&input.join("a.txt"), &page(1));
+    write(&input.join("big.txt"), &big);
+    write(&input.join("sub/c.txt"), &page(3));
+    write(&input.join("sub/d.txt.gz"), &gzip(&page(4)));
+    fs::create_dir_all(output.join("sub")).unwrap();
+    for temp in [".big.txt.kzclean-tmp", "sub/.d.txt.gz.kzclean-tmp"] {
+        std::os::unix::fs::symlink(&full, output.join(temp)).unwrap();
+    }
+
+    for threads in ["-j1", "-j2"] {
+        let run = kzclean(
+            &[
+                "--no-classifier",
+                "-r",
+                arg(&input),
+                "-o",
+                arg(&output),
+                threads,
+            ],
+            b"",
+        );
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        for failed in ["big.txt", "sub/d.txt.gz"] {
+            let want = format!(
+                "kzclean: {}: No space left on device (os error 28)\n",
+                output.join(failed).display()
+            );
+            assert!(run.stderr.contains(&want), "{threads}: {}", run.stderr);
+        }
+        assert!(
+            run.stderr.ends_with("kzclean: 2 of 4 files failed\n"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(fs::read(output.join("a.txt")).unwrap(), clean(&page(1)));
+        assert_eq!(fs::read(output.join("sub/c.txt")).unwrap(), clean(&page(3)));
+        assert_eq!(
+            files(&output),
+            paths(&["a.txt", "sub/c.txt"]),
+            "no output and no temporary file for the failed files"
+        );
+        assert!(full.exists(), "only the link was removed");
+        // The next run meets the same full disk.
+        for temp in [".big.txt.kzclean-tmp", "sub/.d.txt.gz.kzclean-tmp"] {
+            std::os::unix::fs::symlink(&full, output.join(temp)).unwrap();
+        }
+        fs::remove_file(output.join("a.txt")).unwrap();
+        fs::remove_file(output.join("sub/c.txt")).unwrap();
+    }
+}
+
 #[test]
 fn skip_existing_resumes_a_killed_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -391,6 +441,24 @@ fn broken_json_line_fails_after_whole_records_or_is_skipped() {
         );
         assert_eq!(skip.stdout, expected.stdout);
     }
+}
+
+/// JSON Lines saved with a byte-order mark, and two such files joined with
+/// `cat`: each mark stays where it was and every record is cleaned (it
+/// used to be "not a valid JSON record", exit 2).
+#[test]
+fn a_byte_order_mark_before_a_record_stays_and_the_record_is_cleaned() {
+    let bom = "\u{feff}";
+    let record = |id: u32, text: &str| format!("{{\"id\":{id},\"text\":\"{text}\"}}\n");
+    let dirty = |id| record(id, "Skip to content\\nThe minister spoke.\\n");
+    let clean = |id| record(id, "The minister spoke.\\n");
+    let input = format!("{bom}{}{}{bom}{}", dirty(1), dirty(2), dirty(3));
+    let run = kzclean(&["--jsonl", "--no-classifier"], input.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        String::from_utf8(run.stdout).unwrap(),
+        format!("{bom}{}{}{bom}{}", clean(1), clean(2), clean(3))
+    );
 }
 
 #[test]

@@ -1,36 +1,20 @@
 //! CLI tests: run the built `kzclean` binary as a user would.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-fn kzclean() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kzclean"))
-}
+use common::kzclean;
 
 fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = kzclean()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    common::run(kzclean().args(args), stdin)
 }
 
 fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kzclean-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
+    let path = common::scratch("cli", name);
+    common::write(&path, bytes);
     path
 }
 

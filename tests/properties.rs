@@ -6,6 +6,8 @@
 //! Each property is stated next to its test. Case counts are kept moderate so
 //! that `cargo test` stays fast in debug builds.
 
+mod common;
+
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::LazyLock;
@@ -14,6 +16,8 @@ use kzclean::document::{DocumentReader, content, is_blank, is_separator, lines};
 use kzclean::output::write_document;
 use kzclean::{Cleaner, CleanerOptions, Error, Mode, Pipeline, Preset, RuleSet, RuleSource, Stats};
 use proptest::prelude::*;
+
+use common::is_subsequence;
 
 // ---------------------------------------------------------------------------
 // Rules
@@ -320,12 +324,6 @@ fn terminated(line: &[u8]) -> Vec<u8> {
 
 fn blank(line: &[u8]) -> bool {
     is_blank(content(line))
-}
-
-/// True when `needle` is a subsequence of `hay` (greedy matching is exact).
-fn is_subsequence(needle: &[&[u8]], hay: &[&[u8]]) -> bool {
-    let mut hay = hay.iter();
-    needle.iter().all(|n| hay.any(|h| h == n))
 }
 
 /// The documents of `input`, as the reader splits them.
@@ -660,4 +658,68 @@ fn write_error_names_the_output() {
         .unwrap_err();
     assert!(err.is_broken_pipe());
     assert!(err.to_string().starts_with("<stdout>: "), "{err}");
+}
+
+/// A disk that fills up: takes `room` bytes, then fails every write with
+/// ENOSPC, as a full file system does.
+struct FullAfter {
+    written: Vec<u8>,
+    room: usize,
+}
+
+impl io::Write for FullAfter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.room == 0 {
+            return Err(io::Error::from_raw_os_error(28));
+        }
+        let n = buf.len().min(self.room);
+        self.written.extend_from_slice(&buf[..n]);
+        self.room -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The disk fills up mid-stream, several batches in: the error names the
+/// output and says why (not a closed pipe, which would be ignored), what was
+/// written is the start of the full output, and the stream stops there.
+#[test]
+fn full_disk_mid_stream_names_the_output_and_stops() {
+    let mut input = Vec::new();
+    for i in 0..20_000 {
+        input.extend_from_slice(format!("Share\nPage {i} has a line of text.\n\x0c\n").as_bytes());
+    }
+    let (whole, _) = run(&rules_only_cleaner(), Mode::Clean, 1, &input);
+    let room = whole.len() / 2;
+    for threads in [1, 2] {
+        let mut pipeline = Pipeline::new(rules_only_cleaner(), Mode::Clean, threads).unwrap();
+        let mut disk = FullAfter {
+            written: Vec::new(),
+            room,
+        };
+        let err = pipeline
+            .clean_stream(
+                &input[..],
+                Path::new("pages.txt"),
+                &mut disk,
+                Path::new("clean.txt"),
+                &mut Stats::default(),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Io { path, source }
+                if path == Path::new("clean.txt") && source.raw_os_error() == Some(28)),
+            "{err:?}"
+        );
+        assert!(!err.is_broken_pipe());
+        assert!(
+            err.to_string()
+                .starts_with("clean.txt: No space left on device"),
+            "{err}"
+        );
+        assert_eq!(disk.written.len(), room, "{threads} threads");
+        assert!(whole.starts_with(&disk.written), "{threads} threads");
+    }
 }

@@ -12,14 +12,14 @@ use kzclean::{Cleaner, CleanerOptions, Mode, Preset, RuleSet, RuleSource};
 use libfuzzer_sys::fuzz_target;
 
 const PAGE_RULES: &str = "\
-drop share line Share | Tweet | Share on Facebook | Advertisement
-drop ago regex (?i)^\\d+ (minutes?|hours?|days?) ago$
-drop menu line Home | News | Sport | Login | Menu
-drop cookies contains words<=12 uses cookies
-drop photo prefix Photo:
-drop bytes regex (?-u)\\xFF\\xFE
-cut related line Related posts | Read more
-keep saved contains kzkeep
+drop fz-share line Share | Tweet | Share on Facebook | Advertisement
+drop fz-ago regex (?i)^\\d+ (minutes?|hours?|days?) ago$
+drop fz-menu line Home | News | Sport | Login | Menu
+drop fz-cookies contains words<=12 uses cookies
+drop fz-photo prefix Photo:
+drop fz-accents regex \\x{e9}t\\x{e9}|\\x{fffd}
+cut fz-related line Related posts | Read more
+keep fz-saved contains kzkeep
 set cut-min-words-before 10
 ";
 
