@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use crate::document::{content, is_blank, lines};
-use crate::features::{FeatureScratch, RuleMark, count_words};
+use crate::features::{FEATURE_COUNT, FeatureScratch, RuleMark, count_words};
 use crate::model::{Model, logistic};
 use crate::rulefile::Action;
 use crate::rules::RuleSet;
@@ -80,8 +80,10 @@ pub struct Cleaner {
     /// Per-line facts of the document being cleaned, reused across documents.
     scratch: Vec<LineInfo>,
     features: FeatureScratch,
-    /// The feature rows the model scores, and their scores.
-    to_score: Vec<u32>,
+    /// The lines the model scores (verdict index, non-blank line index),
+    /// a chunk of their feature rows, and their scores.
+    to_score: Vec<(u32, u32)>,
+    rows: Vec<f32>,
     scores: Vec<f64>,
 }
 
@@ -100,6 +102,7 @@ impl Cleaner {
             scratch: Vec::new(),
             features: FeatureScratch::default(),
             to_score: Vec::new(),
+            rows: Vec::new(),
             scores: Vec::new(),
         }
     }
@@ -220,49 +223,52 @@ impl Cleaner {
         layout_blank_lines(doc, verdicts);
     }
 
-    /// Pass 3: the model decides the lines no rule decided.
+    /// Pass 3: the model decides the lines no rule decided, a chunk of
+    /// lines at a time (rows are built on demand, so memory stays bounded
+    /// however long the document).
     fn decide_by_model(&mut self, verdicts: &mut [Verdict]) {
         self.features.finish();
+        let threshold = self.rules.params().keep_threshold;
+        // (verdict index, non-blank line index) of the lines to score.
         self.to_score.clear();
         let mut row = 0u32;
-        for verdict in verdicts.iter() {
+        for (i, verdict) in verdicts.iter().enumerate() {
             if verdict.reason == Reason::BlankCollapsed {
                 continue;
             }
             if verdict.reason == Reason::NoRule {
-                self.to_score.push(row);
+                self.to_score.push((i as u32, row));
             }
             row += 1;
         }
-        self.scores.clear();
-        self.scores.resize(self.to_score.len(), 0.0);
-        self.model
-            .score_rows(self.features.rows(), &self.to_score, &mut self.scores);
-        let threshold = self.rules.params().keep_threshold;
-        let mut scored = self.to_score.iter().zip(&self.scores);
-        for verdict in verdicts.iter_mut() {
-            if verdict.reason != Reason::NoRule {
-                continue;
+        for chunk in self.to_score.chunks(SCORE_CHUNK) {
+            self.rows.clear();
+            self.rows.resize(chunk.len() * FEATURE_COUNT, 0.0);
+            for (&(_, line), out) in chunk.iter().zip(self.rows.chunks_exact_mut(FEATURE_COUNT)) {
+                self.features.row_into(line as usize, out);
             }
-            let Some((&row, &score)) = scored.next() else {
-                break;
-            };
-            let probability = logistic(score);
-            let keep = probability >= threshold;
-            let feature = if self.options.explain {
-                self.model
-                    .strongest_feature(self.features.row(row as usize), keep)
-                    .map(|(f, _)| f as u16)
-            } else {
-                None
-            };
-            *verdict = Verdict {
-                keep,
-                reason: Reason::Model {
-                    probability: probability as f32,
-                    feature,
-                },
-            };
+            self.scores.clear();
+            self.scores.resize(chunk.len(), 0.0);
+            self.model.score_rows(&self.rows, &mut self.scores);
+            let rows = self.rows.chunks_exact(FEATURE_COUNT);
+            for ((&(at, _), &score), row) in chunk.iter().zip(&self.scores).zip(rows) {
+                let probability = logistic(score);
+                let keep = probability >= threshold;
+                let feature = if self.options.explain {
+                    self.model
+                        .strongest_feature(row, keep)
+                        .map(|(f, _)| f as u16)
+                } else {
+                    None
+                };
+                verdicts[at as usize] = Verdict {
+                    keep,
+                    reason: Reason::Model {
+                        probability: probability as f32,
+                        feature,
+                    },
+                };
+            }
         }
     }
 
@@ -289,7 +295,11 @@ impl Cleaner {
                 _ => 0,
             };
             write!(out, "{doc_index}\t{line_index}\t{state}")?;
-            for value in self.features.row(row) {
+            let mut values = [0.0; FEATURE_COUNT];
+            if state == 2 {
+                self.features.row_into(row, &mut values);
+            }
+            for value in values {
                 write!(out, "\t{value}")?;
             }
             writeln!(out)?;
@@ -298,6 +308,10 @@ impl Cleaner {
         Ok(())
     }
 }
+
+/// Lines scored at a time: enough to keep the CPU busy, few enough that
+/// their rows (348 bytes each) stay in cache.
+const SCORE_CHUNK: usize = 256;
 
 /// Lines of at least this many words count as prose for the cut guard.
 const PROSE_LINE_WORDS: u32 = 10;

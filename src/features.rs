@@ -609,17 +609,29 @@ pub struct FeatureScratch {
     /// One per non-blank line.
     lines: Vec<Line>,
     word_sets: Vec<LanguageSet>,
-    /// Row-major, [`FEATURE_COUNT`] per non-blank line.
-    rows: Vec<f32>,
     /// Sorted line hashes, for duplicate counts.
     hashes: Vec<u64>,
     /// Distance of each line to the nearest prose line above it.
     prose_above: Vec<u32>,
+    prose_below: Vec<u32>,
+    /// Words in the non-blank lines above each line.
+    words_before: Vec<f32>,
+    doc: DocStats,
     /// Each line's features as a neighbour, computed once and copied into
     /// the rows of the lines around it.
     as_neighbour: Vec<[f32; NEIGHBOUR_FEATURES]>,
     previous_blank: bool,
     language: Option<usize>,
+}
+
+/// Sums over the document's non-blank lines.
+#[derive(Debug, Clone, Copy, Default)]
+struct DocStats {
+    words: f32,
+    longest: f32,
+    long_lines: u32,
+    stop_sum: f32,
+    rule_dropped: u32,
 }
 
 /// What the document pass keeps of a non-blank line.
@@ -647,7 +659,6 @@ impl FeatureScratch {
     pub fn begin(&mut self) {
         self.lines.clear();
         self.word_sets.clear();
-        self.rows.clear();
         self.previous_blank = true;
         self.language = None;
     }
@@ -707,17 +718,10 @@ impl FeatureScratch {
 
     /// The feature row of the `index`-th non-blank line, once
     /// [`FeatureScratch::finish`] ran.
-    /// Every row, [`FEATURE_COUNT`] values each.
-    pub fn rows(&self) -> &[f32] {
-        &self.rows
-    }
-
-    pub fn row(&self, index: usize) -> &[f32] {
-        &self.rows[index * FEATURE_COUNT..(index + 1) * FEATURE_COUNT]
-    }
-
-    /// Computes every non-blank line's feature row (rows of lines a rule
-    /// decided are left zero: the classifier does not look at them).
+    /// Computes what the feature rows need from the whole document; then
+    /// [`FeatureScratch::row_into`] gives any line's row. Rows are built on
+    /// demand, a few at a time, so a document of a million short lines does
+    /// not hold a million rows.
     pub fn finish(&mut self) {
         let n = self.lines.len();
         if let Some(last) = self.lines.last_mut() {
@@ -730,35 +734,31 @@ impl FeatureScratch {
 
         let lines = &self.lines;
         let words = |i: usize| lines[i].scan.words as f32;
-        let mut doc_words = 0.0f32;
-        let mut longest = 0.0f32;
-        let mut long_lines = 0u32;
-        let mut stop_sum = 0.0f32;
-        let mut rule_dropped = 0u32;
+        let mut doc = DocStats::default();
         for (i, line) in lines.iter().enumerate() {
-            doc_words += words(i);
-            longest = longest.max(words(i));
-            long_lines += u32::from(words(i) >= LONG_LINE_WORDS);
-            stop_sum += line.stop_density;
-            rule_dropped += u32::from(line.rule == RuleMark::Dropped);
+            doc.words += words(i);
+            doc.longest = doc.longest.max(words(i));
+            doc.long_lines += u32::from(words(i) >= LONG_LINE_WORDS);
+            doc.stop_sum += line.stop_density;
+            doc.rule_dropped += u32::from(line.rule == RuleMark::Dropped);
         }
-        let nf = n.max(1) as f32;
         let is_prose = |i: usize| {
             let l = &lines[i];
             l.rule != RuleMark::Dropped
                 && words(i) >= LONG_LINE_WORDS
                 && l.stop_density >= GOOD_STOP_DENSITY
         };
-
-        self.rows.clear();
-        self.rows.resize(n * FEATURE_COUNT, 0.0);
-        self.prose_above.clear();
-        self.prose_above.resize(n, 0);
         self.as_neighbour.clear();
         self.as_neighbour
             .extend(lines.iter().map(neighbour_features));
-        // Distance to the nearest prose line above, filled forwards; the
-        // one below is tracked backwards in the loop.
+        // Distances to the nearest prose line above (filled forwards) and
+        // below (backwards), and the words above each line.
+        self.prose_above.clear();
+        self.prose_above.resize(n, 0);
+        self.prose_below.clear();
+        self.prose_below.resize(n, 0);
+        self.words_before.clear();
+        self.words_before.resize(n, 0.0);
         let mut distance = MAX_DISTANCE;
         for i in 0..n {
             distance = if is_prose(i) {
@@ -769,61 +769,74 @@ impl FeatureScratch {
             self.prose_above[i] = distance;
         }
         let mut below = MAX_DISTANCE;
-        let mut words_before = doc_words;
+        let mut words_before = doc.words;
         for i in (0..n).rev() {
             below = if is_prose(i) {
                 0
             } else {
                 (below + 1).min(MAX_DISTANCE)
             };
+            self.prose_below[i] = below;
             words_before -= words(i);
-            if lines[i].rule != RuleMark::Undecided {
-                continue;
-            }
-            let row = &mut self.rows[i * FEATURE_COUNT..(i + 1) * FEATURE_COUNT];
-            line_features(&lines[i], &mut row[..LINE_FEATURES]);
-            let mut at = LINE_FEATURES;
-            for offset in NEIGHBOURS {
-                let j = i as isize + offset;
-                let cell = &mut row[at..at + NEIGHBOUR_FEATURES];
-                if j < 0 || j >= n as isize {
-                    cell.fill(-1.0);
-                } else {
-                    cell.copy_from_slice(&self.as_neighbour[j as usize]);
-                }
-                at += NEIGHBOUR_FEATURES;
-            }
-            let lo = i.saturating_sub(3);
-            let hi = (i + 3).min(n - 1);
-            let span = (hi - lo + 1) as f32;
-            let (mut w, mut st, mut long, mut dropped) = (0.0, 0.0, 0.0, 0.0);
-            for line in &lines[lo..=hi] {
-                let line_words = line.scan.words as f32;
-                w += line_words;
-                st += line.stop_density;
-                long += f32::from(u8::from(line_words >= LONG_LINE_WORDS));
-                dropped += f32::from(u8::from(line.rule == RuleMark::Dropped));
-            }
-            let tail = [
-                (w / span).ln_1p(),
-                st / span,
-                long / span,
-                dropped / span,
-                self.prose_above[i] as f32,
-                below as f32,
-                words_before / doc_words.max(1.0),
-                (n as f32).ln_1p(),
-                doc_words.ln_1p(),
-                long_lines as f32 / nf,
-                words(i) / longest.max(1.0),
-                stop_sum / nf,
-                rule_dropped as f32 / nf,
-                f32::from(u8::from(self.language.is_some())),
-                f32::from(lines[i].justext_class),
-                f32::from(u8::from(lines[i].justext_keep)),
-            ];
-            row[at..].copy_from_slice(&tail);
+            self.words_before[i] = words_before;
         }
+        self.doc = doc;
+    }
+
+    /// Writes the feature row of the `i`-th non-blank line into `row`
+    /// ([`FEATURE_COUNT`] values), once [`FeatureScratch::finish`] ran.
+    pub fn row_into(&self, i: usize, row: &mut [f32]) {
+        let lines = &self.lines;
+        let n = lines.len();
+        let doc = &self.doc;
+        let nf = n.max(1) as f32;
+        line_features(&lines[i], &mut row[..LINE_FEATURES]);
+        let mut at = LINE_FEATURES;
+        for offset in NEIGHBOURS {
+            let j = i as isize + offset;
+            let cell = &mut row[at..at + NEIGHBOUR_FEATURES];
+            if j < 0 || j >= n as isize {
+                cell.fill(-1.0);
+            } else {
+                cell.copy_from_slice(&self.as_neighbour[j as usize]);
+            }
+            at += NEIGHBOUR_FEATURES;
+        }
+        let lo = i.saturating_sub(3);
+        let hi = (i + 3).min(n - 1);
+        let span = (hi - lo + 1) as f32;
+        let (mut w, mut st, mut long, mut dropped) = (0.0, 0.0, 0.0, 0.0);
+        for line in &lines[lo..=hi] {
+            let line_words = line.scan.words as f32;
+            w += line_words;
+            st += line.stop_density;
+            long += f32::from(u8::from(line_words >= LONG_LINE_WORDS));
+            dropped += f32::from(u8::from(line.rule == RuleMark::Dropped));
+        }
+        let tail = [
+            (w / span).ln_1p(),
+            st / span,
+            long / span,
+            dropped / span,
+            self.prose_above[i] as f32,
+            self.prose_below[i] as f32,
+            self.words_before[i] / doc.words.max(1.0),
+            (n as f32).ln_1p(),
+            doc.words.ln_1p(),
+            doc.long_lines as f32 / nf,
+            lines[i].scan.words as f32 / doc.longest.max(1.0),
+            doc.stop_sum / nf,
+            doc.rule_dropped as f32 / nf,
+            f32::from(u8::from(self.language.is_some())),
+            f32::from(lines[i].justext_class),
+            f32::from(u8::from(lines[i].justext_keep)),
+        ];
+        row[at..].copy_from_slice(&tail);
+    }
+
+    /// What the rules said of the `i`-th non-blank line.
+    pub fn rule(&self, i: usize) -> RuleMark {
+        self.lines[i].rule
     }
 
     /// Picks the document's language by stop-word hits, then counts each
@@ -1163,7 +1176,9 @@ mod tests {
 
     fn feature(f: &FeatureScratch, row: usize, name: &str) -> f32 {
         let at = FEATURE_NAMES.iter().position(|n| *n == name).unwrap();
-        f.row(row)[at]
+        let mut values = [0.0; FEATURE_COUNT];
+        f.row_into(row, &mut values);
+        values[at]
     }
 
     const U: RuleMark = RuleMark::Undecided;
@@ -1181,8 +1196,8 @@ mod tests {
             (PROSE, U),
         ]);
         assert_eq!(f.len(), 5);
-        // A rule's line gets no row; the rules' verdicts show as context.
-        assert!(f.row(0).iter().all(|&v| v == 0.0));
+        // The rules' verdicts show as context.
+        assert_eq!(f.rule(0), RuleMark::Dropped);
         assert_eq!(feature(&f, 1, "rule_dropped@-1"), 1.0);
         assert_eq!(feature(&f, 1, "log_words@-2"), -1.0, "no line two above");
         assert_eq!(feature(&f, 1, "blank_after"), 1.0);

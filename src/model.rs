@@ -222,16 +222,15 @@ impl Model {
         }
     }
 
-    /// Adds the model's score (log-odds) for each row named in `which` to
-    /// `scores` (one per entry of `which`). `rows` holds rows of
-    /// [`FEATURE_COUNT`] values. Tree by tree over all rows: the tree stays
-    /// in cache and the rows' walks overlap in the CPU.
-    pub fn score_rows(&self, rows: &[f32], which: &[u32], scores: &mut [f64]) {
+    /// Adds the model's score (log-odds) of each row in `rows` (rows of
+    /// [`FEATURE_COUNT`] values) to `scores`, one per row. Tree by tree over
+    /// all rows: the tree stays in cache and the rows' walks overlap in the
+    /// CPU.
+    pub fn score_rows(&self, rows: &[f32], scores: &mut [f64]) {
         let c = &self.complete;
         if c.features.is_empty() && !self.roots.is_empty() {
-            for (score, &r) in scores.iter_mut().zip(which) {
-                let r = r as usize;
-                *score += self.score(&rows[r * FEATURE_COUNT..(r + 1) * FEATURE_COUNT]);
+            for (score, row) in scores.iter_mut().zip(rows.chunks_exact(FEATURE_COUNT)) {
+                *score += self.score(row);
             }
             return;
         }
@@ -241,33 +240,34 @@ impl Model {
             let features = &c.features[t * splits..(t + 1) * splits];
             let thresholds = &c.thresholds[t * splits..(t + 1) * splits];
             let leaves = &c.leaves[t * (splits + 1)..(t + 1) * (splits + 1)];
-            let walk = |r: u32| {
-                let row = &rows[r as usize * FEATURE_COUNT..(r as usize + 1) * FEATURE_COUNT];
-                move |i: usize| 2 * i + 1 + usize::from(row[features[i] as usize] > thresholds[i])
+            let step = |row: &[f32], i: usize| {
+                2 * i + 1 + usize::from(row[features[i] as usize] > thresholds[i])
             };
             // Four walks interleaved: their loads are independent, so the
             // CPU overlaps them instead of waiting on one chain at a time.
-            let mut quads = which.chunks_exact(4);
+            let mut quads = rows.chunks_exact(4 * FEATURE_COUNT);
             let mut out = scores.chunks_exact_mut(4);
             for (quad, score) in (&mut quads).zip(&mut out) {
-                let (a, b, c4, d) = (walk(quad[0]), walk(quad[1]), walk(quad[2]), walk(quad[3]));
+                let (q0, rest) = quad.split_at(FEATURE_COUNT);
+                let (q1, rest) = rest.split_at(FEATURE_COUNT);
+                let (q2, q3) = rest.split_at(FEATURE_COUNT);
                 let (mut ia, mut ib, mut ic, mut id) = (0, 0, 0, 0);
                 for _ in 0..depth {
-                    ia = a(ia);
-                    ib = b(ib);
-                    ic = c4(ic);
-                    id = d(id);
+                    ia = step(q0, ia);
+                    ib = step(q1, ib);
+                    ic = step(q2, ic);
+                    id = step(q3, id);
                 }
                 score[0] += leaves[ia - splits];
                 score[1] += leaves[ib - splits];
                 score[2] += leaves[ic - splits];
                 score[3] += leaves[id - splits];
             }
-            for (score, &r) in out.into_remainder().iter_mut().zip(quads.remainder()) {
-                let step = walk(r);
+            let rest = quads.remainder().chunks_exact(FEATURE_COUNT);
+            for (score, row) in out.into_remainder().iter_mut().zip(rest) {
                 let mut i = 0;
                 for _ in 0..depth {
-                    i = step(i);
+                    i = step(row, i);
                 }
                 *score += leaves[i - splits];
             }
@@ -425,7 +425,7 @@ mod tests {
         let want = [-1.25, -1.25, 0.75, 2.25];
         let flat: Vec<f32> = rows.concat();
         let mut scores = vec![0.0; 4];
-        m.score_rows(&flat, &[0, 1, 2, 3], &mut scores);
+        m.score_rows(&flat, &mut scores);
         for i in 0..4 {
             assert_eq!(m.score(&rows[i]), want[i], "walk, row {i}");
             assert_eq!(scores[i], want[i], "batch, row {i}");
@@ -442,7 +442,7 @@ mod tests {
         let m = Model::parse("m", model_text(&[&tree]).as_bytes()).unwrap();
         let rows = [row(x, 0.0), row(x.next_up(), 0.0)].concat();
         let mut scores = vec![0.0; 2];
-        m.score_rows(&rows, &[0, 1], &mut scores);
+        m.score_rows(&rows, &mut scores);
         assert_eq!(scores, [-1.0, 1.0]);
     }
 
