@@ -191,11 +191,7 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
         ..LineScan::default()
     };
     let text = trim_white(text);
-    let mut hasher_state: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in text {
-        hasher_state = (hasher_state ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-    }
-    s.hash = hasher_state;
+    s.hash = stopwords::hash_bytes(text);
 
     let mut token_start: Option<usize> = None;
     let mut in_run = false;
@@ -204,12 +200,17 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
     let mut has_digit_anywhere = false;
     let mut i = 0;
     while i < text.len() {
-        let (c, len) = decode_char(text, i);
+        let b = text[i];
+        let (c, len, class) = if b < 0x80 {
+            (b as char, 1, ASCII_CLASS[b as usize])
+        } else {
+            let (c, len) = decode_char(text, i);
+            (c, len, class_of(c))
+        };
         let at = i;
         i += len;
         s.chars += 1;
-        let space = c.is_whitespace();
-        if space {
+        if class & SPACE != 0 {
             if let Some(start) = token_start.take() {
                 finish_token(&text[start..at], &mut s, word_sets);
             }
@@ -225,7 +226,7 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
         }
         if first_char {
             first_char = false;
-            if c.is_lowercase() {
+            if class & LOWER != 0 {
                 s.flags |= flag::STARTS_LOWER;
             }
             if matches!(
@@ -253,14 +254,13 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
                 s.flags |= flag::STARTS_BULLET;
             }
         }
-        let word_char = c.is_alphanumeric() || c == '_';
-        if word_char {
+        if class & (ALPHA | NUMERIC) != 0 || c == '_' {
             if !in_run {
                 in_run = true;
                 run_numeric = true;
                 s.word_runs += 1;
             }
-            if !c.is_numeric() && run_numeric {
+            if class & NUMERIC == 0 {
                 run_numeric = false;
             }
         } else {
@@ -269,15 +269,15 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
             }
             in_run = false;
         }
-        if c.is_alphabetic() {
+        if class & ALPHA != 0 {
             s.letters += 1;
-            if c.is_uppercase() {
+            if class & UPPER != 0 {
                 s.uppercase += 1;
             }
-            if is_unspaced_script(c) {
+            if class & UNSPACED != 0 {
                 s.unspaced += 1;
             }
-        } else if c.is_numeric() {
+        } else if class & NUMERIC != 0 {
             s.digits += 1;
             has_digit_anywhere = true;
         } else {
@@ -340,6 +340,64 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
         }
     }
     s
+}
+
+// Character classes, as bits: one table lookup for ASCII, the `char`
+// methods for the rest.
+const SPACE: u8 = 1;
+const ALPHA: u8 = 1 << 1;
+const UPPER: u8 = 1 << 2;
+const LOWER: u8 = 1 << 3;
+const NUMERIC: u8 = 1 << 4;
+const UNSPACED: u8 = 1 << 5;
+
+const ASCII_CLASS: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        // As `char::is_whitespace`, which (unlike `is_ascii_whitespace`)
+        // includes the vertical tab.
+        if matches!(c, b'\t'..=b'\r' | b' ') {
+            table[b] |= SPACE;
+        }
+        if c.is_ascii_alphabetic() {
+            table[b] |= ALPHA;
+        }
+        if c.is_ascii_uppercase() {
+            table[b] |= UPPER;
+        }
+        if c.is_ascii_lowercase() {
+            table[b] |= LOWER;
+        }
+        if c.is_ascii_digit() {
+            table[b] |= NUMERIC;
+        }
+        b += 1;
+    }
+    table
+};
+
+fn class_of(c: char) -> u8 {
+    let mut class = 0;
+    if c.is_whitespace() {
+        class |= SPACE;
+    }
+    if c.is_alphabetic() {
+        class |= ALPHA;
+        if c.is_uppercase() {
+            class |= UPPER;
+        }
+        if is_unspaced_script(c) {
+            class |= UNSPACED;
+        }
+    } else if c.is_numeric() {
+        class |= NUMERIC;
+    }
+    if c.is_lowercase() {
+        class |= LOWER;
+    }
+    class
 }
 
 /// Facts of one white-space token: stop words, title case, e-mail, price,
@@ -1087,6 +1145,13 @@ mod tests {
         }
         assert_eq!(decode_char("é".as_bytes(), 0), ('é', 2));
         assert_eq!(count_words(b"a \xff\xfe b"), 3);
+    }
+
+    #[test]
+    fn ascii_table_agrees_with_char_methods() {
+        for b in 0..128u8 {
+            assert_eq!(ASCII_CLASS[b as usize], class_of(b as char), "{b}");
+        }
     }
 
     fn scan(line: &str) -> LineScan {

@@ -21,24 +21,47 @@ pub type LanguageSet = u128;
 pub const MAX_WORD_BYTES: usize = 96;
 
 struct Table {
-    words: HashMap<&'static [u8], LanguageSet, BuildHasherDefault<FxHasher>>,
+    /// Words of up to 15 bytes (nearly all), packed into one integer with
+    /// their length: hashing is a multiply, equality one compare.
+    short: HashMap<u128, LanguageSet, BuildHasherDefault<FxHasher>>,
+    long: HashMap<&'static [u8], LanguageSet, BuildHasherDefault<FxHasher>>,
     languages: Vec<&'static str>,
+}
+
+/// `word` (at most 15 bytes) and its length as one integer.
+#[inline]
+fn pack(word: &[u8]) -> u128 {
+    let mut bytes = [0u8; 16];
+    bytes[..word.len()].copy_from_slice(word);
+    bytes[15] = word.len() as u8;
+    u128::from_le_bytes(bytes)
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
     const _: () = assert!(STOPLISTS.len() <= 128, "a LanguageSet has 128 bits");
-    let mut words: HashMap<&'static [u8], LanguageSet, _> = HashMap::default();
+    let mut short: HashMap<u128, LanguageSet, _> = HashMap::default();
+    let mut long: HashMap<&'static [u8], LanguageSet, _> = HashMap::default();
     let mut languages = Vec::with_capacity(STOPLISTS.len());
     for (index, (language, list)) in STOPLISTS.iter().enumerate() {
         languages.push(*language);
         for word in list.lines().map(str::trim) {
             // Multi-word entries can never match one whitespace token.
-            if !word.is_empty() && !word.contains(' ') {
-                *words.entry(word.as_bytes()).or_default() |= 1 << index;
+            if word.is_empty() || word.contains(' ') {
+                continue;
+            }
+            let bit: LanguageSet = 1 << index;
+            if word.len() < 16 {
+                *short.entry(pack(word.as_bytes())).or_default() |= bit;
+            } else {
+                *long.entry(word.as_bytes()).or_default() |= bit;
             }
         }
     }
-    Table { words, languages }
+    Table {
+        short,
+        long,
+        languages,
+    }
 });
 
 /// The languages, in the order of the bits of a [`LanguageSet`].
@@ -50,7 +73,13 @@ pub fn languages() -> &'static [&'static str] {
 /// [`normalise`].
 #[inline]
 pub fn lookup(word: &[u8]) -> LanguageSet {
-    TABLE.words.get(word).copied().unwrap_or(0)
+    let table = &*TABLE;
+    let found = if word.len() < 16 {
+        table.short.get(&pack(word))
+    } else {
+        table.long.get(word)
+    };
+    found.copied().unwrap_or(0)
 }
 
 /// Normalises a white-space token for lookup: strips non-alphanumeric
@@ -92,6 +121,15 @@ pub fn normalise<'a>(token: &[u8], buf: &'a mut [u8; MAX_WORD_BYTES]) -> Option<
         }
     }
     (last_alnum_end > 0).then(|| &buf[..last_alnum_end])
+}
+
+/// A fast 64-bit hash of a byte string (for duplicate lines): the same Fx
+/// hash as the table's, 8 bytes per step.
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(bytes);
+    h.add(bytes.len() as u64);
+    h.finish()
 }
 
 /// The language (index) with most hits in `hits`, or `None` when no word hit
@@ -148,6 +186,12 @@ impl Hasher for FxHasher {
     }
 
     #[inline]
+    fn write_u128(&mut self, n: u128) {
+        self.add(n as u64);
+        self.add((n >> 64) as u64);
+    }
+
+    #[inline]
     fn finish(&self) -> u64 {
         self.hash
     }
@@ -194,6 +238,16 @@ mod tests {
         assert!(language_of("und").contains(&"german"));
         assert!(language_of("для").contains(&"russian"));
         assert!(language_of("zzqx").is_empty());
+        // Prefixes and words with padding bytes do not match.
+        assert!(!language_of("th").contains(&"english"));
+        assert!(language_of("the\0").is_empty());
+        let long = languages()
+            .iter()
+            .zip(crate::stoplist_data::STOPLISTS)
+            .find_map(|(_, (_, list))| list.lines().find(|w| w.len() >= 16 && !w.contains(' ')));
+        if let Some(word) = long {
+            assert!(!language_of(word).is_empty(), "{word}");
+        }
     }
 
     #[test]
