@@ -181,7 +181,7 @@ def main():
     ap.add_argument("--no-fit", action="store_true", help="only the CV; leave the model file alone")
     ap.add_argument("--trees", type=int, default=150)
     ap.add_argument("--leaves", type=int, default=15)
-    ap.add_argument("--depth", type=int, default=5)
+    ap.add_argument("--depth", type=int, default=4)
     ap.add_argument("--min-child", type=int, default=100, help="fewest lines in a leaf")
     ap.add_argument("--learning-rate", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=1)
