@@ -227,3 +227,40 @@ fn stats_go_to_stderr() {
     assert!(err.contains("share-buttons"), "{err}");
     assert!(err.contains("MB/s"), "{err}");
 }
+
+#[test]
+fn a_model_file_can_replace_the_built_in_one() {
+    let page = std::fs::read("tests/fixtures/seeds/000_354eded8d34aa39f.txt").unwrap();
+    let default = run(&[], &page);
+    // The shipped model, given by path: same output.
+    let same = run(&["--model", "rules/classifier.model"], &page);
+    assert_eq!(common::code(&same), 0, "{}", common::stderr(&same));
+    assert_eq!(same.stdout, default.stdout);
+    // A model that keeps everything (one leaf of +5 log-odds).
+    let shipped = std::fs::read_to_string("rules/classifier.model").unwrap();
+    let head = &shipped[..shipped.find("\ntrees ").unwrap()];
+    let keep_all = temp_file(
+        "keep-all.model",
+        format!("{head}\ntrees 1\ntree 1\nl 5\n").as_bytes(),
+    );
+    let kept = run(&["--model", keep_all.to_str().unwrap()], &page);
+    assert_eq!(
+        kept.stdout,
+        run(&["--no-classifier"], &page).stdout,
+        "a keep-everything model leaves what the rules left"
+    );
+}
+
+#[test]
+fn a_bad_model_file_is_refused_with_its_line() {
+    let bad = temp_file("bad.model", b"kzclean-model 1\nfeatures 2\na\nb\n");
+    let out = run(&["--model", bad.to_str().unwrap()], PROSE.as_bytes());
+    assert_eq!(common::code(&out), 2);
+    let err = common::stderr(&out);
+    assert!(err.contains("bad.model:2:"), "{err}");
+    assert!(err.contains("retrain"), "{err}");
+    assert!(out.stdout.is_empty());
+    let missing = run(&["--model", "/nonexistent/x.model"], PROSE.as_bytes());
+    assert_eq!(common::code(&missing), 2);
+    assert!(common::stderr(&missing).contains("/nonexistent/x.model"));
+}
