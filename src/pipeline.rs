@@ -674,7 +674,7 @@ fn clean_file(
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
     let temp = temp_path(&job.output);
-    let file = File::create(&temp).map_err(|e| Error::io(&temp, e))?;
+    let file = create_temp(&temp).map_err(|e| Error::io(&temp, e))?;
     let mut stats = Stats::default();
     let result = (|| {
         let mut sink = Sink::new(file, &job.output).map_err(|e| Error::io(&job.output, e))?;
@@ -701,6 +701,21 @@ fn clean_file(
         let _ = fs::remove_file(&temp);
     }
     result.map(|()| stats)
+}
+
+/// Creates the temporary output afresh: whatever is at its name (a leftover
+/// of a killed run, or a symbolic link someone planted) is removed first,
+/// and the file is then created only if nothing is there, so a link is
+/// never followed (`O_CREAT | O_EXCL` refuses symbolic links).
+fn create_temp(temp: &Path) -> io::Result<File> {
+    match fs::remove_file(temp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(temp)
 }
 
 /// `dir/.name.kzclean-tmp` for `dir/name`. The name is fixed, not random, so

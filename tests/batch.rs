@@ -237,17 +237,73 @@ fn unreadable_and_unwritable_files_are_reported_and_the_run_goes_on() {
     assert_eq!(file_mode.stdout, filtered(&page(1)));
 }
 
-/// A full disk under OUT: two files' temporary outputs are links to
-/// `/dev/full`, so every write to them fails with ENOSPC, one mid-file (its
-/// output is larger than the write buffer) and one when the compressed
-/// stream is finished. Each is reported naming its output; no output and no
-/// temporary file is left for them; the other files are cleaned; exit 1.
+/// Lines of pseudo-random words (a fixed generator, so every run has the
+/// same bytes): text that compresses poorly, about `size` bytes of it.
+fn random_words(size: usize) -> Vec<u8> {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize
+    };
+    let mut text = Vec::with_capacity(size + 100);
+    while text.len() < size {
+        text.extend_from_slice(b"The");
+        for _ in 0..12 {
+            let len = 2 + next() % 8;
+            let word: Vec<u8> = (0..len).map(|_| b'a' + (next() % 26) as u8).collect();
+            text.extend_from_slice(b" ");
+            text.extend_from_slice(&word);
+        }
+        text.extend_from_slice(b".\n");
+    }
+    text
+}
+
+/// `kzclean ARGS` run with a file-size limit (RLIMIT_FSIZE, `ulimit -f`,
+/// in 512- or 1024-byte blocks depending on the shell) and SIGXFSZ ignored,
+/// so a write that would grow a file past the limit fails with EFBIG: a
+/// real write failure, on any file system. `None`, with a note, where there
+/// is no `sh` or it cannot set the limit.
+fn with_file_size_limit(blocks: u32, args: &[&str]) -> Option<Run> {
+    let script = format!("trap '' XFSZ && ulimit -f {blocks} || exit 125; exec \"$@\"");
+    let mut command = std::process::Command::new("sh");
+    command
+        .args(["-c", &script, "sh", env!("CARGO_BIN_EXE_kzclean")])
+        .args(args);
+    let out = match command.output() {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("note: skipped, cannot run sh ({e})");
+            return None;
+        }
+    };
+    if out.status.code() == Some(125) {
+        eprintln!(
+            "note: skipped, sh cannot limit file sizes: {}",
+            common::stderr(&out)
+        );
+        return None;
+    }
+    Some(Run {
+        code: common::code(&out),
+        stderr: common::stderr(&out),
+        stdout: out.stdout,
+    })
+}
+
+/// Writes failing under OUT: kzclean runs with a file-size limit of 64 or
+/// 128 KiB (by the shell's block size), so two files' outputs cannot be
+/// written, one mid-file (its output is larger than the 256 KiB write
+/// buffer, which is written out while the file is still being cleaned) and
+/// one only when its compressed stream is finished (all of it fits the
+/// buffer). Each is reported naming its output; no output and no temporary
+/// file (half-written, past the limit) is left for them; the other files
+/// are cleaned; exit 1.
 #[cfg(unix)]
 #[test]
-fn a_full_disk_fails_its_files_cleanly_and_the_others_are_done() {
-    let Some((full, _)) = common::dev_full() else {
-        return;
-    };
+fn a_write_failure_in_a_tree_fails_its_files_cleanly_and_the_others_are_done() {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in"), dir.path().join("out"));
     // Only I/O matters here: rules only, so the output's size does not
@@ -255,34 +311,38 @@ fn a_full_disk_fails_its_files_cleanly_and_the_others_are_done() {
     let clean = |bytes: &[u8]| kzclean(&["--no-classifier"], bytes).stdout;
     let big = stream(3000);
     assert!(
-        clean(&big).len() > 512 * 1024,
-        "larger than the write buffer"
+        clean(&big).len() > 2 * 256 * 1024,
+        "written out mid-file, past any of the limits"
+    );
+    let words = random_words(300 * 1024);
+    let mut compressed = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    compressed.write_all(&clean(&words)).unwrap();
+    let compressed = compressed.finish().unwrap().len();
+    assert!(
+        (128 * 1024 + 1024..256 * 1024 - 1024).contains(&compressed),
+        "{compressed} bytes: past either limit, within the write buffer"
     );
     write(&input.join("a.txt"), &page(1));
     write(&input.join("big.txt"), &big);
     write(&input.join("sub/c.txt"), &page(3));
-    write(&input.join("sub/d.txt.gz"), &gzip(&page(4)));
-    fs::create_dir_all(output.join("sub")).unwrap();
-    for temp in [".big.txt.kzclean-tmp", "sub/.d.txt.gz.kzclean-tmp"] {
-        std::os::unix::fs::symlink(&full, output.join(temp)).unwrap();
-    }
+    write(&input.join("sub/d.txt.gz"), &gzip(&words));
 
     for threads in ["-j1", "-j2"] {
-        let run = kzclean(
-            &[
-                "--no-classifier",
-                "-r",
-                arg(&input),
-                "-o",
-                arg(&output),
-                threads,
-            ],
-            b"",
-        );
+        let args = [
+            "--no-classifier",
+            "-r",
+            arg(&input),
+            "-o",
+            arg(&output),
+            threads,
+        ];
+        let Some(run) = with_file_size_limit(128, &args) else {
+            return;
+        };
         assert_eq!(run.code, 1, "{}", run.stderr);
         for failed in ["big.txt", "sub/d.txt.gz"] {
             let want = format!(
-                "kzclean: {}: No space left on device (os error 28)\n",
+                "kzclean: {}: File too large (os error 27)\n",
                 output.join(failed).display()
             );
             assert!(run.stderr.contains(&want), "{threads}: {}", run.stderr);
@@ -299,14 +359,43 @@ fn a_full_disk_fails_its_files_cleanly_and_the_others_are_done() {
             paths(&["a.txt", "sub/c.txt"]),
             "no output and no temporary file for the failed files"
         );
-        assert!(full.exists(), "only the link was removed");
-        // The next run meets the same full disk.
-        for temp in [".big.txt.kzclean-tmp", "sub/.d.txt.gz.kzclean-tmp"] {
-            std::os::unix::fs::symlink(&full, output.join(temp)).unwrap();
-        }
-        fs::remove_file(output.join("a.txt")).unwrap();
-        fs::remove_file(output.join("sub/c.txt")).unwrap();
+        fs::remove_dir_all(&output).unwrap();
     }
+}
+
+/// A symbolic link planted at a temporary output's name is not followed:
+/// it is replaced by the temporary file, so the file it points to is left
+/// as it was (an input here, which kzclean must never modify), a dangling
+/// link does not create its target, and every output is right.
+#[cfg(unix)]
+#[test]
+fn a_link_at_a_temporary_name_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    write(&input.join("a.txt"), &page(1));
+    write(&input.join("sub/b.txt"), &stream(3));
+    let victim = input.join("a.txt");
+    let nowhere = dir.path().join("created-through-the-link");
+    fs::create_dir_all(output.join("sub")).unwrap();
+    std::os::unix::fs::symlink(&victim, output.join(".a.txt.kzclean-tmp")).unwrap();
+    std::os::unix::fs::symlink(&nowhere, output.join("sub/.b.txt.kzclean-tmp")).unwrap();
+
+    let run = kzclean(&["-r", arg(&input), "-o", arg(&output)], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(fs::read(&victim).unwrap(), page(1), "the input is intact");
+    assert!(
+        !nowhere.exists(),
+        "nothing created through the dangling link"
+    );
+    for (name, source) in [("a.txt", page(1)), ("sub/b.txt", stream(3))] {
+        let out = output.join(name);
+        assert!(
+            !fs::symlink_metadata(&out).unwrap().is_symlink(),
+            "{name} is a file of its own"
+        );
+        assert_eq!(fs::read(&out).unwrap(), filtered(&source), "{name}");
+    }
+    assert_eq!(files(&output), paths(&["a.txt", "sub/b.txt"]));
 }
 
 #[test]

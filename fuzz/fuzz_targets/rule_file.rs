@@ -1,45 +1,9 @@
-//! The rule-file parser and compiler on arbitrary bytes: `RuleSet::build`
-//! returns rules or errors (never panics, never hangs), every error names
-//! the file and a line that exists, and a rule set that builds can clean.
+//! Fuzz target `rule_file`. What it feeds and what it asserts is in
+//! `rule_file_check.rs`, which `tests/fuzz_seeds.rs` also runs on the seed
+//! corpus `fuzz/corpus/rule_file` in the main test suite.
 #![no_main]
 
-use kzclean::{Cleaner, CleanerOptions, Mode, Preset, RuleSet, RuleSource};
-use libfuzzer_sys::fuzz_target;
+#[path = "rule_file_check.rs"]
+mod check;
 
-const PAGE: &[u8] = b"Skip to content\nShare\n\nThe minister said the plan would start in May, after a long debate.\r\nRelated posts\n3 hours ago\n\xff\xfe\n";
-
-fuzz_target!(|data: &[u8]| {
-    // The first byte picks the preset and whether the defaults come first.
-    let (flags, bytes) = data.split_first().unwrap_or((&0, data));
-    let preset = [Preset::Balanced, Preset::Precision, Preset::Recall][usize::from(flags % 3)];
-    let defaults = flags & 0x80 != 0;
-    let source = RuleSource {
-        path: "fuzz.rules".into(),
-        bytes,
-    };
-    let lines = bytes.split(|&b| b == b'\n').count();
-    match RuleSet::build(defaults, &[source], preset) {
-        Err(errors) => {
-            assert!(!errors.is_empty(), "an empty error list");
-            for e in &errors {
-                match e.path.as_str() {
-                    "fuzz.rules" => assert!(e.line >= 1 && e.line <= lines, "{e}"),
-                    "<rules>" => assert_eq!(e.line, 0, "{e}"),
-                    other => panic!("error names an unknown file {other:?}: {e}"),
-                }
-                assert!(!e.message.is_empty());
-                assert!(!e.message.contains('\n'), "multi-line message: {e}");
-            }
-        }
-        Ok(rules) => {
-            let mut cleaner = Cleaner::new(rules, CleanerOptions::default());
-            let mut verdicts = Vec::new();
-            cleaner.classify(PAGE, &mut verdicts);
-            assert_eq!(verdicts.len(), kzclean::document::lines(PAGE).count());
-            for mode in [Mode::Clean, Mode::Explain, Mode::Invert] {
-                let mut out = Vec::new();
-                kzclean::output::write_document(mode, PAGE, &verdicts, cleaner.rules(), &mut out);
-            }
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::check(data));

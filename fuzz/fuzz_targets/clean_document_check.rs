@@ -1,0 +1,123 @@
+//! The cleaner on one document of arbitrary bytes, in every output mode:
+//! one verdict per line; the plain output is a subsequence of the input
+//! lines, byte for byte; explain has one row per line and its keep rows are
+//! the plain output; invert and plain partition the non-blank lines.
+//!
+//! Shared by the fuzz target (`clean_document.rs`) and, on the seed corpus,
+//! by the test `tests/fuzz_seeds.rs`, so the two never drift apart.
+
+use std::sync::{LazyLock, Mutex};
+
+use kzclean::document::{content, is_blank, lines};
+use kzclean::output::write_document;
+use kzclean::{Cleaner, CleanerOptions, Mode, Preset, RuleSet, RuleSource};
+
+const PAGE_RULES: &str = "\
+drop fz-share line Share | Tweet | Share on Facebook | Advertisement
+drop fz-ago regex (?i)^\\d+ (minutes?|hours?|days?) ago$
+drop fz-menu line Home | News | Sport | Login | Menu
+drop fz-cookies contains words<=12 uses cookies
+drop fz-photo prefix Photo:
+drop fz-accents regex \\x{e9}t\\x{e9}|\\x{fffd}
+cut fz-related line Related posts | Read more
+keep fz-saved contains kzkeep
+set cut-min-words-before 10
+";
+
+/// Kept across runs (not cloned per run): a clone starts with cold regex
+/// caches, which would make every run pay for building them again.
+static CLEANERS: LazyLock<Mutex<Vec<Cleaner>>> = LazyLock::new(|| {
+    let page = RuleSet::build(
+        true,
+        &[RuleSource {
+            path: "page.rules".into(),
+            bytes: PAGE_RULES.as_bytes(),
+        }],
+        Preset::Balanced,
+    )
+    .expect("the fuzz rules compile");
+    Mutex::new(vec![
+        Cleaner::new(page.clone(), CleanerOptions::default()),
+        Cleaner::new(
+            page,
+            CleanerOptions {
+                classifier: false,
+                ..CleanerOptions::default()
+            },
+        ),
+        Cleaner::new(RuleSet::builtin(), CleanerOptions::default()),
+    ])
+});
+
+fn blank(line: &[u8]) -> bool {
+    is_blank(content(line))
+}
+
+fn terminated(line: &[u8]) -> Vec<u8> {
+    let mut l = line.to_vec();
+    if !l.ends_with(b"\n") {
+        l.push(b'\n');
+    }
+    l
+}
+
+/// The fuzz target's checks on one input; panics on a failure.
+pub fn check(data: &[u8]) {
+    let (pick, doc) = data.split_first().unwrap_or((&0, data));
+    let mut cleaners = CLEANERS.lock().unwrap_or_else(|e| e.into_inner());
+    let count = cleaners.len();
+    let cleaner = &mut cleaners[usize::from(*pick) % count];
+    let mut verdicts = Vec::new();
+    cleaner.classify(doc, &mut verdicts);
+    let input: Vec<&[u8]> = lines(doc).collect();
+    assert_eq!(verdicts.len(), input.len());
+
+    let mut plain = Vec::new();
+    write_document(Mode::Clean, doc, &verdicts, cleaner.rules(), &mut plain);
+    let mut explain = Vec::new();
+    write_document(Mode::Explain, doc, &verdicts, cleaner.rules(), &mut explain);
+    let mut invert = Vec::new();
+    write_document(Mode::Invert, doc, &verdicts, cleaner.rules(), &mut invert);
+
+    // Plain: a subsequence of the input lines, byte for byte.
+    let kept: Vec<&[u8]> = lines(&plain).collect();
+    let mut hay = input.iter();
+    for line in &kept {
+        assert!(
+            hay.any(|h| h == line),
+            "output line {line:?} not in input order"
+        );
+    }
+    // No blank line at the edges, none twice in a row.
+    assert!(kept.first().is_none_or(|l| !blank(l)));
+    assert!(kept.last().is_none_or(|l| !blank(l)));
+    assert!(!kept.windows(2).any(|w| blank(w[0]) && blank(w[1])));
+
+    // Explain: one row per line, the line as it came; keep rows = plain.
+    let rows: Vec<&[u8]> = lines(&explain).collect();
+    assert_eq!(rows.len(), input.len());
+    let mut keep_rows = Vec::new();
+    for (row, line) in rows.iter().zip(&input) {
+        let mut fields = row.splitn(3, |&b| b == b'\t');
+        let verdict = fields.next().unwrap_or_default();
+        let _reason = fields.next().expect("a reason column");
+        let text = fields.next().expect("a line column");
+        assert_eq!(text, &terminated(line)[..]);
+        match verdict {
+            b"keep" => keep_rows.extend_from_slice(text),
+            b"drop" => {}
+            other => panic!("bad verdict {other:?}"),
+        }
+    }
+    let plain_terminated = if plain.is_empty() {
+        plain.clone()
+    } else {
+        terminated(&plain)
+    };
+    assert_eq!(keep_rows, plain_terminated);
+
+    // Invert + plain: every non-blank line exactly once.
+    let nonblank = |b: &[u8]| lines(b).filter(|l| !blank(l)).count();
+    assert_eq!(nonblank(&plain) + nonblank(&invert), nonblank(doc));
+    assert!(plain.len() <= doc.len());
+}
