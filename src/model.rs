@@ -459,7 +459,11 @@ mod tests {
         let good = model_text(&[TREE]);
         let cases: Vec<(String, usize, &str)> = vec![
             ("kzclean-model 2\n".to_string(), 1, "kzclean-model 1"),
-            (good.replace(&format!("features {FEATURE_COUNT}"), "features 3"), 2, "retrain"),
+            (
+                good.replace(&format!("features {FEATURE_COUNT}"), "features 3"),
+                2,
+                "retrain",
+            ),
             (good.replace("log_words\n", "log_wordz\n"), 4, "log_wordz"),
             // A child pointing back up would loop forever.
             (
