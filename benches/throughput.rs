@@ -99,6 +99,9 @@ const SHORT: &[&str] = &[
     "市政府发布新计划",
 ];
 
+/// Prose words. None of them is a rule's required literal: on the dev
+/// corpus only 3% of lines hold one, and prose full of them would bench the
+/// slow path instead.
 const WORDS: &[&str] = &[
     "the",
     "minister",
@@ -137,7 +140,6 @@ const WORDS: &[&str] = &[
     "than",
     "people",
     "report",
-    "published",
     "week",
     "government",
     "Правительство",

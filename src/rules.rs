@@ -16,13 +16,13 @@ mod literals;
 
 use std::sync::{Arc, Mutex, TryLockError};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::bytes::RegexBuilder;
 use regex_automata::hybrid;
 use regex_automata::meta;
 use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::nfa::thompson::{self, pikevm, pikevm::PikeVM};
-use regex_automata::{Input, PatternSet};
+use regex_automata::{Input, MatchKind, PatternSet};
 use regex_syntax::hir::{Hir, Look};
 
 use crate::error::RuleError;
@@ -469,7 +469,7 @@ impl Engine {
         let anchored = if anchored_hirs.is_empty() {
             None
         } else {
-            match Automaton::build(&anchored_hirs, true, ANCHORED_CACHE_LIMIT) {
+            match Automaton::build(&anchored_hirs, true, MatchKind::All, ANCHORED_CACHE_LIMIT) {
                 Ok(regex) => Some(Anchored {
                     regex,
                     rank_of: anchored_ranks,
@@ -520,14 +520,14 @@ impl Engine {
         } else {
             let built = AhoCorasick::builder()
                 .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
+                .match_kind(aho_corasick::MatchKind::Standard)
                 .kind(Some(AhoCorasickKind::DFA))
                 .build(&patterns)
                 .or_else(|_| {
                     // Too many literals for a DFA: the slower automaton.
                     AhoCorasick::builder()
                         .ascii_case_insensitive(true)
-                        .match_kind(MatchKind::Standard)
+                        .match_kind(aho_corasick::MatchKind::Standard)
                         .build(&patterns)
                 });
             match built {
@@ -560,7 +560,14 @@ impl Engine {
                 .parse(&alternation)
                 .map_err(|e| e.to_string())
                 .and_then(|hir| {
-                    Automaton::build(&[&hir], false, LITERAL_CACHE_LIMIT).map_err(|e| e.to_string())
+                    // Leftmost-first is enough to tell whether any literal
+                    // occurs, and makes lighter states than `All`.
+                    Automaton::build(
+                        &[&hir],
+                        false,
+                        MatchKind::LeftmostFirst,
+                        LITERAL_CACHE_LIMIT,
+                    )
                 });
             match built {
                 Ok(regex) => Some(regex),
@@ -607,8 +614,14 @@ struct AutomatonCache {
 }
 
 impl Automaton {
-    /// Matches any of `hirs`, reporting every one that matches (`All`).
-    fn build(hirs: &[&Hir], anchored: bool, cache_capacity: usize) -> Result<Automaton, String> {
+    /// Matches any of `hirs`; with `MatchKind::All`, [`Automaton::which`]
+    /// reports every one that matches.
+    fn build(
+        hirs: &[&Hir],
+        anchored: bool,
+        kind: MatchKind,
+        cache_capacity: usize,
+    ) -> Result<Automaton, String> {
         let nfa = thompson::Compiler::new()
             .configure(
                 thompson::Config::new()
@@ -621,7 +634,7 @@ impl Automaton {
         let dfa = hybrid::dfa::Builder::new()
             .configure(
                 hybrid::dfa::Config::new()
-                    .match_kind(regex_automata::MatchKind::All)
+                    .match_kind(kind)
                     .cache_capacity(cache_capacity)
                     .skip_cache_capacity_check(true)
                     .minimum_cache_clear_count(None)
@@ -630,7 +643,7 @@ impl Automaton {
             .build_from_nfa(nfa.clone())
             .map_err(|e| e.to_string())?;
         let pikevm = PikeVM::builder()
-            .configure(PikeVM::config().match_kind(regex_automata::MatchKind::All))
+            .configure(PikeVM::config().match_kind(kind))
             .build_from_nfa(nfa)
             .map_err(|e| e.to_string())?;
         Ok(Automaton {
