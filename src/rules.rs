@@ -100,7 +100,7 @@ struct Engine {
 /// The start-anchored rules as one multi-pattern regex.
 struct Anchored {
     regex: Automaton,
-    /// Rank of each pattern.
+    /// Rank of each pattern, increasing.
     rank_of: Vec<u32>,
     /// The largest word limit among them.
     max_words: u32,
@@ -331,10 +331,13 @@ impl RuleSet {
                     .get_or_insert_with(|| PatternSet::new(anchored.rank_of.len()));
                 matched.clear();
                 anchored.regex.which(cache, content, matched);
+                // Patterns are numbered in rank order: the first one within
+                // its word limit is the best.
                 for pattern in matched.iter() {
                     let rank = anchored.rank_of[pattern];
                     if words <= engine.max_words[rank as usize] {
-                        best = best.min(rank);
+                        best = rank;
+                        break;
                     }
                 }
             }
@@ -466,6 +469,7 @@ impl Engine {
                 None => unfiltered.push(rank as u32),
             }
         }
+        debug_assert!(anchored_ranks.is_sorted());
         let anchored = if anchored_hirs.is_empty() {
             None
         } else {
