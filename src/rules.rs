@@ -92,6 +92,9 @@ struct Engine {
     /// The largest word limit among the rules with literals: longer lines
     /// are not searched for literals at all.
     literal_max_words: u32,
+    /// The lowest rank among the rules with literals: a line an anchored
+    /// rule of lower rank matched is not searched for literals.
+    min_literal_rank: u32,
     /// Ranks of unanchored rules without a usable literal, tried on every
     /// line within their limits.
     unfiltered: Vec<u32>,
@@ -318,30 +321,12 @@ impl RuleSet {
         };
         let input = Input::new(content);
         // The best (lowest) rank found so far; u32::MAX: none.
-        let mut best = u32::MAX;
-        if let Some(anchored) = &engine.anchored
-            && words <= anchored.max_words
-        {
-            let cache = scratch
-                .anchored
-                .get_or_insert_with(|| anchored.regex.create_cache());
-            if anchored.regex.is_match(cache, content) {
-                let matched = scratch
-                    .matched
-                    .get_or_insert_with(|| PatternSet::new(anchored.rank_of.len()));
-                matched.clear();
-                anchored.regex.which(cache, content, matched);
-                // Patterns are numbered in rank order: the first one within
-                // its word limit is the best.
-                for pattern in matched.iter() {
-                    let rank = anchored.rank_of[pattern];
-                    if words <= engine.max_words[rank as usize] {
-                        best = rank;
-                        break;
-                    }
-                }
+        let best = match &engine.anchored {
+            Some(anchored) if words <= anchored.max_words => {
+                anchored.best(scratch, &engine.max_words, content, words)
             }
-        }
+            _ => u32::MAX,
+        };
         let Scratch {
             caches,
             candidates,
@@ -366,11 +351,12 @@ impl RuleSet {
             mark(rank);
         }
         if words <= engine.literal_max_words
+            && best > engine.min_literal_rank
             && let Some(literals) = &engine.literals
-            && engine.any_literal.as_ref().is_some_and(|r| {
-                let cache = scratch_any.get_or_insert_with(|| r.create_cache());
-                r.is_match(cache, content)
-            })
+            && engine
+                .any_literal
+                .as_ref()
+                .is_some_and(|r| any_literal(r, scratch_any, content))
         {
             for hit in literals.find_overlapping_iter(content) {
                 let p = hit.pattern().as_usize();
@@ -399,6 +385,40 @@ impl RuleSet {
         }
         (best != u32::MAX).then(|| engine.by_rank[best as usize])
     }
+}
+
+impl Anchored {
+    /// The best rank among the anchored rules that match `line` and allow
+    /// `words` words; `u32::MAX` if none.
+    #[inline(never)]
+    fn best(&self, scratch: &mut Scratch, max_words: &[u32], line: &[u8], words: u32) -> u32 {
+        let cache = scratch
+            .anchored
+            .get_or_insert_with(|| self.regex.create_cache());
+        if !self.regex.is_match(cache, line) {
+            return u32::MAX;
+        }
+        let matched = scratch
+            .matched
+            .get_or_insert_with(|| PatternSet::new(self.rank_of.len()));
+        matched.clear();
+        self.regex.which(cache, line, matched);
+        // Patterns are numbered in rank order: the first one within its
+        // word limit is the best.
+        matched
+            .iter()
+            .map(|pattern| self.rank_of[pattern])
+            .find(|&rank| words <= max_words[rank as usize])
+            .unwrap_or(u32::MAX)
+    }
+}
+
+/// Does `line` hold any required literal? (Its own function, so that
+/// profiles tell it from the anchored rules' search.)
+#[inline(never)]
+fn any_literal(automaton: &Automaton, cache: &mut Option<AutomatonCache>, line: &[u8]) -> bool {
+    let cache = cache.get_or_insert_with(|| automaton.create_cache());
+    automaton.is_match(cache, line)
 }
 
 impl Engine {
@@ -584,7 +604,9 @@ impl Engine {
                 }
             }
         };
+        let min_literal_rank = literal_ranks.iter().copied().min().unwrap_or(u32::MAX);
         Ok(Engine {
+            min_literal_rank,
             any_literal,
             by_rank,
             max_words,
