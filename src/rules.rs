@@ -92,6 +92,8 @@ struct Engine {
     /// The largest word limit among the rules with literals: longer lines
     /// are not searched for literals at all.
     literal_max_words: u32,
+    /// The length of the longest literal.
+    longest_literal: usize,
     /// The lowest rank among the rules with literals: a line an anchored
     /// rule of lower rank matched is not searched for literals.
     min_literal_rank: u32,
@@ -353,12 +355,17 @@ impl RuleSet {
         if words <= engine.literal_max_words
             && best > engine.min_literal_rank
             && let Some(literals) = &engine.literals
-            && engine
+            && let Some(first_end) = engine
                 .any_literal
                 .as_ref()
-                .is_some_and(|r| any_literal(r, scratch_any, content))
+                .and_then(|r| any_literal(r, scratch_any, content))
         {
-            for hit in literals.find_overlapping_iter(content) {
+            // No literal ends before the first one to end, so none starts
+            // before it minus the longest literal: the bytes before need
+            // no second look.
+            let from = first_end.saturating_sub(engine.longest_literal);
+            let span = aho_corasick::Input::new(content).span(from..content.len());
+            for hit in literals.find_overlapping_iter(span) {
                 let p = hit.pattern().as_usize();
                 let (from, to) = (engine.literal_start[p], engine.literal_start[p + 1]);
                 for &rank in &engine.literal_ranks[from as usize..to as usize] {
@@ -413,12 +420,17 @@ impl Anchored {
     }
 }
 
-/// Does `line` hold any required literal? (Its own function, so that
-/// profiles tell it from the anchored rules' search.)
+/// Does `line` hold any required literal? If so, where the first one to
+/// end ends. (Its own function, so that profiles tell it from the anchored
+/// rules' search.)
 #[inline(never)]
-fn any_literal(automaton: &Automaton, cache: &mut Option<AutomatonCache>, line: &[u8]) -> bool {
+fn any_literal(
+    automaton: &Automaton,
+    cache: &mut Option<AutomatonCache>,
+    line: &[u8],
+) -> Option<usize> {
     let cache = cache.get_or_insert_with(|| automaton.create_cache());
-    automaton.is_match(cache, line)
+    automaton.first_end(cache, line)
 }
 
 impl Engine {
@@ -605,7 +617,9 @@ impl Engine {
             }
         };
         let min_literal_rank = literal_ranks.iter().copied().min().unwrap_or(u32::MAX);
+        let longest_literal = patterns.iter().map(Vec::len).max().unwrap_or(0);
         Ok(Engine {
+            longest_literal,
             min_literal_rank,
             any_literal,
             by_rank,
@@ -696,13 +710,19 @@ impl Automaton {
     }
 
     fn is_match(&self, cache: &mut AutomatonCache, haystack: &[u8]) -> bool {
+        self.first_end(cache, haystack).is_some()
+    }
+
+    /// Where the first match to end ends (at most; 0 when the PikeVM had
+    /// to decide), or `None` without a match.
+    fn first_end(&self, cache: &mut AutomatonCache, haystack: &[u8]) -> Option<usize> {
         let input = self.input(haystack).earliest(true);
         match self.dfa.try_search_fwd(&mut cache.dfa, &input) {
-            Ok(found) => found.is_some(),
+            Ok(found) => found.map(|m| m.offset()),
             Err(_) => {
                 let pikevm = &self.pikevm;
                 let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
-                pikevm.is_match(vm_cache, input)
+                pikevm.is_match(vm_cache, input).then_some(0)
             }
         }
     }
