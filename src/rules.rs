@@ -175,6 +175,17 @@ impl RuleSet {
         sources: &[RuleSource<'_>],
         preset: Preset,
     ) -> Result<RuleSet, Vec<RuleError>> {
+        RuleSet::build_within(with_defaults, sources, preset, COMPILED_SIZE_LIMIT)
+    }
+
+    /// [`RuleSet::build`], with the compiled rules limited to `size_limit`
+    /// bytes together.
+    fn build_within(
+        with_defaults: bool,
+        sources: &[RuleSource<'_>],
+        preset: Preset,
+        size_limit: usize,
+    ) -> Result<RuleSet, Vec<RuleError>> {
         let mut errors = Vec::new();
         let mut files: Vec<RuleFile> = Vec::new();
         if with_defaults {
@@ -277,7 +288,7 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let engine = Engine::build(&rules, &hirs)?;
+        let engine = Engine::build(&rules, &hirs, size_limit)?;
         Ok(RuleSet {
             rules: rules.into(),
             engine: Arc::new(engine),
@@ -435,7 +446,7 @@ fn any_literal(
 
 impl Engine {
     /// Compiles the rules and gathers the unanchored rules' literals.
-    fn build(rules: &[Rule], hirs: &[Hir]) -> Result<Engine, Vec<RuleError>> {
+    fn build(rules: &[Rule], hirs: &[Hir], size_limit: usize) -> Result<Engine, Vec<RuleError>> {
         let mut by_rank: Vec<u32> = (0..rules.len() as u32).collect();
         by_rank.sort_by_key(|&i| (rules[i as usize].action, i));
         let config = meta::Config::new()
@@ -457,6 +468,10 @@ impl Engine {
             )
         };
         let mut regexes = Vec::with_capacity(rules.len());
+        // What the compiled rules take together: like the one set of
+        // before, they may not pass the size limit (hundreds of rules
+        // like `\w{35}x1` would otherwise take a gigabyte).
+        let mut compiled_bytes = 0;
         let mut errors = Vec::new();
         let mut max_words = Vec::with_capacity(rules.len());
         let mut anchored_hirs: Vec<&Hir> = Vec::new();
@@ -486,7 +501,13 @@ impl Engine {
                 .configure(config.clone())
                 .build_from_hir(hir)
             {
-                Ok(regex) => regexes.push(Some(regex)),
+                Ok(regex) => {
+                    compiled_bytes += regex.memory_usage();
+                    if compiled_bytes > size_limit {
+                        return Err(vec![together_too_large(size_limit)]);
+                    }
+                    regexes.push(Some(regex));
+                }
                 Err(e) => {
                     errors.push(too_large(rule, &e));
                     regexes.push(None);
@@ -506,6 +527,9 @@ impl Engine {
             None
         } else {
             match Automaton::build(&anchored_hirs, true, MatchKind::All, ANCHORED_CACHE_LIMIT) {
+                Ok(regex) if compiled_bytes + regex.nfa_bytes() > size_limit => {
+                    return Err(vec![together_too_large(size_limit)]);
+                }
                 Ok(regex) => Some(Anchored {
                     regex,
                     rank_of: anchored_ranks,
@@ -693,6 +717,11 @@ impl Automaton {
         })
     }
 
+    /// Memory held by the compiled automaton (not the caches).
+    fn nfa_bytes(&self) -> usize {
+        self.dfa.get_nfa().memory_usage()
+    }
+
     fn create_cache(&self) -> AutomatonCache {
         AutomatonCache {
             dfa: self.dfa.create_cache(),
@@ -740,6 +769,17 @@ impl Automaton {
             let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
             pikevm.which_overlapping_matches(vm_cache, &input, set);
         }
+    }
+}
+
+fn together_too_large(size_limit: usize) -> RuleError {
+    RuleError {
+        path: "<rules>".into(),
+        line: 0,
+        message: format!(
+            "the rules together are too large to compile: \
+             Compiled regex exceeds size limit of {size_limit} bytes."
+        ),
     }
 }
 
@@ -1093,6 +1133,30 @@ mod tests {
             }
         });
         assert!(Arc::ptr_eq(&set.engine, &set.clone().engine));
+    }
+
+    #[test]
+    fn rules_too_large_together_are_refused() {
+        // Each rule is small enough alone, the rules together are not (as
+        // when they were compiled into one set). With the real limit this
+        // takes 400 such rules (and seconds); the mechanism is the same.
+        let text: String = (0..10)
+            .map(|i| format!("drop r{i} regex \\w{{35}}x{i}\n"))
+            .collect();
+        let sources = [RuleSource {
+            path: "t".into(),
+            bytes: text.as_bytes(),
+        }];
+        let limit = 4 * 1024 * 1024;
+        assert!(RuleSet::build_within(false, &sources[..], Preset::Balanced, limit * 100).is_ok());
+        let e = RuleSet::build_within(false, &sources[..], Preset::Balanced, limit).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert!(
+            e[0].to_string()
+                .starts_with("<rules>: the rules together are too large to compile"),
+            "{}",
+            e[0]
+        );
     }
 
     #[test]
