@@ -57,6 +57,30 @@ pub fn write_document(
     }
 }
 
+/// [`write_document`] and [`Stats::add_document`] in one pass over the
+/// document's lines (the pipeline's path: one line split instead of two).
+pub fn write_and_count(
+    mode: Mode,
+    doc: &[u8],
+    verdicts: &[Verdict],
+    rules: &RuleSet,
+    out: &mut Vec<u8>,
+    stats: &mut Stats,
+) {
+    if mode != Mode::Clean {
+        write_document(mode, doc, verdicts, rules, out);
+        stats.add_document(doc, verdicts, rules.rules().len());
+        return;
+    }
+    stats.start_document(doc, rules.rules().len());
+    for (line, v) in lines(doc).zip(verdicts) {
+        if v.keep {
+            out.extend_from_slice(line);
+        }
+        stats.add_line(line, v);
+    }
+}
+
 /// Ends a row whose line had no terminator (the last line of a stream), so
 /// that rows never run together.
 fn terminate(line: &[u8], out: &mut Vec<u8>) {
@@ -115,25 +139,36 @@ pub struct Stats {
 impl Stats {
     /// Counts one document and its verdicts.
     pub fn add_document(&mut self, doc: &[u8], verdicts: &[Verdict], rule_count: usize) {
+        self.start_document(doc, rule_count);
+        for (line, v) in lines(doc).zip(verdicts) {
+            self.add_line(line, v);
+        }
+    }
+
+    /// Counts a document, before its lines are counted one by one.
+    fn start_document(&mut self, doc: &[u8], rule_count: usize) {
         if self.removed_by_rule.len() < rule_count {
             self.removed_by_rule.resize(rule_count, 0);
         }
         self.documents += 1;
         self.bytes_in += doc.len() as u64;
-        for (line, v) in lines(doc).zip(verdicts) {
-            self.lines_in += 1;
-            if v.keep {
-                self.lines_out += 1;
-                self.bytes_out += line.len() as u64;
-                continue;
+    }
+
+    /// Counts one line of a document and its verdict.
+    #[inline]
+    fn add_line(&mut self, line: &[u8], v: &Verdict) {
+        self.lines_in += 1;
+        if v.keep {
+            self.lines_out += 1;
+            self.bytes_out += line.len() as u64;
+            return;
+        }
+        match v.reason {
+            Reason::Rule(i) | Reason::Cut(i) | Reason::CutGuarded(i) => {
+                self.removed_by_rule[i as usize] += 1
             }
-            match v.reason {
-                Reason::Rule(i) | Reason::Cut(i) | Reason::CutGuarded(i) => {
-                    self.removed_by_rule[i as usize] += 1
-                }
-                Reason::Model { .. } => self.removed_by_classifier += 1,
-                Reason::Blank | Reason::BlankCollapsed | Reason::NoRule => {}
-            }
+            Reason::Model { .. } => self.removed_by_classifier += 1,
+            Reason::Blank | Reason::BlankCollapsed | Reason::NoRule => {}
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::codec::{self, Sink};
 use crate::document::{DocumentReader, is_separator, lines};
 use crate::error::Error;
 use crate::jsonl::{self, JsonlOptions, OnError};
-use crate::output::{Mode, Stats, write_document};
+use crate::output::{Mode, Stats, write_and_count};
 use crate::tree::FileJob;
 
 /// A batch holds at most this many bytes of input (or one larger unit).
@@ -214,8 +214,7 @@ impl Worker {
     ) {
         self.cleaner.classify(doc, &mut self.verdicts);
         let rules = self.cleaner.rules();
-        write_document(mode, doc, &self.verdicts, rules, out);
-        stats.add_document(doc, &self.verdicts, rules.rules().len());
+        write_and_count(mode, doc, &self.verdicts, rules, out, stats);
         if let Some(separator) = separator {
             if mode == Mode::Explain {
                 out.extend_from_slice(b"keep\tseparator\t");

@@ -1,15 +1,29 @@
 //! The compiled rule set: rule files in, a matcher that tells for one line
 //! which rule (if any) decides it.
 //!
-//! Rules are compiled once into two `RegexSet`s: one for rules that can match
-//! a line of any length, and one for rules limited to short lines (scope
-//! `line`, or a `words<=N` limit), which is skipped for every line longer than
-//! the most any of them allows. Most article lines are long, so most of the
-//! rule work is never done.
+//! Each rule is compiled once into its own regex (`regex_automata::meta`),
+//! shared by every thread through an `Arc`; each thread (each clone of a
+//! [`RuleSet`]) only owns the regexes' search caches, created the first time
+//! it runs each rule. Most lines never reach a regex: one Aho-Corasick
+//! automaton holds the required literals of every rule (see
+//! [`literals`]), and a line is tried only against the rules whose literals
+//! it contains, and only while its word count is within their limits. Rules
+//! without a usable literal are tried on every line within their limits;
+//! in the default rules they are anchored at the line's start, where the
+//! automaton gives up after a few bytes.
 
-use std::sync::Arc;
+mod literals;
 
-use regex::bytes::{RegexBuilder, RegexSet, RegexSetBuilder};
+use std::sync::{Arc, Mutex, TryLockError};
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use regex::bytes::RegexBuilder;
+use regex_automata::hybrid;
+use regex_automata::meta;
+use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::nfa::thompson::{self, pikevm, pikevm::PikeVM};
+use regex_automata::{Input, MatchKind, PatternSet};
+use regex_syntax::hir::{Hir, Look};
 
 use crate::error::RuleError;
 use crate::features::count_words;
@@ -19,14 +33,24 @@ use crate::rulefile::{self, Action, Origin, RuleFile, RuleSpec, Scope};
 /// The rules shipped with kzclean, compiled into the binary.
 pub const DEFAULT_RULES: &str = include_str!("../rules/default.rules");
 
-/// How large one rule's compiled regex may grow before it is refused.
+/// How large one hand-written (`regex` scope) rule's compiled regex may grow
+/// before it is refused.
 const RULE_SIZE_LIMIT: usize = 10 * 1024 * 1024;
-/// How large a compiled set of rules may grow.
-const SET_SIZE_LIMIT: usize = 256 * 1024 * 1024;
-/// How much memory each thread's lazy DFA for a rule set may use: enough for
-/// the default rules to stay on the fast path, small enough that memory
-/// stays flat on endless streams.
-const DFA_CACHE_LIMIT: usize = 24 * 1024 * 1024;
+/// How large any one compiled rule may grow (phrase rules can list many
+/// phrases).
+const COMPILED_SIZE_LIMIT: usize = 256 * 1024 * 1024;
+/// How much memory one rule's lazy DFA may use in each thread. The default
+/// rules use a few KiB each; the limit keeps a hostile rule from growing a
+/// thread's memory without bound.
+const DFA_CACHE_LIMIT: usize = 2 * 1024 * 1024;
+/// How much memory the lazy DFA of the start-anchored rules may use in each
+/// thread. The default rules need about 8 MiB on the dev corpus: with 4 MiB
+/// it clears its cache over and over and runs at a third of the speed. When
+/// full, the cache is cleared and rebuilt, so memory stays bounded whatever
+/// the rules.
+const ANCHORED_CACHE_LIMIT: usize = 8 * 1024 * 1024;
+/// The lazy DFA cache for the literal check.
+const LITERAL_CACHE_LIMIT: usize = 1024 * 1024;
 /// A `line` rule allows this many words of decoration around its phrase
 /// ("» Related posts «", "Comments (12)").
 const LINE_SCOPE_SLACK_WORDS: u32 = 3;
@@ -41,36 +65,94 @@ pub struct Rule {
     pub origin: Origin,
 }
 
-/// A group of rules compiled into one `RegexSet`.
-#[derive(Debug, Clone)]
-struct Matcher {
-    set: RegexSet,
-    /// Rule index of each pattern of `set`.
-    rule_of: Vec<u32>,
+/// The compiled matcher, shared by all threads.
+///
+/// A rule's *rank* is its place in precedence order, (action, index): the
+/// lowest-ranked matching rule decides a line.
+struct Engine {
+    /// Rule index by rank.
+    by_rank: Vec<u32>,
+    /// The word limit of each rank (`u32::MAX`: none).
+    max_words: Vec<u32>,
+    /// The rules anchored at the line's start, all in one automaton that
+    /// runs from the line's first byte and usually stops a few bytes in.
+    anchored: Option<Anchored>,
+    /// Each rank's own regex; used for rules that are not anchored.
+    regexes: Vec<Option<meta::Regex>>,
+    /// Required literals of the unanchored rules, ASCII case-insensitive.
+    literals: Option<AhoCorasick>,
+    /// The same literals as one lazy DFA: does a line hold any of them? Its
+    /// search loop is several times faster than the automaton's, which only
+    /// runs on the (few) lines that hold one, to tell which.
+    any_literal: Option<Automaton>,
+    /// Ranks needing each literal:
+    /// `literal_ranks[literal_start[p]..literal_start[p + 1]]`.
+    literal_start: Vec<u32>,
+    literal_ranks: Vec<u32>,
+    /// The largest word limit among the rules with literals: longer lines
+    /// are not searched for literals at all.
+    literal_max_words: u32,
+    /// The length of the longest literal.
+    longest_literal: usize,
+    /// The lowest rank among the rules with literals: a line an anchored
+    /// rule of lower rank matched is not searched for literals.
+    min_literal_rank: u32,
+    /// Ranks of unanchored rules without a usable literal, tried on every
+    /// line within their limits.
+    unfiltered: Vec<u32>,
 }
 
-impl Matcher {
-    fn build(patterns: &[(String, u32)]) -> Result<Matcher, String> {
-        let regexes = patterns.iter().map(|(r, _)| r.as_str());
-        let rule_of = patterns.iter().map(|(_, i)| *i).collect();
-        let set = RegexSetBuilder::new(regexes)
-            .size_limit(SET_SIZE_LIMIT)
-            .dfa_size_limit(DFA_CACHE_LIMIT)
-            .build()
-            .map_err(|e| format!("the rules together are too large to compile: {e}"))?;
-        Ok(Matcher { set, rule_of })
-    }
+/// The start-anchored rules as one multi-pattern regex.
+struct Anchored {
+    regex: Automaton,
+    /// Rank of each pattern, increasing.
+    rank_of: Vec<u32>,
+    /// The largest word limit among them.
+    max_words: u32,
+}
+
+/// One thread's search state: a cache per regex (made on first use), the
+/// patterns that matched and the candidate ranks of the current line.
+#[derive(Default)]
+struct Scratch {
+    anchored: Option<AutomatonCache>,
+    matched: Option<PatternSet>,
+    any_literal: Option<AutomatonCache>,
+    caches: Vec<Option<meta::Cache>>,
+    candidates: Vec<u64>,
 }
 
 /// Compiled rules plus the parameters the rule files set.
-#[derive(Debug, Clone)]
+///
+/// Cloning is cheap: the compiled regexes and the literal automaton are
+/// shared; the clone gets its own (empty) search caches. Give each thread
+/// its own clone.
 pub struct RuleSet {
     rules: Arc<[Rule]>,
-    any_length: Matcher,
-    short_lines: Matcher,
-    /// The most words any rule of `short_lines` allows.
-    short_max_words: u32,
+    engine: Arc<Engine>,
     params: Params,
+    scratch: Mutex<Scratch>,
+}
+
+impl Clone for RuleSet {
+    fn clone(&self) -> RuleSet {
+        RuleSet {
+            rules: Arc::clone(&self.rules),
+            engine: Arc::clone(&self.engine),
+            params: self.params.clone(),
+            scratch: Mutex::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("rules", &self.rules)
+            .field("unfiltered", &self.engine.unfiltered.len())
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where rules come from: a label for messages and the file's bytes.
@@ -92,6 +174,17 @@ impl RuleSet {
         with_defaults: bool,
         sources: &[RuleSource<'_>],
         preset: Preset,
+    ) -> Result<RuleSet, Vec<RuleError>> {
+        RuleSet::build_within(with_defaults, sources, preset, COMPILED_SIZE_LIMIT)
+    }
+
+    /// [`RuleSet::build`], with the compiled rules limited to `size_limit`
+    /// bytes together.
+    fn build_within(
+        with_defaults: bool,
+        sources: &[RuleSource<'_>],
+        preset: Preset,
+        size_limit: usize,
     ) -> Result<RuleSet, Vec<RuleError>> {
         let mut errors = Vec::new();
         let mut files: Vec<RuleFile> = Vec::new();
@@ -140,11 +233,8 @@ impl RuleSet {
             }
         }
         let mut rules = Vec::new();
-        let mut any_length = Vec::new();
-        let mut short_lines = Vec::new();
-        let mut short_max_words = 0;
+        let mut hirs = Vec::new();
         for spec in &specs {
-            let index = rules.len() as u32;
             let mut max_words = spec.max_words;
             if spec.scope == Scope::Line {
                 let longest = spec
@@ -158,21 +248,24 @@ impl RuleSet {
             }
             let regex = pattern_regex(spec);
             // Syntax is checked per rule (cheap) so that errors carry a line
-            // number; size is checked per rule only if the sets fail to build.
-            if let Err(e) = regex_syntax::Parser::new().parse(&regex) {
-                errors.push(error_at(
-                    &spec.origin,
-                    format!(
-                        "rule `{}`: bad regex: {}",
-                        spec.id,
-                        e.to_string().replace('\n', " ")
-                    ),
-                ));
-                continue;
-            }
+            // number.
+            let hir = match regex_syntax::Parser::new().parse(&regex) {
+                Ok(hir) => hir,
+                Err(e) => {
+                    errors.push(error_at(
+                        &spec.origin,
+                        format!(
+                            "rule `{}`: bad regex: {}",
+                            spec.id,
+                            e.to_string().replace('\n', " ")
+                        ),
+                    ));
+                    continue;
+                }
+            };
             // A hand-written regex can blow up when compiled (counted
             // repetitions of Unicode classes): refuse it here, with its line,
-            // rather than fail the whole set or spend seconds compiling it.
+            // rather than spend seconds compiling it.
             if spec.scope == Scope::Regex
                 && let Err(e) = RegexBuilder::new(&regex)
                     .size_limit(RULE_SIZE_LIMIT)
@@ -184,13 +277,7 @@ impl RuleSet {
                 ));
                 continue;
             }
-            match max_words {
-                Some(limit) => {
-                    short_max_words = short_max_words.max(limit);
-                    short_lines.push((regex, index));
-                }
-                None => any_length.push((regex, index)),
-            }
+            hirs.push(hir);
             rules.push(Rule {
                 id: spec.id.clone(),
                 action: spec.action,
@@ -201,40 +288,12 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let compiled = Matcher::build(&any_length)
-            .map_err(|_| &any_length)
-            .and_then(|any| {
-                let short = Matcher::build(&short_lines).map_err(|_| &short_lines)?;
-                Ok((any, short))
-            });
-        let (any_length, short_lines) = match compiled {
-            Ok(pair) => pair,
-            // Matcher::build only fails on size: syntax was checked per rule.
-            Err(group) => {
-                // Find the rules to blame, so the error has a line number.
-                let mut errors = Vec::new();
-                for (regex, index) in any_length.iter().chain(&short_lines) {
-                    if let Err(e) = RegexBuilder::new(regex).size_limit(RULE_SIZE_LIMIT).build() {
-                        let rule: &Rule = &rules[*index as usize];
-                        errors.push(error_at(
-                            &rule.origin,
-                            format!("rule `{}`: {}", rule.id, describe_regex_error(&e)),
-                        ));
-                    }
-                }
-                return Err(if errors.is_empty() {
-                    too_large_together(&rules, group)
-                } else {
-                    errors
-                });
-            }
-        };
+        let engine = Engine::build(&rules, &hirs, size_limit)?;
         Ok(RuleSet {
             rules: rules.into(),
-            any_length,
-            short_lines,
-            short_max_words,
+            engine: Arc::new(engine),
             params,
+            scratch: Mutex::default(),
         })
     }
 
@@ -251,36 +310,480 @@ impl RuleSet {
     /// The rule that decides a line, if any: `keep` rules win over `cut`,
     /// `cut` over `drop`; among equals, the first one defined. `content` is
     /// the line without its terminator and `words` its word count.
+    ///
+    /// Allocates nothing once this clone has seen each rule once.
     pub fn match_line(&self, content: &[u8], words: u32) -> Option<u32> {
-        let mut best: Option<u32> = None;
-        let mut consider = |matcher: &Matcher| {
-            if !matcher.set.is_match(content) {
-                return;
+        let engine = &*self.engine;
+        // Each thread has its own clone, so the lock is never contended. If
+        // one clone is shared by threads after all, a busy lock means a
+        // fresh scratch for this line: slower, never wrong.
+        let (mut guard, mut spare);
+        let scratch: &mut Scratch = match self.scratch.try_lock() {
+            Ok(g) => {
+                guard = g;
+                &mut guard
             }
-            for pattern in matcher.set.matches(content).iter() {
-                let index = matcher.rule_of[pattern];
-                let rule = &self.rules[index as usize];
-                if rule.max_words.is_some_and(|m| words > m) {
+            Err(TryLockError::Poisoned(p)) => {
+                guard = p.into_inner();
+                &mut guard
+            }
+            Err(TryLockError::WouldBlock) => {
+                spare = Scratch::default();
+                &mut spare
+            }
+        };
+        let input = Input::new(content);
+        // The best (lowest) rank found so far; u32::MAX: none.
+        let best = match &engine.anchored {
+            Some(anchored) if words <= anchored.max_words => {
+                anchored.best(scratch, &engine.max_words, content, words)
+            }
+            _ => u32::MAX,
+        };
+        let Scratch {
+            caches,
+            candidates,
+            any_literal: scratch_any,
+            ..
+        } = scratch;
+        if candidates.is_empty() {
+            *candidates = vec![0; engine.by_rank.len().div_ceil(64).max(1)];
+            caches.resize_with(engine.by_rank.len(), || None);
+        }
+        let mut any = false;
+        let mut mark = |rank: u32| {
+            if rank < best && words <= engine.max_words[rank as usize] {
+                if !any {
+                    candidates.fill(0);
+                    any = true;
+                }
+                candidates[rank as usize / 64] |= 1 << (rank % 64);
+            }
+        };
+        for &rank in &engine.unfiltered {
+            mark(rank);
+        }
+        if words <= engine.literal_max_words
+            && best > engine.min_literal_rank
+            && let Some(literals) = &engine.literals
+            && let Some(first_end) = engine
+                .any_literal
+                .as_ref()
+                .and_then(|r| any_literal(r, scratch_any, content))
+        {
+            // No literal ends before the first one to end, so none starts
+            // before it minus the longest literal: the bytes before need
+            // no second look.
+            let from = first_end.saturating_sub(engine.longest_literal);
+            let span = aho_corasick::Input::new(content).span(from..content.len());
+            for hit in literals.find_overlapping_iter(span) {
+                let p = hit.pattern().as_usize();
+                let (from, to) = (engine.literal_start[p], engine.literal_start[p + 1]);
+                for &rank in &engine.literal_ranks[from as usize..to as usize] {
+                    mark(rank);
+                }
+            }
+        }
+        if any {
+            // Candidates in precedence order: the first that matches decides.
+            for (block, &bits) in candidates.iter().enumerate() {
+                let mut bits = bits;
+                while bits != 0 {
+                    let rank = block * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    let Some(regex) = &engine.regexes[rank] else {
+                        continue;
+                    };
+                    let cache = caches[rank].get_or_insert_with(|| regex.create_cache());
+                    if regex.is_match_with(cache, &input) {
+                        return Some(engine.by_rank[rank]);
+                    }
+                }
+            }
+        }
+        (best != u32::MAX).then(|| engine.by_rank[best as usize])
+    }
+}
+
+impl Anchored {
+    /// The best rank among the anchored rules that match `line` and allow
+    /// `words` words; `u32::MAX` if none.
+    #[inline(never)]
+    fn best(&self, scratch: &mut Scratch, max_words: &[u32], line: &[u8], words: u32) -> u32 {
+        let cache = scratch
+            .anchored
+            .get_or_insert_with(|| self.regex.create_cache());
+        if !self.regex.is_match(cache, line) {
+            return u32::MAX;
+        }
+        let matched = scratch
+            .matched
+            .get_or_insert_with(|| PatternSet::new(self.rank_of.len()));
+        matched.clear();
+        self.regex.which(cache, line, matched);
+        // Patterns are numbered in rank order: the first one within its
+        // word limit is the best.
+        matched
+            .iter()
+            .map(|pattern| self.rank_of[pattern])
+            .find(|&rank| words <= max_words[rank as usize])
+            .unwrap_or(u32::MAX)
+    }
+}
+
+/// Does `line` hold any required literal? If so, where the first one to
+/// end ends. (Its own function, so that profiles tell it from the anchored
+/// rules' search.)
+#[inline(never)]
+fn any_literal(
+    automaton: &Automaton,
+    cache: &mut Option<AutomatonCache>,
+    line: &[u8],
+) -> Option<usize> {
+    let cache = cache.get_or_insert_with(|| automaton.create_cache());
+    automaton.first_end(cache, line)
+}
+
+impl Engine {
+    /// Compiles the rules and gathers the unanchored rules' literals.
+    fn build(rules: &[Rule], hirs: &[Hir], size_limit: usize) -> Result<Engine, Vec<RuleError>> {
+        let mut by_rank: Vec<u32> = (0..rules.len() as u32).collect();
+        by_rank.sort_by_key(|&i| (rules[i as usize].action, i));
+        let config = meta::Config::new()
+            .utf8_empty(false)
+            .which_captures(WhichCaptures::None)
+            .nfa_size_limit(Some(COMPILED_SIZE_LIMIT))
+            .hybrid_cache_capacity(DFA_CACHE_LIMIT)
+            .onepass(false)
+            .backtrack(false)
+            .dfa(false);
+        let too_large = |rule: &Rule, e: &dyn std::fmt::Display| {
+            error_at(
+                &rule.origin,
+                format!(
+                    "rule `{}`: the regex is too large once compiled ({e}); \
+                     split it into several rules or use fewer phrases",
+                    rule.id
+                ),
+            )
+        };
+        let mut regexes = Vec::with_capacity(rules.len());
+        // What the compiled rules take together: like the one set of
+        // before, they may not pass the size limit (hundreds of rules
+        // like `\w{35}x1` would otherwise take a gigabyte).
+        let mut compiled_bytes = 0;
+        // The rules compiled so far, to name their files if they are too
+        // large together.
+        let mut compiled: Vec<u32> = Vec::new();
+        let mut errors = Vec::new();
+        let mut max_words = Vec::with_capacity(rules.len());
+        let mut anchored_hirs: Vec<&Hir> = Vec::new();
+        let mut anchored_ranks = Vec::new();
+        let mut anchored_max_words = 0;
+        let mut literal_sets: Vec<(Vec<u8>, u32)> = Vec::new();
+        let mut unfiltered = Vec::new();
+        let mut literal_max_words = 0;
+        for (rank, &index) in by_rank.iter().enumerate() {
+            let rule = &rules[index as usize];
+            let hir = &hirs[index as usize];
+            let limit = rule.max_words.unwrap_or(u32::MAX);
+            max_words.push(limit);
+            // A Unicode word boundary stops the lazy DFA on non-ASCII text:
+            // such a rule runs alone, so it cannot slow the others down.
+            if joins_anchored_set(hir) {
+                anchored_hirs.push(hir);
+                anchored_ranks.push(rank as u32);
+                anchored_max_words = anchored_max_words.max(limit);
+                regexes.push(None);
+                continue;
+            }
+            match meta::Builder::new()
+                .configure(config.clone())
+                .build_from_hir(hir)
+            {
+                Ok(regex) => {
+                    compiled_bytes += regex.memory_usage();
+                    compiled.push(index);
+                    if compiled_bytes > size_limit {
+                        // Name every rule that must compile alongside.
+                        let rest = by_rank[rank + 1..].iter().copied();
+                        compiled.extend(rest.filter(|&i| !joins_anchored_set(&hirs[i as usize])));
+                        return Err(too_large_together(rules, &compiled, size_limit));
+                    }
+                    regexes.push(Some(regex));
+                }
+                Err(e) => {
+                    errors.push(too_large(rule, &e));
+                    regexes.push(None);
                     continue;
                 }
-                let better = match best {
-                    None => true,
-                    Some(b) => {
-                        let current = &self.rules[b as usize];
-                        (rule.action, index) < (current.action, b)
+            }
+            match literals::required(hir) {
+                Some(set) => {
+                    literal_max_words = literal_max_words.max(limit);
+                    literal_sets.extend(set.into_iter().map(|l| (l, rank as u32)));
+                }
+                None => unfiltered.push(rank as u32),
+            }
+        }
+        debug_assert!(anchored_ranks.is_sorted());
+        let anchored = if anchored_hirs.is_empty() {
+            None
+        } else {
+            match Automaton::build(&anchored_hirs, true, MatchKind::All, ANCHORED_CACHE_LIMIT) {
+                Ok(regex) if compiled_bytes + regex.nfa_bytes() > size_limit => {
+                    let anchored = anchored_ranks.iter().map(|&rank| by_rank[rank as usize]);
+                    compiled.extend(anchored);
+                    return Err(too_large_together(rules, &compiled, size_limit));
+                }
+                Ok(regex) => Some(Anchored {
+                    regex,
+                    rank_of: anchored_ranks,
+                    max_words: anchored_max_words,
+                }),
+                Err(e) => {
+                    // Blame the rules that are too large alone, if any.
+                    for &rank in &anchored_ranks {
+                        let index = by_rank[rank as usize] as usize;
+                        if let Err(e) = meta::Builder::new()
+                            .configure(config.clone())
+                            .build_from_hir(&hirs[index])
+                        {
+                            errors.push(too_large(&rules[index], &e));
+                        }
                     }
-                };
-                if better {
-                    best = Some(index);
+                    if errors.is_empty() {
+                        errors.push(RuleError {
+                            path: "<rules>".into(),
+                            line: 0,
+                            message: format!("the rules together are too large to compile: {e}"),
+                        });
+                    }
+                    None
                 }
             }
         };
-        if words <= self.short_max_words {
-            consider(&self.short_lines);
+        if !errors.is_empty() {
+            return Err(errors);
         }
-        consider(&self.any_length);
-        best
+        // One automaton pattern per distinct literal, with every rank that
+        // needs it.
+        literal_sets.sort();
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut literal_start = Vec::new();
+        let mut literal_ranks = Vec::new();
+        for (literal, rank) in literal_sets {
+            if patterns.last() != Some(&literal) {
+                literal_start.push(literal_ranks.len() as u32);
+                patterns.push(literal);
+            }
+            // A rule's literals are distinct: each pair is new.
+            literal_ranks.push(rank);
+        }
+        literal_start.push(literal_ranks.len() as u32);
+        let literals = if patterns.is_empty() {
+            None
+        } else {
+            let built = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&patterns)
+                .or_else(|_| {
+                    // Too many literals for a DFA: the slower automaton.
+                    AhoCorasick::builder()
+                        .ascii_case_insensitive(true)
+                        .match_kind(aho_corasick::MatchKind::Standard)
+                        .build(&patterns)
+                });
+            match built {
+                Ok(ac) => Some(ac),
+                Err(e) => {
+                    return Err(vec![RuleError {
+                        path: "<rules>".into(),
+                        line: 0,
+                        message: format!("the rules' literals are too many to compile: {e}"),
+                    }]);
+                }
+            }
+        };
+        let any_literal = if patterns.is_empty() {
+            None
+        } else {
+            let mut alternation = String::from("(?i-u:");
+            for (i, pattern) in patterns.iter().enumerate() {
+                if i > 0 {
+                    alternation.push('|');
+                }
+                for b in pattern {
+                    alternation.push_str(&format!("\\x{b:02X}"));
+                }
+            }
+            alternation.push(')');
+            let built = regex_syntax::ParserBuilder::new()
+                .utf8(false)
+                .build()
+                .parse(&alternation)
+                .map_err(|e| e.to_string())
+                .and_then(|hir| {
+                    // Leftmost-first is enough to tell whether any literal
+                    // occurs, and makes lighter states than `All`.
+                    Automaton::build(
+                        &[&hir],
+                        false,
+                        MatchKind::LeftmostFirst,
+                        LITERAL_CACHE_LIMIT,
+                    )
+                });
+            match built {
+                Ok(regex) => Some(regex),
+                Err(e) => {
+                    return Err(vec![RuleError {
+                        path: "<rules>".into(),
+                        line: 0,
+                        message: format!("the rules' literals are too many to compile: {e}"),
+                    }]);
+                }
+            }
+        };
+        let min_literal_rank = literal_ranks.iter().copied().min().unwrap_or(u32::MAX);
+        let longest_literal = patterns.iter().map(Vec::len).max().unwrap_or(0);
+        Ok(Engine {
+            longest_literal,
+            min_literal_rank,
+            any_literal,
+            by_rank,
+            max_words,
+            anchored,
+            regexes,
+            literals,
+            literal_start,
+            literal_ranks,
+            literal_max_words,
+            unfiltered,
+        })
     }
+}
+
+/// A lazy DFA over patterns, shared by threads, with the PikeVM on the same
+/// NFA as the fallback for the searches the lazy DFA cannot run (a Unicode
+/// word boundary next to non-ASCII text). The lazy DFA never gives up for
+/// lack of cache: when its cache fills, it clears it and goes on, so memory
+/// stays bounded and speed degrades gently on hostile rules.
+struct Automaton {
+    dfa: hybrid::dfa::DFA,
+    pikevm: PikeVM,
+    /// Searches start at the haystack's start only.
+    anchored: bool,
+}
+
+/// One thread's caches for an [`Automaton`].
+struct AutomatonCache {
+    dfa: hybrid::dfa::Cache,
+    pikevm: Option<pikevm::Cache>,
+}
+
+impl Automaton {
+    /// Matches any of `hirs`; with `MatchKind::All`, [`Automaton::which`]
+    /// reports every one that matches.
+    fn build(
+        hirs: &[&Hir],
+        anchored: bool,
+        kind: MatchKind,
+        cache_capacity: usize,
+    ) -> Result<Automaton, String> {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .which_captures(WhichCaptures::None)
+                    .nfa_size_limit(Some(COMPILED_SIZE_LIMIT))
+                    .utf8(false),
+            )
+            .build_many_from_hir(hirs)
+            .map_err(|e| e.to_string())?;
+        let dfa = hybrid::dfa::Builder::new()
+            .configure(
+                hybrid::dfa::Config::new()
+                    .match_kind(kind)
+                    .cache_capacity(cache_capacity)
+                    .skip_cache_capacity_check(true)
+                    .minimum_cache_clear_count(None)
+                    .unicode_word_boundary(true),
+            )
+            .build_from_nfa(nfa.clone())
+            .map_err(|e| e.to_string())?;
+        let pikevm = PikeVM::builder()
+            .configure(PikeVM::config().match_kind(kind))
+            .build_from_nfa(nfa)
+            .map_err(|e| e.to_string())?;
+        Ok(Automaton {
+            dfa,
+            pikevm,
+            anchored,
+        })
+    }
+
+    /// Memory held by the compiled automaton (not the caches).
+    fn nfa_bytes(&self) -> usize {
+        self.dfa.get_nfa().memory_usage()
+    }
+
+    fn create_cache(&self) -> AutomatonCache {
+        AutomatonCache {
+            dfa: self.dfa.create_cache(),
+            pikevm: None,
+        }
+    }
+
+    fn input<'h>(&self, haystack: &'h [u8]) -> Input<'h> {
+        let input = Input::new(haystack);
+        if self.anchored {
+            input.anchored(regex_automata::Anchored::Yes)
+        } else {
+            input
+        }
+    }
+
+    fn is_match(&self, cache: &mut AutomatonCache, haystack: &[u8]) -> bool {
+        self.first_end(cache, haystack).is_some()
+    }
+
+    /// Where the first match to end ends (at most; 0 when the PikeVM had
+    /// to decide), or `None` without a match.
+    fn first_end(&self, cache: &mut AutomatonCache, haystack: &[u8]) -> Option<usize> {
+        let input = self.input(haystack).earliest(true);
+        match self.dfa.try_search_fwd(&mut cache.dfa, &input) {
+            Ok(found) => found.map(|m| m.offset()),
+            Err(_) => {
+                let pikevm = &self.pikevm;
+                let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
+                pikevm.is_match(vm_cache, input).then_some(0)
+            }
+        }
+    }
+
+    /// Adds every pattern that matches `haystack` to `set`.
+    fn which(&self, cache: &mut AutomatonCache, haystack: &[u8], set: &mut PatternSet) {
+        let input = self.input(haystack);
+        if self
+            .dfa
+            .try_which_overlapping_matches(&mut cache.dfa, &input, set)
+            .is_err()
+        {
+            set.clear();
+            let pikevm = &self.pikevm;
+            let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
+            pikevm.which_overlapping_matches(vm_cache, &input, set);
+        }
+    }
+}
+
+/// Rules anchored at the line start (without a Unicode word boundary, which
+/// would stop the lazy DFA on non-ASCII text) are compiled into one
+/// automaton; the others each alone.
+fn joins_anchored_set(hir: &Hir) -> bool {
+    let props = hir.properties();
+    props.look_set_prefix().contains(Look::Start) && !props.look_set().contains_word_unicode()
 }
 
 fn error_at(origin: &Origin, message: String) -> RuleError {
@@ -294,10 +797,10 @@ fn error_at(origin: &Origin, message: String) -> RuleError {
 /// The error for rules that each compile alone but not together as one set:
 /// no line is at fault, so it names the files the set's rules come from (the
 /// user's files as the path) and says how to get under the limit.
-fn too_large_together(rules: &[Rule], group: &[(String, u32)]) -> Vec<RuleError> {
+fn too_large_together(rules: &[Rule], group: &[u32], size_limit: usize) -> Vec<RuleError> {
     let mut files: Vec<(&str, usize)> = Vec::new();
-    for (_, index) in group {
-        let path = rules[*index as usize].origin.path.as_str();
+    for &index in group {
+        let path = rules[index as usize].origin.path.as_str();
         match files.iter_mut().find(|(p, _)| *p == path) {
             Some((_, n)) => *n += 1,
             None => files.push((path, 1)),
@@ -319,7 +822,7 @@ fn too_large_together(rules: &[Rule], group: &[(String, u32)]) -> Vec<RuleError>
          grow the most; [a-z0-9_] or (?-u:\\w) stay small) or make them `line`, `prefix` or \
          `contains` phrases, or use fewer rules at once (`disable` some, or split the rule \
          files across separate kzclean runs)",
-        SET_SIZE_LIMIT >> 20,
+        size_limit >> 20,
         counts.join(", ")
     );
     vec![RuleError {
@@ -516,6 +1019,191 @@ mod tests {
         )
         .unwrap_err();
         assert!(e[0].message.contains("too large"), "{}", e[0]);
+    }
+
+    /// The straightforward reading of the rules: each rule's regex on its
+    /// own, its word limit, then precedence. The engine must agree with it.
+    fn reference(text: &str, with_defaults: bool) -> impl Fn(&[u8], u32) -> Option<u32> {
+        let mut specs = Vec::new();
+        if with_defaults {
+            specs.extend(
+                rulefile::parse_all("<default>", DEFAULT_RULES.as_bytes())
+                    .0
+                    .rules,
+            );
+        }
+        specs.extend(rulefile::parse_all("t", text.as_bytes()).0.rules);
+        let set = RuleSet::build(
+            with_defaults,
+            &[RuleSource {
+                path: "t".into(),
+                bytes: text.as_bytes(),
+            }],
+            Preset::Balanced,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let compiled: Vec<(regex::bytes::Regex, Rule)> = specs
+            .iter()
+            .zip(set.rules())
+            .map(|(spec, rule)| {
+                assert_eq!(spec.id, rule.id);
+                (
+                    regex::bytes::Regex::new(&pattern_regex(spec)).unwrap(),
+                    rule.clone(),
+                )
+            })
+            .collect();
+        move |line: &[u8], words: u32| {
+            let mut best: Option<(Action, u32)> = None;
+            for (i, (regex, rule)) in compiled.iter().enumerate() {
+                if rule.max_words.is_none_or(|m| words <= m) && regex.is_match(line) {
+                    let key = (rule.action, i as u32);
+                    best = Some(best.map_or(key, |b| b.min(key)));
+                }
+            }
+            best.map(|(_, i)| i)
+        }
+    }
+
+    /// Lines built around every phrase of the default rules (in other case,
+    /// decorated, counted, inside prose, cut short), the seed pages, and
+    /// odd bytes.
+    fn probe_lines() -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        let (file, _) = rulefile::parse_all("<default>", DEFAULT_RULES.as_bytes());
+        for spec in &file.rules {
+            for p in &spec.patterns {
+                let upper = p.to_uppercase();
+                let kelvin = p.replace('k', "\u{212A}").replace('s', "\u{17F}");
+                for variant in [p.clone(), upper, kelvin, p.to_lowercase()] {
+                    out.push(variant.clone().into_bytes());
+                    out.push(format!("» {variant} (12)").into_bytes());
+                    out.push(format!("{variant}:").into_bytes());
+                    out.push(format!("  {variant}\t").into_bytes());
+                    out.push(
+                        format!("The report said {variant} was fine, officials added.")
+                            .into_bytes(),
+                    );
+                    out.push(format!("3 {variant}").into_bytes());
+                    let mut bytes = variant.clone().into_bytes();
+                    bytes.truncate(bytes.len().saturating_sub(1));
+                    out.push(bytes);
+                }
+            }
+        }
+        let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seeds");
+        for entry in std::fs::read_dir(seeds).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            out.extend(bytes.split(|&b| b == b'\n').map(<[u8]>::to_vec));
+        }
+        for odd in [
+            &b""[..],
+            b"\xff\xfe Home",
+            b"Home\xc3",
+            b"\xe2\x80\x94 Menu \xe2\x80\x94",
+            b"5 min read",
+            b"3 hours ago",
+            b"March 3, 2024",
+            b"\x00\x01",
+        ] {
+            out.push(odd.to_vec());
+        }
+        out
+    }
+
+    #[test]
+    fn engine_agrees_with_one_regex_per_rule() {
+        let extra = "drop u regex (?i)\\bcaf\u{e9}\\b\n\
+                     keep k contains Home page\n\
+                     drop n regex \\d{3}\n\
+                     cut c prefix words<=4 See also\n\
+                     drop ua regex ^(?i)\u{e9}lan\\b\n";
+        let set = RuleSet::build(
+            true,
+            &[RuleSource {
+                path: "t".into(),
+                bytes: extra.as_bytes(),
+            }],
+            Preset::Balanced,
+        )
+        .unwrap();
+        let want = reference(extra, true);
+        let mut lines = probe_lines();
+        lines.push("Un café noir".as_bytes().to_vec());
+        lines.push("Un cafébar".as_bytes().to_vec());
+        // A Unicode word boundary next to non-ASCII text: the lazy DFA of
+        // the anchored rules cannot decide it and hands over to the PikeVM.
+        lines.push("ÉLAN vital".as_bytes().to_vec());
+        lines.push("élané".as_bytes().to_vec());
+        let mut checked = 0;
+        let mut matched = 0;
+        for line in &lines {
+            let words = count_words(line);
+            for w in [words, words + 40, 1000] {
+                let got = set.match_line(line, w);
+                assert_eq!(
+                    got,
+                    want(line, w),
+                    "line {:?} with {w} words",
+                    String::from_utf8_lossy(line)
+                );
+                checked += 1;
+                matched += got.is_some() as usize;
+            }
+        }
+        assert!(
+            checked > 10_000 && matched > checked / 10,
+            "{matched} of {checked}"
+        );
+    }
+
+    #[test]
+    fn clones_share_the_compiled_rules_and_work_from_threads() {
+        let set = RuleSet::builtin();
+        let line = b"Skip to content";
+        let want = set.match_line(line, 3);
+        assert!(want.is_some());
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                let clone = set.clone();
+                let shared = &set;
+                scope.spawn(move || {
+                    for _ in 0..1000 {
+                        assert_eq!(clone.match_line(line, 3), want);
+                        // One clone used by several threads at once is slower
+                        // but still right.
+                        assert_eq!(shared.match_line(line, 3), want);
+                    }
+                });
+            }
+        });
+        assert!(Arc::ptr_eq(&set.engine, &set.clone().engine));
+    }
+
+    #[test]
+    fn rules_too_large_together_are_refused() {
+        // Each rule is small enough alone, the rules together are not (as
+        // when they were compiled into one set). With the real limit this
+        // takes 400 such rules (and seconds); the mechanism is the same.
+        let text: String = (0..10)
+            .map(|i| format!("drop r{i} regex \\w{{35}}x{i}\n"))
+            .collect();
+        let sources = [RuleSource {
+            path: "t".into(),
+            bytes: text.as_bytes(),
+        }];
+        let limit = 4 * 1024 * 1024;
+        assert!(RuleSet::build_within(false, &sources[..], Preset::Balanced, limit * 100).is_ok());
+        let e = RuleSet::build_within(false, &sources[..], Preset::Balanced, limit).unwrap_err();
+        assert_eq!(e.len(), 1);
+        // No line is at fault: the error names the file and says how to fix it.
+        let message = e[0].to_string();
+        assert!(
+            message
+                .starts_with("t: the rules are each within the size limit, but together too large"),
+            "{message}"
+        );
+        assert!(message.contains("from t"), "{message}");
     }
 
     #[test]

@@ -1,0 +1,297 @@
+//! Required literals: for a rule's regex, a small set of byte strings such
+//! that every match of the regex contains at least one of them. Lines that
+//! contain none of a rule's literals cannot match it, so its regex is never
+//! run on them.
+//!
+//! The analysis walks the parsed regex (`regex_syntax::hir::Hir`), the same
+//! tree the matcher is compiled from, so it sees exactly what the regex
+//! matches: `(?i)` has already become character classes (`[kK\u{212A}]`,
+//! `[дД]`), which are enumerated when small. Literals are lowercased in
+//! ASCII only, for an ASCII-case-insensitive Aho-Corasick automaton; their
+//! non-ASCII case variants are listed one by one. The result may hold
+//! literals the rule does not need (a case-sensitive rule also hits on other
+//! case), never fewer than it needs.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// The most strings a finite set may hold while it is being built (a case
+/// class multiplies them: `Главная` alone has 2^7 spellings).
+const MAX_SET: usize = 64;
+/// The most characters a class may hold and still be enumerated.
+const MAX_CLASS: usize = 8;
+/// The most literals one rule may need before it is not worth filtering.
+pub const MAX_RULE_LITERALS: usize = 512;
+/// Literals shorter than this hit too many lines to be worth it.
+pub const MIN_LITERAL_LEN: usize = 2;
+
+/// A set of byte strings, ASCII-lowercased, sorted and without duplicates.
+type Set = Vec<Vec<u8>>;
+
+/// Every match of `hir` contains one of the returned literals (ASCII
+/// lowercased), or `None` when no useful such set was found.
+pub fn required(hir: &Hir) -> Option<Set> {
+    let set = req(hir)?;
+    if set.is_empty() || set.len() > MAX_RULE_LITERALS {
+        return None;
+    }
+    let set = minimize(set);
+    if set.iter().any(|s| s.len() < MIN_LITERAL_LEN) {
+        return None;
+    }
+    Some(set)
+}
+
+/// Drops every literal that contains another literal of the set: a line
+/// holding the longer one holds the shorter one too.
+fn minimize(mut set: Set) -> Set {
+    set.sort_by_key(|s| s.len());
+    let mut out: Set = Vec::with_capacity(set.len());
+    for s in set {
+        if !out.iter().any(|t| contains(&s, t)) {
+            out.push(s);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// How good a required set is as a filter: longer shortest literal first
+/// (a 2-byte literal hits far more lines than a 6-byte one; beyond 8 bytes
+/// it hardly matters), then fewer literals.
+fn quality(set: &Set) -> (usize, std::cmp::Reverse<usize>) {
+    let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
+    (shortest.min(8), std::cmp::Reverse(set.len()))
+}
+
+fn better(a: Option<Set>, b: Option<Set>) -> Option<Set> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if quality(&b) > quality(&a) { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A required set of `hir` (see [`required`]); it may contain the empty
+/// string only if it is `None`.
+fn req(hir: &Hir) -> Option<Set> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => None,
+        HirKind::Literal(_) | HirKind::Class(_) => nonempty(exact(hir)?),
+        HirKind::Capture(c) => req(&c.sub),
+        HirKind::Repetition(r) if r.min == 0 => None,
+        HirKind::Repetition(r) => {
+            // The whole repetition when it is small and finite (`\d{4}`),
+            // else one copy of its body.
+            better(exact(hir).and_then(nonempty), req(&r.sub))
+        }
+        HirKind::Alternation(alts) => {
+            let mut all = Set::new();
+            for alt in alts {
+                all.extend(req(alt)?);
+                if all.len() > MAX_RULE_LITERALS {
+                    return None;
+                }
+            }
+            Some(normalize(all))
+        }
+        HirKind::Concat(parts) => {
+            let exacts: Vec<Option<Set>> = parts.iter().map(exact).collect();
+            let mut best: Option<Set> = None;
+            for part in parts {
+                best = better(best, req(part));
+            }
+            // Every window of consecutive parts with finite languages: the
+            // product of their languages is required too, and is longer.
+            for start in 0..parts.len() {
+                let mut product = vec![Vec::new()];
+                for e in exacts[start..].iter() {
+                    let Some(e) = e else { break };
+                    match cross(&product, e) {
+                        Some(p) => product = p,
+                        None => break,
+                    }
+                    best = better(best, nonempty(product.clone()));
+                }
+            }
+            best
+        }
+    }
+}
+
+fn nonempty(set: Set) -> Option<Set> {
+    (!set.iter().any(Vec::is_empty)).then_some(set)
+}
+
+fn normalize(mut set: Set) -> Set {
+    set.sort();
+    set.dedup();
+    set
+}
+
+/// Every concatenation of a string of `a` with one of `b`, if not too many.
+fn cross(a: &Set, b: &Set) -> Option<Set> {
+    if a.len().saturating_mul(b.len()) > MAX_SET {
+        return None;
+    }
+    let mut out = Set::with_capacity(a.len() * b.len());
+    for x in a {
+        for y in b {
+            let mut s = x.clone();
+            s.extend_from_slice(y);
+            out.push(s);
+        }
+    }
+    Some(normalize(out))
+}
+
+/// The finite set of strings `hir` matches (ASCII-lowercased), if small.
+fn exact(hir: &Hir) -> Option<Set> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(vec![Vec::new()]),
+        HirKind::Literal(lit) => Some(vec![lit.0.to_ascii_lowercase()]),
+        HirKind::Class(Class::Unicode(class)) => {
+            let count: usize = class
+                .iter()
+                .map(|r| (r.end() as usize) - (r.start() as usize) + 1)
+                .sum();
+            if count > MAX_CLASS {
+                return None;
+            }
+            let mut set = Set::new();
+            for range in class.iter() {
+                for c in range.start()..=range.end() {
+                    let mut buf = [0; 4];
+                    set.push(c.encode_utf8(&mut buf).as_bytes().to_ascii_lowercase());
+                }
+            }
+            Some(normalize(set))
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let count: usize = class
+                .iter()
+                .map(|r| (r.end() as usize) - (r.start() as usize) + 1)
+                .sum();
+            if count > MAX_CLASS {
+                return None;
+            }
+            let set = class
+                .iter()
+                .flat_map(|r| r.start()..=r.end())
+                .map(|b| vec![b.to_ascii_lowercase()])
+                .collect();
+            Some(normalize(set))
+        }
+        HirKind::Capture(c) => exact(&c.sub),
+        HirKind::Repetition(r) => {
+            let max = r.max?;
+            if max > 8 {
+                return None;
+            }
+            let sub = exact(&r.sub)?;
+            let mut all = Set::new();
+            let mut power = vec![Vec::new()];
+            for n in 0..=max {
+                if n >= r.min {
+                    all.extend(power.iter().cloned());
+                    if all.len() > MAX_SET {
+                        return None;
+                    }
+                }
+                if n < max {
+                    power = cross(&power, &sub)?;
+                }
+            }
+            Some(normalize(all))
+        }
+        HirKind::Concat(parts) => {
+            let mut product = vec![Vec::new()];
+            for part in parts {
+                product = cross(&product, &exact(part)?)?;
+            }
+            Some(product)
+        }
+        HirKind::Alternation(alts) => {
+            let mut all = Set::new();
+            for alt in alts {
+                all.extend(exact(alt)?);
+                if all.len() > MAX_SET {
+                    return None;
+                }
+            }
+            Some(normalize(all))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lits(pattern: &str) -> Option<Vec<String>> {
+        let hir = regex_syntax::ParserBuilder::new()
+            .utf8(false)
+            .build()
+            .parse(pattern)
+            .unwrap();
+        required(&hir).map(|set| {
+            set.into_iter()
+                .map(|s| String::from_utf8_lossy(&s).into_owned())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn picks_the_longest_required_piece() {
+        assert_eq!(
+            lits(r"(?i)^[\s\p{P}]*(?:share\s+on\s+facebook|tweet)[\s\p{N}]*$"),
+            // U+212A KELVIN SIGN folds to `k`: it is a spelling too.
+            Some(vec![
+                "facebook".into(),
+                "faceboo\u{212A}".into(),
+                "tweet".into()
+            ])
+        );
+        // Finite pieces next to each other multiply into longer literals.
+        assert_eq!(
+            lits(r"\d+ (hours?|days?) ago$"),
+            Some(vec![
+                " day ago".into(),
+                " days ago".into(),
+                " hour ago".into(),
+                " hours ago".into()
+            ])
+        );
+        // A case-insensitive non-ASCII word: every spelling of a window.
+        let ru = lits(r"(?i)да").unwrap();
+        // Д folds with д and U+1C81 (rounded de); А with а: 3 x 2.
+        assert_eq!(ru.len(), 6, "{ru:?}");
+        assert!(ru.contains(&"Да".to_string()) && ru.contains(&"\u{1C81}а".to_string()));
+        // The Kelvin sign is a spelling of `k` under Unicode case folding.
+        assert_eq!(lits(r"(?i)kick").unwrap().len(), 4, "k/K and U+212A, twice");
+    }
+
+    #[test]
+    fn no_literal_when_a_branch_has_none() {
+        assert_eq!(lits(r"^\d+$"), None);
+        assert_eq!(lits(r"cookie|\w+"), None);
+        assert_eq!(lits(r"(?i)x"), None, "one byte is too short to filter");
+        assert_eq!(lits(r"(ab)?"), None);
+    }
+
+    #[test]
+    fn literals_contained_in_others_are_dropped() {
+        assert_eq!(
+            lits(r"(?i)likes?|replies"),
+            // U+017F LATIN SMALL LETTER LONG S folds to `s`.
+            Some(vec![
+                "like".into(),
+                "li\u{212A}e".into(),
+                "replies".into(),
+                "replie\u{17F}".into()
+            ])
+        );
+    }
+}
