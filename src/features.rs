@@ -210,9 +210,14 @@ impl LineScan {
 pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
     let mut s = LineScan {
         stop_start: word_sets.len() as u32,
-        words: count_words(text),
         ..LineScan::default()
     };
+    // On an ASCII line without vertical tabs (nearly every line), the
+    // scan's tokens are exactly count_words' words: no second pass.
+    let plain_ascii = text.is_ascii() && memchr::memchr(b'\x0b', text).is_none();
+    if !plain_ascii {
+        s.words = count_words(text);
+    }
     let text = trim_white(text);
     s.hash = stopwords::hash_bytes(text);
 
@@ -330,6 +335,9 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
     if let Some(start) = token_start {
         finish_token(&text[start..], &mut s, word_sets);
     }
+    if plain_ascii {
+        s.words = s.tokens;
+    }
     if !has_digit_anywhere {
         // Dates and prices need a digit; month names alone are not dates.
         s.flags &= !(flag::DATE_LIKE | flag::HAS_PRICE);
@@ -427,6 +435,9 @@ fn class_of(c: char) -> u8 {
 /// date shapes, URL endings.
 #[inline]
 fn finish_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) {
+    if token.len() <= 16 && token.is_ascii() {
+        return finish_short_ascii_token(token, s, word_sets);
+    }
     s.tokens += 1;
     let mut buf = [0u8; MAX_WORD_BYTES];
     let first_letter = token
@@ -441,6 +452,61 @@ fn finish_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>
         }
     }
     if let Some(word) = stopwords::normalise(token, &mut buf) {
+        let set = stopwords::lookup(word);
+        if set != 0 {
+            s.stop_tokens += 1;
+            word_sets.push(set);
+        }
+        if is_month_or_ago(word) {
+            s.flags |= flag::DATE_LIKE;
+        }
+        if word == b"copyright" || word == b"reserved" {
+            s.flags |= flag::HAS_COPYRIGHT;
+        }
+        if word.ends_with(b".com")
+            || word.ends_with(b".org")
+            || word.ends_with(b".net")
+            || word.ends_with(b".html")
+            || word.starts_with(b"www.")
+        {
+            s.flags |= flag::HAS_URL;
+        }
+    }
+    if let Some(at) = memchr::memchr(b'@', token)
+        && at > 0
+        && memchr::memchr(b'.', &token[at..]).is_some()
+    {
+        s.flags |= flag::HAS_EMAIL;
+    }
+    if is_numeric_date(token) {
+        s.flags |= flag::DATE_LIKE;
+    }
+    if matches!(token, b"EUR" | b"USD" | b"GBP") {
+        s.flags |= flag::HAS_PRICE;
+    }
+}
+
+/// [`finish_token`] for a token of at most 16 ASCII bytes (most tokens):
+/// the same facts, with the word lowercased into a small array and looked
+/// up without a second copy.
+#[inline]
+fn finish_short_ascii_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) {
+    s.tokens += 1;
+    if let Some(&c) = token.iter().find(|b| b.is_ascii_alphabetic()) {
+        s.alpha_tokens += 1;
+        if c.is_ascii_uppercase() {
+            s.title_tokens += 1;
+        }
+    }
+    let start = token.iter().position(u8::is_ascii_alphanumeric);
+    let end = token.iter().rposition(u8::is_ascii_alphanumeric);
+    if let (Some(start), Some(end)) = (start, end) {
+        let mut lower = [0u8; 16];
+        let word = &token[start..=end];
+        for (d, b) in lower.iter_mut().zip(word) {
+            *d = b.to_ascii_lowercase();
+        }
+        let word = &lower[..word.len()];
         let set = stopwords::lookup(word);
         if set != 0 {
             s.stop_tokens += 1;
