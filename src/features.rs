@@ -142,6 +142,10 @@ const LONG_LINE_WORDS: f32 = 15.0;
 const GOOD_STOP_DENSITY: f32 = 0.2;
 /// Distances to the nearest prose line are capped here.
 const MAX_DISTANCE: u32 = 20;
+/// Stop words whose languages are kept per line: a 100 MB line of stop
+/// words would otherwise hold 16 bytes for each. Beyond this, a line's
+/// density in the document's language is scaled from its first ones.
+const MAX_STOP_SETS_PER_LINE: u32 = 4096;
 /// Duplicate counts are capped here.
 const MAX_DUPLICATES: u32 = 5;
 
@@ -455,7 +459,9 @@ fn finish_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>
         let set = stopwords::lookup(word);
         if set != 0 {
             s.stop_tokens += 1;
-            word_sets.push(set);
+            if s.stop_tokens <= MAX_STOP_SETS_PER_LINE {
+                word_sets.push(set);
+            }
         }
         if is_month_or_ago(word) {
             s.flags |= flag::DATE_LIKE;
@@ -510,7 +516,9 @@ fn finish_short_ascii_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<
         let set = stopwords::lookup(word);
         if set != 0 {
             s.stop_tokens += 1;
-            word_sets.push(set);
+            if s.stop_tokens <= MAX_STOP_SETS_PER_LINE {
+                word_sets.push(set);
+            }
         }
         if is_month_or_ago(word) {
             s.flags |= flag::DATE_LIKE;
@@ -1001,8 +1009,15 @@ impl FeatureScratch {
         let mask: LanguageSet = self.language.map_or(LanguageSet::MAX, |l| 1 << l);
         for line in &mut self.lines {
             let start = line.scan.stop_start as usize;
-            let sets = &self.word_sets[start..start + line.scan.stop_tokens as usize];
-            line.stop_hits = sets.iter().filter(|&&s| s & mask != 0).count() as u32;
+            let stored = line.scan.stop_tokens.min(MAX_STOP_SETS_PER_LINE);
+            let sets = &self.word_sets[start..start + stored as usize];
+            let hits = sets.iter().filter(|&&s| s & mask != 0).count() as u32;
+            // A giant line kept only its first stop words: scale.
+            line.stop_hits = if stored == line.scan.stop_tokens {
+                hits
+            } else {
+                (u64::from(hits) * u64::from(line.scan.stop_tokens) / u64::from(stored)) as u32
+            };
             line.stop_density = ratio(line.stop_hits, line.scan.tokens);
         }
     }
@@ -1316,6 +1331,14 @@ mod tests {
         for &(line, bit, want) in table {
             assert_eq!(scan(line).has(bit), want, "{line:?}");
         }
+    }
+
+    #[test]
+    fn a_giant_line_keeps_few_stop_word_sets_and_scales_its_density() {
+        let line = "the cat ".repeat(10_000);
+        let f = rows(&[(&line, U)]);
+        assert_eq!(f.word_sets.len(), MAX_STOP_SETS_PER_LINE as usize);
+        assert!((feature(&f, 0, "stop_density") - 0.5).abs() < 1e-3);
     }
 
     #[test]
