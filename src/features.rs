@@ -456,40 +456,9 @@ fn finish_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>
         }
     }
     if let Some(word) = stopwords::normalise(token, &mut buf) {
-        let set = stopwords::lookup(word);
-        if set != 0 {
-            s.stop_tokens += 1;
-            if s.stop_tokens <= MAX_STOP_SETS_PER_LINE {
-                word_sets.push(set);
-            }
-        }
-        if is_month_or_ago(word) {
-            s.flags |= flag::DATE_LIKE;
-        }
-        if word == b"copyright" || word == b"reserved" {
-            s.flags |= flag::HAS_COPYRIGHT;
-        }
-        if word.ends_with(b".com")
-            || word.ends_with(b".org")
-            || word.ends_with(b".net")
-            || word.ends_with(b".html")
-            || word.starts_with(b"www.")
-        {
-            s.flags |= flag::HAS_URL;
-        }
+        word_facts(word, s, word_sets);
     }
-    if let Some(at) = memchr::memchr(b'@', token)
-        && at > 0
-        && memchr::memchr(b'.', &token[at..]).is_some()
-    {
-        s.flags |= flag::HAS_EMAIL;
-    }
-    if is_numeric_date(token) {
-        s.flags |= flag::DATE_LIKE;
-    }
-    if matches!(token, b"EUR" | b"USD" | b"GBP") {
-        s.flags |= flag::HAS_PRICE;
-    }
+    token_facts(token, s);
 }
 
 /// [`finish_token`] for a token of at most 16 ASCII bytes (most tokens):
@@ -512,29 +481,41 @@ fn finish_short_ascii_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<
         for (d, b) in lower.iter_mut().zip(word) {
             *d = b.to_ascii_lowercase();
         }
-        let word = &lower[..word.len()];
-        let set = stopwords::lookup(word);
-        if set != 0 {
-            s.stop_tokens += 1;
-            if s.stop_tokens <= MAX_STOP_SETS_PER_LINE {
-                word_sets.push(set);
-            }
-        }
-        if is_month_or_ago(word) {
-            s.flags |= flag::DATE_LIKE;
-        }
-        if word == b"copyright" || word == b"reserved" {
-            s.flags |= flag::HAS_COPYRIGHT;
-        }
-        if word.ends_with(b".com")
-            || word.ends_with(b".org")
-            || word.ends_with(b".net")
-            || word.ends_with(b".html")
-            || word.starts_with(b"www.")
-        {
-            s.flags |= flag::HAS_URL;
+        word_facts(&lower[..word.len()], s, word_sets);
+    }
+    token_facts(token, s);
+}
+
+/// Facts of a normalised (lowercased, stripped) word: its stoplists, month
+/// names, copyright, web addresses.
+#[inline]
+fn word_facts(word: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) {
+    let set = stopwords::lookup(word);
+    if set != 0 {
+        s.stop_tokens += 1;
+        if s.stop_tokens <= MAX_STOP_SETS_PER_LINE {
+            word_sets.push(set);
         }
     }
+    if is_month_or_ago(word) {
+        s.flags |= flag::DATE_LIKE;
+    }
+    if word == b"copyright" || word == b"reserved" {
+        s.flags |= flag::HAS_COPYRIGHT;
+    }
+    if word.ends_with(b".com")
+        || word.ends_with(b".org")
+        || word.ends_with(b".net")
+        || word.ends_with(b".html")
+        || word.starts_with(b"www.")
+    {
+        s.flags |= flag::HAS_URL;
+    }
+}
+
+/// Facts of a token as it stands: e-mail, numeric date, currency code.
+#[inline]
+fn token_facts(token: &[u8], s: &mut LineScan) {
     if let Some(at) = memchr::memchr(b'@', token)
         && at > 0
         && memchr::memchr(b'.', &token[at..]).is_some()

@@ -49,6 +49,19 @@ struct Node {
 
 const LEAF: u16 = u16::MAX;
 
+impl Node {
+    /// The child a split sends `row` to: left when the feature is at most
+    /// the threshold.
+    #[inline]
+    fn child(&self, row: &[f32]) -> u32 {
+        if f64::from(row[self.feature as usize]) <= self.threshold {
+            self.left
+        } else {
+            self.right
+        }
+    }
+}
+
 /// A boosted tree ensemble.
 #[derive(Debug)]
 pub struct Model {
@@ -373,13 +386,7 @@ impl Model {
         for &root in &self.roots {
             let mut node = &self.nodes[root as usize];
             while node.feature != LEAF {
-                let x = f64::from(row[node.feature as usize]);
-                let child = if x <= node.threshold {
-                    node.left
-                } else {
-                    node.right
-                };
-                node = &self.nodes[child as usize];
+                node = &self.nodes[node.child(row) as usize];
             }
             sum += node.value;
         }
@@ -400,13 +407,7 @@ impl Model {
         for &root in &self.roots {
             let mut node = &self.nodes[root as usize];
             while node.feature != LEAF {
-                let x = f64::from(row[node.feature as usize]);
-                let child = if x <= node.threshold {
-                    node.left
-                } else {
-                    node.right
-                };
-                let next = &self.nodes[child as usize];
+                let next = &self.nodes[node.child(row) as usize];
                 credit[node.feature as usize] += next.value - node.value;
                 node = next;
             }
