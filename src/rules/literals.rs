@@ -87,16 +87,7 @@ fn req(hir: &Hir) -> Option<Set> {
             // else one copy of its body.
             better(exact(hir).and_then(nonempty), req(&r.sub))
         }
-        HirKind::Alternation(alts) => {
-            let mut all = Set::new();
-            for alt in alts {
-                all.extend(req(alt)?);
-                if all.len() > MAX_RULE_LITERALS {
-                    return None;
-                }
-            }
-            Some(normalize(all))
-        }
+        HirKind::Alternation(alts) => union(alts, req, MAX_RULE_LITERALS),
         HirKind::Concat(parts) => {
             let exacts: Vec<Option<Set>> = parts.iter().map(exact).collect();
             let mut best: Option<Set> = None;
@@ -213,17 +204,21 @@ fn exact(hir: &Hir) -> Option<Set> {
             }
             Some(product)
         }
-        HirKind::Alternation(alts) => {
-            let mut all = Set::new();
-            for alt in alts {
-                all.extend(exact(alt)?);
-                if all.len() > MAX_SET {
-                    return None;
-                }
-            }
-            Some(normalize(all))
+        HirKind::Alternation(alts) => union(alts, exact, MAX_SET),
+    }
+}
+
+/// The literals of an alternation: the union of each branch's (`of`), or
+/// `None` when a branch has none or the union grows past `limit`.
+fn union(alts: &[Hir], of: fn(&Hir) -> Option<Set>, limit: usize) -> Option<Set> {
+    let mut all = Set::new();
+    for alt in alts {
+        all.extend(of(alt)?);
+        if all.len() > limit {
+            return None;
         }
     }
+    Some(normalize(all))
 }
 
 #[cfg(test)]
