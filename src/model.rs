@@ -67,39 +67,22 @@ impl Node {
 pub struct Model {
     nodes: Vec<Node>,
     roots: Vec<u32>,
-    complete: Complete,
-    /// The same trees as `complete` when none is deeper than 4 (the shipped
-    /// model), for the fastest walk.
+    /// The same trees padded to depth 4 when none is deeper (the shipped
+    /// model), for the fastest walk; empty otherwise.
     trees4: Vec<Tree4>,
-}
-
-/// The trees padded to complete binary trees of one depth, for scoring
-/// without branches: a walk is `depth` steps of index arithmetic, so many
-/// rows go through a tree at once without mispredicted jumps.
-#[derive(Debug, Default)]
-struct Complete {
-    depth: u32,
-    /// Per tree, 2^depth - 1 splits in breadth-first order.
-    features: Vec<u16>,
-    /// Rounded down to f32: for an f32 `x`, `x <= t32` exactly when
-    /// `x as f64 <= t`, so scores equal the f64 model's.
-    thresholds: Vec<f32>,
-    /// Per tree, 2^depth leaves.
-    leaves: Vec<f64>,
 }
 
 /// A tree of depth 4 or less padded to exactly 4: 15 splits (feature,
 /// threshold) in breadth-first order and 16 leaves, in fixed-size arrays so
-/// that a walk needs no bounds checks.
+/// that a walk needs no bounds checks and no branches: it is four steps of
+/// index arithmetic, so many rows go through a tree at once. Thresholds are
+/// rounded down to f32: for an f32 `x`, `x <= t32` exactly when
+/// `x as f64 <= t`, so scores equal the f64 model's.
 #[derive(Debug, Clone, Copy)]
 struct Tree4 {
     splits: [(u32, f32); 16],
     leaves: [f64; 16],
 }
-
-/// Trees deeper than this are scored by walking them (the complete form
-/// would grow as 2^depth).
-const MAX_COMPLETE_DEPTH: u32 = 8;
 
 impl Model {
     /// The model that ships with kzclean.
@@ -113,7 +96,6 @@ impl Model {
         Model {
             nodes: Vec::new(),
             roots: Vec::new(),
-            complete: Complete::default(),
             trees4: Vec::new(),
         }
     }
@@ -173,7 +155,6 @@ impl Model {
         let mut model = Model {
             nodes: Vec::new(),
             roots: Vec::with_capacity(trees),
-            complete: Complete::default(),
             trees4: Vec::new(),
         };
         for _ in 0..trees {
@@ -192,7 +173,7 @@ impl Model {
         if let Some((n, _)) = lines.next() {
             return Err(err(n, "unexpected text after the last tree".into()));
         }
-        model.build_complete();
+        model.build_trees4();
         Ok(model)
     }
 
@@ -205,77 +186,41 @@ impl Model {
         }
     }
 
-    fn build_complete(&mut self) {
-        let depth = self
-            .roots
-            .iter()
-            .map(|&r| self.depth_of(r))
-            .max()
-            .unwrap_or(0);
-        if depth > MAX_COMPLETE_DEPTH {
+    /// Pads every tree to depth 4 when none is deeper.
+    fn build_trees4(&mut self) {
+        if self.roots.iter().any(|&r| self.depth_of(r) > 4) {
             return;
         }
-        let splits = (1usize << depth) - 1;
-        let mut c = Complete {
-            depth,
-            features: vec![0; splits * self.roots.len()],
-            thresholds: vec![f32::INFINITY; splits * self.roots.len()],
-            leaves: vec![0.0; (splits + 1) * self.roots.len()],
-        };
-        for (t, &root) in self.roots.iter().enumerate() {
-            self.fill(&mut c, t, root, 0);
-        }
-        if depth <= 4 {
-            // Pad to depth 4: take the complete form of depth `depth` and
-            // hang every leaf under always-left splits.
-            let mut padded = Complete {
-                depth: 4,
-                features: vec![0; 15 * self.roots.len()],
-                thresholds: vec![f32::INFINITY; 15 * self.roots.len()],
-                leaves: vec![0.0; 16 * self.roots.len()],
-            };
-            for (t, &root) in self.roots.iter().enumerate() {
-                self.fill(&mut padded, t, root, 0);
-            }
-            self.trees4 = (0..self.roots.len())
-                .map(|t| {
-                    let mut tree = Tree4 {
-                        splits: [(0, f32::INFINITY); 16],
-                        leaves: [0.0; 16],
-                    };
-                    for k in 0..15 {
-                        tree.splits[k] = (
-                            u32::from(padded.features[t * 15 + k]),
-                            padded.thresholds[t * 15 + k],
-                        );
-                    }
-                    tree.leaves
-                        .copy_from_slice(&padded.leaves[t * 16..(t + 1) * 16]);
-                    tree
-                })
-                .collect();
-        }
-        self.complete = c;
+        self.trees4 = self
+            .roots
+            .iter()
+            .map(|&root| {
+                let mut tree = Tree4 {
+                    splits: [(0, f32::INFINITY); 16],
+                    leaves: [0.0; 16],
+                };
+                self.fill(&mut tree, root, 0);
+                tree
+            })
+            .collect();
     }
 
-    /// Places `node` at breadth-first position `pos` of tree `t`. A leaf
-    /// above the last level becomes splits that always go left (threshold
-    /// +inf) over copies of itself.
-    fn fill(&self, c: &mut Complete, t: usize, node: u32, pos: usize) {
-        let splits = (1usize << c.depth) - 1;
+    /// Places `node` at breadth-first position `pos` of `tree`. A leaf above
+    /// the last level becomes splits that always go left (threshold +inf)
+    /// over copies of itself.
+    fn fill(&self, tree: &mut Tree4, node: u32, pos: usize) {
         let n = self.nodes[node as usize];
-        if pos >= splits {
-            c.leaves[t * (splits + 1) + pos - splits] = n.value;
+        if pos >= 15 {
+            tree.leaves[pos - 15] = n.value;
             return;
         }
         if n.feature != LEAF {
-            c.features[t * splits + pos] = n.feature;
-            c.thresholds[t * splits + pos] = round_down(n.threshold);
-            self.fill(c, t, n.left, 2 * pos + 1);
-            self.fill(c, t, n.right, 2 * pos + 2);
+            tree.splits[pos] = (u32::from(n.feature), round_down(n.threshold));
+            self.fill(tree, n.left, 2 * pos + 1);
+            self.fill(tree, n.right, 2 * pos + 2);
         } else {
-            self.fill(c, t, node, 2 * pos + 1);
-            self.fill(c, t, node, 2 * pos + 2);
+            self.fill(tree, node, 2 * pos + 1);
+            self.fill(tree, node, 2 * pos + 2);
         }
     }
 
@@ -286,57 +231,11 @@ impl Model {
     pub fn score_rows(&self, rows: &[f32], scores: &mut [f64]) {
         if !self.trees4.is_empty() {
             self.score_rows4(rows, scores);
-        } else {
-            self.score_rows_complete(rows, scores);
-        }
-    }
-
-    /// [`Model::score_rows`] over the complete trees of any depth.
-    fn score_rows_complete(&self, rows: &[f32], scores: &mut [f64]) {
-        let c = &self.complete;
-        if c.features.is_empty() && !self.roots.is_empty() {
-            for (score, row) in scores.iter_mut().zip(rows.chunks_exact(FEATURE_COUNT)) {
-                *score += self.score(row);
-            }
             return;
         }
-        let splits = (1usize << c.depth) - 1;
-        let depth = c.depth;
-        for t in 0..self.roots.len() {
-            let features = &c.features[t * splits..(t + 1) * splits];
-            let thresholds = &c.thresholds[t * splits..(t + 1) * splits];
-            let leaves = &c.leaves[t * (splits + 1)..(t + 1) * (splits + 1)];
-            let step = |row: &[f32], i: usize| {
-                2 * i + 1 + usize::from(row[features[i] as usize] > thresholds[i])
-            };
-            // Four walks interleaved: their loads are independent, so the
-            // CPU overlaps them instead of waiting on one chain at a time.
-            let mut quads = rows.chunks_exact(4 * FEATURE_COUNT);
-            let mut out = scores.chunks_exact_mut(4);
-            for (quad, score) in (&mut quads).zip(&mut out) {
-                let (q0, rest) = quad.split_at(FEATURE_COUNT);
-                let (q1, rest) = rest.split_at(FEATURE_COUNT);
-                let (q2, q3) = rest.split_at(FEATURE_COUNT);
-                let (mut ia, mut ib, mut ic, mut id) = (0, 0, 0, 0);
-                for _ in 0..depth {
-                    ia = step(q0, ia);
-                    ib = step(q1, ib);
-                    ic = step(q2, ic);
-                    id = step(q3, id);
-                }
-                score[0] += leaves[ia - splits];
-                score[1] += leaves[ib - splits];
-                score[2] += leaves[ic - splits];
-                score[3] += leaves[id - splits];
-            }
-            let rest = quads.remainder().chunks_exact(FEATURE_COUNT);
-            for (score, row) in out.into_remainder().iter_mut().zip(rest) {
-                let mut i = 0;
-                for _ in 0..depth {
-                    i = step(row, i);
-                }
-                *score += leaves[i - splits];
-            }
+        // Deeper trees (a model trained with other settings): one walk a row.
+        for (score, row) in scores.iter_mut().zip(rows.chunks_exact(FEATURE_COUNT)) {
+            *score += self.score(row);
         }
     }
 
@@ -527,6 +426,26 @@ mod tests {
     }
 
     #[test]
+    fn trees_deeper_than_four_are_walked() {
+        // A chain of five splits on log_words (depth 5): 0 below 0.5, 1
+        // below 1.5, ..., 9 above 4.5.
+        let deep = "tree 11\ns 1 0.5 1 2 0\nl 0\ns 1 1.5 3 4 0\nl 1\ns 1 2.5 5 6 0\nl 2\n\
+                    s 1 3.5 7 8 0\nl 3\ns 1 4.5 9 10 0\nl 4\nl 9\n";
+        let m = Model::parse("m", model_text(&[deep, TREE]).as_bytes()).unwrap();
+        assert!(m.trees4.is_empty());
+        let rows: Vec<f32> = [0.0f32, 2.0, 7.0]
+            .iter()
+            .flat_map(|&w| row(w, 0.5))
+            .collect();
+        let mut scores = vec![0.0; 3];
+        m.score_rows(&rows, &mut scores);
+        for (r, row) in rows.chunks_exact(FEATURE_COUNT).enumerate() {
+            assert_eq!(scores[r], m.score(row), "row {r}");
+        }
+        assert_eq!(scores[2], 9.0 + 2.0);
+    }
+
+    #[test]
     fn f32_thresholds_decide_like_f64() {
         // A threshold between two neighbouring f32 values.
         let x = 0.1f32;
@@ -601,11 +520,8 @@ mod tests {
             let rows: Vec<f32> = (0..count * FEATURE_COUNT).map(|_| next()).collect();
             let mut fast = vec![0.0; count];
             m.score_rows(&rows, &mut fast);
-            let mut general = vec![0.0; count];
-            m.score_rows_complete(&rows, &mut general);
             for (r, row) in rows.chunks_exact(FEATURE_COUNT).enumerate() {
                 assert_eq!(fast[r], m.score(row), "row {r} of {count}");
-                assert_eq!(general[r], m.score(row), "row {r} of {count}");
             }
         }
     }
@@ -615,6 +531,6 @@ mod tests {
         let text = BUILTIN;
         let m = Model::parse("rules/classifier.model", text.as_bytes()).unwrap();
         assert!(m.roots.len() >= 10);
-        assert!(!m.complete.features.is_empty(), "scored branch-free");
+        assert!(!m.trees4.is_empty(), "scored branch-free");
     }
 }
