@@ -201,21 +201,23 @@ impl<R: Read> DocumentReader<R> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn docs(input: &[u8], chunk: usize) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
-        // A reader that returns at most `chunk` bytes per call, to test
-        // separators split across reads.
-        struct Chunked<'a>(&'a [u8], usize);
-        impl Read for Chunked<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                let n = self.0.len().min(self.1).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
+    /// A reader that returns at most `.1` bytes per call, to test
+    /// separators split across reads.
+    pub(crate) struct Chunked<'a>(pub &'a [u8], pub usize);
+
+    impl Read for Chunked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
         }
+    }
+
+    fn docs(input: &[u8], chunk: usize) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
         let mut r = DocumentReader::new(Chunked(input, chunk));
         let mut out = Vec::new();
         while let Some(d) = r.next_document().unwrap() {

@@ -785,16 +785,8 @@ mod tests {
                 proptest::sample::select(vec![b'a', b'\n', b'\r', b'\x0c']), 0..300),
             chunk in 1usize..40,
         ) {
-            struct Chunked<'a>(&'a [u8], usize);
-            impl Read for Chunked<'_> {
-                fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                    let n = self.0.len().min(self.1).min(buf.len());
-                    buf[..n].copy_from_slice(&self.0[..n]);
-                    self.0 = &self.0[n..];
-                    Ok(n)
-                }
-            }
-            let mut reader = UnitReader::new(Chunked(&input, chunk), &Format::Text);
+            let reader = crate::document::tests::Chunked(&input, chunk);
+            let mut reader = UnitReader::new(reader, &Format::Text);
             let mut back = Vec::new();
             while let Some(Unit::Document { bytes, separator }) = reader.next().unwrap() {
                 proptest::prop_assert!(separator.as_deref().is_none_or(is_separator));

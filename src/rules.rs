@@ -598,13 +598,7 @@ impl Engine {
                 });
             match built {
                 Ok(ac) => Some(ac),
-                Err(e) => {
-                    return Err(vec![RuleError {
-                        path: "<rules>".into(),
-                        line: 0,
-                        message: format!("the rules' literals are too many to compile: {e}"),
-                    }]);
-                }
+                Err(e) => return Err(vec![too_many_literals(&e)]),
             }
         };
         let any_literal = if patterns.is_empty() {
@@ -637,13 +631,7 @@ impl Engine {
                 });
             match built {
                 Ok(regex) => Some(regex),
-                Err(e) => {
-                    return Err(vec![RuleError {
-                        path: "<rules>".into(),
-                        line: 0,
-                        message: format!("the rules' literals are too many to compile: {e}"),
-                    }]);
-                }
+                Err(e) => return Err(vec![too_many_literals(&e)]),
             }
         };
         let min_literal_rank = literal_ranks.iter().copied().min().unwrap_or(u32::MAX);
@@ -775,6 +763,15 @@ impl Automaton {
             let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
             pikevm.which_overlapping_matches(vm_cache, &input, set);
         }
+    }
+}
+
+/// The error when the rules' literals together do not compile.
+fn too_many_literals(e: &dyn std::fmt::Display) -> RuleError {
+    RuleError {
+        path: "<rules>".into(),
+        line: 0,
+        message: format!("the rules' literals are too many to compile: {e}"),
     }
 }
 

@@ -144,11 +144,8 @@ fn exact(hir: &Hir) -> Option<Set> {
         HirKind::Empty | HirKind::Look(_) => Some(vec![Vec::new()]),
         HirKind::Literal(lit) => Some(vec![lit.0.to_ascii_lowercase()]),
         HirKind::Class(Class::Unicode(class)) => {
-            let count: usize = class
-                .iter()
-                .map(|r| (r.end() as usize) - (r.start() as usize) + 1)
-                .sum();
-            if count > MAX_CLASS {
+            let ranges = class.iter().map(|r| (r.start() as usize, r.end() as usize));
+            if class_size(ranges) > MAX_CLASS {
                 return None;
             }
             let mut set = Set::new();
@@ -161,11 +158,8 @@ fn exact(hir: &Hir) -> Option<Set> {
             Some(normalize(set))
         }
         HirKind::Class(Class::Bytes(class)) => {
-            let count: usize = class
-                .iter()
-                .map(|r| (r.end() as usize) - (r.start() as usize) + 1)
-                .sum();
-            if count > MAX_CLASS {
+            let ranges = class.iter().map(|r| (r.start() as usize, r.end() as usize));
+            if class_size(ranges) > MAX_CLASS {
                 return None;
             }
             let set = class
@@ -206,6 +200,11 @@ fn exact(hir: &Hir) -> Option<Set> {
         }
         HirKind::Alternation(alts) => union(alts, exact, MAX_SET),
     }
+}
+
+/// How many characters (or bytes) a class's inclusive ranges hold.
+fn class_size(ranges: impl Iterator<Item = (usize, usize)>) -> usize {
+    ranges.map(|(start, end)| end - start + 1).sum()
 }
 
 /// The literals of an alternation: the union of each branch's (`of`), or
