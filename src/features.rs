@@ -750,6 +750,9 @@ pub struct FeatureScratch {
     /// Distance of each line to the nearest prose line above it.
     prose_above: Vec<u32>,
     prose_below: Vec<u32>,
+    /// jusText's forward pass: the nearest decided line above each line
+    /// (true = good), and whether a near-good line lies between.
+    justext_above: Vec<(bool, bool)>,
     /// Words in the non-blank lines above each line.
     words_before: Vec<f32>,
     doc: DocStats,
@@ -846,14 +849,6 @@ impl FeatureScratch {
         self.lines.is_empty()
     }
 
-    /// The document's language (index into [`stopwords::languages`]), once
-    /// [`FeatureScratch::finish`] ran; `None` when no stoplist matched.
-    pub fn language(&self) -> Option<usize> {
-        self.language
-    }
-
-    /// The feature row of the `index`-th non-blank line, once
-    /// [`FeatureScratch::finish`] ran.
     /// Computes what the feature rows need from the whole document; then
     /// [`FeatureScratch::row_into`] gives any line's row. Rows are built on
     /// demand, a few at a time, so a document of a million short lines does
@@ -1036,14 +1031,12 @@ impl FeatureScratch {
                 RuleMark::Undecided => SHORT,
             };
         }
-        // Forwards: the nearest decided line above (true = good) and whether
-        // a near-good line lies between, kept in `justext_keep` for now
-        // and in `above_near`.
-        self.prose_above.clear();
+        // Forwards: for each line, the nearest decided line above (true =
+        // good) and whether a near-good line lies between.
+        self.justext_above.clear();
         let mut last = (false, false);
-        for line in &mut self.lines {
-            line.justext_keep = last.0;
-            self.prose_above.push(u32::from(last.1));
+        for line in &self.lines {
+            self.justext_above.push(last);
             match line.justext_class {
                 GOOD => last = (true, false),
                 BAD => last = (false, false),
@@ -1053,7 +1046,7 @@ impl FeatureScratch {
         }
         let mut below = (false, false);
         for (i, line) in self.lines.iter_mut().enumerate().rev() {
-            let (up, up_near) = (line.justext_keep, self.prose_above[i] == 1);
+            let (up, up_near) = self.justext_above[i];
             let (down, down_near) = below;
             line.justext_keep = match line.justext_class {
                 GOOD => true,
