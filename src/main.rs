@@ -93,11 +93,7 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
     let stdout = io::stdout().lock();
     let mut out = LastByte::new(BufWriter::with_capacity(256 * 1024, stdout));
     let stdout_name = Path::new("<stdout>");
-    let inputs = if args.files.is_empty() {
-        vec![PathBuf::from("-")]
-    } else {
-        args.files.clone()
-    };
+    let inputs = input_paths(&args);
     let mut failed = 0usize;
     for path in &inputs {
         // A file whose output did not end its last line must not run into the
@@ -289,11 +285,7 @@ fn output_failed(e: Error, failed: usize) -> Result<ExitCode, Error> {
 fn dump_features(args: &cli::Args, mut cleaner: Cleaner) -> Result<ExitCode, Error> {
     let stdout_name = Path::new("<stdout>");
     let mut out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
-    let inputs = if args.files.is_empty() {
-        vec![PathBuf::from("-")]
-    } else {
-        args.files.clone()
-    };
+    let inputs = input_paths(args);
     let header = ["doc", "line", "state"]
         .iter()
         .chain(kzclean::features::FEATURE_NAMES)
@@ -339,6 +331,15 @@ fn read_rule_file(path: &Path) -> io::Result<Vec<u8>> {
         )));
     }
     Ok(bytes)
+}
+
+/// The files to read, in order; `-` (standard input) when none is named.
+fn input_paths(args: &cli::Args) -> Vec<PathBuf> {
+    if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    }
 }
 
 fn is_output_error(e: &Error, stdout_name: &Path) -> bool {
