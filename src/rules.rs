@@ -17,7 +17,6 @@ mod literals;
 use std::sync::{Arc, Mutex, TryLockError};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
-use regex::bytes::RegexBuilder;
 use regex_automata::hybrid;
 use regex_automata::meta;
 use regex_automata::nfa::thompson::WhichCaptures;
@@ -32,6 +31,8 @@ use crate::rulefile::{self, Action, Origin, RuleFile, RuleSpec, Scope};
 
 /// The rules shipped with kzclean, compiled into the binary.
 pub const DEFAULT_RULES: &str = include_str!("../rules/default.rules");
+/// The path errors give for the built-in rules.
+const DEFAULT_ORIGIN: &str = "<default>";
 
 /// How large one hand-written (`regex` scope) rule's compiled regex may grow
 /// before it is refused.
@@ -189,7 +190,7 @@ impl RuleSet {
         let mut errors = Vec::new();
         let mut files: Vec<RuleFile> = Vec::new();
         if with_defaults {
-            let (file, e) = rulefile::parse_all("<default>", DEFAULT_RULES.as_bytes());
+            let (file, e) = rulefile::parse_all(DEFAULT_ORIGIN, DEFAULT_RULES.as_bytes());
             files.push(file);
             errors.extend(e);
         }
@@ -266,14 +267,22 @@ impl RuleSet {
             // A hand-written regex can blow up when compiled (counted
             // repetitions of Unicode classes): refuse it here, with its line,
             // rather than spend seconds compiling it.
+            // Only the forward NFA is built, and not for the built-in rules
+            // (a test compiles them): start-up is paid once per process.
             if spec.scope == Scope::Regex
-                && let Err(e) = RegexBuilder::new(&regex)
-                    .size_limit(RULE_SIZE_LIMIT)
-                    .build()
+                && spec.origin.path != DEFAULT_ORIGIN
+                && let Err(e) = thompson::Compiler::new()
+                    .configure(
+                        thompson::Config::new()
+                            .which_captures(WhichCaptures::None)
+                            .nfa_size_limit(Some(RULE_SIZE_LIMIT))
+                            .shrink(false),
+                    )
+                    .build_from_hir(&hir)
             {
                 errors.push(error_at(
                     &spec.origin,
-                    format!("rule `{}`: {}", spec.id, describe_regex_error(&e)),
+                    format!("rule `{}`: {}", spec.id, describe_nfa_error(&e)),
                 ));
                 continue;
             }
@@ -806,7 +815,7 @@ fn too_large_together(rules: &[Rule], group: &[u32], size_limit: usize) -> Vec<R
     let users: Vec<&str> = files
         .iter()
         .map(|(path, _)| *path)
-        .filter(|path| *path != "<default>")
+        .filter(|path| *path != DEFAULT_ORIGIN)
         .collect();
     let counts: Vec<String> = files
         .iter()
@@ -833,13 +842,13 @@ fn too_large_together(rules: &[Rule], group: &[u32], size_limit: usize) -> Vec<R
     }]
 }
 
-fn describe_regex_error(e: &regex::Error) -> String {
-    match e {
-        regex::Error::CompiledTooBig(limit) => format!(
+fn describe_nfa_error(e: &thompson::BuildError) -> String {
+    match e.size_limit() {
+        Some(limit) => format!(
             "the regex is too large once compiled (over {limit} bytes); \
              split it into several rules or use phrases"
         ),
-        other => format!("bad regex: {}", other.to_string().replace('\n', " ")),
+        None => format!("bad regex: {}", e.to_string().replace('\n', " ")),
     }
 }
 
@@ -860,8 +869,11 @@ fn pattern_regex(spec: &RuleSpec) -> String {
         .collect();
     let body = alternatives.join("|");
     match spec.scope {
-        Scope::Line => format!("(?i)^{DECORATION}(?:{body}){TRAILER}$"),
-        Scope::Prefix => format!("(?i)^{DECORATION}(?:{body})"),
+        // Case-insensitivity stops at the phrases: folding the big
+        // decoration classes costs start-up time and changes nothing (a test
+        // checks that they are closed under case folding).
+        Scope::Line => format!("^{DECORATION}(?i:{body}){TRAILER}$"),
+        Scope::Prefix => format!("^{DECORATION}(?i:{body})"),
         Scope::Contains | Scope::Regex => format!("(?i)(?:{body})"),
     }
 }
@@ -1002,6 +1014,14 @@ mod tests {
                 .any(|e| e.starts_with("t:4: unknown setting `bogus`"))
         );
         assert!(e.iter().any(|e| e.starts_with("t:5: rule `r`: bad regex")));
+    }
+
+    #[test]
+    fn decoration_is_closed_under_case_folding() {
+        for class in [DECORATION, TRAILER] {
+            let parse = |re: &str| regex_syntax::Parser::new().parse(re).unwrap();
+            assert_eq!(parse(class), parse(&format!("(?i){class}")), "{class}");
+        }
     }
 
     #[test]
