@@ -14,6 +14,8 @@
 //! [`FEATURE_NAMES`] fixes the order; the model file names the features it was
 //! trained on and is refused if they differ.
 
+use std::sync::LazyLock;
+
 use crate::stopwords::{self, LanguageSet, MAX_WORD_BYTES};
 
 /// Decodes the UTF-8 character starting at `bytes[i]`: (char, byte length).
@@ -771,6 +773,9 @@ struct DocStats {
     long_lines: u32,
     stop_sum: f32,
     rule_dropped: u32,
+    /// ln(1 + lines) and ln(1 + words), once per document.
+    log_lines: f32,
+    log_words: f32,
 }
 
 /// What the document pass keeps of a non-blank line.
@@ -911,6 +916,8 @@ impl FeatureScratch {
             words_before -= words(i);
             self.words_before[i] = words_before;
         }
+        doc.log_lines = (n as f32).ln_1p();
+        doc.log_words = doc.words.ln_1p();
         self.doc = doc;
     }
 
@@ -952,8 +959,8 @@ impl FeatureScratch {
             self.prose_above[i] as f32,
             self.prose_below[i] as f32,
             self.words_before[i] / doc.words.max(1.0),
-            (n as f32).ln_1p(),
-            doc.words.ln_1p(),
+            doc.log_lines,
+            doc.log_words,
             doc.long_lines as f32 / nf,
             lines[i].scan.words as f32 / doc.longest.max(1.0),
             doc.stop_sum / nf,
@@ -1127,9 +1134,18 @@ fn bit(s: &LineScan, b: u16) -> f32 {
     f32::from(u8::from(s.has(b)))
 }
 
+/// ln(1 + n) of the small counts most lines have, computed by the same
+/// function as larger ones (so values are identical): a lookup is several
+/// times cheaper than the logarithm.
+static SMALL_LOG_COUNTS: LazyLock<[f32; 256]> =
+    LazyLock::new(|| std::array::from_fn(|n| (n as f32).ln_1p()));
+
 #[inline]
 fn log_count(n: u32) -> f32 {
-    (n as f32).ln_1p()
+    match SMALL_LOG_COUNTS.get(n as usize) {
+        Some(&value) => value,
+        None => (n as f32).ln_1p(),
+    }
 }
 
 fn line_features(line: &Line, out: &mut [f32]) {
@@ -1189,6 +1205,13 @@ fn neighbour_features(line: &Line) -> [f32; NEIGHBOUR_FEATURES] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_count_table_equals_the_logarithm() {
+        for n in (0..600).chain([u32::MAX]) {
+            assert_eq!(log_count(n).to_bits(), (n as f32).ln_1p().to_bits(), "{n}");
+        }
+    }
 
     #[test]
     fn word_counts() {
