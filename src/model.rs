@@ -243,6 +243,114 @@ impl Model {
     /// interleaved, no bounds checks in the walk (indices are masked to the
     /// fixed-size arrays, feature indices were checked when parsing).
     fn score_rows4(&self, rows: &[f32], scores: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            unsafe { self.score_rows4_avx2(rows, scores) };
+            return;
+        }
+        self.score_rows4_portable(rows, scores);
+    }
+
+    /// [`Model::score_rows4`] on eight rows at once with AVX2: every split of
+    /// a tree is compared for all eight (one load and one compare each, the
+    /// rows transposed so that a feature's eight values are adjacent), then
+    /// each row's path is selected with blends, and the leaves gathered.
+    /// Three times fewer instructions than walking, no dependent loads.
+    /// Each row's score adds the same leaves in the same order as the walk,
+    /// so scores are bit-identical.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn score_rows4_avx2(&self, rows: &[f32], scores: &mut [f64]) {
+        use std::arch::x86_64::*;
+        const LANES: usize = 8;
+        let row_count = rows.len() / FEATURE_COUNT;
+        // block[f * 8 + k]: feature f of the group's k-th row.
+        let mut block = [0.0f32; FEATURE_COUNT * LANES];
+        let mut start = 0;
+        while start < row_count {
+            let lanes = LANES.min(row_count - start);
+            for k in 0..LANES {
+                // Rows past the end repeat the last one; their scores are dropped.
+                let r = start + k.min(lanes - 1);
+                let row = &rows[r * FEATURE_COUNT..(r + 1) * FEATURE_COUNT];
+                for (f, &x) in row.iter().enumerate() {
+                    block[f * LANES + k] = x;
+                }
+            }
+            let feature = |f: u32| {
+                let at = (f as usize).min(FEATURE_COUNT - 1) * LANES;
+                let lane_values: &[f32; LANES] =
+                    block[at..at + LANES].try_into().expect("eight lanes");
+                // SAFETY: eight f32 read from an array of eight.
+                unsafe { _mm256_loadu_ps(lane_values.as_ptr()) }
+            };
+            let mut sum_low = _mm256_setzero_pd();
+            let mut sum_high = _mm256_setzero_pd();
+            for tree in &self.trees4 {
+                // goes_right[p]: all ones in the lanes whose value is above
+                // split p's threshold (`x > t`, false for NaN, as in the walk).
+                let goes_right: [__m256; 15] = std::array::from_fn(|p| {
+                    let (f, threshold) = tree.splits[p];
+                    _mm256_cmp_ps::<_CMP_GT_OQ>(feature(f), _mm256_set1_ps(threshold))
+                });
+                let c = &goes_right;
+                // The path's turn at each depth: node 1 + b0, then
+                // 3 + 2 b0 + b1, then 7 + 4 b0 + 2 b1 + b2.
+                let b0 = c[0];
+                let b1 = _mm256_blendv_ps(c[1], c[2], b0);
+                let b2 = _mm256_blendv_ps(
+                    _mm256_blendv_ps(c[3], c[4], b1),
+                    _mm256_blendv_ps(c[5], c[6], b1),
+                    b0,
+                );
+                let b3 = _mm256_blendv_ps(
+                    _mm256_blendv_ps(
+                        _mm256_blendv_ps(c[7], c[8], b2),
+                        _mm256_blendv_ps(c[9], c[10], b2),
+                        b1,
+                    ),
+                    _mm256_blendv_ps(
+                        _mm256_blendv_ps(c[11], c[12], b2),
+                        _mm256_blendv_ps(c[13], c[14], b2),
+                        b1,
+                    ),
+                    b0,
+                );
+                // Leaf 8 b0 + 4 b1 + 2 b2 + b3.
+                let bit = |mask: __m256, value: i32| {
+                    _mm256_and_si256(_mm256_castps_si256(mask), _mm256_set1_epi32(value))
+                };
+                let leaf = _mm256_or_si256(
+                    _mm256_or_si256(bit(b0, 8), bit(b1, 4)),
+                    _mm256_or_si256(bit(b2, 2), bit(b3, 1)),
+                );
+                // SAFETY: leaf indices are below 16, the length of `leaves`.
+                let (low, high) = unsafe {
+                    let leaves = tree.leaves.as_ptr();
+                    (
+                        _mm256_i32gather_pd::<8>(leaves, _mm256_castsi256_si128(leaf)),
+                        _mm256_i32gather_pd::<8>(leaves, _mm256_extracti128_si256::<1>(leaf)),
+                    )
+                };
+                sum_low = _mm256_add_pd(sum_low, low);
+                sum_high = _mm256_add_pd(sum_high, high);
+            }
+            let mut sums = [0.0f64; LANES];
+            // SAFETY: four f64 stored into each half of an array of eight.
+            unsafe {
+                _mm256_storeu_pd(sums.as_mut_ptr(), sum_low);
+                _mm256_storeu_pd(sums.as_mut_ptr().add(4), sum_high);
+            }
+            for (score, sum) in scores[start..start + lanes].iter_mut().zip(sums) {
+                *score += sum;
+            }
+            start += lanes;
+        }
+    }
+
+    /// [`Model::score_rows4`] without SIMD: eight walks interleaved.
+    fn score_rows4_portable(&self, rows: &[f32], scores: &mut [f64]) {
         const LANES: usize = 8;
         let row_count = rows.len() / FEATURE_COUNT;
         let mut start = 0;
@@ -520,8 +628,14 @@ mod tests {
             let rows: Vec<f32> = (0..count * FEATURE_COUNT).map(|_| next()).collect();
             let mut fast = vec![0.0; count];
             m.score_rows(&rows, &mut fast);
+            // On a CPU with AVX2, score_rows took the SIMD path; check the
+            // portable one too.
+            let mut portable = vec![0.0; count];
+            m.score_rows4_portable(&rows, &mut portable);
             for (r, row) in rows.chunks_exact(FEATURE_COUNT).enumerate() {
-                assert_eq!(fast[r], m.score(row), "row {r} of {count}");
+                let walked = m.score(row);
+                assert_eq!(fast[r].to_bits(), walked.to_bits(), "row {r} of {count}");
+                assert_eq!(portable[r].to_bits(), walked.to_bits(), "portable, row {r}");
             }
         }
     }
