@@ -269,7 +269,53 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
     }
     let text = trim_white(text);
     s.hash = stopwords::hash_bytes(text);
+    let has_digit_anywhere = if plain_ascii {
+        scan_ascii(text, &mut s, word_sets)
+    } else {
+        scan_any(text, &mut s, word_sets)
+    };
+    if plain_ascii {
+        s.words = s.tokens;
+    }
+    if !has_digit_anywhere {
+        // Dates and prices need a digit; month names alone are not dates.
+        s.flags &= !(flag::DATE_LIKE | flag::HAS_PRICE);
+    }
+    if let Some(last) = last_char(text) {
+        if last == ':' {
+            s.flags |= flag::ENDS_COLON;
+        }
+        if text.ends_with(b"...") || last == '…' {
+            s.flags |= flag::ENDS_ELLIPSIS;
+        } else if matches!(
+            last,
+            '.' | '!'
+                | '?'
+                | '"'
+                | '\''
+                | ')'
+                | '”'
+                | '’'
+                | '»'
+                | ':'
+                | '。'
+                | '！'
+                | '？'
+                | '」'
+                | '』'
+                | '】'
+                | '）'
+        ) {
+            s.flags |= flag::ENDS_TERMINAL;
+        }
+    }
+    s
+}
 
+/// The per-character facts of a trimmed line, any bytes: counts and flags
+/// into `s`, each white-space token through [`finish_token`]. Returns
+/// whether the line holds a digit.
+fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> bool {
     let mut token_start: Option<usize> = None;
     let mut in_run = false;
     let mut run_numeric = true;
@@ -289,7 +335,7 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
         s.chars += 1;
         if class & SPACE != 0 {
             if let Some(start) = token_start.take() {
-                finish_token(&text[start..at], &mut s, word_sets);
+                finish_token(&text[start..at], s, word_sets);
             }
             if in_run && run_numeric {
                 s.numeric_runs += 1;
@@ -382,44 +428,146 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
         s.numeric_runs += 1;
     }
     if let Some(start) = token_start {
-        finish_token(&text[start..], &mut s, word_sets);
+        finish_token(&text[start..], s, word_sets);
     }
-    if plain_ascii {
-        s.words = s.tokens;
-    }
-    if !has_digit_anywhere {
-        // Dates and prices need a digit; month names alone are not dates.
-        s.flags &= !(flag::DATE_LIKE | flag::HAS_PRICE);
-    }
-    if let Some(last) = last_char(text) {
-        if last == ':' {
-            s.flags |= flag::ENDS_COLON;
+    has_digit_anywhere
+}
+
+/// Per-byte counts of [`scan_ascii`], packed in the bytes of a `u64`: one
+/// table load and one add count six things.
+const COUNT_LETTER: u64 = 1;
+const COUNT_UPPER: u64 = 1 << 8;
+const COUNT_DIGIT: u64 = 1 << 16;
+const COUNT_SYMBOL: u64 = 1 << 24;
+const COUNT_COMMA: u64 = 1 << 32;
+const COUNT_SEPARATOR: u64 = 1 << 40;
+/// Flag bits above the counts: word character (`\w`), digit, and a byte
+/// that needs a closer look (`$`, `:`).
+const IS_WORD: u64 = 1 << 56;
+const IS_DIGIT: u64 = 1 << 57;
+const IS_SPECIAL: u64 = 1 << 58;
+const IS_SPACE: u64 = 1 << 59;
+const COUNTS: u64 = (1 << 48) - 1;
+
+const ASCII_COUNTS: [u64; 128] = {
+    let mut table = [0u64; 128];
+    let mut b = 0;
+    while b < 128 {
+        let class = ASCII_CLASS[b];
+        let c = b as u8;
+        let mut e = 0;
+        if class & SPACE != 0 {
+            e |= IS_SPACE;
+        } else if class & ALPHA != 0 {
+            e |= COUNT_LETTER | IS_WORD;
+            if class & UPPER != 0 {
+                e |= COUNT_UPPER;
+            }
+        } else if class & NUMERIC != 0 {
+            e |= COUNT_DIGIT | IS_WORD | IS_DIGIT;
+        } else {
+            e |= COUNT_SYMBOL;
+            if c == b'_' {
+                e |= IS_WORD;
+            }
+            if c == b',' {
+                e |= COUNT_COMMA;
+            }
+            if c == b'|' || c == b'/' {
+                e |= COUNT_SEPARATOR;
+            }
+            if c == b'$' || c == b':' {
+                e |= IS_SPECIAL;
+            }
         }
-        if text.ends_with(b"...") || last == '…' {
-            s.flags |= flag::ENDS_ELLIPSIS;
-        } else if matches!(
-            last,
-            '.' | '!'
-                | '?'
-                | '"'
-                | '\''
-                | ')'
-                | '”'
-                | '’'
-                | '»'
-                | ':'
-                | '。'
-                | '！'
-                | '？'
-                | '」'
-                | '』'
-                | '】'
-                | '）'
-        ) {
-            s.flags |= flag::ENDS_TERMINAL;
+        table[b] = e;
+        b += 1;
+    }
+    table
+};
+
+/// [`scan_any`] for a line of ASCII without vertical tabs (nearly every
+/// line): token by token, and within a token without branches: the byte
+/// counts come packed from one table, `\w` runs from bit logic.
+fn scan_ascii(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> bool {
+    let is_space = |b: u8| ASCII_COUNTS[usize::from(b & 0x7f)] & IS_SPACE != 0;
+    if let Some(&first) = text.iter().find(|&&b| !is_space(b)) {
+        if first.is_ascii_lowercase() {
+            s.flags |= flag::STARTS_LOWER;
+        }
+        if matches!(first, b'-' | b'*' | b'>') || starts_with_number(text) {
+            s.flags |= flag::STARTS_BULLET;
         }
     }
-    s
+    s.chars = text.len() as u32;
+    let (mut word_runs, mut numeric_runs) = (0u32, 0u32);
+    let mut i = 0;
+    while i < text.len() {
+        if is_space(text[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        // Bytes of the token counted so far: each packed count stays
+        // below 256 when flushed every 255 bytes.
+        let mut packed = 0u64;
+        let mut flags = 0u64;
+        let mut piece = 0u32;
+        let (mut previous_word, mut run_numeric) = (0u32, 0u32);
+        while i < text.len() {
+            let e = ASCII_COUNTS[usize::from(text[i] & 0x7f)];
+            if e & IS_SPACE != 0 {
+                break;
+            }
+            packed += e & COUNTS;
+            flags |= e;
+            let word = u32::from(e & IS_WORD != 0);
+            let digit = u32::from(e & IS_DIGIT != 0);
+            let run_start = word & !previous_word;
+            numeric_runs += previous_word & !word & run_numeric;
+            run_numeric = digit & (run_start | run_numeric);
+            word_runs += run_start;
+            previous_word = word;
+            i += 1;
+            piece += 1;
+            if piece == 255 {
+                add_counts(s, packed);
+                packed = 0;
+                piece = 0;
+            }
+        }
+        numeric_runs += previous_word & run_numeric;
+        add_counts(s, packed);
+        let token = &text[start..i];
+        s.nonspace += token.len() as u32;
+        if matches!(token.last(), Some(b'.' | b'!' | b'?')) {
+            s.sentence_ends += 1;
+        }
+        if flags & IS_SPECIAL != 0 {
+            if memchr::memchr(b'$', token).is_some() {
+                s.flags |= flag::HAS_PRICE;
+            }
+            if memchr::memmem::find(token, b"://").is_some() {
+                s.flags |= flag::HAS_URL;
+            }
+        }
+        finish_token(token, s, word_sets);
+    }
+    s.word_runs += word_runs;
+    s.numeric_runs += numeric_runs;
+    s.digits > 0
+}
+
+/// Adds the packed counts of [`ASCII_COUNTS`] to `s`.
+#[inline]
+fn add_counts(s: &mut LineScan, packed: u64) {
+    let field = |unit: u64| ((packed / unit) & 0xff) as u32;
+    s.letters += field(COUNT_LETTER);
+    s.uppercase += field(COUNT_UPPER);
+    s.digits += field(COUNT_DIGIT);
+    s.symbols += field(COUNT_SYMBOL);
+    s.commas += field(COUNT_COMMA);
+    s.separators += field(COUNT_SEPARATOR);
 }
 
 // Character classes, as bits: one table lookup for ASCII, the `char`
@@ -1268,6 +1416,73 @@ fn neighbour_features(line: &Line) -> [f32; NEIGHBOUR_FEATURES] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_scan_agrees_with_the_general_one() {
+        // Lines from an alphabet with every class and special case: word
+        // runs with digits and `_`, sentence ends, `$`, `://`, bullets,
+        // numbering, tokens longer than 255 bytes.
+        let alphabet: &[&[u8]] = &[
+            b"a",
+            b"B",
+            b"7",
+            b"_",
+            b" ",
+            b"  ",
+            b"\t",
+            b".",
+            b"!",
+            b"?",
+            b",",
+            b"|",
+            b"/",
+            b"$",
+            b"://",
+            b"-",
+            b"*",
+            b">",
+            b"(",
+            b")",
+            b"1.",
+            b"x",
+            b"the",
+            b"Copyright",
+            b"@",
+            b"www.",
+            b".com",
+            b"2024-05-01",
+            b"ago",
+            b"USD",
+        ];
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut line = Vec::new();
+        for round in 0..20_000 {
+            line.clear();
+            let pieces = next() % 24;
+            for _ in 0..pieces {
+                line.extend_from_slice(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            if round % 500 == 0 {
+                line.extend(std::iter::repeat_n(b'7', 300));
+                line.extend_from_slice(b"x_");
+                line.extend(std::iter::repeat_n(b'a', 260));
+            }
+            let text = trim_white(&line);
+            let (mut ascii, mut any) = (LineScan::default(), LineScan::default());
+            let (mut ascii_sets, mut any_sets) = (Vec::new(), Vec::new());
+            let digit_ascii = scan_ascii(text, &mut ascii, &mut ascii_sets);
+            let digit_any = scan_any(text, &mut any, &mut any_sets);
+            assert_eq!(ascii, any, "{:?}", String::from_utf8_lossy(text));
+            assert_eq!(ascii_sets, any_sets);
+            assert_eq!(digit_ascii, digit_any);
+        }
+    }
 
     #[test]
     fn language_counts_equal_a_count_per_bit() {
