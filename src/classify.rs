@@ -5,8 +5,12 @@
 //! first `cut` marker found below enough prose ends the article. Lines no
 //! rule decided go to the classifier: the features of each line, its
 //! neighbours and the document (see [`crate::features`]) go through the model
-//! (see [`crate::model`]), and lines whose probability of being article text
-//! reaches `keep-threshold` are kept. With the classifier off they are kept.
+//! (see [`crate::model`]), which gives each its probability of being article
+//! text. Lines reaching `keep-threshold` are kept; so are, per document,
+//! the most probable lines, as many as maximise the F-score the
+//! probabilities lead one to expect (see [`expected_f_threshold`]), which
+//! keeps the best lines of a page whose lines all look doubtful. With the
+//! classifier off they are kept.
 //! A last pass lays out blank lines: one blank line between kept paragraphs
 //! where the input had one or more, none at the edges.
 
@@ -36,9 +40,11 @@ pub enum Reason {
     /// No rule matched and the classifier is off: kept.
     NoRule,
     /// The classifier decided: its probability that the line is article
-    /// text, and (with `--explain`) the feature that weighed most.
+    /// text, the lowest probability kept in this document (infinite when
+    /// none is), and (with `--explain`) the feature that weighed most.
     Model {
         probability: f32,
+        threshold: f32,
         feature: Option<u16>,
     },
 }
@@ -85,6 +91,9 @@ pub struct Cleaner {
     to_score: Vec<(u32, u32)>,
     rows: Vec<f32>,
     scores: Vec<f64>,
+    /// Per line of `to_score`: probability and words; and an order of them.
+    scored: Vec<(f64, f64)>,
+    order: Vec<u32>,
 }
 
 impl Cleaner {
@@ -104,6 +113,8 @@ impl Cleaner {
             to_score: Vec::new(),
             rows: Vec::new(),
             scores: Vec::new(),
+            scored: Vec::new(),
+            order: Vec::new(),
         }
     }
 
@@ -223,24 +234,28 @@ impl Cleaner {
         layout_blank_lines(doc, verdicts);
     }
 
-    /// Pass 3: the model decides the lines no rule decided, a chunk of
-    /// lines at a time (rows are built on demand, so memory stays bounded
-    /// however long the document).
+    /// Pass 3: the model scores the lines no rule decided, a chunk of lines
+    /// at a time (rows are built on demand, so memory stays bounded however
+    /// long the document), then the document's threshold decides them.
     fn decide_by_model(&mut self, verdicts: &mut [Verdict]) {
         self.features.finish();
-        let threshold = self.rules.params().keep_threshold;
+        let params = self.rules.params();
         // (verdict index, non-blank line index) of the lines to score.
         self.to_score.clear();
         let mut row = 0u32;
+        let mut kept_words = 0.0;
         for (i, verdict) in verdicts.iter().enumerate() {
             if verdict.reason == Reason::BlankCollapsed {
                 continue;
             }
             if verdict.reason == Reason::NoRule {
                 self.to_score.push((i as u32, row));
+            } else if verdict.keep {
+                kept_words += f64::from(self.scratch[i].words);
             }
             row += 1;
         }
+        self.scored.clear();
         for chunk in self.to_score.chunks(SCORE_CHUNK) {
             self.rows.clear();
             self.rows.resize(chunk.len() * FEATURE_COUNT, 0.0);
@@ -250,25 +265,45 @@ impl Cleaner {
             self.scores.clear();
             self.scores.resize(chunk.len(), 0.0);
             self.model.score_rows(&self.rows, &mut self.scores);
-            let rows = self.rows.chunks_exact(FEATURE_COUNT);
-            for ((&(at, _), &score), row) in chunk.iter().zip(&self.scores).zip(rows) {
-                let probability = logistic(score);
-                let keep = probability >= threshold;
-                let feature = if self.options.explain {
-                    self.model
-                        .strongest_feature(row, keep)
-                        .map(|(f, _)| f as u16)
-                } else {
-                    None
-                };
-                verdicts[at as usize] = Verdict {
-                    keep,
-                    reason: Reason::Model {
-                        probability: probability as f32,
-                        feature,
-                    },
-                };
+            for (&(at, _), &score) in chunk.iter().zip(&self.scores) {
+                let words = f64::from(self.scratch[at as usize].words);
+                self.scored.push((logistic(score), words));
             }
+        }
+        let threshold = if params.keep_beta > 0.0 {
+            let best =
+                expected_f_threshold(&self.scored, kept_words, params.keep_beta, &mut self.order);
+            best.min(params.keep_threshold)
+        } else {
+            params.keep_threshold
+        };
+        let mut row = vec![
+            0.0;
+            if self.options.explain {
+                FEATURE_COUNT
+            } else {
+                0
+            }
+        ];
+        for (&(at, line), &(probability, _)) in self.to_score.iter().zip(&self.scored) {
+            let keep = probability >= threshold;
+            let feature = if self.options.explain {
+                // Explaining is slow anyway: the row is built again.
+                self.features.row_into(line as usize, &mut row);
+                self.model
+                    .strongest_feature(&row, keep)
+                    .map(|(f, _)| f as u16)
+            } else {
+                None
+            };
+            verdicts[at as usize] = Verdict {
+                keep,
+                reason: Reason::Model {
+                    probability: probability as f32,
+                    threshold: threshold as f32,
+                    feature,
+                },
+            };
         }
     }
 
@@ -306,6 +341,57 @@ impl Cleaner {
             row += 1;
         }
         Ok(())
+    }
+}
+
+/// The lowest probability a line needs to be kept in a document, chosen so
+/// that the kept lines maximise the F-score (bag of words, weight `beta` on
+/// recall) that the model's probabilities lead one to expect; infinite when
+/// keeping nothing is best.
+///
+/// `lines` holds each undecided line's probability of being article text
+/// and its words; `kept_words` counts the words rules kept. With the
+/// probabilities taken at face value, the article has G = kept_words +
+/// sum(p * n) words; keeping the k most probable lines keeps N_k words of
+/// which TP_k = kept_words + sum(p * n) over them are expected to be
+/// article, for an F-score of (1 + b^2) TP_k / (b^2 G + N_k). The first k
+/// with the highest score wins. A fixed threshold treats a page whose
+/// lines all look doubtful (a product page, a list of teasers) like a
+/// clean article; this keeps its best lines, and cuts deeper into a page
+/// whose article is clear.
+pub fn expected_f_threshold(
+    lines: &[(f64, f64)],
+    kept_words: f64,
+    beta: f64,
+    order: &mut Vec<u32>,
+) -> f64 {
+    let b2 = beta * beta;
+    let gold = kept_words + lines.iter().map(|&(p, n)| p * n).sum::<f64>();
+    if lines.is_empty() || gold <= 0.0 {
+        return f64::INFINITY;
+    }
+    order.clear();
+    order.extend(0..lines.len() as u32);
+    // Most probable first; equal probabilities in document order.
+    order.sort_unstable_by(|&a, &b| {
+        let (pa, pb) = (lines[a as usize].0, lines[b as usize].0);
+        pb.total_cmp(&pa).then(a.cmp(&b))
+    });
+    let score = |tp: f64, out: f64| (1.0 + b2) * tp / (b2 * gold + out).max(1e-12);
+    let (mut tp, mut out) = (kept_words, kept_words);
+    let (mut best, mut best_k) = (score(tp, out), 0);
+    for (k, &i) in order.iter().enumerate() {
+        let (p, n) = lines[i as usize];
+        tp += p * n;
+        out += n;
+        let f = score(tp, out);
+        if f > best {
+            (best, best_k) = (f, k + 1);
+        }
+    }
+    match best_k {
+        0 => f64::INFINITY,
+        k => lines[order[k - 1] as usize].0,
     }
 }
 
@@ -460,5 +546,72 @@ mod model_tests {
         );
         // Menu, four paragraphs around a heading, footer links.
         assert_eq!(verdicts(&doc), "00000_11111_00000".replace('_', ""));
+    }
+
+    fn threshold(lines: &[(f64, f64)], kept_words: f64, beta: f64) -> f64 {
+        expected_f_threshold(lines, kept_words, beta, &mut Vec::new())
+    }
+
+    #[test]
+    fn expected_f_threshold_table() {
+        let clear_article = [(0.95, 50.0), (0.05, 5.0), (0.9, 40.0), (0.3, 10.0)];
+        let doubtful_page = [(0.3, 20.0), (0.25, 20.0), (0.1, 20.0)];
+        let table: &[(&[(f64, f64)], f64, f64, f64)] = &[
+            // (lines, words kept by rules, beta, threshold)
+            (&[], 0.0, 1.0, f64::INFINITY),
+            (&[(0.0, 10.0), (0.0, 3.0)], 0.0, 1.0, f64::INFINITY),
+            // F1 of the top 1, 2, 3 lines: 0.69, 0.94, 0.93: two lines.
+            (&clear_article, 0.0, 1.0, 0.9),
+            // 0.36, 0.42, 0.36: the two best lines, below a fixed 0.35.
+            (&doubtful_page, 0.0, 1.0, 0.25),
+            // Weighing recall (beta 3), the third line is worth keeping too.
+            (&doubtful_page, 0.0, 3.0, 0.1),
+            // Weighing precision (beta 0.3), only the best line.
+            (&doubtful_page, 0.0, 0.3, 0.3),
+            // Many words kept by rules make the doubtful lines not worth it.
+            (&doubtful_page, 200.0, 1.0, f64::INFINITY),
+            // Equal probabilities are kept or dropped together.
+            (&[(0.5, 10.0), (0.5, 10.0), (0.01, 10.0)], 0.0, 1.0, 0.5),
+        ];
+        for (i, &(lines, kept, beta, want)) in table.iter().enumerate() {
+            assert_eq!(threshold(lines, kept, beta), want, "case {i}");
+        }
+    }
+
+    #[test]
+    fn the_document_rule_only_lowers_the_bar() {
+        // A short page without a clear article: its best lines score near
+        // keep-threshold. With keep-beta 0 (a fixed threshold) fewer lines
+        // are kept than by default, where the page's own bar is lower.
+        let doc = "Our team\nJane Smith, editor\nJohn Doe, reporter\n\
+                   Contact us at the office on weekdays.\n\
+                   The newsroom moved to a new building in March.\n";
+        let count = |rules: &str| {
+            let rules = RuleSet::build(
+                true,
+                &[crate::rules::RuleSource {
+                    path: "t".into(),
+                    bytes: rules.as_bytes(),
+                }],
+                crate::params::Preset::Balanced,
+            )
+            .unwrap();
+            let mut c = Cleaner::new(rules, CleanerOptions::default());
+            let mut v = Vec::new();
+            c.classify(doc.as_bytes(), &mut v);
+            let thresholds: Vec<f32> = v
+                .iter()
+                .filter_map(|v| match v.reason {
+                    Reason::Model { threshold, .. } => Some(threshold),
+                    _ => None,
+                })
+                .collect();
+            (v.iter().filter(|v| v.keep).count(), thresholds)
+        };
+        let (fixed, fixed_thresholds) = count("set keep-beta 0\n");
+        let (by_page, page_thresholds) = count("");
+        assert!(fixed_thresholds.iter().all(|&t| t == 0.35));
+        assert!(page_thresholds.iter().all(|&t| t < 0.35));
+        assert!(by_page > fixed, "{by_page} <= {fixed}");
     }
 }

@@ -107,10 +107,11 @@ pub fn write_reason(reason: Reason, rules: &RuleSet, out: &mut Vec<u8>) {
         Reason::NoRule => out.extend_from_slice(b"no-rule"),
         Reason::Model {
             probability,
+            threshold,
             feature,
         } => {
             // Two decimals: enough to see how close to the threshold it was.
-            let _ = write!(out, "model:{probability:.2}");
+            let _ = write!(out, "model:{probability:.2}/{threshold:.2}");
             if let Some(f) = feature {
                 out.push(b' ');
                 out.extend_from_slice(FEATURE_NAMES[f as usize].as_bytes());

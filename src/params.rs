@@ -64,8 +64,14 @@ params! {
     /// of a page must not take the rest of the article with it.
     cut_max_prose_after: "cut-max-prose-after" = 1.0, 2.0, 0.5;
     /// Lines whose classifier probability of being article text is at least
-    /// this are kept.
+    /// this are kept, and on some pages more (see `keep-beta`).
     keep_threshold: "keep-threshold" = 0.35, 0.5, 0.2;
+    /// Per document, the classifier may lower the bar below `keep-threshold`:
+    /// it takes the most probable lines, as many as maximise the F-beta
+    /// score its probabilities lead one to expect, with this beta (1: F1;
+    /// below 1 precision weighs more). This keeps the best lines of a page
+    /// whose lines all look doubtful. 0 turns it off.
+    keep_beta: "keep-beta" = 1.0, 0.5, 2.0;
 }
 
 impl Default for Params {
@@ -93,5 +99,6 @@ mod tests {
         let p = Params::preset(Preset::Precision);
         let r = Params::preset(Preset::Recall);
         assert!(p.keep_threshold > r.keep_threshold);
+        assert!(p.keep_beta < r.keep_beta);
     }
 }
