@@ -548,7 +548,10 @@ mod model_tests {
         assert_eq!(verdicts(&doc), "00000_11111_00000".replace('_', ""));
     }
 
-    fn threshold(lines: &[(f64, f64)], kept_words: f64, beta: f64) -> f64 {
+    /// (probability, words) of a document's undecided lines.
+    type Lines<'a> = &'a [(f64, f64)];
+
+    fn threshold(lines: Lines<'_>, kept_words: f64, beta: f64) -> f64 {
         expected_f_threshold(lines, kept_words, beta, &mut Vec::new())
     }
 
@@ -556,7 +559,7 @@ mod model_tests {
     fn expected_f_threshold_table() {
         let clear_article = [(0.95, 50.0), (0.05, 5.0), (0.9, 40.0), (0.3, 10.0)];
         let doubtful_page = [(0.3, 20.0), (0.25, 20.0), (0.1, 20.0)];
-        let table: &[(&[(f64, f64)], f64, f64, f64)] = &[
+        let table: &[(Lines<'_>, f64, f64, f64)] = &[
             // (lines, words kept by rules, beta, threshold)
             (&[], 0.0, 1.0, f64::INFINITY),
             (&[(0.0, 10.0), (0.0, 3.0)], 0.0, 1.0, f64::INFINITY),
