@@ -50,8 +50,6 @@ const DFA_CACHE_LIMIT: usize = 2 * 1024 * 1024;
 /// full, the cache is cleared and rebuilt, so memory stays bounded whatever
 /// the rules.
 const ANCHORED_CACHE_LIMIT: usize = 8 * 1024 * 1024;
-/// The lazy DFA cache for the literal check.
-const LITERAL_CACHE_LIMIT: usize = 1024 * 1024;
 /// A `line` rule allows this many words of decoration around its phrase
 /// ("» Related posts «", "Comments (12)").
 const LINE_SCOPE_SLACK_WORDS: u32 = 3;
@@ -80,12 +78,11 @@ struct Engine {
     anchored: Option<Anchored>,
     /// Each rank's own regex; used for rules that are not anchored.
     regexes: Vec<Option<meta::Regex>>,
-    /// Required literals of the unanchored rules, ASCII case-insensitive.
+    /// Required literals of the unanchored rules, ASCII case-insensitive,
+    /// as one Aho-Corasick DFA: built whole at start-up (a lazy DFA over
+    /// the same literals spent more time determinizing than searching),
+    /// one table lookup per byte. Most lines hold none.
     literals: Option<AhoCorasick>,
-    /// The same literals as one lazy DFA: does a line hold any of them? Its
-    /// search loop is several times faster than the automaton's, which only
-    /// runs on the (few) lines that hold one, to tell which.
-    any_literal: Option<Automaton>,
     /// Ranks needing each literal:
     /// `literal_ranks[literal_start[p]..literal_start[p + 1]]`.
     literal_start: Vec<u32>,
@@ -118,7 +115,6 @@ struct Anchored {
 struct Scratch {
     anchored: Option<AutomatonCache>,
     matched: Option<PatternSet>,
-    any_literal: Option<AutomatonCache>,
     caches: Vec<Option<meta::Cache>>,
     candidates: Vec<u64>,
 }
@@ -350,10 +346,7 @@ impl RuleSet {
             _ => u32::MAX,
         };
         let Scratch {
-            caches,
-            candidates,
-            any_literal: scratch_any,
-            ..
+            caches, candidates, ..
         } = scratch;
         if candidates.is_empty() {
             *candidates = vec![0; engine.by_rank.len().div_ceil(64).max(1)];
@@ -375,10 +368,7 @@ impl RuleSet {
         if words <= engine.literal_max_words
             && best > engine.min_literal_rank
             && let Some(literals) = &engine.literals
-            && let Some(first_end) = engine
-                .any_literal
-                .as_ref()
-                .and_then(|r| any_literal(r, scratch_any, content))
+            && let Some(first_end) = first_literal_end(literals, content)
         {
             // No literal ends before the first one to end, so none starts
             // before it minus the longest literal: the bytes before need
@@ -441,16 +431,12 @@ impl Anchored {
 }
 
 /// Does `line` hold any required literal? If so, where the first one to
-/// end ends. (Its own function, so that profiles tell it from the anchored
-/// rules' search.)
+/// end ends (standard Aho-Corasick semantics report the match that ends
+/// first). Its own function, so that profiles tell it from the anchored
+/// rules' search.
 #[inline(never)]
-fn any_literal(
-    automaton: &Automaton,
-    cache: &mut Option<AutomatonCache>,
-    line: &[u8],
-) -> Option<usize> {
-    let cache = cache.get_or_insert_with(|| automaton.create_cache());
-    automaton.first_end(cache, line)
+fn first_literal_end(literals: &AhoCorasick, line: &[u8]) -> Option<usize> {
+    literals.find(line).map(|m| m.end())
 }
 
 impl Engine {
@@ -610,45 +596,11 @@ impl Engine {
                 Err(e) => return Err(vec![too_many_literals(&e)]),
             }
         };
-        let any_literal = if patterns.is_empty() {
-            None
-        } else {
-            let mut alternation = String::from("(?i-u:");
-            for (i, pattern) in patterns.iter().enumerate() {
-                if i > 0 {
-                    alternation.push('|');
-                }
-                for b in pattern {
-                    alternation.push_str(&format!("\\x{b:02X}"));
-                }
-            }
-            alternation.push(')');
-            let built = regex_syntax::ParserBuilder::new()
-                .utf8(false)
-                .build()
-                .parse(&alternation)
-                .map_err(|e| e.to_string())
-                .and_then(|hir| {
-                    // Leftmost-first is enough to tell whether any literal
-                    // occurs, and makes lighter states than `All`.
-                    Automaton::build(
-                        &[&hir],
-                        false,
-                        MatchKind::LeftmostFirst,
-                        LITERAL_CACHE_LIMIT,
-                    )
-                });
-            match built {
-                Ok(regex) => Some(regex),
-                Err(e) => return Err(vec![too_many_literals(&e)]),
-            }
-        };
         let min_literal_rank = literal_ranks.iter().copied().min().unwrap_or(u32::MAX);
         let longest_literal = patterns.iter().map(Vec::len).max().unwrap_or(0);
         Ok(Engine {
             longest_literal,
             min_literal_rank,
-            any_literal,
             by_rank,
             max_words,
             anchored,
