@@ -649,7 +649,7 @@ fn finish_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>
         }
     }
     if let Some(word) = stopwords::normalise(token, &mut buf) {
-        word_facts(word, s, word_sets);
+        word_facts(word, stopwords::lookup(word), s, word_sets);
     }
     token_facts(token, s);
 }
@@ -674,16 +674,20 @@ fn finish_short_ascii_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<
         for (d, b) in lower.iter_mut().zip(word) {
             *d = b.to_ascii_lowercase();
         }
-        word_facts(&lower[..word.len()], s, word_sets);
+        let set = if word.len() < 16 {
+            stopwords::lookup_padded(&lower, word.len())
+        } else {
+            stopwords::lookup(&lower)
+        };
+        word_facts(&lower[..word.len()], set, s, word_sets);
     }
     token_facts(token, s);
 }
 
-/// Facts of a normalised (lowercased, stripped) word: its stoplists, month
-/// names, copyright, web addresses.
+/// Facts of a normalised (lowercased, stripped) word: its stoplists (`set`,
+/// looked up by the caller), month names, copyright, web addresses.
 #[inline]
-fn word_facts(word: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) {
-    let set = stopwords::lookup(word);
+fn word_facts(word: &[u8], set: LanguageSet, s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) {
     if set != 0 {
         s.stop_tokens += 1;
         if s.stop_tokens <= MAX_STOP_SETS_PER_LINE {

@@ -28,13 +28,15 @@ struct Table {
     languages: Vec<&'static str>,
 }
 
-/// `word` (at most 15 bytes) and its length as one integer.
+/// `word` (at most 15 bytes) and its length as one integer. Byte by byte
+/// (a copy of a variable length would be a call to `memcpy` per word).
 #[inline]
 fn pack(word: &[u8]) -> u128 {
-    let mut bytes = [0u8; 16];
-    bytes[..word.len()].copy_from_slice(word);
-    bytes[15] = word.len() as u8;
-    u128::from_le_bytes(bytes)
+    let mut key = 0u128;
+    for &b in word.iter().rev() {
+        key = (key << 8) | u128::from(b);
+    }
+    key | (word.len() as u128) << 120
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
@@ -80,6 +82,15 @@ pub fn lookup(word: &[u8]) -> LanguageSet {
         table.long.get(word)
     };
     found.copied().unwrap_or(0)
+}
+
+/// [`lookup`] for a word of fewer than 16 bytes already in the first `len`
+/// bytes of a zeroed array: the array is the key, no copy.
+#[inline]
+pub fn lookup_padded(word: &[u8; 16], len: usize) -> LanguageSet {
+    debug_assert!(len < 16 && word[len..].iter().all(|&b| b == 0));
+    let key = u128::from_le_bytes(*word) | (len as u128) << 120;
+    TABLE.short.get(&key).copied().unwrap_or(0)
 }
 
 /// Normalises a white-space token for lookup: strips non-alphanumeric
@@ -247,6 +258,19 @@ mod tests {
             .find_map(|(_, (_, list))| list.lines().find(|w| w.len() >= 16 && !w.contains(' ')));
         if let Some(word) = long {
             assert!(!language_of(word).is_empty(), "{word}");
+        }
+    }
+
+    #[test]
+    fn padded_lookup_equals_lookup() {
+        for word in ["the", "und", "для", "a", "", "zzqx", "ourselves", "th"] {
+            let mut padded = [0u8; 16];
+            padded[..word.len()].copy_from_slice(word.as_bytes());
+            assert_eq!(
+                lookup_padded(&padded, word.len()),
+                lookup(word.as_bytes()),
+                "{word}"
+            );
         }
     }
 
