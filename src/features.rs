@@ -942,8 +942,8 @@ pub struct FeatureScratch {
     /// One per non-blank line.
     lines: Vec<Line>,
     word_sets: Vec<LanguageSet>,
-    /// Sorted line hashes, for duplicate counts.
-    hashes: Vec<u64>,
+    /// Line hashes with their line index, sorted, for duplicate counts.
+    hashes: Vec<(u64, u32)>,
     /// Distance of each line to the nearest prose line above it.
     prose_above: Vec<u32>,
     prose_below: Vec<u32>,
@@ -1194,13 +1194,19 @@ impl FeatureScratch {
 
     fn count_duplicates(&mut self) {
         self.hashes.clear();
-        self.hashes.extend(self.lines.iter().map(|l| l.scan.hash));
+        self.hashes.extend(
+            self.lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.scan.hash, i as u32)),
+        );
         self.hashes.sort_unstable();
-        for line in &mut self.lines {
-            let h = line.scan.hash;
-            let first = self.hashes.partition_point(|&x| x < h);
-            let last = self.hashes.partition_point(|&x| x <= h);
-            line.duplicates = ((last - first - 1) as u32).min(MAX_DUPLICATES);
+        // Each run of equal hashes is a line and its duplicates.
+        for run in self.hashes.chunk_by(|a, b| a.0 == b.0) {
+            let duplicates = ((run.len() - 1) as u32).min(MAX_DUPLICATES);
+            for &(_, i) in run {
+                self.lines[i as usize].duplicates = duplicates;
+            }
         }
     }
 
