@@ -58,6 +58,7 @@ pub struct Args {
     #[arg(long, hide = true, conflicts_with_all = ["recursive", "jsonl", "explain", "invert"])]
     pub dump_features: bool,
 
+    /// Remove more: less boilerplate gets through, some article text is lost.
     #[arg(long, conflicts_with = "recall", help_heading = "Rules")]
     pub precision: bool,
 
