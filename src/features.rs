@@ -142,6 +142,23 @@ fn count_words_any(line: &[u8]) -> u32 {
     let mut token_has_spaced_text = false;
     let mut i = 0;
     while i < line.len() {
+        // Sixteen ASCII bytes at once (most of a line in a Latin script):
+        // a space after a non-space ends a token that has spaced text.
+        if let Some(chunk) = line.get(i..i + 16) {
+            let chunk: &[u8; 16] = chunk.try_into().expect("sixteen bytes");
+            if u128::from_le_bytes(*chunk) & 0x8080_8080_8080_8080_8080_8080_8080_8080 == 0 {
+                let spaces = space_mask(chunk);
+                words += (spaces & (!spaces << 1)).count_ones();
+                if spaces & 1 == 1 && in_token && token_has_spaced_text {
+                    words += 1;
+                }
+                let ends_in_token = spaces >> 15 == 0;
+                in_token = ends_in_token;
+                token_has_spaced_text = ends_in_token;
+                i += 16;
+                continue;
+            }
+        }
         let b = line[i];
         if b < 0x80 {
             i += 1;
@@ -1564,6 +1581,70 @@ mod tests {
             line.clear();
             line.extend((0..len).map(|k| alphabet[((state >> (k % 60)) % 8) as usize]));
             assert_eq!(count_ascii_words(&line), count_words_any(&line), "{line:?}");
+        }
+    }
+
+    /// `count_words_any` character by character, without its ASCII chunks.
+    fn count_words_by_char(line: &[u8]) -> u32 {
+        let (mut words, mut unspaced) = (0u32, 0u32);
+        let (mut in_token, mut spaced) = (false, false);
+        let mut i = 0;
+        while i < line.len() {
+            let (c, len) = decode_char(line, i);
+            i += len;
+            if c.is_ascii_whitespace() || c == '\u{a0}' || c == '\u{3000}' {
+                words += u32::from(in_token && spaced);
+                (in_token, spaced) = (false, false);
+            } else if !c.is_ascii() && is_unspaced_script(c) {
+                unspaced += 1;
+                in_token = true;
+            } else {
+                (in_token, spaced) = (true, true);
+            }
+        }
+        words + u32::from(in_token && spaced) + unspaced.div_ceil(2)
+    }
+
+    #[test]
+    fn word_count_chunks_agree_with_a_count_by_character() {
+        let pieces: &[&str] = &[
+            "a",
+            "word",
+            " ",
+            "  ",
+            "\t",
+            "\u{a0}",
+            "\u{3000}",
+            "中",
+            "文字",
+            "ไทย",
+            "é",
+            "—",
+            "\x0b",
+            "abcdefghijklmnop",
+            "                ",
+            "x y z w v u t s ",
+        ];
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut line = Vec::new();
+        for _ in 0..30_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            line.clear();
+            for k in 0..(state % 12) {
+                let piece = pieces[((state >> (5 * k)) % pieces.len() as u64) as usize];
+                line.extend_from_slice(piece.as_bytes());
+            }
+            if state % 13 == 0 {
+                line.push(0xff);
+            }
+            assert_eq!(
+                count_words_any(&line),
+                count_words_by_char(&line),
+                "{:?}",
+                String::from_utf8_lossy(&line)
+            );
         }
     }
 
