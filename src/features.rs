@@ -1636,7 +1636,7 @@ mod tests {
                 let piece = pieces[((state >> (5 * k)) % pieces.len() as u64) as usize];
                 line.extend_from_slice(piece.as_bytes());
             }
-            if state % 13 == 0 {
+            if state.is_multiple_of(13) {
                 line.push(0xff);
             }
             assert_eq!(
