@@ -76,6 +76,38 @@ fn explain_rows_match_the_plain_output() {
 }
 
 #[test]
+fn explain_model_rows_keep_exactly_what_reaches_the_documents_bar() {
+    // Two documents: the bar is per document, never above keep-threshold.
+    let input = format!(
+        "{}\x0c\nOur team\nJane Smith, editor\nJohn Doe, reporter\n\
+         Contact us at the office on weekdays.\n\
+         The newsroom moved to a new building in March.\n",
+        page()
+    );
+    let explain = run(&["--explain"], input.as_bytes());
+    assert!(explain.status.success());
+    let text = String::from_utf8(explain.stdout).unwrap();
+    let mut model_rows = 0;
+    for row in text.lines() {
+        let mut fields = row.splitn(3, '\t');
+        let (verdict, reason) = (fields.next().unwrap(), fields.next().unwrap());
+        let Some(scores) = reason.strip_prefix("model:") else {
+            continue;
+        };
+        model_rows += 1;
+        let (p, rest) = scores.split_once('/').expect("model:P/T");
+        let t = rest.split(' ').next().unwrap();
+        let (p, t): (f32, f32) = (p.parse().unwrap(), t.parse().unwrap());
+        assert!(t <= 0.35, "{row}");
+        // Two decimals are shown: a tie on screen may go either way.
+        if p != t {
+            assert_eq!(verdict == "keep", p > t, "{row}");
+        }
+    }
+    assert!(model_rows >= 6, "{text}");
+}
+
+#[test]
 fn invert_prints_only_removed_lines() {
     let out = run(&["--invert"], page().as_bytes());
     assert_eq!(
