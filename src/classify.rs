@@ -40,8 +40,9 @@ pub enum Reason {
     /// No rule matched and the classifier is off: kept.
     NoRule,
     /// The classifier decided: its probability that the line is article
-    /// text, the lowest probability kept in this document (infinite when
-    /// none is), and (with `--explain`) the feature that weighed most.
+    /// text, the document's bar (lines at or above it are kept; it is
+    /// `keep-threshold` or lower), and (with `--explain`) the feature that
+    /// weighed most.
     Model {
         probability: f32,
         threshold: f32,
@@ -277,21 +278,17 @@ impl Cleaner {
         } else {
             params.keep_threshold
         };
-        let mut row = vec![
-            0.0;
-            if self.options.explain {
-                FEATURE_COUNT
-            } else {
-                0
-            }
-        ];
+        if self.options.explain {
+            self.rows.clear();
+            self.rows.resize(FEATURE_COUNT, 0.0);
+        }
         for (&(at, line), &(probability, _)) in self.to_score.iter().zip(&self.scored) {
             let keep = probability >= threshold;
             let feature = if self.options.explain {
                 // Explaining is slow anyway: the row is built again.
-                self.features.row_into(line as usize, &mut row);
+                self.features.row_into(line as usize, &mut self.rows);
                 self.model
-                    .strongest_feature(&row, keep)
+                    .strongest_feature(&self.rows, keep)
                     .map(|(f, _)| f as u16)
             } else {
                 None
