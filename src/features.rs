@@ -66,46 +66,6 @@ pub fn is_unspaced_script(c: char) -> bool {
     )
 }
 
-/// The number of words in a line: white-space separated tokens, where text in
-/// unspaced scripts (Chinese, Japanese, Thai, …) counts one word per two
-/// characters, so that a Chinese paragraph is not "one word".
-pub fn count_words(line: &[u8]) -> u32 {
-    if line.is_ascii() {
-        return count_ascii_words(line);
-    }
-    count_words_any(line)
-}
-
-/// [`count_words`] for ASCII text: the runs of non-white-space bytes,
-/// counted without branches (a run starts where a space is followed by a
-/// non-space).
-///
-/// Sixteen bytes at a time: a mask of their spaces (the compiler makes it a
-/// vector compare), the run starts are the non-spaces after a space, popcount.
-#[inline]
-fn count_ascii_words(line: &[u8]) -> u32 {
-    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r');
-    let mut words = 0u32;
-    // Whether the byte before the current chunk is a space (the line's
-    // start counts as one).
-    let mut previous_space = 1u32;
-    let mut chunks = line.chunks_exact(16);
-    for chunk in &mut chunks {
-        let chunk: &[u8; 16] = chunk.try_into().expect("chunks of 16");
-        let spaces = space_mask(chunk);
-        let starts = !spaces & ((spaces << 1) | previous_space) & 0xffff;
-        words += starts.count_ones();
-        previous_space = spaces >> 15;
-    }
-    let mut previous_space = previous_space == 1;
-    for &b in chunks.remainder() {
-        let space = is_space(b);
-        words += u32::from(previous_space & !space);
-        previous_space = space;
-    }
-    words
-}
-
 /// Bit k set when `chunk[k]` is ASCII white space (space, \t, \n, \x0c, \r).
 #[cfg(target_arch = "x86_64")]
 #[inline]
@@ -134,8 +94,10 @@ fn space_mask(chunk: &[u8; 16]) -> u32 {
     spaces
 }
 
-/// [`count_words`] for any bytes.
-fn count_words_any(line: &[u8]) -> u32 {
+/// The number of words in a line: white-space separated tokens, where text in
+/// unspaced scripts (Chinese, Japanese, Thai, …) counts one word per two
+/// characters, so that a Chinese paragraph is not "one word".
+pub fn count_words(line: &[u8]) -> u32 {
     let mut words = 0u32;
     let mut unspaced = 0u32;
     let mut in_token = false;
@@ -1557,9 +1519,9 @@ mod tests {
     }
 
     #[test]
-    fn ascii_word_count_agrees_with_the_general_one() {
+    fn ascii_word_count_agrees_with_a_count_by_character() {
         // Every mix of a few bytes, white space included (the vertical tab
-        // is not white space for either).
+        // is not white space).
         let alphabet = [b'a', b' ', b'\t', b'\x0b', b'\r', b'\n', b'\x0c', b'.'];
         let mut line = Vec::new();
         for n in 0..8u32.pow(5) {
@@ -1569,7 +1531,7 @@ mod tests {
                 line.push(alphabet[(k % 8) as usize]);
                 k /= 8;
             }
-            assert_eq!(count_ascii_words(&line), count_words_any(&line), "{line:?}");
+            assert_eq!(count_words(&line), count_words_by_char(&line), "{line:?}");
         }
         // Lines across the 16-byte chunks, runs crossing chunk borders.
         let mut state = 0x2545_f491_4f6c_dd1du64;
@@ -1580,11 +1542,11 @@ mod tests {
             let len = (state % 70) as usize;
             line.clear();
             line.extend((0..len).map(|k| alphabet[((state >> (k % 60)) % 8) as usize]));
-            assert_eq!(count_ascii_words(&line), count_words_any(&line), "{line:?}");
+            assert_eq!(count_words(&line), count_words_by_char(&line), "{line:?}");
         }
     }
 
-    /// `count_words_any` character by character, without its ASCII chunks.
+    /// `count_words` character by character, without its ASCII chunks.
     fn count_words_by_char(line: &[u8]) -> u32 {
         let (mut words, mut unspaced) = (0u32, 0u32);
         let (mut in_token, mut spaced) = (false, false);
@@ -1640,7 +1602,7 @@ mod tests {
                 line.push(0xff);
             }
             assert_eq!(
-                count_words_any(&line),
+                count_words(&line),
                 count_words_by_char(&line),
                 "{:?}",
                 String::from_utf8_lossy(&line)
