@@ -1402,6 +1402,16 @@ fn neighbour_features(line: &Line) -> [f32; NEIGHBOUR_FEATURES] {
     ]
 }
 
+/// One step of a xorshift generator: cheap, reproducible pseudo-random
+/// numbers for the randomised tests.
+#[cfg(test)]
+pub(crate) fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1444,12 +1454,7 @@ mod tests {
             b"USD",
         ];
         let mut state = 0x853c_49e6_748f_ea9bu64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = move || xorshift(&mut state);
         let mut line = Vec::new();
         for round in 0..20_000 {
             line.clear();
@@ -1536,9 +1541,7 @@ mod tests {
         // Lines across the 16-byte chunks, runs crossing chunk borders.
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            xorshift(&mut state);
             let len = (state % 70) as usize;
             line.clear();
             line.extend((0..len).map(|k| alphabet[((state >> (k % 60)) % 8) as usize]));
@@ -1590,9 +1593,7 @@ mod tests {
         let mut state = 0x1234_5678_9abc_def1u64;
         let mut line = Vec::new();
         for _ in 0..30_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            xorshift(&mut state);
             line.clear();
             for k in 0..(state % 12) {
                 let piece = pieces[((state >> (5 * k)) % pieces.len() as u64) as usize];

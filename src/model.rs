@@ -618,12 +618,7 @@ mod tests {
         assert!(!m.trees4.is_empty(), "the shipped trees have depth <= 4");
         // Pseudo-random rows in the features' ranges, some repeated values.
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % 1000) as f32 / 200.0 - 1.0
-        };
+        let mut next = move || (crate::features::xorshift(&mut state) % 1000) as f32 / 200.0 - 1.0;
         for count in [1, 7, 8, 9, 61] {
             let rows: Vec<f32> = (0..count * FEATURE_COUNT).map(|_| next()).collect();
             let mut fast = vec![0.0; count];
