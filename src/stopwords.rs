@@ -32,11 +32,18 @@ struct Table {
 /// (a copy of a variable length would be a call to `memcpy` per word).
 #[inline]
 fn pack(word: &[u8]) -> u128 {
-    let mut key = 0u128;
+    let mut bytes = 0u128;
     for &b in word.iter().rev() {
-        key = (key << 8) | u128::from(b);
+        bytes = (bytes << 8) | u128::from(b);
     }
-    key | (word.len() as u128) << 120
+    short_key(bytes, word.len())
+}
+
+/// The table key of a word of fewer than 16 bytes, given as a little-endian
+/// integer: its length goes in the top byte.
+#[inline]
+fn short_key(bytes: u128, len: usize) -> u128 {
+    bytes | (len as u128) << 120
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
@@ -89,7 +96,7 @@ pub fn lookup(word: &[u8]) -> LanguageSet {
 #[inline]
 pub fn lookup_padded(word: &[u8; 16], len: usize) -> LanguageSet {
     debug_assert!(len < 16 && word[len..].iter().all(|&b| b == 0));
-    let key = u128::from_le_bytes(*word) | (len as u128) << 120;
+    let key = short_key(u128::from_le_bytes(*word), len);
     TABLE.short.get(&key).copied().unwrap_or(0)
 }
 
