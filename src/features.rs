@@ -314,7 +314,7 @@ fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> 
         s.chars += 1;
         if class & SPACE != 0 {
             if let Some(start) = token_start.take() {
-                finish_token(&text[start..at], s, word_sets);
+                finish_token(text, start, at, s, word_sets);
             }
             if in_run && run_numeric {
                 s.numeric_runs += 1;
@@ -407,7 +407,7 @@ fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> 
         s.numeric_runs += 1;
     }
     if let Some(start) = token_start {
-        finish_token(&text[start..], s, word_sets);
+        finish_token(text, start, text.len(), s, word_sets);
     }
     has_digit_anywhere
 }
@@ -530,7 +530,7 @@ fn scan_ascii(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -
                 s.flags |= flag::HAS_URL;
             }
         }
-        finish_token(token, s, word_sets);
+        finish_token(text, start, i, s, word_sets);
     }
     s.word_runs += word_runs;
     s.numeric_runs += numeric_runs;
@@ -607,12 +607,20 @@ fn class_of(c: char) -> u8 {
     class
 }
 
-/// Facts of one white-space token: stop words, title case, e-mail, price,
-/// date shapes, URL endings.
+/// Facts of the white-space token `text[start..end]`: stop words, title
+/// case, e-mail, price, date shapes, URL endings. (The line is passed, not
+/// just the token, so that a short token can be read sixteen bytes at once.)
 #[inline]
-fn finish_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) {
+fn finish_token(
+    text: &[u8],
+    start: usize,
+    end: usize,
+    s: &mut LineScan,
+    word_sets: &mut Vec<LanguageSet>,
+) {
+    let token = &text[start..end];
     if token.len() <= 16 && token.is_ascii() {
-        return finish_short_ascii_token(token, s, word_sets);
+        return finish_short_ascii_token(load_short(text, start, end), token, s, word_sets);
     }
     s.tokens += 1;
     let mut buf = [0u8; MAX_WORD_BYTES];
@@ -628,45 +636,175 @@ fn finish_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>
         }
     }
     if let Some(word) = stopwords::normalise(token, &mut buf) {
-        word_facts(word, stopwords::lookup(word), s, word_sets);
+        let has_dot = memchr::memchr(b'.', word).is_some();
+        word_facts(word, stopwords::lookup(word), has_dot, s, word_sets);
     }
     token_facts(token, s);
 }
 
-/// [`finish_token`] for a token of at most 16 ASCII bytes (most tokens):
-/// the same facts, with the word lowercased into a small array and looked
-/// up without a second copy.
+/// The bytes of `text[start..end]` (1 to 16 bytes) as a little-endian
+/// integer, zero above the token: one unaligned load where the line has
+/// sixteen bytes on either side of the token's start or end.
 #[inline]
-fn finish_short_ascii_token(token: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) {
+fn load_short(text: &[u8], start: usize, end: usize) -> u128 {
+    let len = end - start;
+    debug_assert!((1..=16).contains(&len));
+    if let Some(chunk) = text[start..].first_chunk::<16>() {
+        u128::from_le_bytes(*chunk) & low_bytes(len)
+    } else if let Some(chunk) = text[..end].last_chunk::<16>() {
+        u128::from_le_bytes(*chunk) >> (8 * (16 - len))
+    } else {
+        // A line shorter than sixteen bytes.
+        let mut bytes = [0u8; 16];
+        for (d, b) in bytes.iter_mut().zip(&text[start..end]) {
+            *d = *b;
+        }
+        u128::from_le_bytes(bytes)
+    }
+}
+
+/// A mask of the low `len` bytes (0 to 16) of a `u128`.
+#[inline]
+fn low_bytes(len: usize) -> u128 {
+    if len >= 16 {
+        u128::MAX
+    } else {
+        (1u128 << (8 * len)) - 1
+    }
+}
+
+/// Classes of the sixteen bytes of a short ASCII token (zero-padded), one
+/// bit per byte, and the bytes lowercased.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ShortToken {
+    lowered: u128,
+    alnum: u32,
+    alpha: u32,
+    upper: u32,
+    digit: u32,
+    at: u32,
+    dot: u32,
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn short_token_classes(bytes: u128) -> ShortToken {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of every x86-64 CPU; the loads and stores are of
+    // sixteen-byte arrays.
+    unsafe {
+        let v = _mm_loadu_si128(bytes.to_le_bytes().as_ptr().cast());
+        // The bytes are ASCII or zero, so signed compares order them.
+        let within = |lo: u8, hi: u8| {
+            _mm_and_si128(
+                _mm_cmpgt_epi8(v, _mm_set1_epi8(lo as i8 - 1)),
+                _mm_cmplt_epi8(v, _mm_set1_epi8(hi as i8 + 1)),
+            )
+        };
+        let upper = within(b'A', b'Z');
+        let lower = within(b'a', b'z');
+        let digit = within(b'0', b'9');
+        let lowered = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+        let mut out = [0u8; 16];
+        _mm_storeu_si128(out.as_mut_ptr().cast(), lowered);
+        let mask = |m: __m128i| _mm_movemask_epi8(m) as u32;
+        let (upper, lower, digit) = (mask(upper), mask(lower), mask(digit));
+        ShortToken {
+            lowered: u128::from_le_bytes(out),
+            alnum: upper | lower | digit,
+            alpha: upper | lower,
+            upper,
+            digit,
+            at: mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'@' as i8))),
+            dot: mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8))),
+        }
+    }
+}
+
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn short_token_classes_by_byte(bytes: u128) -> ShortToken {
+    let mut t = ShortToken {
+        lowered: 0,
+        alnum: 0,
+        alpha: 0,
+        upper: 0,
+        digit: 0,
+        at: 0,
+        dot: 0,
+    };
+    for (k, b) in bytes.to_le_bytes().into_iter().enumerate() {
+        let bit = |yes: bool| u32::from(yes) << k;
+        t.lowered |= u128::from(b.to_ascii_lowercase()) << (8 * k);
+        t.alnum |= bit(b.is_ascii_alphanumeric());
+        t.alpha |= bit(b.is_ascii_alphabetic());
+        t.upper |= bit(b.is_ascii_uppercase());
+        t.digit |= bit(b.is_ascii_digit());
+        t.at |= bit(b == b'@');
+        t.dot |= bit(b == b'.');
+    }
+    t
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn short_token_classes(bytes: u128) -> ShortToken {
+    short_token_classes_by_byte(bytes)
+}
+
+/// [`finish_token`] for a token of at most 16 ASCII bytes (most tokens),
+/// given as [`load_short`] read it: the same facts from the byte classes of
+/// one sixteen-byte compare, the word lowercased and looked up in place,
+/// and the rarer checks (e-mail, dates, web addresses) only for tokens
+/// that hold an `@`, a digit or a dot.
+#[inline]
+fn finish_short_ascii_token(
+    bytes: u128,
+    token: &[u8],
+    s: &mut LineScan,
+    word_sets: &mut Vec<LanguageSet>,
+) {
+    let t = short_token_classes(bytes);
     s.tokens += 1;
-    if let Some(&c) = token.iter().find(|b| b.is_ascii_alphabetic()) {
+    if t.alpha != 0 {
         s.alpha_tokens += 1;
-        if c.is_ascii_uppercase() {
+        if t.upper & (1 << t.alpha.trailing_zeros()) != 0 {
             s.title_tokens += 1;
         }
     }
-    let start = token.iter().position(u8::is_ascii_alphanumeric);
-    let end = token.iter().rposition(u8::is_ascii_alphanumeric);
-    if let (Some(start), Some(end)) = (start, end) {
-        let mut lower = [0u8; 16];
-        let word = &token[start..=end];
-        for (d, b) in lower.iter_mut().zip(word) {
-            *d = b.to_ascii_lowercase();
-        }
-        let set = if word.len() < 16 {
-            stopwords::lookup_padded(&lower, word.len())
+    if t.alnum != 0 {
+        let start = t.alnum.trailing_zeros() as usize;
+        let end = 32 - t.alnum.leading_zeros() as usize;
+        let len = end - start;
+        let word = (t.lowered >> (8 * start)) & low_bytes(len);
+        let set = if len < 16 {
+            stopwords::lookup_short(word, len)
         } else {
-            stopwords::lookup(&lower)
+            stopwords::lookup(&word.to_le_bytes())
         };
-        word_facts(&lower[..word.len()], set, s, word_sets);
+        let has_dot = (t.dot >> start) & ((1 << len) - 1) != 0;
+        word_facts(&word.to_le_bytes()[..len], set, has_dot, s, word_sets);
     }
-    token_facts(token, s);
+    if t.at & !1 != 0 {
+        email_facts(token, s);
+    }
+    if t.digit & 0b11 != 0 && is_numeric_date(token) {
+        s.flags |= flag::DATE_LIKE;
+    }
+    if token.len() == 3 && matches!(token, b"EUR" | b"USD" | b"GBP") {
+        s.flags |= flag::HAS_PRICE;
+    }
 }
 
 /// Facts of a normalised (lowercased, stripped) word: its stoplists (`set`,
 /// looked up by the caller), month names, copyright, web addresses.
 #[inline]
-fn word_facts(word: &[u8], set: LanguageSet, s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) {
+fn word_facts(
+    word: &[u8],
+    set: LanguageSet,
+    has_dot: bool,
+    s: &mut LineScan,
+    word_sets: &mut Vec<LanguageSet>,
+) {
     if set != 0 {
         s.stop_tokens += 1;
         if s.stop_tokens <= MAX_STOP_SETS_PER_LINE {
@@ -679,11 +817,12 @@ fn word_facts(word: &[u8], set: LanguageSet, s: &mut LineScan, word_sets: &mut V
     if word == b"copyright" || word == b"reserved" {
         s.flags |= flag::HAS_COPYRIGHT;
     }
-    if word.ends_with(b".com")
-        || word.ends_with(b".org")
-        || word.ends_with(b".net")
-        || word.ends_with(b".html")
-        || word.starts_with(b"www.")
+    if has_dot
+        && (word.ends_with(b".com")
+            || word.ends_with(b".org")
+            || word.ends_with(b".net")
+            || word.ends_with(b".html")
+            || word.starts_with(b"www."))
     {
         s.flags |= flag::HAS_URL;
     }
@@ -692,17 +831,23 @@ fn word_facts(word: &[u8], set: LanguageSet, s: &mut LineScan, word_sets: &mut V
 /// Facts of a token as it stands: e-mail, numeric date, currency code.
 #[inline]
 fn token_facts(token: &[u8], s: &mut LineScan) {
-    if let Some(at) = memchr::memchr(b'@', token)
-        && at > 0
-        && memchr::memchr(b'.', &token[at..]).is_some()
-    {
-        s.flags |= flag::HAS_EMAIL;
-    }
+    email_facts(token, s);
     if is_numeric_date(token) {
         s.flags |= flag::DATE_LIKE;
     }
     if matches!(token, b"EUR" | b"USD" | b"GBP") {
         s.flags |= flag::HAS_PRICE;
+    }
+}
+
+/// An `@` after the first byte with a dot after it: an e-mail address.
+#[inline]
+fn email_facts(token: &[u8], s: &mut LineScan) {
+    if let Some(at) = memchr::memchr(b'@', token)
+        && at > 0
+        && memchr::memchr(b'.', &token[at..]).is_some()
+    {
+        s.flags |= flag::HAS_EMAIL;
     }
 }
 
@@ -1630,6 +1775,37 @@ mod tests {
     fn ascii_table_agrees_with_char_methods() {
         for b in 0..128u8 {
             assert_eq!(ASCII_CLASS[b as usize], class_of(b as char), "{b}");
+        }
+    }
+
+    /// The sixteen-byte read of a short token, wherever it sits in its line
+    /// (start, middle, end, a line under sixteen bytes), is the token
+    /// zero-padded; its byte classes agree with a byte-by-byte count.
+    #[test]
+    fn short_tokens_load_and_classify_like_bytes() {
+        let mut state = 0x2545_f491_4f6c_dd1d;
+        let alphabet = b"aZ09@.-_$Q x";
+        for line_len in 1..40 {
+            let line: Vec<u8> = (0..line_len)
+                .map(|_| alphabet[(xorshift(&mut state) % alphabet.len() as u64) as usize])
+                .collect();
+            for start in 0..line_len {
+                for end in start + 1..=line_len.min(start + 16) {
+                    let mut padded = [0u8; 16];
+                    padded[..end - start].copy_from_slice(&line[start..end]);
+                    let bytes = load_short(&line, start, end);
+                    assert_eq!(
+                        bytes,
+                        u128::from_le_bytes(padded),
+                        "{line:?} {start}..{end}"
+                    );
+                    assert_eq!(
+                        short_token_classes(bytes),
+                        short_token_classes_by_byte(bytes),
+                        "{line:?} {start}..{end}"
+                    );
+                }
+            }
         }
     }
 

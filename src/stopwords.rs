@@ -91,13 +91,12 @@ pub fn lookup(word: &[u8]) -> LanguageSet {
     found.copied().unwrap_or(0)
 }
 
-/// [`lookup`] for a word of fewer than 16 bytes already in the first `len`
-/// bytes of a zeroed array: the array is the key, no copy.
+/// [`lookup`] for a word of fewer than 16 bytes given as a little-endian
+/// integer, zero above its `len` bytes: the integer is the key, no copy.
 #[inline]
-pub fn lookup_padded(word: &[u8; 16], len: usize) -> LanguageSet {
-    debug_assert!(len < 16 && word[len..].iter().all(|&b| b == 0));
-    let key = short_key(u128::from_le_bytes(*word), len);
-    TABLE.short.get(&key).copied().unwrap_or(0)
+pub fn lookup_short(word: u128, len: usize) -> LanguageSet {
+    debug_assert!(len < 16 && word >> (8 * len) == 0);
+    TABLE.short.get(&short_key(word, len)).copied().unwrap_or(0)
 }
 
 /// Normalises a white-space token for lookup: strips non-alphanumeric
@@ -269,12 +268,12 @@ mod tests {
     }
 
     #[test]
-    fn padded_lookup_equals_lookup() {
+    fn short_lookup_equals_lookup() {
         for word in ["the", "und", "для", "a", "", "zzqx", "ourselves", "th"] {
             let mut padded = [0u8; 16];
             padded[..word.len()].copy_from_slice(word.as_bytes());
             assert_eq!(
-                lookup_padded(&padded, word.len()),
+                lookup_short(u128::from_le_bytes(padded), word.len()),
                 lookup(word.as_bytes()),
                 "{word}"
             );
