@@ -25,7 +25,28 @@ struct Table {
     /// their length: hashing is a multiply, equality one compare.
     short: HashMap<u128, LanguageSet, BuildHasherDefault<FxHasher>>,
     long: HashMap<&'static [u8], LanguageSet, BuildHasherDefault<FxHasher>>,
+    /// A Bloom filter of the short keys, 32 KiB: most words of a text are
+    /// not stop words, and the filter turns them away from L1 instead of a
+    /// probe into the 1 MB table (a cache miss in profiles).
+    bloom: Box<[u64; BLOOM_WORDS]>,
     languages: Vec<&'static str>,
+}
+
+const BLOOM_WORDS: usize = 1 << 12;
+
+/// Where a short key sits in the Bloom filter: one 64-bit word and four
+/// bits in it (one cache line per lookup; about 1% false positives for the
+/// 20,000 short words).
+#[inline]
+fn bloom_slot(key: u128) -> (usize, u64) {
+    let h =
+        ((key as u64) ^ ((key >> 64) as u64).rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let g = (h ^ (h >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let bits = (1u64 << (g & 63))
+        | (1u64 << ((g >> 6) & 63))
+        | (1u64 << ((g >> 12) & 63))
+        | (1u64 << ((g >> 18) & 63));
+    ((h >> (64 - 12)) as usize, bits)
 }
 
 /// `word` (at most 15 bytes) and its length as one integer. Byte by byte
@@ -50,6 +71,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     const _: () = assert!(STOPLISTS.len() <= 128, "a LanguageSet has 128 bits");
     let mut short: HashMap<u128, LanguageSet, _> = HashMap::default();
     let mut long: HashMap<&'static [u8], LanguageSet, _> = HashMap::default();
+    let mut bloom = Box::new([0u64; BLOOM_WORDS]);
     let mut languages = Vec::with_capacity(STOPLISTS.len());
     for (index, (language, list)) in STOPLISTS.iter().enumerate() {
         languages.push(*language);
@@ -60,7 +82,10 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             }
             let bit: LanguageSet = 1 << index;
             if word.len() < 16 {
-                *short.entry(pack(word.as_bytes())).or_default() |= bit;
+                let key = pack(word.as_bytes());
+                let (at, bits) = bloom_slot(key);
+                bloom[at] |= bits;
+                *short.entry(key).or_default() |= bit;
             } else {
                 *long.entry(word.as_bytes()).or_default() |= bit;
             }
@@ -69,6 +94,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     Table {
         short,
         long,
+        bloom,
         languages,
     }
 });
@@ -83,12 +109,11 @@ pub fn languages() -> &'static [&'static str] {
 #[inline]
 pub fn lookup(word: &[u8]) -> LanguageSet {
     let table = &*TABLE;
-    let found = if word.len() < 16 {
-        table.short.get(&pack(word))
+    if word.len() < 16 {
+        table.short_key_lookup(pack(word))
     } else {
-        table.long.get(word)
-    };
-    found.copied().unwrap_or(0)
+        table.long.get(word).copied().unwrap_or(0)
+    }
 }
 
 /// [`lookup`] for a word of fewer than 16 bytes given as a little-endian
@@ -96,7 +121,18 @@ pub fn lookup(word: &[u8]) -> LanguageSet {
 #[inline]
 pub fn lookup_short(word: u128, len: usize) -> LanguageSet {
     debug_assert!(len < 16 && word >> (8 * len) == 0);
-    TABLE.short.get(&short_key(word, len)).copied().unwrap_or(0)
+    TABLE.short_key_lookup(short_key(word, len))
+}
+
+impl Table {
+    #[inline]
+    fn short_key_lookup(&self, key: u128) -> LanguageSet {
+        let (at, bits) = bloom_slot(key);
+        if self.bloom[at] & bits != bits {
+            return 0;
+        }
+        self.short.get(&key).copied().unwrap_or(0)
+    }
 }
 
 /// Normalises a white-space token for lookup: strips non-alphanumeric
@@ -246,6 +282,22 @@ mod tests {
             .filter(|i| set & (1 << i) != 0)
             .map(|i| languages()[i])
             .collect()
+    }
+
+    /// The Bloom filter in front of the table never turns a listed word away.
+    #[test]
+    fn every_listed_word_is_found_in_its_language() {
+        for (index, (language, list)) in crate::stoplist_data::STOPLISTS.iter().enumerate() {
+            for word in list.lines().map(str::trim) {
+                if !word.is_empty() && !word.contains(' ') {
+                    assert_ne!(
+                        lookup(word.as_bytes()) & (1 << index),
+                        0,
+                        "{language}: {word}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
