@@ -255,7 +255,7 @@ impl Model {
     /// [`Model::score_rows4`] on eight rows at once with AVX2: every split of
     /// a tree is compared for all eight (one load and one compare each, the
     /// rows transposed so that a feature's eight values are adjacent), then
-    /// each row's path is selected with blends, and the leaves gathered.
+    /// each row's path is selected with blends, and its leaf picked by permutes.
     /// Three times fewer instructions than walking, no dependent loads.
     /// Each row's score adds the same leaves in the same order as the walk,
     /// so scores are bit-identical.
@@ -265,74 +265,62 @@ impl Model {
         use std::arch::x86_64::*;
         const LANES: usize = 8;
         let row_count = rows.len() / FEATURE_COUNT;
-        // block[f * 8 + k]: feature f of the group's k-th row.
-        let mut block = [0.0f32; FEATURE_COUNT * LANES];
+        // block[f]: feature f of the group's eight rows. 128 slots, so that
+        // a split's feature index masked to 7 bits needs no bounds check
+        // (indices were checked when parsing; padding splits use 0).
+        let mut block = [[0.0f32; LANES]; 128];
         let mut start = 0;
         while start < row_count {
             let lanes = LANES.min(row_count - start);
-            for k in 0..LANES {
-                // Rows past the end repeat the last one; their scores are dropped.
-                let r = start + k.min(lanes - 1);
+            // Rows past the end repeat the last one; their scores are dropped.
+            let group: [usize; LANES] = std::array::from_fn(|k| start + k.min(lanes - 1));
+            for (k, r) in group.into_iter().enumerate() {
                 let row = &rows[r * FEATURE_COUNT..(r + 1) * FEATURE_COUNT];
-                for (f, &x) in row.iter().enumerate() {
-                    block[f * LANES + k] = x;
+                for (slot, &x) in block.iter_mut().zip(row) {
+                    slot[k] = x;
                 }
             }
-            let feature = |f: u32| {
-                let at = (f as usize).min(FEATURE_COUNT - 1) * LANES;
-                let lane_values: &[f32; LANES] =
-                    block[at..at + LANES].try_into().expect("eight lanes");
+            // goes_right(p): all ones in the lanes whose value is above
+            // split p's threshold (`x > t`, false for NaN, as in the walk).
+            let goes_right = |tree: &Tree4, p: usize| {
+                let (f, threshold) = tree.splits[p];
                 // SAFETY: eight f32 read from an array of eight.
-                unsafe { _mm256_loadu_ps(lane_values.as_ptr()) }
+                let x = unsafe { _mm256_loadu_ps(block[(f & 127) as usize].as_ptr()) };
+                _mm256_cmp_ps::<_CMP_GT_OQ>(x, _mm256_set1_ps(threshold))
             };
             let mut sum_low = _mm256_setzero_pd();
             let mut sum_high = _mm256_setzero_pd();
             for tree in &self.trees4 {
-                // goes_right[p]: all ones in the lanes whose value is above
-                // split p's threshold (`x > t`, false for NaN, as in the walk).
-                let goes_right: [__m256; 15] = std::array::from_fn(|p| {
-                    let (f, threshold) = tree.splits[p];
-                    _mm256_cmp_ps::<_CMP_GT_OQ>(feature(f), _mm256_set1_ps(threshold))
-                });
-                let c = &goes_right;
+                let c = |p| goes_right(tree, p);
                 // The path's turn at each depth: node 1 + b0, then
                 // 3 + 2 b0 + b1, then 7 + 4 b0 + 2 b1 + b2.
-                let b0 = c[0];
-                let b1 = _mm256_blendv_ps(c[1], c[2], b0);
+                let b0 = c(0);
+                let b1 = _mm256_blendv_ps(c(1), c(2), b0);
                 let b2 = _mm256_blendv_ps(
-                    _mm256_blendv_ps(c[3], c[4], b1),
-                    _mm256_blendv_ps(c[5], c[6], b1),
+                    _mm256_blendv_ps(c(3), c(4), b1),
+                    _mm256_blendv_ps(c(5), c(6), b1),
                     b0,
                 );
                 let b3 = _mm256_blendv_ps(
                     _mm256_blendv_ps(
-                        _mm256_blendv_ps(c[7], c[8], b2),
-                        _mm256_blendv_ps(c[9], c[10], b2),
+                        _mm256_blendv_ps(c(7), c(8), b2),
+                        _mm256_blendv_ps(c(9), c(10), b2),
                         b1,
                     ),
                     _mm256_blendv_ps(
-                        _mm256_blendv_ps(c[11], c[12], b2),
-                        _mm256_blendv_ps(c[13], c[14], b2),
+                        _mm256_blendv_ps(c(11), c(12), b2),
+                        _mm256_blendv_ps(c(13), c(14), b2),
                         b1,
                     ),
                     b0,
                 );
-                // Leaf 8 b0 + 4 b1 + 2 b2 + b3.
-                let bit = |mask: __m256, value: i32| {
-                    _mm256_and_si256(_mm256_castps_si256(mask), _mm256_set1_epi32(value))
-                };
-                let leaf = _mm256_or_si256(
-                    _mm256_or_si256(bit(b0, 8), bit(b1, 4)),
-                    _mm256_or_si256(bit(b2, 2), bit(b3, 1)),
-                );
-                // SAFETY: leaf indices are below 16, the length of `leaves`.
-                let (low, high) = unsafe {
-                    let leaves = tree.leaves.as_ptr();
-                    (
-                        _mm256_i32gather_pd::<8>(leaves, _mm256_castsi256_si128(leaf)),
-                        _mm256_i32gather_pd::<8>(leaves, _mm256_extracti128_si256::<1>(leaf)),
-                    )
-                };
+                // Leaf 8 b0 + 4 b1 + 2 b2 + b3: its f64 is picked from the
+                // tree's four quarters of four leaves by permutes (gathers
+                // took half the trees' time), 2 b2 + b3 choosing within a
+                // quarter and 2 b0 + b1 the quarter.
+                let quarters = &tree.leaves;
+                let low = pick_leaf(quarters, [b0, b1, b2, b3].map(|m| low_half(m)));
+                let high = pick_leaf(quarters, [b0, b1, b2, b3].map(|m| high_half(m)));
                 sum_low = _mm256_add_pd(sum_low, low);
                 sum_high = _mm256_add_pd(sum_high, high);
             }
@@ -487,6 +475,54 @@ fn parse_node(line: &str, base: usize, index: usize, size: usize) -> Result<Node
         }
         _ => Err("expected a node: `s FEATURE THRESHOLD LEFT RIGHT VALUE` or `l VALUE`".into()),
     }
+}
+
+/// The masks of rows 0-3 of eight, widened to the 64-bit lanes of four f64.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn low_half(mask: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    _mm256_cvtepi32_epi64(_mm256_castsi256_si128(_mm256_castps_si256(mask)))
+}
+
+/// The masks of rows 4-7 of eight, as [`low_half`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn high_half(mask: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    _mm256_cvtepi32_epi64(_mm256_extracti128_si256::<1>(_mm256_castps_si256(mask)))
+}
+
+/// Four rows' leaves, given the turns `[b0, b1, b2, b3]` of their paths as
+/// 64-bit lane masks: leaf 8 b0 + 4 b1 + 2 b2 + b3 of `leaves`, exact.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn pick_leaf(
+    leaves: &[f64; 16],
+    [b0, b1, b2, b3]: [std::arch::x86_64::__m256i; 4],
+) -> std::arch::x86_64::__m256d {
+    use std::arch::x86_64::*;
+    // A leaf's f64 is two 32-bit words: within a quarter, words
+    // 4 b2 + 2 b3 and the one after.
+    let words = _mm256_or_si256(
+        _mm256_set1_epi64x(1 << 32),
+        _mm256_or_si256(
+            _mm256_and_si256(b2, _mm256_set1_epi64x(4 | 4 << 32)),
+            _mm256_and_si256(b3, _mm256_set1_epi64x(2 | 2 << 32)),
+        ),
+    );
+    let quarter = |q: usize| {
+        // SAFETY: four f64 (eight 32-bit words) read from leaves[4q..4q+4].
+        let bits = unsafe { _mm256_loadu_ps(leaves[4 * q..4 * q + 4].as_ptr().cast()) };
+        _mm256_castps_pd(_mm256_permutevar8x32_ps(bits, words))
+    };
+    let (b0, b1) = (_mm256_castsi256_pd(b0), _mm256_castsi256_pd(b1));
+    let first_half = _mm256_blendv_pd(quarter(0), quarter(1), b1);
+    let second_half = _mm256_blendv_pd(quarter(2), quarter(3), b1);
+    _mm256_blendv_pd(first_half, second_half, b0)
 }
 
 #[cfg(test)]
