@@ -412,64 +412,92 @@ fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> 
     has_digit_anywhere
 }
 
-/// Per-byte counts of [`scan_ascii`], packed in the bytes of a `u64`: one
-/// table load and one add count six things.
-const COUNT_LETTER: u64 = 1;
-const COUNT_UPPER: u64 = 1 << 8;
-const COUNT_DIGIT: u64 = 1 << 16;
-const COUNT_SYMBOL: u64 = 1 << 24;
-const COUNT_COMMA: u64 = 1 << 32;
-const COUNT_SEPARATOR: u64 = 1 << 40;
-/// Flag bits above the counts: word character (`\w`), digit, and a byte
-/// that needs a closer look (`$`, `:`).
-const IS_WORD: u64 = 1 << 56;
-const IS_DIGIT: u64 = 1 << 57;
-const IS_SPECIAL: u64 = 1 << 58;
-const IS_SPACE: u64 = 1 << 59;
-const COUNTS: u64 = (1 << 48) - 1;
+/// Byte classes of 64 bytes of a line, one bit per byte (bit k: byte k).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct BlockMasks {
+    /// ASCII white space as `char::is_whitespace` (`\t`..`\r`, space).
+    space: u64,
+    upper: u64,
+    lower: u64,
+    digit: u64,
+    underscore: u64,
+    comma: u64,
+    /// `|` and `/`.
+    separator: u64,
+    /// `$` and `:`, which need a closer look (prices, `://`).
+    special: u64,
+}
 
-const ASCII_COUNTS: [u64; 128] = {
-    let mut table = [0u64; 128];
-    let mut b = 0;
-    while b < 128 {
-        let class = ASCII_CLASS[b];
-        let c = b as u8;
-        let mut e = 0;
-        if class & SPACE != 0 {
-            e |= IS_SPACE;
-        } else if class & ALPHA != 0 {
-            e |= COUNT_LETTER | IS_WORD;
-            if class & UPPER != 0 {
-                e |= COUNT_UPPER;
-            }
-        } else if class & NUMERIC != 0 {
-            e |= COUNT_DIGIT | IS_WORD | IS_DIGIT;
-        } else {
-            e |= COUNT_SYMBOL;
-            if c == b'_' {
-                e |= IS_WORD;
-            }
-            if c == b',' {
-                e |= COUNT_COMMA;
-            }
-            if c == b'|' || c == b'/' {
-                e |= COUNT_SEPARATOR;
-            }
-            if c == b'$' || c == b':' {
-                e |= IS_SPECIAL;
-            }
-        }
-        table[b] = e;
-        b += 1;
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn block_masks(block: &[u8; 64]) -> BlockMasks {
+    use std::arch::x86_64::*;
+    let mut m = BlockMasks::default();
+    for (part, chunk) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of every x86-64 CPU; sixteen bytes are read
+        // from a chunk of sixteen.
+        let bits = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            let eq = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+            // `lo <= v <= hi` exactly when (v - lo) mod 256 <= hi - lo.
+            let within = |lo: u8, hi: u8| {
+                let d = _mm_sub_epi8(v, _mm_set1_epi8(lo as i8));
+                _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((hi - lo) as i8)), d)
+            };
+            let mask = |x: __m128i| _mm_movemask_epi8(x) as u16 as u64;
+            [
+                mask(_mm_or_si128(within(b'\t', b'\r'), eq(b' '))),
+                mask(within(b'A', b'Z')),
+                mask(within(b'a', b'z')),
+                mask(within(b'0', b'9')),
+                mask(eq(b'_')),
+                mask(eq(b',')),
+                mask(_mm_or_si128(eq(b'|'), eq(b'/'))),
+                mask(_mm_or_si128(eq(b'$'), eq(b':'))),
+            ]
+        };
+        let shift = 16 * part;
+        m.space |= bits[0] << shift;
+        m.upper |= bits[1] << shift;
+        m.lower |= bits[2] << shift;
+        m.digit |= bits[3] << shift;
+        m.underscore |= bits[4] << shift;
+        m.comma |= bits[5] << shift;
+        m.separator |= bits[6] << shift;
+        m.special |= bits[7] << shift;
     }
-    table
-};
+    m
+}
+
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn block_masks_by_byte(block: &[u8; 64]) -> BlockMasks {
+    let mut m = BlockMasks::default();
+    for (k, &b) in block.iter().enumerate() {
+        let bit = |yes: bool| u64::from(yes) << k;
+        m.space |= bit(matches!(b, b'\t'..=b'\r' | b' '));
+        m.upper |= bit(b.is_ascii_uppercase());
+        m.lower |= bit(b.is_ascii_lowercase());
+        m.digit |= bit(b.is_ascii_digit());
+        m.underscore |= bit(b == b'_');
+        m.comma |= bit(b == b',');
+        m.separator |= bit(b == b'|' || b == b'/');
+        m.special |= bit(b == b'$' || b == b':');
+    }
+    m
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn block_masks(block: &[u8; 64]) -> BlockMasks {
+    block_masks_by_byte(block)
+}
 
 /// [`scan_any`] for a line of ASCII without vertical tabs (nearly every
-/// line): token by token, and within a token without branches: the byte
-/// counts come packed from one table, `\w` runs from bit logic.
+/// line), 64 bytes at a time: byte classes as bit masks, counts by
+/// popcount, `\w` runs and tokens from the masks' edges, and each token's
+/// word facts through [`finish_token`].
 fn scan_ascii(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> bool {
-    let is_space = |b: u8| ASCII_COUNTS[usize::from(b & 0x7f)] & IS_SPACE != 0;
+    let is_space = |b: u8| ASCII_CLASS[usize::from(b & 0x7f)] & SPACE != 0;
     if let Some(&first) = text.iter().find(|&&b| !is_space(b)) {
         if first.is_ascii_lowercase() {
             s.flags |= flag::STARTS_LOWER;
@@ -479,74 +507,97 @@ fn scan_ascii(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -
         }
     }
     s.chars = text.len() as u32;
-    let (mut word_runs, mut numeric_runs) = (0u32, 0u32);
-    let mut i = 0;
-    while i < text.len() {
-        if is_space(text[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        // Bytes of the token counted so far: each packed count stays
-        // below 256 when flushed every 255 bytes.
-        let mut packed = 0u64;
-        let mut flags = 0u64;
-        let mut piece = 0u32;
-        let (mut previous_word, mut run_numeric) = (0u32, 0u32);
-        while i < text.len() {
-            let e = ASCII_COUNTS[usize::from(text[i] & 0x7f)];
-            if e & IS_SPACE != 0 {
-                break;
+    // Carried from one block to the next: the last byte was a word
+    // character / not white space; a run of digits that began a `\w` run
+    // reached the block's end.
+    let (mut word_before, mut token_before, mut digits_carry) = (0u64, 0u64, 0u64);
+    let mut any_special = 0u64;
+    let mut token_start = 0usize;
+    let mut tail = [0u8; 64];
+    for (index, chunk) in text.chunks(64).enumerate() {
+        let base = 64 * index;
+        let block: &[u8; 64] = match chunk.first_chunk::<64>() {
+            Some(block) => block,
+            None => {
+                // The line's last, short block, zero-padded: a zero byte
+                // is no word character and no white space, and is masked
+                // out of the counts as not part of the line.
+                tail[..chunk.len()].copy_from_slice(chunk);
+                &tail
             }
-            packed += e & COUNTS;
-            flags |= e;
-            let word = u32::from(e & IS_WORD != 0);
-            let digit = u32::from(e & IS_DIGIT != 0);
-            let run_start = word & !previous_word;
-            numeric_runs += previous_word & !word & run_numeric;
-            run_numeric = digit & (run_start | run_numeric);
-            word_runs += run_start;
-            previous_word = word;
-            i += 1;
-            piece += 1;
-            if piece == 255 {
-                add_counts(s, packed);
-                packed = 0;
-                piece = 0;
+        };
+        let m = block_masks(block);
+        let in_line = if chunk.len() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << chunk.len()) - 1
+        };
+        let alpha = m.upper | m.lower;
+        let word = alpha | m.digit | m.underscore;
+        let nonspace = in_line & !m.space;
+        s.letters += alpha.count_ones();
+        s.uppercase += m.upper.count_ones();
+        s.digits += m.digit.count_ones();
+        s.symbols += (nonspace & !alpha & !m.digit).count_ones();
+        s.commas += m.comma.count_ones();
+        s.separators += m.separator.count_ones();
+        s.nonspace += nonspace.count_ones();
+        any_special |= m.special;
+        // `\w` runs start where a word byte follows a non-word byte.
+        let word_starts = word & !(word << 1 | word_before);
+        s.word_runs += word_starts.count_ones();
+        // A run is numeric when it is all digits: add 1 at each digit that
+        // starts a run, and the carry ripples through its digits to the
+        // byte after them, which must not be a word byte.
+        let (sum, over) = m.digit.overflowing_add(m.digit & word_starts);
+        let (sum, over_carry) = sum.overflowing_add(digits_carry);
+        s.numeric_runs += (sum & !m.digit & !word).count_ones();
+        digits_carry = u64::from(over || over_carry);
+        // Tokens: runs of non-space bytes; an end is the first byte after.
+        let starts = nonspace & !(nonspace << 1 | token_before);
+        let ends = !nonspace & (nonspace << 1 | token_before);
+        let mut edges = starts | ends;
+        while edges != 0 {
+            let at = edges.trailing_zeros() as usize;
+            edges &= edges - 1;
+            if starts & (1 << at) != 0 {
+                token_start = base + at;
+            } else {
+                finish_ascii_token(text, token_start, base + at, s, word_sets);
             }
         }
-        numeric_runs += previous_word & run_numeric;
-        add_counts(s, packed);
-        let token = &text[start..i];
-        s.nonspace += token.len() as u32;
-        if matches!(token.last(), Some(b'.' | b'!' | b'?')) {
-            s.sentence_ends += 1;
-        }
-        if flags & IS_SPECIAL != 0 {
-            if memchr::memchr(b'$', token).is_some() {
-                s.flags |= flag::HAS_PRICE;
-            }
-            if memchr::memmem::find(token, b"://").is_some() {
-                s.flags |= flag::HAS_URL;
-            }
-        }
-        finish_token(text, start, i, s, word_sets);
+        word_before = word >> 63;
+        token_before = nonspace >> 63;
     }
-    s.word_runs += word_runs;
-    s.numeric_runs += numeric_runs;
+    // The line ends inside a token, or with a numeric run, at a block's end.
+    if token_before != 0 {
+        finish_ascii_token(text, token_start, text.len(), s, word_sets);
+    }
+    s.numeric_runs += digits_carry as u32;
+    if any_special != 0 {
+        if memchr::memchr(b'$', text).is_some() {
+            s.flags |= flag::HAS_PRICE;
+        }
+        if memchr::memmem::find(text, b"://").is_some() {
+            s.flags |= flag::HAS_URL;
+        }
+    }
     s.digits > 0
 }
 
-/// Adds the packed counts of [`ASCII_COUNTS`] to `s`.
+/// The facts of one token of an ASCII line that need the token itself.
 #[inline]
-fn add_counts(s: &mut LineScan, packed: u64) {
-    let field = |unit: u64| ((packed / unit) & 0xff) as u32;
-    s.letters += field(COUNT_LETTER);
-    s.uppercase += field(COUNT_UPPER);
-    s.digits += field(COUNT_DIGIT);
-    s.symbols += field(COUNT_SYMBOL);
-    s.commas += field(COUNT_COMMA);
-    s.separators += field(COUNT_SEPARATOR);
+fn finish_ascii_token(
+    text: &[u8],
+    start: usize,
+    end: usize,
+    s: &mut LineScan,
+    word_sets: &mut Vec<LanguageSet>,
+) {
+    if matches!(text[end - 1], b'.' | b'!' | b'?') {
+        s.sentence_ends += 1;
+    }
+    finish_token(text, start, end, s, word_sets);
 }
 
 // Character classes, as bits: one table lookup for ASCII, the `char`
@@ -1603,7 +1654,8 @@ mod tests {
         let mut line = Vec::new();
         for round in 0..20_000 {
             line.clear();
-            let pieces = next() % 24;
+            // Every third line long enough to span several 64-byte blocks.
+            let pieces = next() % if round % 3 == 0 { 90 } else { 24 };
             for _ in 0..pieces {
                 line.extend_from_slice(alphabet[(next() % alphabet.len() as u64) as usize]);
             }
@@ -1769,6 +1821,28 @@ mod tests {
         }
         assert_eq!(decode_char("é".as_bytes(), 0), ('é', 2));
         assert_eq!(count_words(b"a \xff\xfe b"), 3);
+    }
+
+    #[test]
+    fn block_masks_agree_with_a_byte_by_byte_count() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..2_000 {
+            let mut block = [0u8; 64];
+            for b in block.iter_mut() {
+                // Half the rounds any byte, half ASCII (what lines hold).
+                let r = xorshift(&mut state);
+                *b = if round % 2 == 0 {
+                    r as u8
+                } else {
+                    (r % 128) as u8
+                };
+            }
+            assert_eq!(
+                block_masks(&block),
+                block_masks_by_byte(&block),
+                "{block:?}"
+            );
+        }
     }
 
     #[test]
