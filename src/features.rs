@@ -714,14 +714,20 @@ fn load_short(text: &[u8], start: usize, end: usize) -> u128 {
     }
 }
 
-/// A mask of the low `len` bytes (0 to 16) of a `u128`.
+/// A mask of the low `len` bytes (0 to 16) of a `u128`, from a table: a
+/// variable shift of a `u128` is a dozen instructions.
 #[inline]
 fn low_bytes(len: usize) -> u128 {
-    if len >= 16 {
-        u128::MAX
-    } else {
-        (1u128 << (8 * len)) - 1
-    }
+    const LOW_BYTES: [u128; 17] = {
+        let mut table = [u128::MAX; 17];
+        let mut len = 0;
+        while len < 16 {
+            table[len] = (1u128 << (8 * len)) - 1;
+            len += 1;
+        }
+        table
+    };
+    LOW_BYTES[len.min(16)]
 }
 
 /// Classes of the sixteen bytes of a short ASCII token (zero-padded), one
@@ -826,13 +832,14 @@ fn finish_short_ascii_token(
         let start = t.alnum.trailing_zeros() as usize;
         let end = 32 - t.alnum.leading_zeros() as usize;
         let len = end - start;
-        let word = (t.lowered >> (8 * start)) & low_bytes(len);
+        // Most words start the token: no shift.
+        let word = if start == 0 { t.lowered } else { t.lowered >> (8 * start) } & low_bytes(len);
         let set = if len < 16 {
             stopwords::lookup_short(word, len)
         } else {
             stopwords::lookup(&word.to_le_bytes())
         };
-        let has_dot = (t.dot >> start) & ((1 << len) - 1) != 0;
+        let has_dot = t.dot != 0 && (t.dot >> start) & ((1 << len) - 1) != 0;
         word_facts(&word.to_le_bytes()[..len], set, has_dot, s, word_sets);
     }
     if t.at & !1 != 0 {
