@@ -597,7 +597,17 @@ fn finish_ascii_token(
     if matches!(text[end - 1], b'.' | b'!' | b'?') {
         s.sentence_ends += 1;
     }
-    finish_token(text, start, end, s, word_sets);
+    // The line is ASCII: no second check of the token's bytes.
+    if end - start <= 16 {
+        finish_short_ascii_token(
+            load_short(text, start, end),
+            &text[start..end],
+            s,
+            word_sets,
+        );
+    } else {
+        finish_token(text, start, end, s, word_sets);
+    }
 }
 
 // Character classes, as bits: one table lookup for ASCII, the `char`
@@ -833,7 +843,11 @@ fn finish_short_ascii_token(
         let end = 32 - t.alnum.leading_zeros() as usize;
         let len = end - start;
         // Most words start the token: no shift.
-        let word = if start == 0 { t.lowered } else { t.lowered >> (8 * start) } & low_bytes(len);
+        let word = if start == 0 {
+            t.lowered
+        } else {
+            t.lowered >> (8 * start)
+        } & low_bytes(len);
         let set = if len < 16 {
             stopwords::lookup_short(word, len)
         } else {
