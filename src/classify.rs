@@ -21,7 +21,7 @@ use crate::document::{content, is_blank, lines};
 use crate::features::{FEATURE_COUNT, FeatureScratch, RuleMark, count_words};
 use crate::model::{Model, logistic};
 use crate::rulefile::Action;
-use crate::rules::RuleSet;
+use crate::rules::{LiteralEnd, RuleSet};
 
 /// Why a line was kept or dropped.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,6 +86,10 @@ pub struct Cleaner {
     model: Arc<Model>,
     /// Per-line facts of the document being cleaned, reused across documents.
     scratch: Vec<LineInfo>,
+    /// Where each line's content lies in the document, and what the
+    /// literal search found in it.
+    spans: Vec<std::ops::Range<usize>>,
+    literal_ends: Vec<LiteralEnd>,
     features: FeatureScratch,
     /// The lines the model scores (verdict index, non-blank line index),
     /// a chunk of their feature rows, and their scores.
@@ -110,6 +114,8 @@ impl Cleaner {
             options,
             model,
             scratch: Vec::new(),
+            spans: Vec::new(),
+            literal_ends: Vec::new(),
             features: FeatureScratch::default(),
             to_score: Vec::new(),
             rows: Vec::new(),
@@ -136,42 +142,70 @@ impl Cleaner {
         let classifier = self.options.classifier;
         // Pass 1: what the rules say about each line, and how much prose
         // (words in lines of 10 or more words no rule matched) there is.
+        // First each line's words (with the classifier on, its features)
+        // and where its content lies, then the rules' literals in all lines
+        // at once (four lines in step), then the rules line by line.
         let infos = &mut self.scratch;
         infos.clear();
+        self.spans.clear();
         self.features.begin();
-        let mut prose_total = 0.0;
+        let mut at = 0;
         for line in lines(doc) {
             let text = content(line);
-            let blank = is_blank(text);
-            let info = if blank {
+            self.spans.push(at..at + text.len());
+            at += line.len();
+            if is_blank(text) {
                 if classifier {
                     self.features.push_blank();
                 }
-                LineInfo::BLANK
+                infos.push(LineInfo::BLANK);
+                continue;
+            }
+            let words = if classifier {
+                self.features.push(text)
             } else {
-                let words = if classifier {
-                    self.features.push(text)
-                } else {
-                    count_words(text)
-                };
-                let rule = self.rules.match_line(text, words);
-                if rule.is_none() && words >= PROSE_LINE_WORDS {
-                    prose_total += f64::from(words);
-                }
-                if classifier && let Some(i) = rule {
-                    self.features
-                        .mark_last(match self.rules.rules()[i as usize].action {
-                            Action::Keep => RuleMark::Kept,
-                            _ => RuleMark::Dropped,
-                        });
-                }
-                LineInfo {
-                    blank: false,
-                    words,
-                    rule,
-                }
+                count_words(text)
             };
-            infos.push(info);
+            infos.push(LineInfo {
+                blank: false,
+                words,
+                rule: None,
+            });
+        }
+        let rules = &self.rules;
+        self.literal_ends.clear();
+        self.literal_ends
+            .resize(infos.len(), LiteralEnd::NotSearched);
+        let searched = infos
+            .iter()
+            .zip(&self.spans)
+            .enumerate()
+            .filter(|(_, (info, _))| !info.blank && rules.searches_literals(info.words))
+            .map(|(i, (_, span))| (i, &doc[span.clone()]));
+        rules.find_literal_ends(searched, &mut self.literal_ends);
+        let mut prose_total = 0.0;
+        let mut row = 0;
+        for ((info, span), &literal_end) in
+            infos.iter_mut().zip(&self.spans).zip(&self.literal_ends)
+        {
+            if info.blank {
+                continue;
+            }
+            let rule = rules.match_line_with(&doc[span.clone()], info.words, literal_end);
+            info.rule = rule;
+            if rule.is_none() && info.words >= PROSE_LINE_WORDS {
+                prose_total += f64::from(info.words);
+            }
+            if classifier && let Some(i) = rule {
+                self.features.mark(
+                    row,
+                    match rules.rules()[i as usize].action {
+                        Action::Keep => RuleMark::Kept,
+                        _ => RuleMark::Dropped,
+                    },
+                );
+            }
+            row += 1;
         }
         // Pass 2: verdicts. A cut is honoured only below enough prose, and
         // only when little prose follows it: a "Related" box in the middle of

@@ -1213,6 +1213,13 @@ impl FeatureScratch {
         }
     }
 
+    /// What the rules said of the `i`-th non-blank line pushed.
+    pub fn mark(&mut self, i: usize, rule: RuleMark) {
+        if let Some(line) = self.lines.get_mut(i) {
+            line.rule = rule;
+        }
+    }
+
     /// Adds the next non-blank line of the document and returns its word
     /// count.
     pub fn push(&mut self, text: &[u8]) -> u32 {

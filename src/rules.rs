@@ -83,6 +83,10 @@ struct Engine {
     /// the same literals spent more time determinizing than searching),
     /// one table lookup per byte. Most lines hold none.
     literals: Option<AhoCorasick>,
+    /// The same literals as a bare DFA, for [`RuleSet::find_literal_ends`]:
+    /// its low-level API lets four lines be searched in step. `None` when
+    /// the literals are too many for a DFA.
+    literal_dfa: Option<aho_corasick::dfa::DFA>,
     /// Ranks needing each literal:
     /// `literal_ranks[literal_start[p]..literal_start[p + 1]]`.
     literal_start: Vec<u32>,
@@ -318,6 +322,56 @@ impl RuleSet {
     ///
     /// Allocates nothing once this clone has seen each rule once.
     pub fn match_line(&self, content: &[u8], words: u32) -> Option<u32> {
+        self.match_line_after(content, words, |literals| {
+            first_literal_end(literals, content)
+        })
+    }
+
+    /// [`RuleSet::match_line`] for a line whose literal search
+    /// [`RuleSet::find_literal_ends`] already ran: `literal_end` is what it
+    /// found for this line.
+    pub fn match_line_with(
+        &self,
+        content: &[u8],
+        words: u32,
+        literal_end: LiteralEnd,
+    ) -> Option<u32> {
+        self.match_line_after(content, words, |literals| match literal_end {
+            LiteralEnd::At(end) => Some(end),
+            LiteralEnd::None => None,
+            LiteralEnd::NotSearched => first_literal_end(literals, content),
+        })
+    }
+
+    /// Whether [`RuleSet::match_line`] searches a line of `words` words for
+    /// literals (and so whether [`RuleSet::find_literal_ends`] needs it).
+    pub fn searches_literals(&self, words: u32) -> bool {
+        self.engine.literals.is_some() && words <= self.engine.literal_max_words
+    }
+
+    /// Searches many lines for the rules' literals, four at a time in step
+    /// (each line's search is a chain of dependent table loads, so one
+    /// line at a time leaves the CPU waiting on memory): `ends[i]` gets
+    /// the result for each `(i, line)` of `lines`, to give to
+    /// [`RuleSet::match_line_with`]. Lines with no literal get
+    /// [`LiteralEnd::None`]; with no DFA (too many literals) nothing is
+    /// searched here.
+    pub fn find_literal_ends<'t>(
+        &self,
+        lines: impl Iterator<Item = (usize, &'t [u8])>,
+        ends: &mut [LiteralEnd],
+    ) {
+        if let Some(dfa) = &self.engine.literal_dfa {
+            literal_ends_in_step(dfa, lines, ends);
+        }
+    }
+
+    fn match_line_after(
+        &self,
+        content: &[u8],
+        words: u32,
+        literal_end: impl FnOnce(&AhoCorasick) -> Option<usize>,
+    ) -> Option<u32> {
         let engine = &*self.engine;
         // Each thread has its own clone, so the lock is never contended. If
         // one clone is shared by threads after all, a busy lock means a
@@ -368,7 +422,7 @@ impl RuleSet {
         if words <= engine.literal_max_words
             && best > engine.min_literal_rank
             && let Some(literals) = &engine.literals
-            && let Some(first_end) = first_literal_end(literals, content)
+            && let Some(first_end) = literal_end(literals)
         {
             // No literal ends before the first one to end, so none starts
             // before it minus the longest literal: the bytes before need
@@ -437,6 +491,108 @@ impl Anchored {
 #[inline(never)]
 fn first_literal_end(literals: &AhoCorasick, line: &[u8]) -> Option<usize> {
     literals.find(line).map(|m| m.end())
+}
+
+/// What [`RuleSet::find_literal_ends`] found in a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LiteralEnd {
+    /// Not searched yet: [`RuleSet::match_line_with`] searches it.
+    #[default]
+    NotSearched,
+    /// No literal in the line.
+    None,
+    /// The first literal to end ends here.
+    At(usize),
+}
+
+/// [`RuleSet::find_literal_ends`]: four lines in step through `dfa`, each
+/// lane taking the next line when its own ends (a match, or the line's
+/// end); the last few lines one at a time. The first literal to end is
+/// where the search first enters a match state, as [`first_literal_end`]
+/// finds it.
+#[inline(never)]
+fn literal_ends_in_step<'t>(
+    dfa: &aho_corasick::dfa::DFA,
+    mut lines: impl Iterator<Item = (usize, &'t [u8])>,
+    ends: &mut [LiteralEnd],
+) {
+    use aho_corasick::Anchored::No;
+    use aho_corasick::automaton::Automaton;
+    const LANES: usize = 4;
+    let Ok(start) = dfa.start_state(No) else {
+        return;
+    };
+    // Per lane: the line (index, bytes not yet read, bytes read) and state.
+    let mut lane: [Option<(usize, &[u8], usize)>; LANES] = [None; LANES];
+    let mut state = [start; LANES];
+    loop {
+        for (slot, sid) in lane.iter_mut().zip(&mut state) {
+            if slot.is_none()
+                && let Some((i, line)) = lines.next()
+            {
+                *slot = Some((i, line, 0));
+                *sid = start;
+            }
+        }
+        if let [Some(a), Some(b), Some(c), Some(d)] = &mut lane {
+            // All four busy: step together up to the shortest remainder,
+            // stopping at the first special (match) state.
+            let steps = a.1.len().min(b.1.len()).min(c.1.len()).min(d.1.len());
+            let [mut s0, mut s1, mut s2, mut s3] = state;
+            let mut taken = 0;
+            for (((&b0, &b1), &b2), &b3) in a.1[..steps]
+                .iter()
+                .zip(&b.1[..steps])
+                .zip(&c.1[..steps])
+                .zip(&d.1[..steps])
+            {
+                s0 = dfa.next_state(No, s0, b0);
+                s1 = dfa.next_state(No, s1, b1);
+                s2 = dfa.next_state(No, s2, b2);
+                s3 = dfa.next_state(No, s3, b3);
+                taken += 1;
+                if dfa.is_special(s0) | dfa.is_special(s1) | dfa.is_special(s2) | dfa.is_special(s3)
+                {
+                    break;
+                }
+            }
+            state = [s0, s1, s2, s3];
+            for l in [a, b, c, d] {
+                l.1 = &l.1[taken..];
+                l.2 += taken;
+            }
+        } else {
+            if lane.iter().all(Option::is_none) {
+                return;
+            }
+            // Fewer than four lines left: one lane at a time.
+            for (slot, sid) in lane.iter_mut().zip(&mut state) {
+                if let Some((_, rest, read)) = slot {
+                    let mut taken = 0;
+                    for &byte in rest.iter() {
+                        *sid = dfa.next_state(No, *sid, byte);
+                        taken += 1;
+                        if dfa.is_special(*sid) {
+                            break;
+                        }
+                    }
+                    *rest = &rest[taken..];
+                    *read += taken;
+                }
+            }
+        }
+        for (slot, &sid) in lane.iter_mut().zip(&state) {
+            if let Some((i, rest, read)) = *slot {
+                if dfa.is_match(sid) {
+                    ends[i] = LiteralEnd::At(read);
+                    *slot = None;
+                } else if rest.is_empty() || dfa.is_dead(sid) {
+                    ends[i] = LiteralEnd::None;
+                    *slot = None;
+                }
+            }
+        }
+    }
 }
 
 impl Engine {
@@ -596,6 +752,18 @@ impl Engine {
                 Err(e) => return Err(vec![too_many_literals(&e)]),
             }
         };
+        // Without a prefilter, start states are not special: the search in
+        // step stops only at matches.
+        let literal_dfa = (!patterns.is_empty())
+            .then(|| {
+                aho_corasick::dfa::DFA::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(aho_corasick::MatchKind::Standard)
+                    .prefilter(false)
+                    .build(&patterns)
+                    .ok()
+            })
+            .flatten();
         let min_literal_rank = literal_ranks.iter().copied().min().unwrap_or(u32::MAX);
         let longest_literal = patterns.iter().map(Vec::len).max().unwrap_or(0);
         Ok(Engine {
@@ -606,6 +774,7 @@ impl Engine {
             anchored,
             regexes,
             literals,
+            literal_dfa,
             literal_start,
             literal_ranks,
             literal_max_words,
@@ -1124,6 +1293,46 @@ mod tests {
             checked > 10_000 && matched > checked / 10,
             "{matched} of {checked}"
         );
+    }
+
+    /// The literal search four lines in step finds, in every line, what
+    /// the search of that line alone finds, whatever the batch (the last
+    /// lines of a batch go one at a time), and the rules then decide alike.
+    #[test]
+    fn literal_search_in_step_agrees_with_one_line_at_a_time() {
+        let set = RuleSet::builtin();
+        let engine = &set.engine;
+        let (Some(literals), Some(_)) = (&engine.literals, &engine.literal_dfa) else {
+            panic!("the built-in rules have literals");
+        };
+        let lines = probe_lines();
+        let want: Vec<LiteralEnd> = lines
+            .iter()
+            .map(|l| first_literal_end(literals, l).map_or(LiteralEnd::None, LiteralEnd::At))
+            .collect();
+        let found = want
+            .iter()
+            .filter(|e| matches!(e, LiteralEnd::At(_)))
+            .count();
+        assert!(found > lines.len() / 20, "{found} of {}", lines.len());
+        for batch in [1, 2, 3, 4, 5, 7, 9, 64, lines.len()] {
+            let mut got = vec![LiteralEnd::NotSearched; lines.len()];
+            for (first, chunk) in lines.chunks(batch).enumerate() {
+                let indexed = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(k, l)| (first * batch + k, &l[..]));
+                set.find_literal_ends(indexed, &mut got);
+            }
+            assert_eq!(got, want, "batches of {batch}");
+        }
+        for (line, &end) in lines.iter().zip(&want) {
+            let words = count_words(line);
+            assert_eq!(
+                set.match_line_with(line, words, end),
+                set.match_line(line, words)
+            );
+        }
     }
 
     #[test]
