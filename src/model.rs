@@ -280,13 +280,14 @@ impl Model {
                     slot[k] = x;
                 }
             }
-            // goes_right(p): all ones in the lanes whose value is above
-            // split p's threshold (`x > t`, false for NaN, as in the walk).
+            // goes_right(p): all ones in the lanes whose value is not at
+            // most split p's threshold (`!(x <= t)`: true for NaN, as in
+            // the walk).
             let goes_right = |tree: &Tree4, p: usize| {
                 let (f, threshold) = tree.splits[p];
                 // SAFETY: eight f32 read from an array of eight.
                 let x = unsafe { _mm256_loadu_ps(block[(f & 127) as usize].as_ptr()) };
-                _mm256_cmp_ps::<_CMP_GT_OQ>(x, _mm256_set1_ps(threshold))
+                _mm256_cmp_ps::<_CMP_NLE_UQ>(x, _mm256_set1_ps(threshold))
             };
             let mut sum_low = _mm256_setzero_pd();
             let mut sum_high = _mm256_setzero_pd();
@@ -360,7 +361,8 @@ impl Model {
                     for k in 0..LANES {
                         let (feature, threshold) = tree.splits[at[k] & 15];
                         let x = group[k][(feature as usize).min(FEATURE_COUNT - 1)];
-                        at[k] = 2 * at[k] + 1 + usize::from(x > threshold);
+                        // Right unless `x <= t`, so NaN goes right as in the walk.
+                        at[k] = 2 * at[k] + 2 - usize::from(x <= threshold);
                     }
                 }
                 for k in 0..LANES {
@@ -596,10 +598,15 @@ mod tests {
         let t = (f64::from(x) + f64::from(x.next_up())) / 2.0;
         let tree = format!("tree 3\ns 1 {t} 1 2 0\nl -1\nl 1\n");
         let m = Model::parse("m", model_text(&[&tree]).as_bytes()).unwrap();
-        let rows = [row(x, 0.0), row(x.next_up(), 0.0)].concat();
-        let mut scores = vec![0.0; 2];
+        // NaN is not at most the threshold, so it goes right as in the walk.
+        let values = [x, x.next_up(), f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+        let rows: Vec<f32> = values.iter().flat_map(|&v| row(v, 0.0)).collect();
+        let mut scores = vec![0.0; values.len()];
         m.score_rows(&rows, &mut scores);
-        assert_eq!(scores, [-1.0, 1.0]);
+        assert_eq!(scores, [-1.0, 1.0, 1.0, 1.0, -1.0]);
+        for (r, row) in rows.chunks_exact(FEATURE_COUNT).enumerate() {
+            assert_eq!(m.score(row), scores[r], "row {r}");
+        }
     }
 
     #[test]
@@ -648,25 +655,55 @@ mod tests {
         );
     }
 
+    type BatchPath = fn(&Model, &[f32], &mut [f64]);
+
+    /// The batch paths for depth-4 trees that this CPU can run.
+    fn batch_paths() -> Vec<(&'static str, BatchPath)> {
+        let mut paths: Vec<(&'static str, BatchPath)> = vec![("portable", |m, rows, scores| {
+            m.score_rows4_portable(rows, scores)
+        })];
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: only pushed when the CPU has AVX2, checked just above.
+            paths.push(("avx2", |m, rows, scores| unsafe {
+                m.score_rows4_avx2(rows, scores)
+            }));
+        }
+        paths
+    }
+
     #[test]
     fn the_fast_walk_scores_the_built_in_model_exactly() {
         let m = Model::builtin();
         assert!(!m.trees4.is_empty(), "the shipped trees have depth <= 4");
-        // Pseudo-random rows in the features' ranges, some repeated values.
+        // Pseudo-random rows in the features' ranges, some repeated values,
+        // one value in 16 NaN and one in 16 infinite.
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || (crate::features::xorshift(&mut state) % 1000) as f32 / 200.0 - 1.0;
-        for count in [1, 7, 8, 9, 61] {
+        let mut next = move || {
+            let r = crate::features::xorshift(&mut state);
+            match (r >> 32) % 32 {
+                0 | 1 => f32::NAN,
+                2 => f32::INFINITY,
+                3 => f32::NEG_INFINITY,
+                _ => (r % 1000) as f32 / 200.0 - 1.0,
+            }
+        };
+        let paths = batch_paths();
+        for count in [1, 7, 8, 9, 15, 16, 17, 33, 61] {
             let rows: Vec<f32> = (0..count * FEATURE_COUNT).map(|_| next()).collect();
+            let walked: Vec<u64> = rows
+                .chunks_exact(FEATURE_COUNT)
+                .map(|row| m.score(row).to_bits())
+                .collect();
             let mut fast = vec![0.0; count];
             m.score_rows(&rows, &mut fast);
-            // On a CPU with AVX2, score_rows took the SIMD path; check the
-            // portable one too.
-            let mut portable = vec![0.0; count];
-            m.score_rows4_portable(&rows, &mut portable);
-            for (r, row) in rows.chunks_exact(FEATURE_COUNT).enumerate() {
-                let walked = m.score(row);
-                assert_eq!(fast[r].to_bits(), walked.to_bits(), "row {r} of {count}");
-                assert_eq!(portable[r].to_bits(), walked.to_bits(), "portable, row {r}");
+            let fast: Vec<u64> = fast.iter().map(|s| s.to_bits()).collect();
+            assert_eq!(fast, walked, "score_rows, {count} rows");
+            for &(name, path) in &paths {
+                let mut scores = vec![0.0; count];
+                path(&m, &rows, &mut scores);
+                let scores: Vec<u64> = scores.iter().map(|s| s.to_bits()).collect();
+                assert_eq!(scores, walked, "{name}, {count} rows");
             }
         }
     }
