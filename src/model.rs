@@ -239,10 +239,17 @@ impl Model {
         }
     }
 
-    /// [`Model::score_rows`] for trees of depth 4 or less: eight walks
-    /// interleaved, no bounds checks in the walk (indices are masked to the
-    /// fixed-size arrays, feature indices were checked when parsing).
+    /// [`Model::score_rows`] for trees of depth 4 or less: sixteen or eight
+    /// rows at once with SIMD, else eight walks interleaved; no bounds
+    /// checks in the walk (indices are masked to the fixed-size arrays,
+    /// feature indices were checked when parsing).
     fn score_rows4(&self, rows: &[f32], scores: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512cd") {
+            // SAFETY: the CPU has AVX-512F and AVX-512CD, checked just above.
+            unsafe { self.score_rows4_avx512(rows, scores) };
+            return;
+        }
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
@@ -338,6 +345,100 @@ impl Model {
         }
     }
 
+    /// [`Model::score_rows4`] on sixteen rows at once with AVX-512: every
+    /// split of a tree is compared for all sixteen into a 16-bit mask (one
+    /// load and one compare each, the rows transposed in registers), each
+    /// split the row goes right at rules out leaves (QuickScorer), and the
+    /// leftmost leaf left, found by a leading-zero count, is picked exactly
+    /// by a permute of the tree's 16 leaves. A third fewer instructions than
+    /// the AVX2 blends for the same rows, no mask logic. Each row's score
+    /// adds the same leaves in the same order as the walk, so scores are
+    /// bit-identical.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512cd")]
+    fn score_rows4_avx512(&self, rows: &[f32], scores: &mut [f64]) {
+        use std::arch::x86_64::*;
+        const LANES: usize = 16;
+        let row_count = rows.len() / FEATURE_COUNT;
+        // block[f]: feature f of the group's sixteen rows; 128 slots as in
+        // score_rows4_avx2.
+        let mut block = [[0.0f32; LANES]; 128];
+        let mut start = 0;
+        while start < row_count {
+            let lanes = LANES.min(row_count - start);
+            // Rows past the end repeat the last one; their scores are dropped.
+            let group: [usize; LANES] = std::array::from_fn(|k| start + k.min(lanes - 1));
+            // Sixteen features of the sixteen rows at a time, transposed in
+            // registers (stored one value at a time, or scattered, they
+            // took a quarter of the time).
+            for first in (0..FEATURE_COUNT).step_by(LANES) {
+                let count = LANES.min(FEATURE_COUNT - first);
+                let part: [__m512; LANES] = std::array::from_fn(|k| {
+                    let at = group[k] * FEATURE_COUNT + first;
+                    let values = &rows[at..at + count];
+                    // SAFETY: the mask reads only the slice's `count` f32.
+                    unsafe { _mm512_maskz_loadu_ps(((1u32 << count) - 1) as u16, values.as_ptr()) }
+                });
+                let slots = &mut block[first..first + LANES];
+                for (slot, column) in slots.iter_mut().zip(transpose16(part)) {
+                    // SAFETY: sixteen f32 stored into an array of sixteen.
+                    unsafe { _mm512_storeu_ps(slot.as_mut_ptr(), column) };
+                }
+            }
+            // goes_right(p): bit k set when row k's value is not at most
+            // split p's threshold (`!(x <= t)`: true for NaN, as in the walk).
+            let goes_right = |tree: &Tree4, p: usize| {
+                let (f, threshold) = tree.splits[p];
+                // SAFETY: sixteen f32 read from an array of sixteen.
+                let x = unsafe { _mm512_loadu_ps(block[(f & 127) as usize].as_ptr()) };
+                _mm512_cmp_ps_mask::<_CMP_NLE_UQ>(x, _mm512_set1_ps(threshold))
+            };
+            let mut sum_even = _mm512_setzero_pd();
+            let mut sum_odd = _mm512_setzero_pd();
+            for tree in &self.trees4 {
+                // Each row's leaves still possible (leaf i as bit 31 - i):
+                // a split the row goes right at rules out its left subtree.
+                // Three chains, for shorter dependencies.
+                let eliminate = |alive: __m512i, p: usize| {
+                    let keep = _mm512_set1_epi32(KEEP[p] as i32);
+                    _mm512_mask_and_epi32(alive, goes_right(tree, p), alive, keep)
+                };
+                let chain =
+                    |splits: std::ops::Range<usize>| splits.fold(_mm512_set1_epi32(-1), eliminate);
+                let alive =
+                    _mm512_ternarylogic_epi32::<0x80>(chain(0..5), chain(5..10), chain(10..15));
+                // The row's leaf is the leftmost one left (the walk's turns
+                // rule out everything left of it, and nothing rules it out).
+                let leaf = _mm512_lzcnt_epi32(alive);
+                // SAFETY: eight f64 read from each half of an array of sixteen.
+                let (first, second) = unsafe {
+                    (
+                        _mm512_loadu_pd(tree.leaves.as_ptr()),
+                        _mm512_loadu_pd(tree.leaves.as_ptr().add(8)),
+                    )
+                };
+                // The permute reads the lowest four bits of each 64-bit lane:
+                // rows 0, 2, .. 14, and after a shift rows 1, 3, .. 15.
+                let even = _mm512_permutex2var_pd(first, leaf, second);
+                let odd = _mm512_permutex2var_pd(first, _mm512_srli_epi64::<32>(leaf), second);
+                sum_even = _mm512_add_pd(sum_even, even);
+                sum_odd = _mm512_add_pd(sum_odd, odd);
+            }
+            let (mut even, mut odd) = ([0.0f64; 8], [0.0f64; 8]);
+            // SAFETY: eight f64 stored into each array of eight.
+            unsafe {
+                _mm512_storeu_pd(even.as_mut_ptr(), sum_even);
+                _mm512_storeu_pd(odd.as_mut_ptr(), sum_odd);
+            }
+            let sums = std::array::from_fn::<f64, LANES, _>(|k| {
+                if k % 2 == 0 { even[k / 2] } else { odd[k / 2] }
+            });
+            for (score, sum) in scores[start..start + lanes].iter_mut().zip(sums) {
+                *score += sum;
+            }
+            start += lanes;
+        }
+    }
     /// [`Model::score_rows4`] without SIMD: eight walks interleaved.
     fn score_rows4_portable(&self, rows: &[f32], scores: &mut [f64]) {
         const LANES: usize = 8;
@@ -417,6 +518,75 @@ impl Model {
             .filter(|&(_, c)| c > 0.0)
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
+}
+
+/// KEEP[p]: the leaves of a depth-4 tree (leaf i as bit 31 - i) outside
+/// the left subtree of split p (breadth-first), for score_rows4_avx512.
+const KEEP: [u32; 15] = {
+    let mut keep = [0; 15];
+    let mut p = 0;
+    while p < 15 {
+        let depth = (p as u32 + 1).ilog2();
+        let width = 16 >> depth;
+        let first = (p as u32 + 1 - (1 << depth)) * width;
+        keep[p] = !(((1 << (width / 2)) - 1) << (32 - first - width / 2));
+        p += 1;
+    }
+    keep
+};
+
+/// The sixteen columns of sixteen rows of sixteen f32: column i holds the
+/// rows' values i, row k in lane k. Four rounds of sixteen shuffles.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn transpose16(rows: [std::arch::x86_64::__m512; 16]) -> [std::arch::x86_64::__m512; 16] {
+    use std::arch::x86_64::*;
+    use std::array::from_fn;
+    let (pd, ps) = (_mm512_castps_pd, _mm512_castpd_ps);
+    // pairs[2m + h]: rows 2m and 2m + 1 interleaved, from the low (h = 0)
+    // or high half of each 128-bit quarter.
+    let pairs: [__m512; 16] = from_fn(|i| {
+        let (a, b) = (rows[i & !1], rows[i | 1]);
+        if i & 1 == 0 {
+            _mm512_unpacklo_ps(a, b)
+        } else {
+            _mm512_unpackhi_ps(a, b)
+        }
+    });
+    // quads[4n + c]: in quarter q, value 4q + c of rows 4n..4n + 3.
+    let quads: [__m512; 16] = from_fn(|i| {
+        let (n, c) = (i / 4, i % 4);
+        let (a, b) = (pd(pairs[4 * n + c / 2]), pd(pairs[4 * n + c / 2 + 2]));
+        ps(if c % 2 == 0 {
+            _mm512_unpacklo_pd(a, b)
+        } else {
+            _mm512_unpackhi_pd(a, b)
+        })
+    });
+    // Then the 4 x 4 quarters of quads[c], quads[4 + c], .. are transposed:
+    // halves[4c + k] has quarters 0, 2 (k even) or 1, 3 (k odd) of quads
+    // 8 (k / 2) + c and 8 (k / 2) + 4 + c.
+    let halves: [__m512; 16] = from_fn(|i| {
+        let (c, k) = (i / 4, i % 4);
+        let (a, b) = (quads[8 * (k / 2) + c], quads[8 * (k / 2) + 4 + c]);
+        if k % 2 == 0 {
+            _mm512_shuffle_f32x4::<0b10_00_10_00>(a, b)
+        } else {
+            _mm512_shuffle_f32x4::<0b11_01_11_01>(a, b)
+        }
+    });
+    // Column 4q + c: quarter q of quads[c], quads[4 + c], quads[8 + c] and
+    // quads[12 + c].
+    from_fn(|i| {
+        let (q, c) = (i / 4, i % 4);
+        let (a, b) = (halves[4 * c + q % 2], halves[4 * c + q % 2 + 2]);
+        if q < 2 {
+            _mm512_shuffle_f32x4::<0b10_00_10_00>(a, b)
+        } else {
+            _mm512_shuffle_f32x4::<0b11_01_11_01>(a, b)
+        }
+    })
 }
 
 /// The largest f32 not above `t`.
@@ -663,6 +833,14 @@ mod tests {
             m.score_rows4_portable(rows, scores)
         })];
         #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512cd") {
+            // SAFETY: only pushed when the CPU has AVX-512F and AVX-512CD,
+            // checked just above.
+            paths.push(("avx512", |m, rows, scores| unsafe {
+                m.score_rows4_avx512(rows, scores)
+            }));
+        }
+        #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: only pushed when the CPU has AVX2, checked just above.
             paths.push(("avx2", |m, rows, scores| unsafe {
@@ -705,6 +883,30 @@ mod tests {
                 let scores: Vec<u64> = scores.iter().map(|s| s.to_bits()).collect();
                 assert_eq!(scores, walked, "{name}, {count} rows");
             }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn sixteen_rows_are_transposed() {
+        use std::arch::x86_64::*;
+        if !std::is_x86_feature_detected!("avx512f") {
+            return;
+        }
+        // Row r holds 16 r, .., 16 r + 15; column c must hold c, 16 + c, ...
+        let values: Vec<f32> = (0..256).map(|v| v as f32).collect();
+        let mut columns = [[0.0f32; 16]; 16];
+        // SAFETY: the CPU has AVX-512F, checked just above; sixteen f32
+        // read from and stored into slices of sixteen.
+        unsafe {
+            let rows = std::array::from_fn(|r| _mm512_loadu_ps(values[16 * r..].as_ptr()));
+            for (column, v) in columns.iter_mut().zip(transpose16(rows)) {
+                _mm512_storeu_ps(column.as_mut_ptr(), v);
+            }
+        }
+        for (c, column) in columns.iter().enumerate() {
+            let want: [f32; 16] = std::array::from_fn(|r| (16 * r + c) as f32);
+            assert_eq!(*column, want, "column {c}");
         }
     }
 
