@@ -393,9 +393,13 @@ impl Model {
                 let x = unsafe { _mm512_loadu_ps(block[(f & 127) as usize].as_ptr()) };
                 _mm512_cmp_ps_mask::<_CMP_NLE_UQ>(x, _mm512_set1_ps(threshold))
             };
+            // The next group's rows are fetched while this one is scored, a
+            // 64-byte line a tree (all at once, the prefetches stalled).
+            let next = &rows[(start + lanes) * FEATURE_COUNT..];
+            let ahead = next[..next.len().min(LANES * FEATURE_COUNT)].chunks(16);
             let mut sum_even = _mm512_setzero_pd();
             let mut sum_odd = _mm512_setzero_pd();
-            for tree in &self.trees4 {
+            let mut score_tree = |tree: &Tree4| {
                 // Each row's leaves still possible (leaf i as bit 31 - i):
                 // a split the row goes right at rules out its left subtree.
                 // Three chains, for shorter dependencies.
@@ -423,7 +427,13 @@ impl Model {
                 let odd = _mm512_permutex2var_pd(first, _mm512_srli_epi64::<32>(leaf), second);
                 sum_even = _mm512_add_pd(sum_even, even);
                 sum_odd = _mm512_add_pd(sum_odd, odd);
+            };
+            let (near, far) = self.trees4.split_at(ahead.len().min(self.trees4.len()));
+            for (tree, line) in near.iter().zip(ahead) {
+                _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
+                score_tree(tree);
             }
+            far.iter().for_each(score_tree);
             let (mut even, mut odd) = ([0.0f64; 8], [0.0f64; 8]);
             // SAFETY: eight f64 stored into each array of eight.
             unsafe {
