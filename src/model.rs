@@ -239,10 +239,17 @@ impl Model {
         }
     }
 
-    /// [`Model::score_rows`] for trees of depth 4 or less: eight walks
-    /// interleaved, no bounds checks in the walk (indices are masked to the
-    /// fixed-size arrays, feature indices were checked when parsing).
+    /// [`Model::score_rows`] for trees of depth 4 or less: sixteen or eight
+    /// rows at once with SIMD, else eight walks interleaved; no bounds
+    /// checks in the walk (indices are masked to the fixed-size arrays,
+    /// feature indices were checked when parsing).
     fn score_rows4(&self, rows: &[f32], scores: &mut [f64]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512cd") {
+            // SAFETY: the CPU has AVX-512F and AVX-512CD, checked just above.
+            unsafe { self.score_rows4_avx512(rows, scores) };
+            return;
+        }
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
@@ -280,13 +287,14 @@ impl Model {
                     slot[k] = x;
                 }
             }
-            // goes_right(p): all ones in the lanes whose value is above
-            // split p's threshold (`x > t`, false for NaN, as in the walk).
+            // goes_right(p): all ones in the lanes whose value is not at
+            // most split p's threshold (`!(x <= t)`: true for NaN, as in
+            // the walk).
             let goes_right = |tree: &Tree4, p: usize| {
                 let (f, threshold) = tree.splits[p];
                 // SAFETY: eight f32 read from an array of eight.
                 let x = unsafe { _mm256_loadu_ps(block[(f & 127) as usize].as_ptr()) };
-                _mm256_cmp_ps::<_CMP_GT_OQ>(x, _mm256_set1_ps(threshold))
+                _mm256_cmp_ps::<_CMP_NLE_UQ>(x, _mm256_set1_ps(threshold))
             };
             let mut sum_low = _mm256_setzero_pd();
             let mut sum_high = _mm256_setzero_pd();
@@ -337,6 +345,110 @@ impl Model {
         }
     }
 
+    /// [`Model::score_rows4`] on sixteen rows at once with AVX-512: every
+    /// split of a tree is compared for all sixteen into a 16-bit mask (one
+    /// load and one compare each, the rows transposed in registers), each
+    /// split the row goes right at rules out leaves (QuickScorer), and the
+    /// leftmost leaf left, found by a leading-zero count, is picked exactly
+    /// by a permute of the tree's 16 leaves. A third fewer instructions than
+    /// the AVX2 blends for the same rows, no mask logic. Each row's score
+    /// adds the same leaves in the same order as the walk, so scores are
+    /// bit-identical.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512cd")]
+    fn score_rows4_avx512(&self, rows: &[f32], scores: &mut [f64]) {
+        use std::arch::x86_64::*;
+        const LANES: usize = 16;
+        let row_count = rows.len() / FEATURE_COUNT;
+        // block[f]: feature f of the group's sixteen rows; 128 slots as in
+        // score_rows4_avx2.
+        let mut block = [[0.0f32; LANES]; 128];
+        let mut start = 0;
+        while start < row_count {
+            let lanes = LANES.min(row_count - start);
+            // Rows past the end repeat the last one; their scores are dropped.
+            let group: [usize; LANES] = std::array::from_fn(|k| start + k.min(lanes - 1));
+            // Sixteen features of the sixteen rows at a time, transposed in
+            // registers (stored one value at a time, or scattered, they
+            // took a quarter of the time).
+            for first in (0..FEATURE_COUNT).step_by(LANES) {
+                let count = LANES.min(FEATURE_COUNT - first);
+                let part: [__m512; LANES] = std::array::from_fn(|k| {
+                    let at = group[k] * FEATURE_COUNT + first;
+                    let values = &rows[at..at + count];
+                    // SAFETY: the mask reads only the slice's `count` f32.
+                    unsafe { _mm512_maskz_loadu_ps(((1u32 << count) - 1) as u16, values.as_ptr()) }
+                });
+                let slots = &mut block[first..first + LANES];
+                for (slot, column) in slots.iter_mut().zip(transpose16(part)) {
+                    // SAFETY: sixteen f32 stored into an array of sixteen.
+                    unsafe { _mm512_storeu_ps(slot.as_mut_ptr(), column) };
+                }
+            }
+            // goes_right(p): bit k set when row k's value is not at most
+            // split p's threshold (`!(x <= t)`: true for NaN, as in the walk).
+            let goes_right = |tree: &Tree4, p: usize| {
+                let (f, threshold) = tree.splits[p];
+                // SAFETY: sixteen f32 read from an array of sixteen.
+                let x = unsafe { _mm512_loadu_ps(block[(f & 127) as usize].as_ptr()) };
+                _mm512_cmp_ps_mask::<_CMP_NLE_UQ>(x, _mm512_set1_ps(threshold))
+            };
+            // The next group's rows are fetched while this one is scored, a
+            // 64-byte line a tree (all at once, the prefetches stalled).
+            let next = &rows[(start + lanes) * FEATURE_COUNT..];
+            let ahead = next[..next.len().min(LANES * FEATURE_COUNT)].chunks(16);
+            let mut sum_even = _mm512_setzero_pd();
+            let mut sum_odd = _mm512_setzero_pd();
+            let mut score_tree = |tree: &Tree4| {
+                // Each row's leaves still possible (leaf i as bit 31 - i):
+                // a split the row goes right at rules out its left subtree.
+                // Three chains, for shorter dependencies.
+                let eliminate = |alive: __m512i, p: usize| {
+                    let keep = _mm512_set1_epi32(KEEP[p] as i32);
+                    _mm512_mask_and_epi32(alive, goes_right(tree, p), alive, keep)
+                };
+                let chain =
+                    |splits: std::ops::Range<usize>| splits.fold(_mm512_set1_epi32(-1), eliminate);
+                let alive =
+                    _mm512_ternarylogic_epi32::<0x80>(chain(0..5), chain(5..10), chain(10..15));
+                // The row's leaf is the leftmost one left (the walk's turns
+                // rule out everything left of it, and nothing rules it out).
+                let leaf = _mm512_lzcnt_epi32(alive);
+                // SAFETY: eight f64 read from each half of an array of sixteen.
+                let (first, second) = unsafe {
+                    (
+                        _mm512_loadu_pd(tree.leaves.as_ptr()),
+                        _mm512_loadu_pd(tree.leaves.as_ptr().add(8)),
+                    )
+                };
+                // The permute reads the lowest four bits of each 64-bit lane:
+                // rows 0, 2, .. 14, and after a shift rows 1, 3, .. 15.
+                let even = _mm512_permutex2var_pd(first, leaf, second);
+                let odd = _mm512_permutex2var_pd(first, _mm512_srli_epi64::<32>(leaf), second);
+                sum_even = _mm512_add_pd(sum_even, even);
+                sum_odd = _mm512_add_pd(sum_odd, odd);
+            };
+            let (near, far) = self.trees4.split_at(ahead.len().min(self.trees4.len()));
+            for (tree, line) in near.iter().zip(ahead) {
+                _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
+                score_tree(tree);
+            }
+            far.iter().for_each(score_tree);
+            let (mut even, mut odd) = ([0.0f64; 8], [0.0f64; 8]);
+            // SAFETY: eight f64 stored into each array of eight.
+            unsafe {
+                _mm512_storeu_pd(even.as_mut_ptr(), sum_even);
+                _mm512_storeu_pd(odd.as_mut_ptr(), sum_odd);
+            }
+            let sums = std::array::from_fn::<f64, LANES, _>(|k| {
+                if k % 2 == 0 { even[k / 2] } else { odd[k / 2] }
+            });
+            for (score, sum) in scores[start..start + lanes].iter_mut().zip(sums) {
+                *score += sum;
+            }
+            start += lanes;
+        }
+    }
     /// [`Model::score_rows4`] without SIMD: eight walks interleaved.
     fn score_rows4_portable(&self, rows: &[f32], scores: &mut [f64]) {
         const LANES: usize = 8;
@@ -360,7 +472,8 @@ impl Model {
                     for k in 0..LANES {
                         let (feature, threshold) = tree.splits[at[k] & 15];
                         let x = group[k][(feature as usize).min(FEATURE_COUNT - 1)];
-                        at[k] = 2 * at[k] + 1 + usize::from(x > threshold);
+                        // Right unless `x <= t`, so NaN goes right as in the walk.
+                        at[k] = 2 * at[k] + 2 - usize::from(x <= threshold);
                     }
                 }
                 for k in 0..LANES {
@@ -415,6 +528,75 @@ impl Model {
             .filter(|&(_, c)| c > 0.0)
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
+}
+
+/// KEEP[p]: the leaves of a depth-4 tree (leaf i as bit 31 - i) outside
+/// the left subtree of split p (breadth-first), for score_rows4_avx512.
+const KEEP: [u32; 15] = {
+    let mut keep = [0; 15];
+    let mut p = 0;
+    while p < 15 {
+        let depth = (p as u32 + 1).ilog2();
+        let width = 16 >> depth;
+        let first = (p as u32 + 1 - (1 << depth)) * width;
+        keep[p] = !(((1 << (width / 2)) - 1) << (32 - first - width / 2));
+        p += 1;
+    }
+    keep
+};
+
+/// The sixteen columns of sixteen rows of sixteen f32: column i holds the
+/// rows' values i, row k in lane k. Four rounds of sixteen shuffles.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn transpose16(rows: [std::arch::x86_64::__m512; 16]) -> [std::arch::x86_64::__m512; 16] {
+    use std::arch::x86_64::*;
+    use std::array::from_fn;
+    let (pd, ps) = (_mm512_castps_pd, _mm512_castpd_ps);
+    // pairs[2m + h]: rows 2m and 2m + 1 interleaved, from the low (h = 0)
+    // or high half of each 128-bit quarter.
+    let pairs: [__m512; 16] = from_fn(|i| {
+        let (a, b) = (rows[i & !1], rows[i | 1]);
+        if i & 1 == 0 {
+            _mm512_unpacklo_ps(a, b)
+        } else {
+            _mm512_unpackhi_ps(a, b)
+        }
+    });
+    // quads[4n + c]: in quarter q, value 4q + c of rows 4n..4n + 3.
+    let quads: [__m512; 16] = from_fn(|i| {
+        let (n, c) = (i / 4, i % 4);
+        let (a, b) = (pd(pairs[4 * n + c / 2]), pd(pairs[4 * n + c / 2 + 2]));
+        ps(if c % 2 == 0 {
+            _mm512_unpacklo_pd(a, b)
+        } else {
+            _mm512_unpackhi_pd(a, b)
+        })
+    });
+    // Then the 4 x 4 quarters of quads[c], quads[4 + c], .. are transposed:
+    // halves[4c + k] has quarters 0, 2 (k even) or 1, 3 (k odd) of quads
+    // 8 (k / 2) + c and 8 (k / 2) + 4 + c.
+    let halves: [__m512; 16] = from_fn(|i| {
+        let (c, k) = (i / 4, i % 4);
+        let (a, b) = (quads[8 * (k / 2) + c], quads[8 * (k / 2) + 4 + c]);
+        if k % 2 == 0 {
+            _mm512_shuffle_f32x4::<0b10_00_10_00>(a, b)
+        } else {
+            _mm512_shuffle_f32x4::<0b11_01_11_01>(a, b)
+        }
+    });
+    // Column 4q + c: quarter q of quads[c], quads[4 + c], quads[8 + c] and
+    // quads[12 + c].
+    from_fn(|i| {
+        let (q, c) = (i / 4, i % 4);
+        let (a, b) = (halves[4 * c + q % 2], halves[4 * c + q % 2 + 2]);
+        if q < 2 {
+            _mm512_shuffle_f32x4::<0b10_00_10_00>(a, b)
+        } else {
+            _mm512_shuffle_f32x4::<0b11_01_11_01>(a, b)
+        }
+    })
 }
 
 /// The largest f32 not above `t`.
@@ -596,10 +778,15 @@ mod tests {
         let t = (f64::from(x) + f64::from(x.next_up())) / 2.0;
         let tree = format!("tree 3\ns 1 {t} 1 2 0\nl -1\nl 1\n");
         let m = Model::parse("m", model_text(&[&tree]).as_bytes()).unwrap();
-        let rows = [row(x, 0.0), row(x.next_up(), 0.0)].concat();
-        let mut scores = vec![0.0; 2];
+        // NaN is not at most the threshold, so it goes right as in the walk.
+        let values = [x, x.next_up(), f32::NAN, f32::INFINITY, f32::NEG_INFINITY];
+        let rows: Vec<f32> = values.iter().flat_map(|&v| row(v, 0.0)).collect();
+        let mut scores = vec![0.0; values.len()];
         m.score_rows(&rows, &mut scores);
-        assert_eq!(scores, [-1.0, 1.0]);
+        assert_eq!(scores, [-1.0, 1.0, 1.0, 1.0, -1.0]);
+        for (r, row) in rows.chunks_exact(FEATURE_COUNT).enumerate() {
+            assert_eq!(m.score(row), scores[r], "row {r}");
+        }
     }
 
     #[test]
@@ -648,26 +835,88 @@ mod tests {
         );
     }
 
+    type BatchPath = fn(&Model, &[f32], &mut [f64]);
+
+    /// The batch paths for depth-4 trees that this CPU can run.
+    fn batch_paths() -> Vec<(&'static str, BatchPath)> {
+        let mut paths: Vec<(&'static str, BatchPath)> = vec![("portable", |m, rows, scores| {
+            m.score_rows4_portable(rows, scores)
+        })];
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512cd") {
+            // SAFETY: only pushed when the CPU has AVX-512F and AVX-512CD,
+            // checked just above.
+            paths.push(("avx512", |m, rows, scores| unsafe {
+                m.score_rows4_avx512(rows, scores)
+            }));
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: only pushed when the CPU has AVX2, checked just above.
+            paths.push(("avx2", |m, rows, scores| unsafe {
+                m.score_rows4_avx2(rows, scores)
+            }));
+        }
+        paths
+    }
+
     #[test]
     fn the_fast_walk_scores_the_built_in_model_exactly() {
         let m = Model::builtin();
         assert!(!m.trees4.is_empty(), "the shipped trees have depth <= 4");
-        // Pseudo-random rows in the features' ranges, some repeated values.
+        // Pseudo-random rows in the features' ranges, some repeated values,
+        // one value in 16 NaN and one in 16 infinite.
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || (crate::features::xorshift(&mut state) % 1000) as f32 / 200.0 - 1.0;
-        for count in [1, 7, 8, 9, 61] {
+        let mut next = move || {
+            let r = crate::features::xorshift(&mut state);
+            match (r >> 32) % 32 {
+                0 | 1 => f32::NAN,
+                2 => f32::INFINITY,
+                3 => f32::NEG_INFINITY,
+                _ => (r % 1000) as f32 / 200.0 - 1.0,
+            }
+        };
+        let paths = batch_paths();
+        for count in [1, 7, 8, 9, 15, 16, 17, 33, 61] {
             let rows: Vec<f32> = (0..count * FEATURE_COUNT).map(|_| next()).collect();
+            let walked: Vec<u64> = rows
+                .chunks_exact(FEATURE_COUNT)
+                .map(|row| m.score(row).to_bits())
+                .collect();
             let mut fast = vec![0.0; count];
             m.score_rows(&rows, &mut fast);
-            // On a CPU with AVX2, score_rows took the SIMD path; check the
-            // portable one too.
-            let mut portable = vec![0.0; count];
-            m.score_rows4_portable(&rows, &mut portable);
-            for (r, row) in rows.chunks_exact(FEATURE_COUNT).enumerate() {
-                let walked = m.score(row);
-                assert_eq!(fast[r].to_bits(), walked.to_bits(), "row {r} of {count}");
-                assert_eq!(portable[r].to_bits(), walked.to_bits(), "portable, row {r}");
+            let fast: Vec<u64> = fast.iter().map(|s| s.to_bits()).collect();
+            assert_eq!(fast, walked, "score_rows, {count} rows");
+            for &(name, path) in &paths {
+                let mut scores = vec![0.0; count];
+                path(&m, &rows, &mut scores);
+                let scores: Vec<u64> = scores.iter().map(|s| s.to_bits()).collect();
+                assert_eq!(scores, walked, "{name}, {count} rows");
             }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn sixteen_rows_are_transposed() {
+        use std::arch::x86_64::*;
+        if !std::is_x86_feature_detected!("avx512f") {
+            return;
+        }
+        // Row r holds 16 r, .., 16 r + 15; column c must hold c, 16 + c, ...
+        let values: Vec<f32> = (0..256).map(|v| v as f32).collect();
+        let mut columns = [[0.0f32; 16]; 16];
+        // SAFETY: the CPU has AVX-512F, checked just above; sixteen f32
+        // read from and stored into slices of sixteen.
+        unsafe {
+            let rows = std::array::from_fn(|r| _mm512_loadu_ps(values[16 * r..].as_ptr()));
+            for (column, v) in columns.iter_mut().zip(transpose16(rows)) {
+                _mm512_storeu_ps(column.as_mut_ptr(), v);
+            }
+        }
+        for (c, column) in columns.iter().enumerate() {
+            let want: [f32; 16] = std::array::from_fn(|r| (16 * r + c) as f32);
+            assert_eq!(*column, want, "column {c}");
         }
     }
 
