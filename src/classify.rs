@@ -266,7 +266,7 @@ impl Cleaner {
         if classifier {
             self.decide_by_model(verdicts);
         }
-        layout_blank_lines(doc, verdicts);
+        layout_blank_lines(verdicts);
     }
 
     /// Pass 3: the model scores the lines no rule decided, a chunk of lines
@@ -453,13 +453,14 @@ impl LineInfo {
 
 /// Keeps the first blank line of each gap between two kept lines; drops the
 /// rest and every blank line before the first or after the last kept line.
-fn layout_blank_lines(doc: &[u8], verdicts: &mut [Verdict]) {
+fn layout_blank_lines(verdicts: &mut [Verdict]) {
     let mut seen_kept = false;
     let mut gap_blank: Option<usize> = None;
-    for (i, line) in lines(doc).enumerate() {
+    for i in 0..verdicts.len() {
         let verdict = verdicts[i];
+        // Pass 2 gives BlankCollapsed to the blank lines and only to them.
         if verdict.reason == Reason::BlankCollapsed {
-            if seen_kept && gap_blank.is_none() && is_blank(content(line)) {
+            if seen_kept && gap_blank.is_none() {
                 gap_blank = Some(i);
             }
         } else if verdict.keep {
