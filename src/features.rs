@@ -267,7 +267,8 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
         // Dates and prices need a digit; month names alone are not dates.
         s.flags &= !(flag::DATE_LIKE | flag::HAS_PRICE);
     }
-    if let Some(last) = last_char(text) {
+    if !text.is_empty() {
+        let last = final_char(text);
         if last == ':' {
             s.flags |= flag::ENDS_COLON;
         }
@@ -1162,17 +1163,6 @@ fn trim_white(text: &[u8]) -> &[u8] {
     let text = text.trim_ascii();
     let text = text.strip_prefix("\u{a0}".as_bytes()).unwrap_or(text);
     text.strip_suffix("\u{a0}".as_bytes()).unwrap_or(text)
-}
-
-fn last_char(text: &[u8]) -> Option<char> {
-    if text.is_empty() {
-        return None;
-    }
-    let mut at = text.len() - 1;
-    while at > 0 && text.len() - at < 4 && text[at] & 0xC0 == 0x80 {
-        at -= 1;
-    }
-    Some(decode_char(text, at).0)
 }
 
 /// What the rules said of a line, as the classifier sees it.
@@ -2181,6 +2171,12 @@ mod tests {
         for &(line, bit, want) in table {
             assert_eq!(scan(line).has(bit), want, "{line:?}");
         }
+        // A stray continuation byte after a full stop is a character of its
+        // own: the line does not end in the full stop.
+        let stray: &[u8] = "他说。".as_bytes();
+        assert!(scan_line(stray, &mut Vec::new()).has(flag::ENDS_TERMINAL));
+        let stray = [stray, b"\x80"].concat();
+        assert!(!scan_line(&stray, &mut Vec::new()).has(flag::ENDS_TERMINAL));
     }
 
     #[test]
