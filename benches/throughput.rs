@@ -17,7 +17,7 @@ use std::time::Duration;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use kzclean::document::{content, is_blank, lines};
 use kzclean::features::count_words;
-use kzclean::rules::LiteralEnd;
+use kzclean::rules::Presearch;
 use kzclean::{Cleaner, CleanerOptions, Format, JsonlOptions, Mode, Pipeline, RuleSet, Stats};
 
 /// The generated part of `mix`, in bytes (roughly).
@@ -283,28 +283,27 @@ fn bench_input(
 ) {
     group.throughput(Throughput::Bytes(input.len() as u64));
 
-    // The rule engine alone, as the cleaner drives it: the literal search
-    // over all non-blank lines (four in step), then every line through
-    // `match_line_with`; word counts computed beforehand (they belong to
-    // the features).
+    // The rule engine alone, as the cleaner drives it: the anchored rules
+    // and the literal search over all non-blank lines (four in step), then
+    // every line through `match_line_with`; word counts computed beforehand
+    // (they belong to the features).
     let rules = RuleSet::builtin();
     let prepared: Vec<(&[u8], u32)> = lines(input)
         .map(content)
         .filter(|c| !is_blank(c))
         .map(|c| (c, count_words(c)))
         .collect();
-    let mut ends = vec![LiteralEnd::NotSearched; prepared.len()];
+    let mut found = vec![Presearch::default(); prepared.len()];
     group.bench_function(format!("rules/engine/{name}"), |b| {
         b.iter(|| {
-            let searched = prepared
+            let indexed = prepared
                 .iter()
                 .enumerate()
-                .filter(|(_, (_, words))| rules.searches_literals(*words))
-                .map(|(i, (line, _))| (i, *line));
-            rules.find_literal_ends(searched, &mut ends);
+                .map(|(i, &(line, words))| (i, line, words));
+            rules.presearch(indexed, &mut found);
             let mut matched = 0u32;
-            for (&(line, words), &end) in prepared.iter().zip(&ends) {
-                matched += rules.match_line_with(line, words, end).is_some() as u32;
+            for (&(line, words), &f) in prepared.iter().zip(&found) {
+                matched += rules.match_line_with(line, words, f).is_some() as u32;
             }
             black_box(matched)
         })

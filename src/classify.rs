@@ -21,7 +21,7 @@ use crate::document::{content, is_blank, lines};
 use crate::features::{FEATURE_COUNT, FeatureScratch, RuleMark, count_words};
 use crate::model::{Model, logistic};
 use crate::rulefile::Action;
-use crate::rules::{LiteralEnd, RuleSet};
+use crate::rules::{Presearch, RuleSet};
 
 /// Why a line was kept or dropped.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,9 +87,9 @@ pub struct Cleaner {
     /// Per-line facts of the document being cleaned, reused across documents.
     scratch: Vec<LineInfo>,
     /// Where each line's content lies in the document, and what the
-    /// literal search found in it.
+    /// rules' searches over all lines at once found in it.
     spans: Vec<std::ops::Range<usize>>,
-    literal_ends: Vec<LiteralEnd>,
+    presearch: Vec<Presearch>,
     features: FeatureScratch,
     /// The lines the model scores (verdict index, non-blank line index),
     /// a chunk of their feature rows, and their scores.
@@ -115,7 +115,7 @@ impl Cleaner {
             model,
             scratch: Vec::new(),
             spans: Vec::new(),
-            literal_ends: Vec::new(),
+            presearch: Vec::new(),
             features: FeatureScratch::default(),
             to_score: Vec::new(),
             rows: Vec::new(),
@@ -143,8 +143,9 @@ impl Cleaner {
         // Pass 1: what the rules say about each line, and how much prose
         // (words in lines of 10 or more words no rule matched) there is.
         // First each line's words (with the classifier on, its features)
-        // and where its content lies, then the rules' literals in all lines
-        // at once (four lines in step), then the rules line by line.
+        // and where its content lies, then the rules' anchored automaton and
+        // literal search over all lines at once (four lines in step), then
+        // the rules line by line.
         let infos = &mut self.scratch;
         infos.clear();
         self.spans.clear();
@@ -173,25 +174,22 @@ impl Cleaner {
             });
         }
         let rules = &self.rules;
-        self.literal_ends.clear();
-        self.literal_ends
-            .resize(infos.len(), LiteralEnd::NotSearched);
+        self.presearch.clear();
+        self.presearch.resize(infos.len(), Presearch::default());
         let searched = infos
             .iter()
             .zip(&self.spans)
             .enumerate()
-            .filter(|(_, (info, _))| !info.blank && rules.searches_literals(info.words))
-            .map(|(i, (_, span))| (i, &doc[span.clone()]));
-        rules.find_literal_ends(searched, &mut self.literal_ends);
+            .filter(|(_, (info, _))| !info.blank)
+            .map(|(i, (info, span))| (i, &doc[span.clone()], info.words));
+        rules.presearch(searched, &mut self.presearch);
         let mut prose_total = 0.0;
         let mut row = 0;
-        for ((info, span), &literal_end) in
-            infos.iter_mut().zip(&self.spans).zip(&self.literal_ends)
-        {
+        for ((info, span), &found) in infos.iter_mut().zip(&self.spans).zip(&self.presearch) {
             if info.blank {
                 continue;
             }
-            let rule = rules.match_line_with(&doc[span.clone()], info.words, literal_end);
+            let rule = rules.match_line_with(&doc[span.clone()], info.words, found);
             info.rule = rule;
             if rule.is_none() && info.words >= PROSE_LINE_WORDS {
                 prose_total += f64::from(info.words);

@@ -83,7 +83,7 @@ struct Engine {
     /// the same literals spent more time determinizing than searching),
     /// one table lookup per byte. Most lines hold none.
     literals: Option<AhoCorasick>,
-    /// The same literals as a bare DFA, for [`RuleSet::find_literal_ends`]:
+    /// The same literals as a bare DFA, for [`RuleSet::presearch`]:
     /// its low-level API lets four lines be searched in step. `None` when
     /// the literals are too many for a DFA.
     literal_dfa: Option<aho_corasick::dfa::DFA>,
@@ -121,6 +121,31 @@ struct Scratch {
     matched: Option<PatternSet>,
     caches: Vec<Option<meta::Cache>>,
     candidates: Vec<u64>,
+}
+
+/// A clone's scratch, locked, or a fresh one when another thread holds it.
+enum ScratchGuard<'a> {
+    Locked(std::sync::MutexGuard<'a, Scratch>),
+    Spare(Box<Scratch>),
+}
+
+impl std::ops::Deref for ScratchGuard<'_> {
+    type Target = Scratch;
+    fn deref(&self) -> &Scratch {
+        match self {
+            ScratchGuard::Locked(g) => g,
+            ScratchGuard::Spare(s) => s,
+        }
+    }
+}
+
+impl std::ops::DerefMut for ScratchGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Scratch {
+        match self {
+            ScratchGuard::Locked(g) => g,
+            ScratchGuard::Spare(s) => s,
+        }
+    }
 }
 
 /// Compiled rules plus the parameters the rule files set.
@@ -322,80 +347,78 @@ impl RuleSet {
     ///
     /// Allocates nothing once this clone has seen each rule once.
     pub fn match_line(&self, content: &[u8], words: u32) -> Option<u32> {
-        self.match_line_after(content, words, |literals| {
-            first_literal_end(literals, content)
-        })
+        self.match_line_with(content, words, Presearch::default())
     }
 
-    /// [`RuleSet::match_line`] for a line whose literal search
-    /// [`RuleSet::find_literal_ends`] already ran: `literal_end` is what it
-    /// found for this line.
-    pub fn match_line_with(
+    /// [`RuleSet::match_line`] for a line [`RuleSet::presearch`] already
+    /// searched: `found` is what it found in this line.
+    pub fn match_line_with(&self, content: &[u8], words: u32, found: Presearch) -> Option<u32> {
+        let mut scratch = self.lock_scratch();
+        self.match_line_in(&mut scratch, content, words, found)
+    }
+
+    /// Runs the two searches every line needs over many lines at once:
+    /// whether an anchored rule matches, and where the first required
+    /// literal ends. Each is a chain of dependent table loads per line, so
+    /// one line at a time leaves the CPU waiting on memory; four lines go
+    /// in step instead. `lines` yields `(index, content, words)`;
+    /// `found[index]` gets what was found, to give to
+    /// [`RuleSet::match_line_with`]. What cannot be decided this way (a
+    /// Unicode word boundary next to non-ASCII text; too many literals for
+    /// a DFA) is left for `match_line_with` to search.
+    pub fn presearch<'t>(
         &self,
-        content: &[u8],
-        words: u32,
-        literal_end: LiteralEnd,
-    ) -> Option<u32> {
-        self.match_line_after(content, words, |literals| match literal_end {
-            LiteralEnd::At(end) => Some(end),
-            LiteralEnd::None => None,
-            LiteralEnd::NotSearched => first_literal_end(literals, content),
-        })
-    }
-
-    /// Whether [`RuleSet::match_line`] searches a line of `words` words for
-    /// literals (and so whether [`RuleSet::find_literal_ends`] needs it).
-    pub fn searches_literals(&self, words: u32) -> bool {
-        self.engine.literals.is_some() && words <= self.engine.literal_max_words
-    }
-
-    /// Searches many lines for the rules' literals, four at a time in step
-    /// (each line's search is a chain of dependent table loads, so one
-    /// line at a time leaves the CPU waiting on memory): `ends[i]` gets
-    /// the result for each `(i, line)` of `lines`, to give to
-    /// [`RuleSet::match_line_with`]. Lines with no literal get
-    /// [`LiteralEnd::None`]; with no DFA (too many literals) nothing is
-    /// searched here.
-    pub fn find_literal_ends<'t>(
-        &self,
-        lines: impl Iterator<Item = (usize, &'t [u8])>,
-        ends: &mut [LiteralEnd],
+        lines: impl Iterator<Item = (usize, &'t [u8], u32)> + Clone,
+        found: &mut [Presearch],
     ) {
-        if let Some(dfa) = &self.engine.literal_dfa {
-            literal_ends_in_step(dfa, lines, ends);
+        let engine = &*self.engine;
+        if let Some(anchored) = &engine.anchored {
+            let mut scratch = self.lock_scratch();
+            let cache = scratch
+                .anchored
+                .get_or_insert_with(|| anchored.regex.create_cache());
+            let searched = lines
+                .clone()
+                .filter(|&(_, _, words)| words <= anchored.max_words)
+                .map(|(i, line, _)| (i, line));
+            anchored
+                .regex
+                .matches_in_step(cache, searched, |i, matched| {
+                    found[i].anchored = Some(matched)
+                });
+        }
+        if let Some(dfa) = &engine.literal_dfa {
+            let searched = lines
+                .filter(|&(_, _, words)| words <= engine.literal_max_words)
+                .map(|(i, line, _)| (i, line));
+            literal_ends_in_step(dfa, searched, |i, end| found[i].literal = end);
         }
     }
 
-    fn match_line_after(
+    /// This clone's search state. Each thread has its own clone, so the
+    /// lock is never contended; if one clone is shared by threads after
+    /// all, a busy lock means a fresh scratch: slower, never wrong.
+    fn lock_scratch(&self) -> ScratchGuard<'_> {
+        match self.scratch.try_lock() {
+            Ok(g) => ScratchGuard::Locked(g),
+            Err(TryLockError::Poisoned(p)) => ScratchGuard::Locked(p.into_inner()),
+            Err(TryLockError::WouldBlock) => ScratchGuard::Spare(Box::default()),
+        }
+    }
+
+    fn match_line_in(
         &self,
+        scratch: &mut Scratch,
         content: &[u8],
         words: u32,
-        literal_end: impl FnOnce(&AhoCorasick) -> Option<usize>,
+        found: Presearch,
     ) -> Option<u32> {
         let engine = &*self.engine;
-        // Each thread has its own clone, so the lock is never contended. If
-        // one clone is shared by threads after all, a busy lock means a
-        // fresh scratch for this line: slower, never wrong.
-        let (mut guard, mut spare);
-        let scratch: &mut Scratch = match self.scratch.try_lock() {
-            Ok(g) => {
-                guard = g;
-                &mut guard
-            }
-            Err(TryLockError::Poisoned(p)) => {
-                guard = p.into_inner();
-                &mut guard
-            }
-            Err(TryLockError::WouldBlock) => {
-                spare = Scratch::default();
-                &mut spare
-            }
-        };
         let input = Input::new(content);
         // The best (lowest) rank found so far; u32::MAX: none.
         let best = match &engine.anchored {
-            Some(anchored) if words <= anchored.max_words => {
-                anchored.best(scratch, &engine.max_words, content, words)
+            Some(anchored) if words <= anchored.max_words && found.anchored != Some(false) => {
+                anchored.best(scratch, &engine.max_words, content, words, found.anchored)
             }
             _ => u32::MAX,
         };
@@ -422,7 +445,11 @@ impl RuleSet {
         if words <= engine.literal_max_words
             && best > engine.min_literal_rank
             && let Some(literals) = &engine.literals
-            && let Some(first_end) = literal_end(literals)
+            && let Some(first_end) = match found.literal {
+                LiteralEnd::At(end) => Some(end),
+                LiteralEnd::None => None,
+                LiteralEnd::NotSearched => first_literal_end(literals, content),
+            }
         {
             // No literal ends before the first one to end, so none starts
             // before it minus the longest literal: the bytes before need
@@ -462,11 +489,18 @@ impl Anchored {
     /// The best rank among the anchored rules that match `line` and allow
     /// `words` words; `u32::MAX` if none.
     #[inline(never)]
-    fn best(&self, scratch: &mut Scratch, max_words: &[u32], line: &[u8], words: u32) -> u32 {
+    fn best(
+        &self,
+        scratch: &mut Scratch,
+        max_words: &[u32],
+        line: &[u8],
+        words: u32,
+        matches: Option<bool>,
+    ) -> u32 {
         let cache = scratch
             .anchored
             .get_or_insert_with(|| self.regex.create_cache());
-        if !self.regex.is_match(cache, line) {
+        if !matches.unwrap_or_else(|| self.regex.is_match(cache, line)) {
             return u32::MAX;
         }
         let matched = scratch
@@ -493,10 +527,19 @@ fn first_literal_end(literals: &AhoCorasick, line: &[u8]) -> Option<usize> {
     literals.find(line).map(|m| m.end())
 }
 
-/// What [`RuleSet::find_literal_ends`] found in a line.
+/// What [`RuleSet::presearch`] found in a line; the default is "not
+/// searched", which [`RuleSet::match_line_with`] then searches itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Presearch {
+    /// Whether some anchored rule matches the line.
+    pub anchored: Option<bool>,
+    pub literal: LiteralEnd,
+}
+
+/// Where the first required literal ends in a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LiteralEnd {
-    /// Not searched yet: [`RuleSet::match_line_with`] searches it.
+    /// Not searched yet.
     #[default]
     NotSearched,
     /// No literal in the line.
@@ -505,7 +548,7 @@ pub enum LiteralEnd {
     At(usize),
 }
 
-/// [`RuleSet::find_literal_ends`]: four lines in step through `dfa`, each
+/// The literal search of [`RuleSet::presearch`]: four lines in step through `dfa`, each
 /// lane taking the next line when its own ends (a match, or the line's
 /// end); the last few lines one at a time. The first literal to end is
 /// where the search first enters a match state, as [`first_literal_end`]
@@ -514,7 +557,7 @@ pub enum LiteralEnd {
 fn literal_ends_in_step<'t>(
     dfa: &aho_corasick::dfa::DFA,
     mut lines: impl Iterator<Item = (usize, &'t [u8])>,
-    ends: &mut [LiteralEnd],
+    mut record: impl FnMut(usize, LiteralEnd),
 ) {
     use aho_corasick::Anchored::No;
     use aho_corasick::automaton::Automaton;
@@ -584,10 +627,10 @@ fn literal_ends_in_step<'t>(
         for (slot, &sid) in lane.iter_mut().zip(&state) {
             if let Some((i, rest, read)) = *slot {
                 if dfa.is_match(sid) {
-                    ends[i] = LiteralEnd::At(read);
+                    record(i, LiteralEnd::At(read));
                     *slot = None;
                 } else if rest.is_empty() || dfa.is_dead(sid) {
-                    ends[i] = LiteralEnd::None;
+                    record(i, LiteralEnd::None);
                     *slot = None;
                 }
             }
@@ -876,6 +919,108 @@ impl Automaton {
                 let pikevm = &self.pikevm;
                 let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
                 pikevm.is_match(vm_cache, input).then_some(0)
+            }
+        }
+    }
+
+    /// [`Automaton::is_match`] of many lines, four in step through the
+    /// lazy DFA (an anchored automaton; the rules' anchored one): calls
+    /// `record(index, matched)` for each `(index, line)` it decides. A
+    /// line it cannot decide (a quit byte: a Unicode word boundary next to
+    /// non-ASCII text; the cache cleared, which invalidates the states of
+    /// the lines in flight) is left for `is_match`.
+    fn matches_in_step<'t>(
+        &self,
+        cache: &mut AutomatonCache,
+        mut lines: impl Iterator<Item = (usize, &'t [u8])>,
+        mut record: impl FnMut(usize, bool),
+    ) {
+        const LANES: usize = 4;
+        let dfa = &self.dfa;
+        let cache = &mut cache.dfa;
+        let start_config =
+            regex_automata::util::start::Config::new().anchored(regex_automata::Anchored::Yes);
+        // Per lane: the line (index, bytes not yet read) and its state.
+        let mut lane: [Option<(usize, &[u8])>; LANES] = [None; LANES];
+        let mut state = [hybrid::LazyStateID::default(); LANES];
+        loop {
+            let Ok(start) = dfa.start_state(cache, &start_config) else {
+                return;
+            };
+            for (slot, sid) in lane.iter_mut().zip(&mut state) {
+                if slot.is_none()
+                    && let Some((i, line)) = lines.next()
+                {
+                    *slot = Some((i, line));
+                    *sid = start;
+                }
+            }
+            if lane.iter().all(Option::is_none) {
+                return;
+            }
+            let clears = cache.clear_count();
+            // Step every busy lane up to the shortest remainder, stopping
+            // at the first tagged (match, dead, quit) state.
+            let steps = lane
+                .iter()
+                .map(|l| l.map_or(usize::MAX, |(_, rest)| rest.len()))
+                .min()
+                .unwrap_or(0);
+            let mut taken = 0;
+            let mut stale = false;
+            'step: while taken < steps {
+                for (slot, sid) in lane.iter().zip(&mut state) {
+                    if let Some((_, rest)) = slot {
+                        match dfa.next_state(cache, *sid, rest[taken]) {
+                            Ok(next) => *sid = next,
+                            Err(_) => return,
+                        }
+                        // A new state may have cleared the cache: the
+                        // other lanes' states would then index a table
+                        // that is gone.
+                        if cache.clear_count() != clears {
+                            stale = true;
+                            break 'step;
+                        }
+                    }
+                }
+                taken += 1;
+                if state.iter().any(|sid| sid.is_tagged()) {
+                    break;
+                }
+            }
+            if stale {
+                // Those lines are left to the search of one line at a time.
+                lane = [None; LANES];
+                continue;
+            }
+            for (slot, sid) in lane.iter_mut().zip(&mut state) {
+                let Some((i, rest)) = slot else { continue };
+                *rest = &rest[taken.min(rest.len())..];
+                if sid.is_match() {
+                    record(*i, true);
+                    *slot = None;
+                } else if sid.is_dead() {
+                    record(*i, false);
+                    *slot = None;
+                } else if sid.is_quit() {
+                    *slot = None;
+                } else if rest.is_empty() {
+                    // Matches show one byte late: the end of the line is
+                    // one more transition.
+                    if let Ok(end) = dfa.next_eoi_state(cache, *sid) {
+                        record(*i, end.is_match());
+                    }
+                    *slot = None;
+                    if cache.clear_count() != clears {
+                        // As above, for the lanes not settled yet.
+                        stale = true;
+                        break;
+                    }
+                }
+            }
+            if stale {
+                lane = [None; LANES];
             }
         }
     }
@@ -1295,42 +1440,107 @@ mod tests {
         );
     }
 
-    /// The literal search four lines in step finds, in every line, what
-    /// the search of that line alone finds, whatever the batch (the last
+    /// The searches over many lines at once find, in every line, what the
+    /// searches of that line alone find, whatever the batch (the last
     /// lines of a batch go one at a time), and the rules then decide alike.
     #[test]
-    fn literal_search_in_step_agrees_with_one_line_at_a_time() {
+    fn presearch_agrees_with_one_line_at_a_time() {
         let set = RuleSet::builtin();
         let engine = &set.engine;
-        let (Some(literals), Some(_)) = (&engine.literals, &engine.literal_dfa) else {
-            panic!("the built-in rules have literals");
+        let (Some(literals), Some(_), Some(anchored)) =
+            (&engine.literals, &engine.literal_dfa, &engine.anchored)
+        else {
+            panic!("the built-in rules have literals and anchored rules");
         };
         let lines = probe_lines();
-        let want: Vec<LiteralEnd> = lines
+        let mut cache = anchored.regex.create_cache();
+        let want: Vec<Presearch> = lines
             .iter()
-            .map(|l| first_literal_end(literals, l).map_or(LiteralEnd::None, LiteralEnd::At))
+            .map(|l| Presearch {
+                anchored: Some(anchored.regex.is_match(&mut cache, l)),
+                literal: first_literal_end(literals, l).map_or(LiteralEnd::None, LiteralEnd::At),
+            })
             .collect();
-        let found = want
-            .iter()
-            .filter(|e| matches!(e, LiteralEnd::At(_)))
-            .count();
-        assert!(found > lines.len() / 20, "{found} of {}", lines.len());
+        let count = |f: &dyn Fn(&Presearch) -> bool| want.iter().filter(|p| f(p)).count();
+        let (with_literal, anchored_matches) = (
+            count(&|p| matches!(p.literal, LiteralEnd::At(_))),
+            count(&|p| p.anchored == Some(true)),
+        );
+        assert!(
+            with_literal > lines.len() / 20,
+            "{with_literal} of {}",
+            lines.len()
+        );
+        assert!(
+            anchored_matches > lines.len() / 20,
+            "{anchored_matches} of {}",
+            lines.len()
+        );
         for batch in [1, 2, 3, 4, 5, 7, 9, 64, lines.len()] {
-            let mut got = vec![LiteralEnd::NotSearched; lines.len()];
+            let mut got = vec![Presearch::default(); lines.len()];
             for (first, chunk) in lines.chunks(batch).enumerate() {
                 let indexed = chunk
                     .iter()
                     .enumerate()
-                    .map(|(k, l)| (first * batch + k, &l[..]));
-                set.find_literal_ends(indexed, &mut got);
+                    .map(|(k, l)| (first * batch + k, &l[..], 1));
+                set.presearch(indexed, &mut got);
             }
-            assert_eq!(got, want, "batches of {batch}");
+            for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert_eq!(g.literal, w.literal, "batches of {batch}, line {k}");
+                // A line the in-step search could not decide is left to
+                // the line's own search.
+                assert!(g.anchored.is_none_or(|m| Some(m) == w.anchored), "line {k}");
+            }
         }
-        for (line, &end) in lines.iter().zip(&want) {
+        for (line, &found) in lines.iter().zip(&want) {
             let words = count_words(line);
             assert_eq!(
-                set.match_line_with(line, words, end),
+                set.match_line_with(line, words, found),
                 set.match_line(line, words)
+            );
+        }
+    }
+
+    /// With a lazy DFA cache so small that it is cleared again and again,
+    /// the anchored search in step still decides every line as the search
+    /// of one line at a time does, or leaves it undecided.
+    #[test]
+    fn anchored_search_in_step_survives_cache_clears() {
+        let patterns = [
+            r"(?i)^\W*(share|comments?|read more|related posts?)\b",
+            r"^\d{1,2} (min|minutes?|hours?|days?) ago\b",
+            r"^[^.!?]{0,50}:\s*$",
+            r"(?i)^(photo|image|credit)s?:",
+        ];
+        let hirs: Vec<Hir> = patterns
+            .iter()
+            .map(|p| regex_syntax::parse(p).unwrap())
+            .collect();
+        let refs: Vec<&Hir> = hirs.iter().collect();
+        let automaton = Automaton::build(&refs, true, MatchKind::All, 64 * 1024).unwrap();
+        let lines = probe_lines();
+        let mut cache = automaton.create_cache();
+        let want: Vec<bool> = lines
+            .iter()
+            .map(|l| automaton.is_match(&mut cache, l))
+            .collect();
+        let mut cache = automaton.create_cache();
+        let mut got = vec![None; lines.len()];
+        let indexed = lines.iter().enumerate().map(|(i, l)| (i, &l[..]));
+        automaton.matches_in_step(&mut cache, indexed, |i, m| got[i] = Some(m));
+        assert!(
+            cache.dfa.clear_count() > 100,
+            "{} clears",
+            cache.dfa.clear_count()
+        );
+        let decided = got.iter().flatten().count();
+        assert!(decided > lines.len() / 4, "{decided} of {}", lines.len());
+        assert!(want.iter().filter(|&&m| m).count() > 20);
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                g.is_none_or(|m| m == *w),
+                "line {k}: {:?}",
+                String::from_utf8_lossy(&lines[k])
             );
         }
     }
