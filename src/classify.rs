@@ -98,7 +98,7 @@ pub struct Cleaner {
     scores: Vec<f64>,
     /// Per line of `to_score`: probability and words; and an order of them.
     scored: Vec<(f64, f64)>,
-    order: Vec<u32>,
+    order: Vec<u128>,
 }
 
 impl Cleaner {
@@ -393,25 +393,30 @@ pub fn expected_f_threshold(
     lines: &[(f64, f64)],
     kept_words: f64,
     beta: f64,
-    order: &mut Vec<u32>,
+    order: &mut Vec<u128>,
 ) -> f64 {
     let b2 = beta * beta;
     let gold = kept_words + lines.iter().map(|&(p, n)| p * n).sum::<f64>();
     if lines.is_empty() || gold <= 0.0 {
         return f64::INFINITY;
     }
+    // Most probable first (f64::total_cmp's order), equal probabilities in
+    // document order: one integer key per line, probability above index,
+    // so that the sort compares integers, not lines looked up by index.
     order.clear();
-    order.extend(0..lines.len() as u32);
-    // Most probable first; equal probabilities in document order.
-    order.sort_unstable_by(|&a, &b| {
-        let (pa, pb) = (lines[a as usize].0, lines[b as usize].0);
-        pb.total_cmp(&pa).then(a.cmp(&b))
-    });
+    order.extend(lines.iter().enumerate().map(|(i, &(p, _))| {
+        let bits = p.to_bits() as i64;
+        let total = bits ^ (((bits >> 63) as u64) >> 1) as i64;
+        let descending = !((total as u64) ^ (1 << 63));
+        u128::from(descending) << 64 | i as u128
+    }));
+    order.sort_unstable();
+    let line = |key: u128| lines[key as u64 as usize];
     let score = |tp: f64, out: f64| (1.0 + b2) * tp / (b2 * gold + out).max(1e-12);
     let (mut tp, mut out) = (kept_words, kept_words);
     let (mut best, mut best_k) = (score(tp, out), 0);
-    for (k, &i) in order.iter().enumerate() {
-        let (p, n) = lines[i as usize];
+    for (k, &key) in order.iter().enumerate() {
+        let (p, n) = line(key);
         tp += p * n;
         out += n;
         let f = score(tp, out);
@@ -421,7 +426,7 @@ pub fn expected_f_threshold(
     }
     match best_k {
         0 => f64::INFINITY,
-        k => lines[order[k - 1] as usize].0,
+        k => line(order[k - 1]).0,
     }
 }
 

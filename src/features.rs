@@ -1289,8 +1289,9 @@ pub struct FeatureScratch {
     /// One per non-blank line.
     lines: Vec<Line>,
     word_sets: Vec<LanguageSet>,
-    /// Line hashes with their line index, sorted, for duplicate counts.
-    hashes: Vec<(u64, u32)>,
+    /// Line hashes with their line index (hash above index, one integer
+    /// to sort), sorted, for duplicate counts.
+    hashes: Vec<u128>,
     /// Distance of each line to the nearest prose line above it.
     prose_above: Vec<u32>,
     prose_below: Vec<u32>,
@@ -1552,14 +1553,14 @@ impl FeatureScratch {
             self.lines
                 .iter()
                 .enumerate()
-                .map(|(i, l)| (l.scan.hash, i as u32)),
+                .map(|(i, l)| u128::from(l.scan.hash) << 64 | i as u128),
         );
         self.hashes.sort_unstable();
         // Each run of equal hashes is a line and its duplicates.
-        for run in self.hashes.chunk_by(|a, b| a.0 == b.0) {
+        for run in self.hashes.chunk_by(|a, b| a >> 64 == b >> 64) {
             let duplicates = ((run.len() - 1) as u32).min(MAX_DUPLICATES);
-            for &(_, i) in run {
-                self.lines[i as usize].duplicates = duplicates;
+            for &key in run {
+                self.lines[key as u64 as usize].duplicates = duplicates;
             }
         }
     }
