@@ -308,7 +308,6 @@ fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> 
     let mut in_run = false;
     let mut run_numeric = true;
     let mut first_char = true;
-    let mut has_digit_anywhere = false;
     let mut i = 0;
     while i < text.len() {
         let b = text[i];
@@ -340,28 +339,7 @@ fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> 
             if class & LOWER != 0 {
                 s.flags |= flag::STARTS_LOWER;
             }
-            if matches!(
-                c,
-                '•' | '·'
-                    | '-'
-                    | '*'
-                    | '–'
-                    | '—'
-                    | '►'
-                    | '▸'
-                    | '▪'
-                    | '■'
-                    | '□'
-                    | '○'
-                    | '●'
-                    | '◦'
-                    | '✓'
-                    | '✔'
-                    | '➤'
-                    | '→'
-                    | '>'
-            ) || starts_with_number(text)
-            {
+            if is_bullet(c) || starts_with_number(text) {
                 s.flags |= flag::STARTS_BULLET;
             }
         }
@@ -380,32 +358,14 @@ fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> 
             }
             in_run = false;
         }
-        if class & ALPHA != 0 {
-            s.letters += 1;
-            if class & UPPER != 0 {
-                s.uppercase += 1;
-            }
-            if class & UNSPACED != 0 {
-                s.unspaced += 1;
-            }
-        } else if class & NUMERIC != 0 {
-            s.digits += 1;
-            has_digit_anywhere = true;
-        } else {
-            s.symbols += 1;
+        char_counts(c, class, s);
+        if class & (ALPHA | NUMERIC) == 0 {
             match c {
-                '|' | '·' | '•' | '»' | '›' | '/' | '–' | '—' => s.separators += 1,
-                ',' | '，' | '、' => s.commas += 1,
                 '.' | '!' | '?' | '。' | '！' | '？' => {
                     let next_is_end = i >= text.len() || decode_char(text, i).0.is_whitespace();
                     if next_is_end {
                         s.sentence_ends += 1;
                     }
-                }
-                '©' => s.flags |= flag::HAS_COPYRIGHT,
-                // Kept only when the line has a digit (below).
-                '$' | '€' | '£' | '¥' | '₹' | '₽' | '₩' | '₺' | '฿' | '¢' => {
-                    s.flags |= flag::HAS_PRICE
                 }
                 ':' if text[i..].starts_with(b"//") => s.flags |= flag::HAS_URL,
                 _ => {}
@@ -418,7 +378,7 @@ fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> 
     if let Some(start) = token_start {
         finish_token(text, start, text.len(), s, word_sets);
     }
-    has_digit_anywhere
+    s.digits > 0
 }
 
 /// Byte classes of 64 bytes of a line, one bit per byte (bit k: byte k).
@@ -723,6 +683,13 @@ fn other_char_facts(c: char, class: u8, s: &mut LineScan) {
         return;
     }
     s.nonspace += 1;
+    char_counts(c, class, s);
+}
+
+/// The counts of one character that is not white space: letters (upper
+/// case, unspaced scripts), digits, or symbols and what they say.
+#[inline]
+fn char_counts(c: char, class: u8, s: &mut LineScan) {
     if class & ALPHA != 0 {
         s.letters += 1;
         if class & UPPER != 0 {
@@ -735,16 +702,7 @@ fn other_char_facts(c: char, class: u8, s: &mut LineScan) {
         s.digits += 1;
     } else {
         s.symbols += 1;
-        match c {
-            '·' | '•' | '»' | '›' | '–' | '—' => s.separators += 1,
-            '，' | '、' => s.commas += 1,
-            '©' => s.flags |= flag::HAS_COPYRIGHT,
-            // Kept only when the line has a digit (in scan_line).
-            '€' | '£' | '¥' | '₹' | '₽' | '₩' | '₺' | '฿' | '¢' => {
-                s.flags |= flag::HAS_PRICE
-            }
-            _ => {}
-        }
+        symbol_facts(c, s);
     }
 }
 
@@ -768,6 +726,21 @@ fn first_char_flags(text: &[u8], s: &mut LineScan) {
             return;
         }
         i += len;
+    }
+}
+
+/// What a symbol character says of its line: separators, commas, the
+/// copyright sign, currency signs (prices, kept only when the line has a
+/// digit: see scan_line).
+fn symbol_facts(c: char, s: &mut LineScan) {
+    match c {
+        '|' | '·' | '•' | '»' | '›' | '/' | '–' | '—' => s.separators += 1,
+        ',' | '，' | '、' => s.commas += 1,
+        '©' => s.flags |= flag::HAS_COPYRIGHT,
+        '$' | '€' | '£' | '¥' | '₹' | '₽' | '₩' | '₺' | '฿' | '¢' => {
+            s.flags |= flag::HAS_PRICE
+        }
+        _ => {}
     }
 }
 
