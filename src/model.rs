@@ -311,9 +311,13 @@ impl Model {
                 let x = unsafe { _mm256_loadu_ps(block[(f & 127) as usize].as_ptr()) };
                 _mm256_cmp_ps::<_CMP_NLE_UQ>(x, _mm256_set1_ps(threshold))
             };
+            // The next group's rows are fetched while this one is scored, a
+            // 64-byte line a tree, as in score_rows4_avx512.
+            let next = &rows[(start + lanes) * FEATURE_COUNT..];
+            let ahead = next[..next.len().min(LANES * FEATURE_COUNT)].chunks(16);
             let mut sum_low = _mm256_setzero_pd();
             let mut sum_high = _mm256_setzero_pd();
-            for tree in &self.trees4 {
+            let mut score_tree = |tree: &Tree4| {
                 let c = |p| goes_right(tree, p);
                 // The path's turn at each depth: node 1 + b0, then
                 // 3 + 2 b0 + b1, then 7 + 4 b0 + 2 b1 + b2.
@@ -346,7 +350,13 @@ impl Model {
                 let high = pick_leaf(quarters, [b0, b1, b2, b3].map(|m| high_half(m)));
                 sum_low = _mm256_add_pd(sum_low, low);
                 sum_high = _mm256_add_pd(sum_high, high);
+            };
+            let (near, far) = self.trees4.split_at(ahead.len().min(self.trees4.len()));
+            for (tree, line) in near.iter().zip(ahead) {
+                _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
+                score_tree(tree);
             }
+            far.iter().for_each(score_tree);
             let mut sums = [0.0f64; LANES];
             // SAFETY: four f64 stored into each half of an array of eight.
             unsafe {
