@@ -317,8 +317,9 @@ impl Model {
             // 64-byte line a tree, as in score_rows4_avx512.
             let next = &rows[(start + lanes) * FEATURE_COUNT..];
             let ahead = next[..next.len().min(LANES * FEATURE_COUNT)].chunks(16);
-            let mut sum_low = _mm256_setzero_pd();
-            let mut sum_high = _mm256_setzero_pd();
+            // Rows 0, 1, 4, 5 and rows 2, 3, 6, 7, as pick_leaves gives them.
+            let mut sum_outer = _mm256_setzero_pd();
+            let mut sum_inner = _mm256_setzero_pd();
             let mut score_tree = |tree: &Tree4| {
                 let c = |p| goes_right(tree, p);
                 // The path's turn at each depth: node 1 + b0, then
@@ -343,15 +344,9 @@ impl Model {
                     ),
                     b0,
                 );
-                // Leaf 8 b0 + 4 b1 + 2 b2 + b3: its f64 is picked from the
-                // tree's four quarters of four leaves by permutes (gathers
-                // took half the trees' time), 2 b2 + b3 choosing within a
-                // quarter and 2 b0 + b1 the quarter.
-                let quarters = &tree.leaves;
-                let low = pick_leaf(quarters, [b0, b1, b2, b3].map(|m| low_half(m)));
-                let high = pick_leaf(quarters, [b0, b1, b2, b3].map(|m| high_half(m)));
-                sum_low = _mm256_add_pd(sum_low, low);
-                sum_high = _mm256_add_pd(sum_high, high);
+                let (outer, inner) = pick_leaves(&tree.leaves, [b0, b1, b2, b3]);
+                sum_outer = _mm256_add_pd(sum_outer, outer);
+                sum_inner = _mm256_add_pd(sum_inner, inner);
             };
             let (near, far) = self.trees4.split_at(ahead.len().min(self.trees4.len()));
             for (tree, line) in near.iter().zip(ahead) {
@@ -359,12 +354,16 @@ impl Model {
                 score_tree(tree);
             }
             far.iter().for_each(score_tree);
-            let mut sums = [0.0f64; LANES];
-            // SAFETY: four f64 stored into each half of an array of eight.
+            let (mut outer, mut inner) = ([0.0f64; 4], [0.0f64; 4]);
+            // SAFETY: four f64 stored into each array of four.
             unsafe {
-                _mm256_storeu_pd(sums.as_mut_ptr(), sum_low);
-                _mm256_storeu_pd(sums.as_mut_ptr().add(4), sum_high);
+                _mm256_storeu_pd(outer.as_mut_ptr(), sum_outer);
+                _mm256_storeu_pd(inner.as_mut_ptr(), sum_inner);
             }
+            let sums = std::array::from_fn::<f64, LANES, _>(|k| {
+                let i = k / 4 * 2 + k % 2;
+                if k % 4 < 2 { outer[i] } else { inner[i] }
+            });
             for (score, sum) in scores[start..start + lanes].iter_mut().zip(sums) {
                 *score += sum;
             }
@@ -726,52 +725,46 @@ fn parse_node(line: &str, base: usize, index: usize, size: usize) -> Result<Node
     }
 }
 
-/// The masks of rows 0-3 of eight, widened to the 64-bit lanes of four f64.
+/// Eight rows' leaves, exact, given the turns `[b0, b1, b2, b3]` of their
+/// paths as masks: leaf 8 b0 + 4 b1 + 2 b2 + b3 of `leaves`, for rows 0, 1,
+/// 4, 5 and for rows 2, 3, 6, 7. A permute picks from eight 32-bit words, so
+/// the leaves' low words and their high words are each permuted for all
+/// eight rows, in two halves of eight leaves that b0 chooses between, then
+/// paired again into f64. (Gathers took half the trees' time; permuting
+/// both words of four leaves for four rows at a time took twice the
+/// instructions and 15% more time.)
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-fn low_half(mask: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256i {
-    use std::arch::x86_64::*;
-    _mm256_cvtepi32_epi64(_mm256_castsi256_si128(_mm256_castps_si256(mask)))
-}
-
-/// The masks of rows 4-7 of eight, as [`low_half`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-fn high_half(mask: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256i {
-    use std::arch::x86_64::*;
-    _mm256_cvtepi32_epi64(_mm256_extracti128_si256::<1>(_mm256_castps_si256(mask)))
-}
-
-/// Four rows' leaves, given the turns `[b0, b1, b2, b3]` of their paths as
-/// 64-bit lane masks: leaf 8 b0 + 4 b1 + 2 b2 + b3 of `leaves`, exact.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-fn pick_leaf(
+fn pick_leaves(
     leaves: &[f64; 16],
-    [b0, b1, b2, b3]: [std::arch::x86_64::__m256i; 4],
-) -> std::arch::x86_64::__m256d {
+    [b0, b1, b2, b3]: [std::arch::x86_64::__m256; 4],
+) -> (std::arch::x86_64::__m256d, std::arch::x86_64::__m256d) {
     use std::arch::x86_64::*;
-    // A leaf's f64 is two 32-bit words: within a quarter, words
-    // 4 b2 + 2 b3 and the one after.
-    let words = _mm256_or_si256(
-        _mm256_set1_epi64x(1 << 32),
-        _mm256_or_si256(
-            _mm256_and_si256(b2, _mm256_set1_epi64x(4 | 4 << 32)),
-            _mm256_and_si256(b3, _mm256_set1_epi64x(2 | 2 << 32)),
-        ),
-    );
-    let quarter = |q: usize| {
-        // SAFETY: four f64 (eight 32-bit words) read from leaves[4q..4q+4].
-        let bits = unsafe { _mm256_loadu_ps(leaves[4 * q..4 * q + 4].as_ptr().cast()) };
-        _mm256_castps_pd(_mm256_permutevar8x32_ps(bits, words))
+    // SAFETY: four f64 (eight 32-bit words) read from leaves[4q..4q+4].
+    let quarter = |q: usize| unsafe { _mm256_loadu_ps(leaves[4 * q..4 * q + 4].as_ptr().cast()) };
+    // Per 128-bit half, the low (or high) words of two leaves of each of
+    // two quarters: leaves 0, 1, 4, 5 then 2, 3, 6, 7 of the eight, so
+    // leaf 4 b1 + 2 b2 + b3 is at word 4 b2 + 2 b1 + b3.
+    let (first, second) = ([quarter(0), quarter(1)], [quarter(2), quarter(3)]);
+    let low = |[a, b]: [__m256; 2]| _mm256_shuffle_ps::<0b10_00_10_00>(a, b);
+    let high = |[a, b]: [__m256; 2]| _mm256_shuffle_ps::<0b11_01_11_01>(a, b);
+    let bits =
+        |m: __m256, bit: i32| _mm256_and_si256(_mm256_castps_si256(m), _mm256_set1_epi32(bit));
+    let at = _mm256_or_si256(_mm256_or_si256(bits(b2, 4), bits(b1, 2)), bits(b3, 1));
+    let pick = |first: __m256, second: __m256| {
+        _mm256_blendv_ps(
+            _mm256_permutevar8x32_ps(first, at),
+            _mm256_permutevar8x32_ps(second, at),
+            b0,
+        )
     };
-    let (b0, b1) = (_mm256_castsi256_pd(b0), _mm256_castsi256_pd(b1));
-    let first_half = _mm256_blendv_pd(quarter(0), quarter(1), b1);
-    let second_half = _mm256_blendv_pd(quarter(2), quarter(3), b1);
-    _mm256_blendv_pd(first_half, second_half, b0)
+    let low = pick(low(first), low(second));
+    let high = pick(high(first), high(second));
+    (
+        _mm256_castps_pd(_mm256_unpacklo_ps(low, high)),
+        _mm256_castps_pd(_mm256_unpackhi_ps(low, high)),
+    )
 }
 
 #[cfg(test)]
@@ -1008,6 +1001,44 @@ mod tests {
         for (c, column) in columns.iter().enumerate() {
             let want: [f32; 8] = std::array::from_fn(|r| (8 * r + c) as f32);
             assert_eq!(*column, want, "column {c}");
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn leaves_are_picked_exactly() {
+        use std::arch::x86_64::*;
+        if !std::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        // Leaves whose words all differ, so a wrong word shows.
+        let leaves: [f64; 16] =
+            std::array::from_fn(|i| (i as f64 - 7.5) * std::f64::consts::PI * 1e-3);
+        for shift in 0..16 {
+            // Row k takes leaf (k + shift) % 16, then (3 k + shift) % 16.
+            for step in [1, 3] {
+                let leaf: [usize; 8] = std::array::from_fn(|k| (step * k + shift) % 16);
+                let mut got = [0.0f64; 8];
+                // SAFETY: the CPU has AVX2, checked above; eight f32 read
+                // from an array of eight, four f64 stored into each half of
+                // an array of eight.
+                unsafe {
+                    let turn = |bit: usize| {
+                        let lanes: [f32; 8] = std::array::from_fn(|k| {
+                            f32::from_bits(if leaf[k] & bit != 0 { u32::MAX } else { 0 })
+                        });
+                        _mm256_loadu_ps(lanes.as_ptr())
+                    };
+                    let (outer, inner) = pick_leaves(&leaves, [turn(8), turn(4), turn(2), turn(1)]);
+                    _mm256_storeu_pd(got.as_mut_ptr(), outer);
+                    _mm256_storeu_pd(got.as_mut_ptr().add(4), inner);
+                }
+                // outer holds rows 0, 1, 4, 5 and inner rows 2, 3, 6, 7.
+                let rows = [0, 1, 4, 5, 2, 3, 6, 7];
+                for (&row, value) in rows.iter().zip(got) {
+                    assert_eq!(value.to_bits(), leaves[leaf[row]].to_bits(), "row {row}");
+                }
+            }
         }
     }
 
