@@ -275,7 +275,10 @@ impl Model {
         // block[f]: feature f of the group's eight rows. 128 slots, so that
         // a split's feature index masked to 7 bits needs no bounds check
         // (indices were checked when parsing; padding splits use 0).
-        let mut block = [[0.0f32; LANES]; 128];
+        // Aligned, so that no slot straddles two cache lines (on a 16-byte
+        // boundary, half the compares' loads did, and cost 10%).
+        let mut block = Aligned([[0.0f32; LANES]; 128]);
+        let block = &mut block.0;
         let mut start = 0;
         while start < row_count {
             let lanes = LANES.min(row_count - start);
@@ -555,6 +558,10 @@ impl Model {
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 }
+
+/// A value on a 64-byte boundary, the size of a cache line.
+#[repr(align(64))]
+struct Aligned<T>(T);
 
 /// KEEP[p]: the leaves of a depth-4 tree (leaf i as bit 31 - i) outside
 /// the left subtree of split p (breadth-first), for score_rows4_avx512.
