@@ -260,12 +260,12 @@ impl Model {
     }
 
     /// [`Model::score_rows4`] on eight rows at once with AVX2: every split of
-    /// a tree is compared for all eight (one load and one compare each, the
-    /// rows transposed so that a feature's eight values are adjacent), then
-    /// each row's path is selected with blends, and its leaf picked by permutes.
-    /// Three times fewer instructions than walking, no dependent loads.
-    /// Each row's score adds the same leaves in the same order as the walk,
-    /// so scores are bit-identical.
+    /// a tree is compared for all eight (one compare each, with the load
+    /// folded in, the rows transposed so that a feature's eight values are
+    /// adjacent), then each row's path is selected with blends, and its leaf
+    /// picked by permutes. Three times fewer instructions than walking, no
+    /// dependent loads. Each row's score adds the same leaves in the same
+    /// order as the walk, so scores are bit-identical.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn score_rows4_avx2(&self, rows: &[f32], scores: &mut [f64]) {
@@ -275,16 +275,34 @@ impl Model {
         // block[f]: feature f of the group's eight rows. 128 slots, so that
         // a split's feature index masked to 7 bits needs no bounds check
         // (indices were checked when parsing; padding splits use 0).
-        let mut block = [[0.0f32; LANES]; 128];
+        // Aligned, so that no slot straddles two cache lines (on a 16-byte
+        // boundary, half the compares' loads did, and cost 10%).
+        let mut block = Aligned([[0.0f32; LANES]; 128]);
+        let block = &mut block.0;
         let mut start = 0;
         while start < row_count {
             let lanes = LANES.min(row_count - start);
             // Rows past the end repeat the last one; their scores are dropped.
             let group: [usize; LANES] = std::array::from_fn(|k| start + k.min(lanes - 1));
-            for (k, r) in group.into_iter().enumerate() {
-                let row = &rows[r * FEATURE_COUNT..(r + 1) * FEATURE_COUNT];
-                for (slot, &x) in block.iter_mut().zip(row) {
-                    slot[k] = x;
+            // Eight features of the eight rows at a time, transposed in
+            // registers (stored one value at a time, they took a tenth of
+            // the time). When the count is not a multiple of eight, the last
+            // eight overlap the eight before, so no load passes a row's end.
+            const _: () = assert!(FEATURE_COUNT >= LANES);
+            let firsts = (0..FEATURE_COUNT / LANES * LANES)
+                .step_by(LANES)
+                .chain((!FEATURE_COUNT.is_multiple_of(LANES)).then_some(FEATURE_COUNT - LANES));
+            for first in firsts {
+                let part: [__m256; LANES] = std::array::from_fn(|k| {
+                    let at = group[k] * FEATURE_COUNT + first;
+                    let values = &rows[at..at + LANES];
+                    // SAFETY: eight f32 read from a slice of eight.
+                    unsafe { _mm256_loadu_ps(values.as_ptr()) }
+                });
+                let slots = &mut block[first..first + LANES];
+                for (slot, column) in slots.iter_mut().zip(transpose8(part)) {
+                    // SAFETY: eight f32 stored into an array of eight.
+                    unsafe { _mm256_storeu_ps(slot.as_mut_ptr(), column) };
                 }
             }
             // goes_right(p): all ones in the lanes whose value is not at
@@ -294,11 +312,18 @@ impl Model {
                 let (f, threshold) = tree.splits[p];
                 // SAFETY: eight f32 read from an array of eight.
                 let x = unsafe { _mm256_loadu_ps(block[(f & 127) as usize].as_ptr()) };
-                _mm256_cmp_ps::<_CMP_NLE_UQ>(x, _mm256_set1_ps(threshold))
+                // `!(t >= x)`, the same test with the operands swapped, so
+                // that the load is folded into the compare.
+                _mm256_cmp_ps::<_CMP_NGE_UQ>(_mm256_set1_ps(threshold), x)
             };
-            let mut sum_low = _mm256_setzero_pd();
-            let mut sum_high = _mm256_setzero_pd();
-            for tree in &self.trees4 {
+            // The next group's rows are fetched while this one is scored, a
+            // 64-byte line a tree, as in score_rows4_avx512.
+            let next = &rows[(start + lanes) * FEATURE_COUNT..];
+            let ahead = next[..next.len().min(LANES * FEATURE_COUNT)].chunks(16);
+            // Rows 0, 1, 4, 5 and rows 2, 3, 6, 7, as pick_leaves gives them.
+            let mut sum_outer = _mm256_setzero_pd();
+            let mut sum_inner = _mm256_setzero_pd();
+            let mut score_tree = |tree: &Tree4| {
                 let c = |p| goes_right(tree, p);
                 // The path's turn at each depth: node 1 + b0, then
                 // 3 + 2 b0 + b1, then 7 + 4 b0 + 2 b1 + b2.
@@ -322,22 +347,26 @@ impl Model {
                     ),
                     b0,
                 );
-                // Leaf 8 b0 + 4 b1 + 2 b2 + b3: its f64 is picked from the
-                // tree's four quarters of four leaves by permutes (gathers
-                // took half the trees' time), 2 b2 + b3 choosing within a
-                // quarter and 2 b0 + b1 the quarter.
-                let quarters = &tree.leaves;
-                let low = pick_leaf(quarters, [b0, b1, b2, b3].map(|m| low_half(m)));
-                let high = pick_leaf(quarters, [b0, b1, b2, b3].map(|m| high_half(m)));
-                sum_low = _mm256_add_pd(sum_low, low);
-                sum_high = _mm256_add_pd(sum_high, high);
+                let (outer, inner) = pick_leaves(&tree.leaves, [b0, b1, b2, b3]);
+                sum_outer = _mm256_add_pd(sum_outer, outer);
+                sum_inner = _mm256_add_pd(sum_inner, inner);
+            };
+            let (near, far) = self.trees4.split_at(ahead.len().min(self.trees4.len()));
+            for (tree, line) in near.iter().zip(ahead) {
+                _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
+                score_tree(tree);
             }
-            let mut sums = [0.0f64; LANES];
-            // SAFETY: four f64 stored into each half of an array of eight.
+            far.iter().for_each(score_tree);
+            let (mut outer, mut inner) = ([0.0f64; 4], [0.0f64; 4]);
+            // SAFETY: four f64 stored into each array of four.
             unsafe {
-                _mm256_storeu_pd(sums.as_mut_ptr(), sum_low);
-                _mm256_storeu_pd(sums.as_mut_ptr().add(4), sum_high);
+                _mm256_storeu_pd(outer.as_mut_ptr(), sum_outer);
+                _mm256_storeu_pd(inner.as_mut_ptr(), sum_inner);
             }
+            let sums = std::array::from_fn::<f64, LANES, _>(|k| {
+                let i = k / 4 * 2 + k % 2;
+                if k % 4 < 2 { outer[i] } else { inner[i] }
+            });
             for (score, sum) in scores[start..start + lanes].iter_mut().zip(sums) {
                 *score += sum;
             }
@@ -530,6 +559,10 @@ impl Model {
     }
 }
 
+/// A value on a 64-byte boundary, the size of a cache line.
+#[repr(align(64))]
+struct Aligned<T>(T);
+
 /// KEEP[p]: the leaves of a depth-4 tree (leaf i as bit 31 - i) outside
 /// the left subtree of split p (breadth-first), for score_rows4_avx512.
 const KEEP: [u32; 15] = {
@@ -599,6 +632,46 @@ fn transpose16(rows: [std::arch::x86_64::__m512; 16]) -> [std::arch::x86_64::__m
     })
 }
 
+/// The eight columns of eight rows of eight f32: column i holds the rows'
+/// values i, row k in lane k. Three rounds of eight shuffles.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn transpose8(rows: [std::arch::x86_64::__m256; 8]) -> [std::arch::x86_64::__m256; 8] {
+    use std::arch::x86_64::*;
+    use std::array::from_fn;
+    // pairs[2m + h]: rows 2m and 2m + 1 interleaved, from the first two
+    // (h = 0) or the last two values of each 128-bit half.
+    let pairs: [__m256; 8] = from_fn(|i| {
+        let (a, b) = (rows[i & !1], rows[i | 1]);
+        if i & 1 == 0 {
+            _mm256_unpacklo_ps(a, b)
+        } else {
+            _mm256_unpackhi_ps(a, b)
+        }
+    });
+    // quads[4n + c]: in half h, value 4h + c of rows 4n..4n + 3.
+    let quads: [__m256; 8] = from_fn(|i| {
+        let (n, c) = (i / 4, i % 4);
+        let (a, b) = (pairs[4 * n + c / 2], pairs[4 * n + c / 2 + 2]);
+        if c % 2 == 0 {
+            _mm256_shuffle_ps::<0b01_00_01_00>(a, b)
+        } else {
+            _mm256_shuffle_ps::<0b11_10_11_10>(a, b)
+        }
+    });
+    // Column 4h + c: half h of quads[c] and of quads[4 + c].
+    from_fn(|i| {
+        let (h, c) = (i / 4, i % 4);
+        let (a, b) = (quads[c], quads[4 + c]);
+        if h == 0 {
+            _mm256_permute2f128_ps::<0x20>(a, b)
+        } else {
+            _mm256_permute2f128_ps::<0x31>(a, b)
+        }
+    })
+}
+
 /// The largest f32 not above `t`.
 fn round_down(t: f64) -> f32 {
     let r = t as f32;
@@ -659,52 +732,46 @@ fn parse_node(line: &str, base: usize, index: usize, size: usize) -> Result<Node
     }
 }
 
-/// The masks of rows 0-3 of eight, widened to the 64-bit lanes of four f64.
+/// Eight rows' leaves, exact, given the turns `[b0, b1, b2, b3]` of their
+/// paths as masks: leaf 8 b0 + 4 b1 + 2 b2 + b3 of `leaves`, for rows 0, 1,
+/// 4, 5 and for rows 2, 3, 6, 7. A permute picks from eight 32-bit words, so
+/// the leaves' low words and their high words are each permuted for all
+/// eight rows, in two halves of eight leaves that b0 chooses between, then
+/// paired again into f64. (Gathers took half the trees' time; permuting
+/// both words of four leaves for four rows at a time took twice the
+/// instructions and 15% more time.)
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-fn low_half(mask: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256i {
-    use std::arch::x86_64::*;
-    _mm256_cvtepi32_epi64(_mm256_castsi256_si128(_mm256_castps_si256(mask)))
-}
-
-/// The masks of rows 4-7 of eight, as [`low_half`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-fn high_half(mask: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256i {
-    use std::arch::x86_64::*;
-    _mm256_cvtepi32_epi64(_mm256_extracti128_si256::<1>(_mm256_castps_si256(mask)))
-}
-
-/// Four rows' leaves, given the turns `[b0, b1, b2, b3]` of their paths as
-/// 64-bit lane masks: leaf 8 b0 + 4 b1 + 2 b2 + b3 of `leaves`, exact.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-fn pick_leaf(
+fn pick_leaves(
     leaves: &[f64; 16],
-    [b0, b1, b2, b3]: [std::arch::x86_64::__m256i; 4],
-) -> std::arch::x86_64::__m256d {
+    [b0, b1, b2, b3]: [std::arch::x86_64::__m256; 4],
+) -> (std::arch::x86_64::__m256d, std::arch::x86_64::__m256d) {
     use std::arch::x86_64::*;
-    // A leaf's f64 is two 32-bit words: within a quarter, words
-    // 4 b2 + 2 b3 and the one after.
-    let words = _mm256_or_si256(
-        _mm256_set1_epi64x(1 << 32),
-        _mm256_or_si256(
-            _mm256_and_si256(b2, _mm256_set1_epi64x(4 | 4 << 32)),
-            _mm256_and_si256(b3, _mm256_set1_epi64x(2 | 2 << 32)),
-        ),
-    );
-    let quarter = |q: usize| {
-        // SAFETY: four f64 (eight 32-bit words) read from leaves[4q..4q+4].
-        let bits = unsafe { _mm256_loadu_ps(leaves[4 * q..4 * q + 4].as_ptr().cast()) };
-        _mm256_castps_pd(_mm256_permutevar8x32_ps(bits, words))
+    // SAFETY: four f64 (eight 32-bit words) read from leaves[4q..4q+4].
+    let quarter = |q: usize| unsafe { _mm256_loadu_ps(leaves[4 * q..4 * q + 4].as_ptr().cast()) };
+    // Per 128-bit half, the low (or high) words of two leaves of each of
+    // two quarters: leaves 0, 1, 4, 5 then 2, 3, 6, 7 of the eight, so
+    // leaf 4 b1 + 2 b2 + b3 is at word 4 b2 + 2 b1 + b3.
+    let (first, second) = ([quarter(0), quarter(1)], [quarter(2), quarter(3)]);
+    let low = |[a, b]: [__m256; 2]| _mm256_shuffle_ps::<0b10_00_10_00>(a, b);
+    let high = |[a, b]: [__m256; 2]| _mm256_shuffle_ps::<0b11_01_11_01>(a, b);
+    let bits =
+        |m: __m256, bit: i32| _mm256_and_si256(_mm256_castps_si256(m), _mm256_set1_epi32(bit));
+    let at = _mm256_or_si256(_mm256_or_si256(bits(b2, 4), bits(b1, 2)), bits(b3, 1));
+    let pick = |first: __m256, second: __m256| {
+        _mm256_blendv_ps(
+            _mm256_permutevar8x32_ps(first, at),
+            _mm256_permutevar8x32_ps(second, at),
+            b0,
+        )
     };
-    let (b0, b1) = (_mm256_castsi256_pd(b0), _mm256_castsi256_pd(b1));
-    let first_half = _mm256_blendv_pd(quarter(0), quarter(1), b1);
-    let second_half = _mm256_blendv_pd(quarter(2), quarter(3), b1);
-    _mm256_blendv_pd(first_half, second_half, b0)
+    let low = pick(low(first), low(second));
+    let high = pick(high(first), high(second));
+    (
+        _mm256_castps_pd(_mm256_unpacklo_ps(low, high)),
+        _mm256_castps_pd(_mm256_unpackhi_ps(low, high)),
+    )
 }
 
 #[cfg(test)]
@@ -917,6 +984,68 @@ mod tests {
         for (c, column) in columns.iter().enumerate() {
             let want: [f32; 16] = std::array::from_fn(|r| (16 * r + c) as f32);
             assert_eq!(*column, want, "column {c}");
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn eight_rows_are_transposed() {
+        use std::arch::x86_64::*;
+        if !std::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        // Row r holds 8 r, .., 8 r + 7; column c must hold c, 8 + c, ...
+        let values: Vec<f32> = (0..64).map(|v| v as f32).collect();
+        let mut columns = [[0.0f32; 8]; 8];
+        // SAFETY: the CPU has AVX2, checked just above; eight f32 read from
+        // and stored into slices of eight.
+        unsafe {
+            let rows = std::array::from_fn(|r| _mm256_loadu_ps(values[8 * r..].as_ptr()));
+            for (column, v) in columns.iter_mut().zip(transpose8(rows)) {
+                _mm256_storeu_ps(column.as_mut_ptr(), v);
+            }
+        }
+        for (c, column) in columns.iter().enumerate() {
+            let want: [f32; 8] = std::array::from_fn(|r| (8 * r + c) as f32);
+            assert_eq!(*column, want, "column {c}");
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn leaves_are_picked_exactly() {
+        use std::arch::x86_64::*;
+        if !std::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        // Leaves whose words all differ, so a wrong word shows.
+        let leaves: [f64; 16] =
+            std::array::from_fn(|i| (i as f64 - 7.5) * std::f64::consts::PI * 1e-3);
+        for shift in 0..16 {
+            // Row k takes leaf (k + shift) % 16, then (3 k + shift) % 16.
+            for step in [1, 3] {
+                let leaf: [usize; 8] = std::array::from_fn(|k| (step * k + shift) % 16);
+                let mut got = [0.0f64; 8];
+                // SAFETY: the CPU has AVX2, checked above; eight f32 read
+                // from an array of eight, four f64 stored into each half of
+                // an array of eight.
+                unsafe {
+                    let turn = |bit: usize| {
+                        let lanes: [f32; 8] = std::array::from_fn(|k| {
+                            f32::from_bits(if leaf[k] & bit != 0 { u32::MAX } else { 0 })
+                        });
+                        _mm256_loadu_ps(lanes.as_ptr())
+                    };
+                    let (outer, inner) = pick_leaves(&leaves, [turn(8), turn(4), turn(2), turn(1)]);
+                    _mm256_storeu_pd(got.as_mut_ptr(), outer);
+                    _mm256_storeu_pd(got.as_mut_ptr().add(4), inner);
+                }
+                // outer holds rows 0, 1, 4, 5 and inner rows 2, 3, 6, 7.
+                let rows = [0, 1, 4, 5, 2, 3, 6, 7];
+                for (&row, value) in rows.iter().zip(got) {
+                    assert_eq!(value.to_bits(), leaves[leaf[row]].to_bits(), "row {row}");
+                }
+            }
         }
     }
 
