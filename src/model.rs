@@ -391,7 +391,10 @@ impl Model {
         let row_count = rows.len() / FEATURE_COUNT;
         // block[f]: feature f of the group's sixteen rows; 128 slots as in
         // score_rows4_avx2.
-        let mut block = [[0.0f32; LANES]; 128];
+        // Aligned as in score_rows4_avx2: a 64-byte slot on a 16-byte
+        // boundary straddles two cache lines.
+        let mut block = Aligned([[0.0f32; LANES]; 128]);
+        let block = &mut block.0;
         let mut start = 0;
         while start < row_count {
             let lanes = LANES.min(row_count - start);
