@@ -10,7 +10,9 @@
 //! it contains, and only while its word count is within their limits. Rules
 //! without a usable literal are tried on every line within their limits;
 //! in the default rules they are anchored at the line's start, where the
-//! automaton gives up after a few bytes.
+//! automaton gives up after a few bytes. The anchored automaton and the
+//! literal search run over a whole document's lines first, four lines in
+//! step ([`RuleSet::presearch`]), since each is a chain of dependent loads.
 
 mod literals;
 
