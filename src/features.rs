@@ -304,19 +304,13 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
 /// [`finish_token`]; returns whether the line holds a digit. The
 /// definition [`scan_blocks`] is tested against.
 fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> bool {
+    first_char_flags(text, s);
     let mut token_start: Option<usize> = None;
     let mut in_run = false;
     let mut run_numeric = true;
-    let mut first_char = true;
     let mut i = 0;
     while i < text.len() {
-        let b = text[i];
-        let (c, len, class) = if b < 0x80 {
-            (b as char, 1, ASCII_CLASS[b as usize])
-        } else {
-            let (c, len) = decode_char(text, i);
-            (c, len, class_of(c))
-        };
+        let (c, len, class) = char_at(text, i);
         let at = i;
         i += len;
         s.chars += 1;
@@ -333,15 +327,6 @@ fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> 
         s.nonspace += 1;
         if token_start.is_none() {
             token_start = Some(at);
-        }
-        if first_char {
-            first_char = false;
-            if class & LOWER != 0 {
-                s.flags |= flag::STARTS_LOWER;
-            }
-            if is_bullet(c) || starts_with_number(text) {
-                s.flags |= flag::STARTS_BULLET;
-            }
         }
         if class & (ALPHA | NUMERIC) != 0 || c == '_' {
             if !in_run {
@@ -533,8 +518,7 @@ fn scan_blocks(
         }
         while others != 0 {
             let at = others.trailing_zeros() as usize;
-            let (c, len) = decode_char(text, base + at);
-            let class = class_of(c);
+            let (c, len, class) = char_at(text, base + at);
             other_char_facts(c, class, s);
             let end = (at + len).min(64);
             let bytes = ((1u64 << (end - at)) - 1) << at;
@@ -706,16 +690,24 @@ fn char_counts(c: char, class: u8, s: &mut LineScan) {
     }
 }
 
+/// The character at `text[i]`, its length in bytes and its class: one
+/// table lookup for ASCII, the `char` methods for the rest.
+#[inline]
+fn char_at(text: &[u8], i: usize) -> (char, usize, u8) {
+    let b = text[i];
+    if b < 0x80 {
+        (b as char, 1, ASCII_CLASS[usize::from(b)])
+    } else {
+        let (c, len) = decode_char(text, i);
+        (c, len, class_of(c))
+    }
+}
+
 /// The flags of a line's first character that is not white space.
 fn first_char_flags(text: &[u8], s: &mut LineScan) {
     let mut i = 0;
     while i < text.len() {
-        let (c, len) = decode_char(text, i);
-        let class = if c.is_ascii() {
-            ASCII_CLASS[c as usize]
-        } else {
-            class_of(c)
-        };
+        let (c, len, class) = char_at(text, i);
         if class & SPACE == 0 {
             if class & LOWER != 0 {
                 s.flags |= flag::STARTS_LOWER;
