@@ -1323,13 +1323,6 @@ impl FeatureScratch {
         self.previous_blank = true;
     }
 
-    /// What the rules said of the line pushed last.
-    pub fn mark_last(&mut self, rule: RuleMark) {
-        if let Some(last) = self.lines.last_mut() {
-            last.rule = rule;
-        }
-    }
-
     /// What the rules said of the `i`-th non-blank line pushed.
     pub fn mark(&mut self, i: usize, rule: RuleMark) {
         if let Some(line) = self.lines.get_mut(i) {
@@ -2173,7 +2166,7 @@ mod tests {
                 f.push_blank();
             } else {
                 f.push(line.as_bytes());
-                f.mark_last(rule);
+                f.mark(f.len() - 1, rule);
             }
         }
         f.finish();
