@@ -389,10 +389,9 @@ impl Model {
         use std::arch::x86_64::*;
         const LANES: usize = 16;
         let row_count = rows.len() / FEATURE_COUNT;
-        // block[f]: feature f of the group's sixteen rows; 128 slots as in
-        // score_rows4_avx2.
-        // Aligned as in score_rows4_avx2: a 64-byte slot on a 16-byte
-        // boundary straddles two cache lines.
+        // block[f]: feature f of the group's sixteen rows; 128 slots and
+        // aligned as in score_rows4_avx2 (a 64-byte slot on a 16-byte
+        // boundary straddles two cache lines).
         let mut block = Aligned([[0.0f32; LANES]; 128]);
         let block = &mut block.0;
         let mut start = 0;
