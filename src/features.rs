@@ -982,6 +982,9 @@ fn finish_short_ascii_token(
         };
         let has_dot = t.dot != 0 && (t.dot >> start) & ((1 << len) - 1) != 0;
         word_facts(&word.to_le_bytes()[..len], set, has_dot, s, word_sets);
+        if set & stopwords::MARK_CURRENCY != 0 && matches!(token, b"EUR" | b"USD" | b"GBP") {
+            s.flags |= flag::HAS_PRICE;
+        }
     }
     if t.at & !1 != 0 {
         email_facts(token, s);
@@ -989,13 +992,10 @@ fn finish_short_ascii_token(
     if t.digit & 0b11 != 0 && is_numeric_date(token) {
         s.flags |= flag::DATE_LIKE;
     }
-    if token.len() == 3 && matches!(token, b"EUR" | b"USD" | b"GBP") {
-        s.flags |= flag::HAS_PRICE;
-    }
 }
 
-/// Facts of a normalised (lowercased, stripped) word: its stoplists (`set`,
-/// looked up by the caller), month names, copyright, web addresses.
+/// Facts of a normalised (lowercased, stripped) word: its stoplists and
+/// marks (`set`, looked up by the caller), web addresses.
 #[inline]
 fn word_facts(
     word: &[u8],
@@ -1004,18 +1004,15 @@ fn word_facts(
     s: &mut LineScan,
     word_sets: &mut Vec<LanguageSet>,
 ) {
-    if set != 0 {
+    let languages = set & stopwords::LANGUAGES;
+    if languages != 0 {
         s.stop_tokens += 1;
         if s.stop_tokens <= MAX_STOP_SETS_PER_LINE {
-            word_sets.push(set);
+            word_sets.push(languages);
         }
     }
-    if is_month_or_ago(word) {
-        s.flags |= flag::DATE_LIKE;
-    }
-    if word == b"copyright" || word == b"reserved" {
-        s.flags |= flag::HAS_COPYRIGHT;
-    }
+    s.flags |= (u16::from(set & stopwords::MARK_DATE != 0) * flag::DATE_LIKE)
+        | (u16::from(set & stopwords::MARK_COPYRIGHT != 0) * flag::HAS_COPYRIGHT);
     if has_dot
         && (word.ends_with(b".com")
             || word.ends_with(b".org")
@@ -1027,15 +1024,13 @@ fn word_facts(
     }
 }
 
-/// Facts of a token as it stands: e-mail, numeric date, currency code.
+/// Facts of a token as it stands: e-mail, numeric date. (A currency code
+/// is a short ASCII token: see [`finish_short_ascii_token`].)
 #[inline]
 fn token_facts(token: &[u8], s: &mut LineScan) {
     email_facts(token, s);
     if is_numeric_date(token) {
         s.flags |= flag::DATE_LIKE;
-    }
-    if matches!(token, b"EUR" | b"USD" | b"GBP") {
-        s.flags |= flag::HAS_PRICE;
     }
 }
 
@@ -1048,39 +1043,6 @@ fn email_facts(token: &[u8], s: &mut LineScan) {
     {
         s.flags |= flag::HAS_EMAIL;
     }
-}
-
-/// English month names and "ago": the shapes of dates and relative times in
-/// the most common language of the web; numeric dates are language-neutral.
-fn is_month_or_ago(word: &[u8]) -> bool {
-    matches!(
-        word,
-        b"ago"
-            | b"jan"
-            | b"feb"
-            | b"mar"
-            | b"apr"
-            | b"may"
-            | b"jun"
-            | b"jul"
-            | b"aug"
-            | b"sep"
-            | b"sept"
-            | b"oct"
-            | b"nov"
-            | b"dec"
-            | b"january"
-            | b"february"
-            | b"march"
-            | b"april"
-            | b"june"
-            | b"july"
-            | b"august"
-            | b"september"
-            | b"october"
-            | b"november"
-            | b"december"
-    )
 }
 
 /// `2024-05-01`, `01/05/2024`, `1.5.24`: three digit groups joined by one of
