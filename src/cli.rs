@@ -47,7 +47,6 @@ pub struct Args {
     #[arg(long, help_heading = "Rules")]
     pub no_classifier: bool,
 
-    /// Remove more: fewer boilerplate lines get through, some text is lost.
     /// Use this classifier model instead of the built-in one (a file written
     /// by tools/train-model/train.py).
     #[arg(long, value_name = "FILE", help_heading = "Rules")]
