@@ -187,24 +187,108 @@ pub fn normalise<'a>(token: &[u8], buf: &'a mut [u8; MAX_WORD_BYTES]) -> Option<
     let mut last_alnum_end = 0;
     let mut i = 0;
     while i < token.len() {
-        let (c, n) = decode_char(token, i);
-        i += n;
-        if len == 0 && !c.is_alphanumeric() {
-            continue;
-        }
-        for lower in c.to_lowercase() {
-            let need = lower.len_utf8();
-            if len + need > MAX_WORD_BYTES {
-                return None;
+        // ASCII, two-byte characters and general punctuation (curly quotes,
+        // dashes) by table; the rest by the `char` methods, which search
+        // Unicode's tables on every call.
+        let b = token[i];
+        let known = if b < 0x80 {
+            Some((b.to_ascii_lowercase() as char, b.is_ascii_alphanumeric(), 1))
+        } else {
+            CASES.lookup(token, i)
+        };
+        let alnum = match known {
+            Some((lower, alnum, n)) => {
+                i += n;
+                if len == 0 && !alnum {
+                    continue;
+                }
+                let need = lower.len_utf8();
+                if len + need > MAX_WORD_BYTES {
+                    return None;
+                }
+                lower.encode_utf8(&mut buf[len..len + need]);
+                len += need;
+                alnum
             }
-            lower.encode_utf8(&mut buf[len..len + need]);
-            len += need;
-        }
-        if c.is_alphanumeric() {
+            None => {
+                let (c, n) = decode_char(token, i);
+                i += n;
+                if len == 0 && !c.is_alphanumeric() {
+                    continue;
+                }
+                for lower in c.to_lowercase() {
+                    let need = lower.len_utf8();
+                    if len + need > MAX_WORD_BYTES {
+                        return None;
+                    }
+                    lower.encode_utf8(&mut buf[len..len + need]);
+                    len += need;
+                }
+                c.is_alphanumeric()
+            }
+        };
+        if alnum {
             last_alnum_end = len;
         }
     }
     (last_alnum_end > 0).then(|| &buf[..last_alnum_end])
+}
+
+/// The lowercase of the characters beyond ASCII most words hold: the
+/// two-byte UTF-8 characters (U+0080 to U+07FF: Latin letters with
+/// accents, Greek, Cyrillic, Armenian, Hebrew, Arabic) and general
+/// punctuation (U+2000 to U+206F: curly quotes, dashes, ellipsis). Built
+/// from the `char` methods, so it agrees with them.
+struct CaseTable {
+    two_byte: [u32; 0x780],
+    punctuation: [u32; 0x70],
+}
+
+/// An entry: the single-character lowercase, with `CASE_ALNUM` when the
+/// character is alphanumeric; `CASE_MULTI` where the lowercase is more
+/// than one character (`İ`).
+const CASE_ALNUM: u32 = 1 << 31;
+const CASE_MULTI: u32 = u32::MAX;
+
+static CASES: LazyLock<Box<CaseTable>> = LazyLock::new(|| {
+    let entry = |code: u32| {
+        let Some(c) = char::from_u32(code) else {
+            return CASE_MULTI;
+        };
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) => u32::from(l) | if c.is_alphanumeric() { CASE_ALNUM } else { 0 },
+            _ => CASE_MULTI,
+        }
+    };
+    Box::new(CaseTable {
+        two_byte: std::array::from_fn(|k| entry(0x80 + k as u32)),
+        punctuation: std::array::from_fn(|k| entry(0x2000 + k as u32)),
+    })
+});
+
+impl CaseTable {
+    /// (lowercase, alphanumeric, bytes) of the character at `token[i]`
+    /// (not ASCII), when the table holds it.
+    #[inline]
+    fn lookup(&self, token: &[u8], i: usize) -> Option<(char, bool, usize)> {
+        let continuation = |k: usize| token.get(i + k).is_some_and(|c| c & 0xC0 == 0x80);
+        let b = token[i];
+        let (entry, n) = if (0xC2..=0xDF).contains(&b) && continuation(1) {
+            let code = (usize::from(b & 0x1F) << 6) | usize::from(token[i + 1] & 0x3F);
+            (self.two_byte[code - 0x80], 2)
+        } else if b == 0xE2 && matches!(token.get(i + 1), Some(0x80 | 0x81)) && continuation(2) {
+            let code = (usize::from(token[i + 1] & 0x3F) << 6) | usize::from(token[i + 2] & 0x3F);
+            (*self.punctuation.get(code)?, 3)
+        } else {
+            return None;
+        };
+        if entry == CASE_MULTI {
+            return None;
+        }
+        let lower = char::from_u32(entry & !CASE_ALNUM).unwrap_or(char::REPLACEMENT_CHARACTER);
+        Some((lower, entry & CASE_ALNUM != 0, n))
+    }
 }
 
 /// A fast 64-bit hash of a byte string (for duplicate lines): the same Fx
@@ -347,6 +431,78 @@ mod tests {
             .find_map(|(_, (_, list))| list.lines().find(|w| w.len() >= 16 && !w.contains(' ')));
         if let Some(word) = long {
             assert!(!language_of(word).is_empty(), "{word}");
+        }
+    }
+
+    /// [`normalise`] by the `char` methods alone, one character at a time:
+    /// the definition its tables must agree with.
+    fn normalise_by_char(token: &[u8]) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut last_alnum_end = 0;
+        let mut i = 0;
+        while i < token.len() {
+            let (c, n) = decode_char(token, i);
+            i += n;
+            if out.is_empty() && !c.is_alphanumeric() {
+                continue;
+            }
+            for lower in c.to_lowercase() {
+                let mut bytes = [0; 4];
+                out.extend_from_slice(lower.encode_utf8(&mut bytes).as_bytes());
+            }
+            if out.len() > MAX_WORD_BYTES {
+                return None;
+            }
+            if c.is_alphanumeric() {
+                last_alnum_end = out.len();
+            }
+        }
+        out.truncate(last_alnum_end);
+        (last_alnum_end > 0).then_some(out)
+    }
+
+    #[test]
+    fn normalise_agrees_with_the_char_methods() {
+        // Every two-byte character and general punctuation (and the
+        // characters around it) alone and between letters, then random
+        // tokens of ASCII, accented, Greek, Cyrillic, Turkish, CJK and
+        // invalid bytes.
+        let mut tokens: Vec<Vec<u8>> = Vec::new();
+        for code in (0x80..0x800).chain(0x1FF0..0x2090) {
+            let c = char::from_u32(code).unwrap_or('?').to_string();
+            tokens.push(c.clone().into_bytes());
+            tokens.push(format!("a{c}B").into_bytes());
+        }
+        let pieces: &[&[u8]] = &[
+            b"a", b"Z", b"7", b".", b"-", b"(", "É".as_bytes(), "ß".as_bytes(),
+            "\u{201C}".as_bytes(), "\u{2019}".as_bytes(), "\u{2014}".as_bytes(),
+            "\u{2026}".as_bytes(), "\u{2070}".as_bytes(), "\u{2071}".as_bytes(),
+            "İ".as_bytes(), "ı".as_bytes(), "Σ".as_bytes(), "ς".as_bytes(),
+            "Д".as_bytes(), "ё".as_bytes(), "ſ".as_bytes(), "«".as_bytes(),
+            "×".as_bytes(), "中".as_bytes(), "Ǆ".as_bytes(), "\u{1F600}".as_bytes(),
+            b"\xC3", b"\xE2\x80", b"\xFF", b"\x80",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let n = 1 + (crate::features::xorshift(&mut state) % 12) as usize;
+            let token: Vec<u8> = (0..n)
+                .flat_map(|_| {
+                    let k = crate::features::xorshift(&mut state) % pieces.len() as u64;
+                    pieces[k as usize].iter().copied()
+                })
+                .collect();
+            tokens.push(token);
+        }
+        tokens.push("É".repeat(60).into_bytes());
+        tokens.push("İ".repeat(40).into_bytes());
+        for token in &tokens {
+            let mut buf = [0; MAX_WORD_BYTES];
+            assert_eq!(
+                normalise(token, &mut buf).map(<[u8]>::to_vec),
+                normalise_by_char(token),
+                "{:?}",
+                String::from_utf8_lossy(token)
+            );
         }
     }
 
