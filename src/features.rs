@@ -14,7 +14,7 @@
 //! [`FEATURE_NAMES`] fixes the order; the model file names the features it was
 //! trained on and is refused if they differ.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use crate::stopwords::{self, LanguageSet, MAX_WORD_BYTES};
 
@@ -699,7 +699,31 @@ fn char_at(text: &[u8], i: usize) -> (char, usize, u8) {
         (b as char, 1, ASCII_CLASS[usize::from(b)])
     } else {
         let (c, len) = decode_char(text, i);
-        (c, len, class_of(c))
+        (c, len, other_class(c))
+    }
+}
+
+/// The classes of the Basic Multilingual Plane's characters (every
+/// living script's letters, punctuation, CJK) in pages of 256, each filled
+/// from [`class_of`] the first time a character of it is met: each `char`
+/// method of `class_of` searches a Unicode table, a page is one load. Only
+/// the pages a text uses are built (all 256 would cost start-up time).
+static CLASS_PAGES: [OnceLock<Box<[u8; 256]>>; 256] = [const { OnceLock::new() }; 256];
+
+#[inline]
+fn other_class(c: char) -> u8 {
+    let code = c as usize;
+    match CLASS_PAGES.get(code >> 8) {
+        Some(page) => {
+            let page = page.get_or_init(|| {
+                let base = (code >> 8 << 8) as u32;
+                Box::new(std::array::from_fn(|k| {
+                    char::from_u32(base + k as u32).map_or(0, class_of)
+                }))
+            });
+            page[code & 0xFF]
+        }
+        None => class_of(c),
     }
 }
 
@@ -2002,6 +2026,14 @@ mod tests {
     fn ascii_table_agrees_with_char_methods() {
         for b in 0..128u8 {
             assert_eq!(ASCII_CLASS[b as usize], class_of(b as char), "{b}");
+        }
+    }
+
+    #[test]
+    fn class_pages_agree_with_char_methods() {
+        // Beyond the pages too: astral characters go to class_of itself.
+        for c in '\u{80}'..='\u{10FFF}' {
+            assert_eq!(other_class(c), class_of(c), "{:?} U+{:04X}", c, c as u32);
         }
     }
 

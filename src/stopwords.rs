@@ -473,15 +473,10 @@ mod tests {
             tokens.push(c.clone().into_bytes());
             tokens.push(format!("a{c}B").into_bytes());
         }
-        let pieces: &[&[u8]] = &[
-            b"a", b"Z", b"7", b".", b"-", b"(", "É".as_bytes(), "ß".as_bytes(),
-            "\u{201C}".as_bytes(), "\u{2019}".as_bytes(), "\u{2014}".as_bytes(),
-            "\u{2026}".as_bytes(), "\u{2070}".as_bytes(), "\u{2071}".as_bytes(),
-            "İ".as_bytes(), "ı".as_bytes(), "Σ".as_bytes(), "ς".as_bytes(),
-            "Д".as_bytes(), "ё".as_bytes(), "ſ".as_bytes(), "«".as_bytes(),
-            "×".as_bytes(), "中".as_bytes(), "Ǆ".as_bytes(), "\u{1F600}".as_bytes(),
-            b"\xC3", b"\xE2\x80", b"\xFF", b"\x80",
-        ];
+        let valid = "a Z 7 . - ( É ß \u{201C} \u{2019} \u{2014} \u{2026} \u{2070} \u{2071} \
+                     İ ı Σ ς Д ё ſ « × 中 Ǆ \u{1F600}";
+        let mut pieces: Vec<&[u8]> = valid.split_whitespace().map(str::as_bytes).collect();
+        pieces.extend([&b"\xC3"[..], b"\xE2\x80", b"\xFF", b"\x80"]);
         let mut state = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..20_000 {
             let n = 1 + (crate::features::xorshift(&mut state) % 12) as usize;
