@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use crate::features::decode_char;
 use crate::stoplist_data::STOPLISTS;
@@ -187,45 +187,38 @@ pub fn normalise<'a>(token: &[u8], buf: &'a mut [u8; MAX_WORD_BYTES]) -> Option<
     let mut last_alnum_end = 0;
     let mut i = 0;
     while i < token.len() {
-        // ASCII, two-byte characters and general punctuation (curly quotes,
-        // dashes) by table; the rest by the `char` methods, which search
+        let (c, n) = decode_char(token, i);
+        i += n;
+        // The Basic Multilingual Plane by table; the rest (and `İ`, whose
+        // lowercase is two characters) by the `char` methods, which search
         // Unicode's tables on every call.
-        let b = token[i];
-        let known = if b < 0x80 {
-            Some((b.to_ascii_lowercase() as char, b.is_ascii_alphanumeric(), 1))
+        let entry = case_entry(c);
+        let alnum = if entry != CASE_MULTI {
+            let alnum = entry & CASE_ALNUM != 0;
+            if len == 0 && !alnum {
+                continue;
+            }
+            let lower = char::from_u32(entry & !CASE_ALNUM).unwrap_or(char::REPLACEMENT_CHARACTER);
+            let need = lower.len_utf8();
+            if len + need > MAX_WORD_BYTES {
+                return None;
+            }
+            lower.encode_utf8(&mut buf[len..len + need]);
+            len += need;
+            alnum
         } else {
-            CASES.lookup(token, i)
-        };
-        let alnum = match known {
-            Some((lower, alnum, n)) => {
-                i += n;
-                if len == 0 && !alnum {
-                    continue;
-                }
+            if len == 0 && !c.is_alphanumeric() {
+                continue;
+            }
+            for lower in c.to_lowercase() {
                 let need = lower.len_utf8();
                 if len + need > MAX_WORD_BYTES {
                     return None;
                 }
                 lower.encode_utf8(&mut buf[len..len + need]);
                 len += need;
-                alnum
             }
-            None => {
-                let (c, n) = decode_char(token, i);
-                i += n;
-                if len == 0 && !c.is_alphanumeric() {
-                    continue;
-                }
-                for lower in c.to_lowercase() {
-                    let need = lower.len_utf8();
-                    if len + need > MAX_WORD_BYTES {
-                        return None;
-                    }
-                    lower.encode_utf8(&mut buf[len..len + need]);
-                    len += need;
-                }
-                c.is_alphanumeric()
-            }
+            c.is_alphanumeric()
         };
         if alnum {
             last_alnum_end = len;
@@ -234,60 +227,38 @@ pub fn normalise<'a>(token: &[u8], buf: &'a mut [u8; MAX_WORD_BYTES]) -> Option<
     (last_alnum_end > 0).then(|| &buf[..last_alnum_end])
 }
 
-/// The lowercase of the characters beyond ASCII most words hold: the
-/// two-byte UTF-8 characters (U+0080 to U+07FF: Latin letters with
-/// accents, Greek, Cyrillic, Armenian, Hebrew, Arabic) and general
-/// punctuation (U+2000 to U+206F: curly quotes, dashes, ellipsis). Built
-/// from the `char` methods, so it agrees with them.
-struct CaseTable {
-    two_byte: [u32; 0x780],
-    punctuation: [u32; 0x70],
-}
-
-/// An entry: the single-character lowercase, with `CASE_ALNUM` when the
-/// character is alphanumeric; `CASE_MULTI` where the lowercase is more
-/// than one character (`İ`).
+/// A character's lowercase, when it is one character, with `CASE_ALNUM`
+/// when the character is alphanumeric; `CASE_MULTI` otherwise (`İ`).
 const CASE_ALNUM: u32 = 1 << 31;
 const CASE_MULTI: u32 = u32::MAX;
 
-static CASES: LazyLock<Box<CaseTable>> = LazyLock::new(|| {
-    let entry = |code: u32| {
-        let Some(c) = char::from_u32(code) else {
-            return CASE_MULTI;
-        };
-        let mut lower = c.to_lowercase();
-        match (lower.next(), lower.next()) {
-            (Some(l), None) => u32::from(l) | if c.is_alphanumeric() { CASE_ALNUM } else { 0 },
-            _ => CASE_MULTI,
-        }
-    };
-    Box::new(CaseTable {
-        two_byte: std::array::from_fn(|k| entry(0x80 + k as u32)),
-        punctuation: std::array::from_fn(|k| entry(0x2000 + k as u32)),
-    })
-});
+fn case_of(c: char) -> u32 {
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => u32::from(l) | if c.is_alphanumeric() { CASE_ALNUM } else { 0 },
+        _ => CASE_MULTI,
+    }
+}
 
-impl CaseTable {
-    /// (lowercase, alphanumeric, bytes) of the character at `token[i]`
-    /// (not ASCII), when the table holds it.
-    #[inline]
-    fn lookup(&self, token: &[u8], i: usize) -> Option<(char, bool, usize)> {
-        let continuation = |k: usize| token.get(i + k).is_some_and(|c| c & 0xC0 == 0x80);
-        let b = token[i];
-        let (entry, n) = if (0xC2..=0xDF).contains(&b) && continuation(1) {
-            let code = (usize::from(b & 0x1F) << 6) | usize::from(token[i + 1] & 0x3F);
-            (self.two_byte[code - 0x80], 2)
-        } else if b == 0xE2 && matches!(token.get(i + 1), Some(0x80 | 0x81)) && continuation(2) {
-            let code = (usize::from(token[i + 1] & 0x3F) << 6) | usize::from(token[i + 2] & 0x3F);
-            (*self.punctuation.get(code)?, 3)
-        } else {
-            return None;
-        };
-        if entry == CASE_MULTI {
-            return None;
+/// [`case_of`] for the Basic Multilingual Plane in pages of 256, each filled
+/// the first time a character of it is met: a load instead of searches of
+/// Unicode's tables. Only the pages a text uses are built.
+static CASE_PAGES: [OnceLock<Box<[u32; 256]>>; 256] = [const { OnceLock::new() }; 256];
+
+#[inline]
+fn case_entry(c: char) -> u32 {
+    let code = c as usize;
+    match CASE_PAGES.get(code >> 8) {
+        Some(page) => {
+            let page = page.get_or_init(|| {
+                let base = (code >> 8 << 8) as u32;
+                Box::new(std::array::from_fn(|k| {
+                    char::from_u32(base + k as u32).map_or(CASE_MULTI, case_of)
+                }))
+            });
+            page[code & 0xFF]
         }
-        let lower = char::from_u32(entry & !CASE_ALNUM).unwrap_or(char::REPLACEMENT_CHARACTER);
-        Some((lower, entry & CASE_ALNUM != 0, n))
+        None => case_of(c),
     }
 }
 
@@ -463,12 +434,15 @@ mod tests {
 
     #[test]
     fn normalise_agrees_with_the_char_methods() {
-        // Every two-byte character and general punctuation (and the
-        // characters around it) alone and between letters, then random
+        // Characters of every page of the table alone and between letters,
+        // then random
         // tokens of ASCII, accented, Greek, Cyrillic, Turkish, CJK and
         // invalid bytes.
         let mut tokens: Vec<Vec<u8>> = Vec::new();
-        for code in (0x80..0x800).chain(0x1FF0..0x2090) {
+        for code in (0x80..0x800)
+            .chain(0x1FF0..0x2090)
+            .chain((0x800..0x11000).step_by(7))
+        {
             let c = char::from_u32(code).unwrap_or('?').to_string();
             tokens.push(c.clone().into_bytes());
             tokens.push(format!("a{c}B").into_bytes());
