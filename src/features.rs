@@ -839,11 +839,11 @@ fn finish_token(
     let first_letter = token
         .iter()
         .position(|b| b.is_ascii_alphabetic() || *b >= 0x80)
-        .map(|at| decode_char(token, at).0)
-        .filter(|c| c.is_alphabetic());
-    if let Some(c) = first_letter {
+        .map(|at| char_at(token, at).2)
+        .filter(|class| class & ALPHA != 0);
+    if let Some(class) = first_letter {
         s.alpha_tokens += 1;
-        if c.is_uppercase() {
+        if class & UPPER != 0 {
             s.title_tokens += 1;
         }
     }
