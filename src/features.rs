@@ -98,10 +98,7 @@ fn space_mask(chunk: &[u8; 16]) -> u32 {
 /// unspaced scripts (Chinese, Japanese, Thai, …) counts one word per two
 /// characters, so that a Chinese paragraph is not "one word".
 pub fn count_words(line: &[u8]) -> u32 {
-    let mut words = 0u32;
-    let mut unspaced = 0u32;
-    let mut in_token = false;
-    let mut token_has_spaced_text = false;
+    let mut count = WordCount::default();
     let mut i = 0;
     while i < line.len() {
         // Sixteen ASCII bytes at once (most of a line in a Latin script):
@@ -110,13 +107,13 @@ pub fn count_words(line: &[u8]) -> u32 {
             let chunk: &[u8; 16] = chunk.try_into().expect("sixteen bytes");
             if u128::from_le_bytes(*chunk) & 0x8080_8080_8080_8080_8080_8080_8080_8080 == 0 {
                 let spaces = space_mask(chunk);
-                words += (spaces & (!spaces << 1)).count_ones();
-                if spaces & 1 == 1 && in_token && token_has_spaced_text {
-                    words += 1;
+                count.words += (spaces & (!spaces << 1)).count_ones();
+                if spaces & 1 == 1 && count.in_token && count.token_has_spaced_text {
+                    count.words += 1;
                 }
                 let ends_in_token = spaces >> 15 == 0;
-                in_token = ends_in_token;
-                token_has_spaced_text = ends_in_token;
+                count.in_token = ends_in_token;
+                count.token_has_spaced_text = ends_in_token;
                 i += 16;
                 continue;
             }
@@ -124,38 +121,64 @@ pub fn count_words(line: &[u8]) -> u32 {
         let b = line[i];
         if b < 0x80 {
             i += 1;
-            if b.is_ascii_whitespace() {
-                if in_token && token_has_spaced_text {
-                    words += 1;
-                }
-                in_token = false;
-                token_has_spaced_text = false;
-            } else {
-                in_token = true;
-                token_has_spaced_text = true;
-            }
+            count.add_ascii(b);
             continue;
         }
         let (c, len) = decode_char(line, i);
         i += len;
-        if c == '\u{a0}' || c == '\u{3000}' {
-            if in_token && token_has_spaced_text {
-                words += 1;
-            }
-            in_token = false;
-            token_has_spaced_text = false;
-        } else if is_unspaced_script(c) {
-            unspaced += 1;
-            in_token = true;
+        count.add(c);
+    }
+    count.total()
+}
+
+/// [`count_words`]' count, one character at a time: tokens separated by
+/// white space with some spaced text, and two characters of an unspaced
+/// script for a word.
+#[derive(Debug, Clone, Copy, Default)]
+struct WordCount {
+    words: u32,
+    unspaced: u32,
+    in_token: bool,
+    token_has_spaced_text: bool,
+}
+
+impl WordCount {
+    #[inline]
+    fn add_ascii(&mut self, b: u8) {
+        if b.is_ascii_whitespace() {
+            self.end_token();
         } else {
-            in_token = true;
-            token_has_spaced_text = true;
+            self.in_token = true;
+            self.token_has_spaced_text = true;
         }
     }
-    if in_token && token_has_spaced_text {
-        words += 1;
+
+    #[inline]
+    fn end_token(&mut self) {
+        if self.in_token && self.token_has_spaced_text {
+            self.words += 1;
+        }
+        self.in_token = false;
+        self.token_has_spaced_text = false;
     }
-    words + unspaced.div_ceil(2)
+
+    #[inline]
+    fn add(&mut self, c: char) {
+        if c.is_ascii_whitespace() || c == '\u{a0}' || c == '\u{3000}' {
+            self.end_token();
+        } else if is_unspaced_script(c) {
+            self.unspaced += 1;
+            self.in_token = true;
+        } else {
+            self.in_token = true;
+            self.token_has_spaced_text = true;
+        }
+    }
+
+    fn total(self) -> u32 {
+        let last = u32::from(self.in_token && self.token_has_spaced_text);
+        self.words + last + self.unspaced.div_ceil(2)
+    }
 }
 
 /// Lines of at least this many words (by [`count_words`]) are long: the
@@ -243,9 +266,7 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
     // On an ASCII line without vertical tabs (nearly every line), the
     // scan's tokens are exactly count_words' words: no second pass.
     let plain_ascii = text.is_ascii() && memchr::memchr(b'\x0b', text).is_none();
-    if !plain_ascii {
-        s.words = count_words(text);
-    }
+    let untrimmed = text;
     let text = trim_white(text);
     s.hash = stopwords::hash_bytes(text);
     // Lines largely beyond ASCII (Cyrillic, Chinese, …: over a third of
@@ -256,8 +277,12 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
     let mostly_other_scripts =
         !plain_ascii && head.iter().filter(|&&b| b >= 0x80).count() * 3 > head.len();
     let has_digit_anywhere = if mostly_other_scripts {
+        // Counts the words too: the white space trimmed counts as none.
         scan_any(text, &mut s, word_sets)
     } else {
+        if !plain_ascii {
+            s.words = count_words(untrimmed);
+        }
         scan_blocks(text, plain_ascii, &mut s, word_sets)
     };
     if plain_ascii {
@@ -305,6 +330,7 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
 /// definition [`scan_blocks`] is tested against.
 fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> bool {
     first_char_flags(text, s);
+    let mut words = WordCount::default();
     let mut token_start: Option<usize> = None;
     let mut in_run = false;
     let mut run_numeric = true;
@@ -314,6 +340,7 @@ fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> 
         let at = i;
         i += len;
         s.chars += 1;
+        words.add(c);
         if class & SPACE != 0 {
             if let Some(start) = token_start.take() {
                 finish_token(text, start, at, s, word_sets);
@@ -363,6 +390,7 @@ fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> 
     if let Some(start) = token_start {
         finish_token(text, start, text.len(), s, word_sets);
     }
+    s.words = words.total();
     s.digits > 0
 }
 
@@ -1765,6 +1793,9 @@ mod tests {
             let (mut block_sets, mut any_sets) = (Vec::new(), Vec::new());
             let digit_blocks = scan_blocks(text, text.is_ascii(), &mut blocks, &mut block_sets);
             let digit_any = scan_any(text, &mut any, &mut any_sets);
+            // scan_any counts the words as count_words does; scan_line
+            // calls count_words before the block scan.
+            blocks.words = count_words(text);
             assert_eq!(blocks, any, "{}", text.escape_ascii());
             assert_eq!(block_sets, any_sets);
             assert_eq!(digit_blocks, digit_any);
