@@ -1474,7 +1474,7 @@ impl FeatureScratch {
             dropped += f32::from(u8::from(line.rule == RuleMark::Dropped));
         }
         let tail = [
-            (w / span).ln_1p(),
+            log_mean(w, hi - lo + 1),
             st / span,
             long / span,
             dropped / span,
@@ -1688,6 +1688,28 @@ fn bit(s: &LineScan, b: u16) -> f32 {
 static SMALL_LOG_COUNTS: LazyLock<[f32; 256]> =
     LazyLock::new(|| std::array::from_fn(|n| (n as f32).ln_1p()));
 
+/// ln(1 + words / lines) of a window of 1 to 7 lines holding fewer than
+/// 512 words, computed by the same expression as other windows (so values
+/// are identical): a lookup in place of the logarithm on every row.
+static WINDOW_LOG_MEANS: LazyLock<Box<[[f32; 512]; 7]>> = LazyLock::new(|| {
+    Box::new(std::array::from_fn(|k| {
+        std::array::from_fn(|w| (w as f32 / (k + 1) as f32).ln_1p())
+    }))
+});
+
+/// ln(1 + words / lines); `words` is a whole number.
+#[inline]
+fn log_mean(words: f32, lines: usize) -> f32 {
+    let whole = words as usize;
+    match WINDOW_LOG_MEANS
+        .get(lines.wrapping_sub(1))
+        .and_then(|t| t.get(whole))
+    {
+        Some(&value) if whole as f32 == words => value,
+        _ => (words / lines as f32).ln_1p(),
+    }
+}
+
 #[inline]
 fn log_count(n: u32) -> f32 {
     match SMALL_LOG_COUNTS.get(n as usize) {
@@ -1899,6 +1921,22 @@ mod tests {
         }
         assert_eq!(count_languages(&sets), want);
         assert_eq!(count_languages(&[]), [0; 128]);
+    }
+
+    #[test]
+    fn window_log_means_equal_the_logarithm() {
+        for lines in 1..=8 {
+            for words in (0..600).chain([5000, u32::MAX]) {
+                let words = words as f32;
+                let want = (words / lines as f32).ln_1p();
+                assert_eq!(
+                    log_mean(words, lines).to_bits(),
+                    want.to_bits(),
+                    "{words} {lines}"
+                );
+            }
+        }
+        assert_eq!(log_mean(2.5, 2).to_bits(), 1.25f32.ln_1p().to_bits());
     }
 
     #[test]
