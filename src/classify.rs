@@ -33,8 +33,13 @@ pub enum Reason {
     /// The rule with this index decided.
     Rule(u32),
     /// A `cut` rule matched here, but above its marker there was too little
-    /// prose for the article to have ended: only the marker line is dropped.
+    /// prose for the article to have ended (or too much below it): only the
+    /// marker line is dropped.
     CutGuarded(u32),
+    /// A `cut` rule matched a line that occurs more than once in the
+    /// document: a menu entry ("Latest News" in every menu), not the
+    /// heading that ends the article. Only the line is dropped.
+    CutRepeated(u32),
     /// The `cut` rule with this index matched above: the article has ended.
     Cut(u32),
     /// No rule matched and the classifier is off: kept.
@@ -207,12 +212,14 @@ impl Cleaner {
         }
         // Pass 2: verdicts. A cut is honoured only below enough prose, and
         // only when little prose follows it: a "Related" box in the middle of
-        // a page must not take the rest of the article with it.
+        // a page must not take the rest of the article with it. Nor is it
+        // honoured at a line the document repeats.
         let params = self.rules.params();
         let rules = self.rules.rules();
+        let repeated = repeated_markers(doc, infos, &self.spans, rules);
         let mut prose_before = 0.0;
         let mut cut: Option<u32> = None;
-        for info in infos.iter() {
+        for (info, span) in infos.iter().zip(&self.spans) {
             if info.blank {
                 verdicts.push(Verdict {
                     keep: false,
@@ -230,6 +237,14 @@ impl Cleaner {
                     keep: false,
                     reason: Reason::Cut(c),
                 },
+                (Some((i, Action::Cut)), None)
+                    if repeated.contains(&doc[span.clone()].trim_ascii()) =>
+                {
+                    Verdict {
+                        keep: false,
+                        reason: Reason::CutRepeated(i),
+                    }
+                }
                 (Some((i, Action::Cut)), None) => {
                     let prose_after = prose_total - prose_before;
                     if prose_before >= params.cut_min_words_before
@@ -372,6 +387,45 @@ impl Cleaner {
         }
         Ok(())
     }
+}
+
+/// The `cut` markers of a document (trimmed) that occur on more than one
+/// of its lines, sorted; none without markers (nearly every document).
+fn repeated_markers<'d>(
+    doc: &'d [u8],
+    infos: &[LineInfo],
+    spans: &[std::ops::Range<usize>],
+    rules: &[crate::rules::Rule],
+) -> Vec<&'d [u8]> {
+    let is_cut = |info: &LineInfo| {
+        info.rule
+            .is_some_and(|i| rules[i as usize].action == Action::Cut)
+    };
+    let text = |span: &std::ops::Range<usize>| doc[span.clone()].trim_ascii();
+    let mut markers: Vec<(&[u8], u32)> = infos
+        .iter()
+        .zip(spans)
+        .filter(|(info, _)| is_cut(info))
+        .map(|(_, span)| (text(span), 0))
+        .collect();
+    if markers.is_empty() {
+        return Vec::new();
+    }
+    markers.sort_unstable();
+    markers.dedup();
+    for (info, span) in infos.iter().zip(spans) {
+        if info.blank {
+            continue;
+        }
+        if let Ok(at) = markers.binary_search_by(|(m, _)| (*m).cmp(text(span))) {
+            markers[at].1 += 1;
+        }
+    }
+    markers
+        .into_iter()
+        .filter(|&(_, count)| count > 1)
+        .map(|(m, _)| m)
+        .collect()
 }
 
 /// The lowest probability a line needs to be kept in a document, chosen so
@@ -537,6 +591,22 @@ mod tests {
             kept(&mut c, &doc),
             format!("{PROSE}{PROSE}{PROSE}{PROSE}keep me\n")
         );
+    }
+
+    #[test]
+    fn a_cut_marker_the_document_repeats_is_a_menu_entry() {
+        let mut c = cleaner("cut news line Latest news");
+        let prose = PROSE.repeat(4);
+        // Once, below the article: the end of it.
+        let doc = format!("{prose}Latest news\nteaser\n");
+        assert_eq!(kept(&mut c, &doc), prose);
+        // In a menu above and again below: neither cuts; both go.
+        let doc = format!("Home\nLatest news\n{prose}Latest news\nteaser\n");
+        assert_eq!(kept(&mut c, &doc), format!("Home\n{prose}teaser\n"));
+        let mut v = Vec::new();
+        c.classify(doc.as_bytes(), &mut v);
+        assert!(matches!(v[1].reason, Reason::CutRepeated(_)));
+        assert!(matches!(v[6].reason, Reason::CutRepeated(_)));
     }
 
     #[test]

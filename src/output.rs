@@ -100,6 +100,10 @@ pub fn write_reason(reason: Reason, rules: &RuleSet, out: &mut Vec<u8>) {
             out.extend_from_slice(id(i));
             out.extend_from_slice(b" (cut guarded: too little text above)");
         }
+        Reason::CutRepeated(i) => {
+            out.extend_from_slice(id(i));
+            out.extend_from_slice(b" (cut guarded: the line repeats)");
+        }
         Reason::Cut(i) => {
             out.extend_from_slice(b"after-cut:");
             out.extend_from_slice(id(i));
@@ -165,7 +169,7 @@ impl Stats {
             return;
         }
         match v.reason {
-            Reason::Rule(i) | Reason::Cut(i) | Reason::CutGuarded(i) => {
+            Reason::Rule(i) | Reason::Cut(i) | Reason::CutGuarded(i) | Reason::CutRepeated(i) => {
                 self.removed_by_rule[i as usize] += 1
             }
             Reason::Model { .. } => self.removed_by_classifier += 1,
