@@ -14,8 +14,9 @@
 //! [`FEATURE_NAMES`] fixes the order; the model file names the features it was
 //! trained on and is refused if they differ.
 
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
+use crate::char_table::CharTable;
 use crate::stopwords::{self, LanguageSet, MAX_WORD_BYTES};
 
 /// Decodes the UTF-8 character starting at `bytes[i]`: (char, byte length).
@@ -731,28 +732,12 @@ fn char_at(text: &[u8], i: usize) -> (char, usize, u8) {
     }
 }
 
-/// The classes of the Basic Multilingual Plane's characters (every
-/// living script's letters, punctuation, CJK) in pages of 256, each filled
-/// from [`class_of`] the first time a character of it is met: each `char`
-/// method of `class_of` searches a Unicode table, a page is one load. Only
-/// the pages a text uses are built (all 256 would cost start-up time).
-static CLASS_PAGES: [OnceLock<Box<[u8; 256]>>; 256] = [const { OnceLock::new() }; 256];
+/// [`class_of`] by table (see [`CharTable`]).
+static CLASSES: CharTable<u8> = CharTable::new(class_of, 0);
 
 #[inline]
 fn other_class(c: char) -> u8 {
-    let code = c as usize;
-    match CLASS_PAGES.get(code >> 8) {
-        Some(page) => {
-            let page = page.get_or_init(|| {
-                let base = (code >> 8 << 8) as u32;
-                Box::new(std::array::from_fn(|k| {
-                    char::from_u32(base + k as u32).map_or(0, class_of)
-                }))
-            });
-            page[code & 0xFF]
-        }
-        None => class_of(c),
-    }
+    CLASSES.get(c)
 }
 
 /// The flags of a line's first character that is not white space.

@@ -22,6 +22,7 @@
 //! ```
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+mod char_table;
 pub mod classify;
 pub mod codec;
 pub mod document;

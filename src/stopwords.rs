@@ -8,8 +8,9 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
+use crate::char_table::CharTable;
 use crate::features::decode_char;
 use crate::stoplist_data::STOPLISTS;
 
@@ -240,26 +241,12 @@ fn case_of(c: char) -> u32 {
     }
 }
 
-/// [`case_of`] for the Basic Multilingual Plane in pages of 256, each filled
-/// the first time a character of it is met: a load instead of searches of
-/// Unicode's tables. Only the pages a text uses are built.
-static CASE_PAGES: [OnceLock<Box<[u32; 256]>>; 256] = [const { OnceLock::new() }; 256];
+/// [`case_of`] by table (see [`CharTable`]).
+static CASES: CharTable<u32> = CharTable::new(case_of, CASE_MULTI);
 
 #[inline]
 fn case_entry(c: char) -> u32 {
-    let code = c as usize;
-    match CASE_PAGES.get(code >> 8) {
-        Some(page) => {
-            let page = page.get_or_init(|| {
-                let base = (code >> 8 << 8) as u32;
-                Box::new(std::array::from_fn(|k| {
-                    char::from_u32(base + k as u32).map_or(CASE_MULTI, case_of)
-                }))
-            });
-            page[code & 0xFF]
-        }
-        None => case_of(c),
-    }
+    CASES.get(c)
 }
 
 /// A fast 64-bit hash of a byte string (for duplicate lines): the same Fx
