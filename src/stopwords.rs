@@ -195,37 +195,40 @@ pub fn normalise<'a>(token: &[u8], buf: &'a mut [u8; MAX_WORD_BYTES]) -> Option<
         // Unicode's tables on every call.
         let entry = case_entry(c);
         let alnum = if entry != CASE_MULTI {
-            let alnum = entry & CASE_ALNUM != 0;
-            if len == 0 && !alnum {
-                continue;
-            }
-            let lower = char::from_u32(entry & !CASE_ALNUM).unwrap_or(char::REPLACEMENT_CHARACTER);
-            let need = lower.len_utf8();
-            if len + need > MAX_WORD_BYTES {
-                return None;
-            }
-            lower.encode_utf8(&mut buf[len..len + need]);
-            len += need;
-            alnum
+            entry & CASE_ALNUM != 0
         } else {
-            if len == 0 && !c.is_alphanumeric() {
-                continue;
-            }
-            for lower in c.to_lowercase() {
-                let need = lower.len_utf8();
-                if len + need > MAX_WORD_BYTES {
-                    return None;
-                }
-                lower.encode_utf8(&mut buf[len..len + need]);
-                len += need;
-            }
             c.is_alphanumeric()
         };
+        if len == 0 && !alnum {
+            continue;
+        }
+        let fits = if entry != CASE_MULTI {
+            let lower = char::from_u32(entry & !CASE_ALNUM).unwrap_or(char::REPLACEMENT_CHARACTER);
+            push_char(buf, &mut len, lower)
+        } else {
+            c.to_lowercase()
+                .all(|lower| push_char(buf, &mut len, lower))
+        };
+        if !fits {
+            return None;
+        }
         if alnum {
             last_alnum_end = len;
         }
     }
     (last_alnum_end > 0).then(|| &buf[..last_alnum_end])
+}
+
+/// Appends `c` to the word in `buf[..*len]`; false when it would not fit.
+#[inline]
+fn push_char(buf: &mut [u8; MAX_WORD_BYTES], len: &mut usize, c: char) -> bool {
+    let need = c.len_utf8();
+    if *len + need > MAX_WORD_BYTES {
+        return false;
+    }
+    c.encode_utf8(&mut buf[*len..*len + need]);
+    *len += need;
+    true
 }
 
 /// A character's lowercase, when it is one character, with `CASE_ALNUM`
