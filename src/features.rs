@@ -600,8 +600,8 @@ fn scan_blocks(
     s.digits > 0
 }
 
-// Character classes, as bits: one table lookup for ASCII, the `char`
-// methods for the rest.
+// Character classes, as bits: one table lookup for ASCII, [`class_of`]
+// (the `char` methods, by table: see [`other_class`]) for the rest.
 const SPACE: u8 = 1;
 const ALPHA: u8 = 1 << 1;
 const UPPER: u8 = 1 << 2;
@@ -720,7 +720,7 @@ fn char_counts(c: char, class: u8, s: &mut LineScan) {
 }
 
 /// The character at `text[i]`, its length in bytes and its class: one
-/// table lookup for ASCII, the `char` methods for the rest.
+/// table lookup for ASCII, a page of [`CLASSES`] for the rest.
 #[inline]
 fn char_at(text: &[u8], i: usize) -> (char, usize, u8) {
     let b = text[i];
