@@ -1,7 +1,7 @@
 //! The compiled rule set: rule files in, a matcher that tells for one line
 //! which rule (if any) decides it.
 //!
-//! Each rule is compiled once into its own regex (`regex_automata::meta`),
+//! Each rule is compiled once into its own lazy DFA (`regex_automata::hybrid`),
 //! shared by every thread through an `Arc`; each thread (each clone of a
 //! [`RuleSet`]) only owns the regexes' search caches, created the first time
 //! it runs each rule. Most lines never reach a regex: one Aho-Corasick
@@ -18,9 +18,8 @@ mod literals;
 
 use std::sync::{Arc, Mutex, TryLockError};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::AhoCorasick;
 use regex_automata::hybrid;
-use regex_automata::meta;
 use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::nfa::thompson::{self, pikevm, pikevm::PikeVM};
 use regex_automata::{Input, MatchKind, PatternSet};
@@ -81,17 +80,12 @@ struct Engine {
     /// The rules anchored at the line's start, all in one automaton that
     /// runs from the line's first byte and usually stops a few bytes in.
     anchored: Option<Anchored>,
-    /// Each rank's own regex; used for rules that are not anchored.
-    regexes: Vec<Option<meta::Regex>>,
+    /// Each rank's own automaton; used for rules that are not anchored.
+    /// Forward only: a rule needs to know whether it matches, not where.
+    regexes: Vec<Option<Automaton>>,
     /// Required literals of the unanchored rules, ASCII case-insensitive,
-    /// as one Aho-Corasick DFA: built whole at start-up (a lazy DFA over
-    /// the same literals spent more time determinizing than searching),
-    /// one table lookup per byte. Most lines hold none.
-    literals: Option<AhoCorasick>,
-    /// The same literals as a bare DFA, for [`RuleSet::presearch`]:
-    /// its low-level API lets four lines be searched in step. `None` when
-    /// the literals are too many for a DFA.
-    literal_dfa: Option<aho_corasick::dfa::DFA>,
+    /// in one Aho-Corasick automaton. Most lines hold none.
+    literals: Option<Literals>,
     /// Ranks needing each literal:
     /// `literal_ranks[literal_start[p]..literal_start[p + 1]]`.
     literal_start: Vec<u32>,
@@ -124,7 +118,7 @@ struct Anchored {
 struct Scratch {
     anchored: Option<AutomatonCache>,
     matched: Option<PatternSet>,
-    caches: Vec<Option<meta::Cache>>,
+    caches: Vec<Option<AutomatonCache>>,
     candidates: Vec<u64>,
 }
 
@@ -392,7 +386,7 @@ impl RuleSet {
                     found[i].anchored = Some(matched)
                 });
         }
-        if let Some(dfa) = &engine.literal_dfa {
+        if let Some(Literals::Dfa(dfa)) = &engine.literals {
             let searched = lines
                 .filter(|&(_, _, words)| words <= engine.literal_max_words)
                 .map(|(i, line, _)| (i, line));
@@ -419,7 +413,6 @@ impl RuleSet {
         found: Presearch,
     ) -> Option<u32> {
         let engine = &*self.engine;
-        let input = Input::new(content);
         // The best (lowest) rank found so far; u32::MAX: none.
         let best = match &engine.anchored {
             Some(anchored) if words <= anchored.max_words && found.anchored != Some(false) => {
@@ -453,21 +446,19 @@ impl RuleSet {
             && let Some(first_end) = match found.literal {
                 LiteralEnd::At(end) => Some(end),
                 LiteralEnd::None => None,
-                LiteralEnd::NotSearched => first_literal_end(literals, content),
+                LiteralEnd::NotSearched => literals.first_end(content),
             }
         {
             // No literal ends before the first one to end, so none starts
             // before it minus the longest literal: the bytes before need
             // no second look.
             let from = first_end.saturating_sub(engine.longest_literal);
-            let span = aho_corasick::Input::new(content).span(from..content.len());
-            for hit in literals.find_overlapping_iter(span) {
-                let p = hit.pattern().as_usize();
+            literals.each_overlapping(content, from, |p| {
                 let (from, to) = (engine.literal_start[p], engine.literal_start[p + 1]);
                 for &rank in &engine.literal_ranks[from as usize..to as usize] {
                     mark(rank);
                 }
-            }
+            });
         }
         if any {
             // Candidates in precedence order: the first that matches decides.
@@ -480,7 +471,7 @@ impl RuleSet {
                         continue;
                     };
                     let cache = caches[rank].get_or_insert_with(|| regex.create_cache());
-                    if regex.is_match_with(cache, &input) {
+                    if regex.is_match(cache, content) {
                         return Some(engine.by_rank[rank]);
                     }
                 }
@@ -523,13 +514,56 @@ impl Anchored {
     }
 }
 
-/// Does `line` hold any required literal? If so, where the first one to
-/// end ends (standard Aho-Corasick semantics report the match that ends
-/// first). Its own function, so that profiles tell it from the anchored
-/// rules' search.
-#[inline(never)]
-fn first_literal_end(literals: &AhoCorasick, line: &[u8]) -> Option<usize> {
-    literals.find(line).map(|m| m.end())
+/// The required literals' automaton: a DFA, built whole at start-up (a lazy
+/// DFA over the same literals spent more time determinizing than
+/// searching), one table lookup per byte; its low-level API lets
+/// [`RuleSet::presearch`] search four lines in step. When the literals are
+/// too many for a DFA, the slower automaton, one line at a time.
+enum Literals {
+    Dfa(Box<aho_corasick::dfa::DFA>),
+    Other(AhoCorasick),
+}
+
+impl Literals {
+    /// Does `line` hold any required literal? If so, where the first one
+    /// to end ends (standard Aho-Corasick semantics report the match that
+    /// ends first). Not inlined, so that profiles tell it from the
+    /// anchored rules' search.
+    #[inline(never)]
+    fn first_end(&self, line: &[u8]) -> Option<usize> {
+        use aho_corasick::automaton::Automaton;
+        match self {
+            // Errors are for anchored or too long searches: neither here.
+            Literals::Dfa(dfa) => dfa
+                .try_find(&aho_corasick::Input::new(line))
+                .ok()
+                .flatten()
+                .map(|m| m.end()),
+            Literals::Other(ac) => ac.find(line).map(|m| m.end()),
+        }
+    }
+
+    /// Calls `hit(pattern)` for every literal in `line` that ends after
+    /// `from`, overlaps included.
+    fn each_overlapping(&self, line: &[u8], from: usize, mut hit: impl FnMut(usize)) {
+        use aho_corasick::automaton::{Automaton, OverlappingState};
+        let input = aho_corasick::Input::new(line).span(from..line.len());
+        match self {
+            Literals::Dfa(dfa) => {
+                let mut state = OverlappingState::start();
+                while dfa.try_find_overlapping(&input, &mut state).is_ok()
+                    && let Some(m) = state.get_match()
+                {
+                    hit(m.pattern().as_usize());
+                }
+            }
+            Literals::Other(ac) => {
+                for m in ac.find_overlapping_iter(input) {
+                    hit(m.pattern().as_usize());
+                }
+            }
+        }
+    }
 }
 
 /// What [`RuleSet::presearch`] found in a line; the default is "not
@@ -648,14 +682,6 @@ impl Engine {
     fn build(rules: &[Rule], hirs: &[Hir], size_limit: usize) -> Result<Engine, Vec<RuleError>> {
         let mut by_rank: Vec<u32> = (0..rules.len() as u32).collect();
         by_rank.sort_by_key(|&i| (rules[i as usize].action, i));
-        let config = meta::Config::new()
-            .utf8_empty(false)
-            .which_captures(WhichCaptures::None)
-            .nfa_size_limit(Some(COMPILED_SIZE_LIMIT))
-            .hybrid_cache_capacity(DFA_CACHE_LIMIT)
-            .onepass(false)
-            .backtrack(false)
-            .dfa(false);
         let too_large = |rule: &Rule, e: &dyn std::fmt::Display| {
             error_at(
                 &rule.origin,
@@ -696,12 +722,9 @@ impl Engine {
                 regexes.push(None);
                 continue;
             }
-            match meta::Builder::new()
-                .configure(config.clone())
-                .build_from_hir(hir)
-            {
+            match Automaton::build(&[hir], false, MatchKind::All, DFA_CACHE_LIMIT) {
                 Ok(regex) => {
-                    compiled_bytes += regex.memory_usage();
+                    compiled_bytes += regex.nfa_bytes();
                     compiled.push(index);
                     if compiled_bytes > size_limit {
                         // Name every rule that must compile alongside.
@@ -744,9 +767,8 @@ impl Engine {
                     // Blame the rules that are too large alone, if any.
                     for &rank in &anchored_ranks {
                         let index = by_rank[rank as usize] as usize;
-                        if let Err(e) = meta::Builder::new()
-                            .configure(config.clone())
-                            .build_from_hir(&hirs[index])
+                        if let Err(e) =
+                            Automaton::build(&[&hirs[index]], true, MatchKind::All, DFA_CACHE_LIMIT)
                         {
                             errors.push(too_large(&rules[index], &e));
                         }
@@ -783,35 +805,26 @@ impl Engine {
         let literals = if patterns.is_empty() {
             None
         } else {
-            let built = AhoCorasick::builder()
+            // Without a prefilter, start states are not special: the
+            // search in step stops only at matches.
+            let dfa = aho_corasick::dfa::DFA::builder()
                 .ascii_case_insensitive(true)
                 .match_kind(aho_corasick::MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&patterns)
-                .or_else(|_| {
-                    // Too many literals for a DFA: the slower automaton.
-                    AhoCorasick::builder()
-                        .ascii_case_insensitive(true)
-                        .match_kind(aho_corasick::MatchKind::Standard)
-                        .build(&patterns)
-                });
-            match built {
-                Ok(ac) => Some(ac),
-                Err(e) => return Err(vec![too_many_literals(&e)]),
-            }
-        };
-        // Without a prefilter, start states are not special: the search in
-        // step stops only at matches.
-        let literal_dfa = (!patterns.is_empty())
-            .then(|| {
-                aho_corasick::dfa::DFA::builder()
+                .prefilter(false)
+                .build(&patterns);
+            match dfa {
+                Ok(dfa) => Some(Literals::Dfa(Box::new(dfa))),
+                // Too many literals for a DFA: the slower automaton.
+                Err(_) => match AhoCorasick::builder()
                     .ascii_case_insensitive(true)
                     .match_kind(aho_corasick::MatchKind::Standard)
-                    .prefilter(false)
                     .build(&patterns)
-                    .ok()
-            })
-            .flatten();
+                {
+                    Ok(ac) => Some(Literals::Other(ac)),
+                    Err(e) => return Err(vec![too_many_literals(&e)]),
+                },
+            }
+        };
         let min_literal_rank = literal_ranks.iter().copied().min().unwrap_or(u32::MAX);
         let longest_literal = patterns.iter().map(Vec::len).max().unwrap_or(0);
         Ok(Engine {
@@ -822,7 +835,6 @@ impl Engine {
             anchored,
             regexes,
             literals,
-            literal_dfa,
             literal_start,
             literal_ranks,
             literal_max_words,
@@ -1452,8 +1464,8 @@ mod tests {
     fn presearch_agrees_with_one_line_at_a_time() {
         let set = RuleSet::builtin();
         let engine = &set.engine;
-        let (Some(literals), Some(_), Some(anchored)) =
-            (&engine.literals, &engine.literal_dfa, &engine.anchored)
+        let (Some(literals @ Literals::Dfa(_)), Some(anchored)) =
+            (&engine.literals, &engine.anchored)
         else {
             panic!("the built-in rules have literals and anchored rules");
         };
@@ -1463,7 +1475,9 @@ mod tests {
             .iter()
             .map(|l| Presearch {
                 anchored: Some(anchored.regex.is_match(&mut cache, l)),
-                literal: first_literal_end(literals, l).map_or(LiteralEnd::None, LiteralEnd::At),
+                literal: literals
+                    .first_end(l)
+                    .map_or(LiteralEnd::None, LiteralEnd::At),
             })
             .collect();
         let count = |f: &dyn Fn(&Presearch) -> bool| want.iter().filter(|p| f(p)).count();

@@ -205,10 +205,10 @@ fn a_too_large_regex_is_a_clear_error_not_a_hang() {
 /// message, exit 2, nothing cleaned.
 #[test]
 fn rules_too_large_together_name_their_files_and_the_fix() {
-    // A Unicode `\w{140}` compiles to about 7 MiB: 20 of them fit, 40 don't.
+    // A Unicode `\w{400}` compiles to about 8.5 MiB: 20 of them fit, 40 don't.
     let big = |first: usize| -> String {
         (first..first + 20)
-            .map(|i| format!("drop wide-{i} regex \\w{{140}}x{i}\n"))
+            .map(|i| format!("drop wide-{i} regex \\w{{400}}x{i}\n"))
             .collect()
     };
     let (a, b, c) = (

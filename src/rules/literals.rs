@@ -67,6 +67,9 @@ fn quality(set: &Set) -> (usize, std::cmp::Reverse<usize>) {
     (shortest.min(8), std::cmp::Reverse(set.len()))
 }
 
+/// What no set can beat: one literal, long enough.
+const BEST_QUALITY: (usize, std::cmp::Reverse<usize>) = (8, std::cmp::Reverse(1));
+
 fn better(a: Option<Set>, b: Option<Set>) -> Option<Set> {
     match (a, b) {
         (Some(a), Some(b)) => Some(if quality(&b) > quality(&a) { b } else { a }),
@@ -96,7 +99,12 @@ fn req(hir: &Hir) -> Option<Set> {
             }
             // Every window of consecutive parts with finite languages: the
             // product of their languages is required too, and is longer.
+            // Once one literal of 8 bytes or more is found, no window can
+            // do better: a phrase of 30 letters needs no 400 products.
             for start in 0..parts.len() {
+                if best.as_ref().is_some_and(|b| quality(b) == BEST_QUALITY) {
+                    break;
+                }
                 let mut product = vec![Vec::new()];
                 for e in exacts[start..].iter() {
                     let Some(e) = e else { break };
@@ -104,7 +112,10 @@ fn req(hir: &Hir) -> Option<Set> {
                         Some(p) => product = p,
                         None => break,
                     }
-                    best = better(best, nonempty(product.clone()));
+                    let improves = best.as_ref().is_none_or(|b| quality(&product) > quality(b));
+                    if improves && !product.iter().any(Vec::is_empty) {
+                        best = Some(product.clone());
+                    }
                 }
             }
             best
