@@ -525,6 +525,30 @@ enum Literals {
 }
 
 impl Literals {
+    /// Both automata are ASCII case-insensitive, with standard semantics.
+    fn build(patterns: &[Vec<u8>]) -> Result<Literals, aho_corasick::BuildError> {
+        // Without a prefilter, start states are not special: the search in
+        // step stops only at matches.
+        let dfa = aho_corasick::dfa::DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .prefilter(false)
+            .build(patterns);
+        match dfa {
+            Ok(dfa) => Ok(Literals::Dfa(Box::new(dfa))),
+            Err(_) => Literals::build_other(patterns),
+        }
+    }
+
+    /// The automaton for literals too many for a DFA.
+    fn build_other(patterns: &[Vec<u8>]) -> Result<Literals, aho_corasick::BuildError> {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(patterns)
+            .map(Literals::Other)
+    }
+
     /// Does `line` hold any required literal? If so, where the first one
     /// to end ends (standard Aho-Corasick semantics report the match that
     /// ends first). Not inlined, so that profiles tell it from the
@@ -805,24 +829,9 @@ impl Engine {
         let literals = if patterns.is_empty() {
             None
         } else {
-            // Without a prefilter, start states are not special: the
-            // search in step stops only at matches.
-            let dfa = aho_corasick::dfa::DFA::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(aho_corasick::MatchKind::Standard)
-                .prefilter(false)
-                .build(&patterns);
-            match dfa {
-                Ok(dfa) => Some(Literals::Dfa(Box::new(dfa))),
-                // Too many literals for a DFA: the slower automaton.
-                Err(_) => match AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(aho_corasick::MatchKind::Standard)
-                    .build(&patterns)
-                {
-                    Ok(ac) => Some(Literals::Other(ac)),
-                    Err(e) => return Err(vec![too_many_literals(&e)]),
-                },
+            match Literals::build(&patterns) {
+                Ok(literals) => Some(literals),
+                Err(e) => return Err(vec![too_many_literals(&e)]),
             }
         };
         let min_literal_rank = literal_ranks.iter().copied().min().unwrap_or(u32::MAX);
@@ -1611,6 +1620,42 @@ mod tests {
             "{message}"
         );
         assert!(message.contains("from t"), "{message}");
+    }
+
+    /// The automaton for literals too many for a DFA (which the built-in
+    /// rules never need) finds what the DFA finds.
+    #[test]
+    fn both_literal_automata_find_the_same() {
+        let mut patterns: Vec<Vec<u8>> = ["cookie", "cookies", "ago", "he", "she", "hers"]
+            .iter()
+            .map(|p| p.as_bytes().to_vec())
+            .chain(["дд", "\u{212A}ick"].iter().map(|p| p.as_bytes().to_vec()))
+            .collect();
+        patterns.push(b"read more".to_vec());
+        let (Ok(dfa @ Literals::Dfa(_)), Ok(other @ Literals::Other(_))) =
+            (Literals::build(&patterns), Literals::build_other(&patterns))
+        else {
+            panic!("a DFA and the other automaton");
+        };
+        let hits = |literals: &Literals, line: &[u8], from: usize| {
+            let mut found = Vec::new();
+            literals.each_overlapping(line, from, |p| found.push(p));
+            found.sort_unstable();
+            found
+        };
+        let mut lines = probe_lines();
+        lines.push(b"She said hers, he said ushers: COOKIES 3 days AGO".to_vec());
+        lines.push("Дд \u{212A}ick read   more READ MORE".as_bytes().to_vec());
+        let mut with_hits = 0;
+        for line in &lines {
+            assert_eq!(dfa.first_end(line), other.first_end(line), "{line:?}");
+            for from in [0, 1, line.len() / 2, line.len()] {
+                let found = hits(&dfa, line, from);
+                assert_eq!(found, hits(&other, line, from), "{line:?} from {from}");
+                with_hits += usize::from(!found.is_empty());
+            }
+        }
+        assert!(with_hits > 100, "{with_hits}");
     }
 
     #[test]
