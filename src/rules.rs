@@ -1414,6 +1414,10 @@ mod tests {
             b"3 hours ago",
             b"March 3, 2024",
             b"\x00\x01",
+            b"Politics (12)",
+            b"Power Banks\t(1,158) ",
+            b"Archives (2023)",
+            b"We met (9 of us) at noon (12)",
         ] {
             out.push(odd.to_vec());
         }

@@ -17,8 +17,9 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 /// The most strings a finite set may hold while it is being built (a case
 /// class multiplies them: `Главная` alone has 2^7 spellings).
 const MAX_SET: usize = 64;
-/// The most characters a class may hold and still be enumerated.
-const MAX_CLASS: usize = 8;
+/// The most characters a class may hold and still be enumerated (`[0-9]`
+/// is ten).
+const MAX_CLASS: usize = 10;
 /// The most literals one rule may need before it is not worth filtering.
 pub const MAX_RULE_LITERALS: usize = 512;
 /// Literals shorter than this hit too many lines to be worth it.
@@ -99,6 +100,9 @@ fn req(hir: &Hir) -> Option<Set> {
             }
             // Every window of consecutive parts with finite languages: the
             // product of their languages is required too, and is longer.
+            // A window ends with the beginnings of the first part whose
+            // language is not finite: `\s\(\d+\)` needs ` (0`…` (9`, not
+            // just ` (`, which half the lines of prose hold.
             // Once one literal of 8 bytes or more is found, no window can
             // do better: a phrase of 30 letters needs no 400 products.
             for start in 0..parts.len() {
@@ -106,9 +110,12 @@ fn req(hir: &Hir) -> Option<Set> {
                     break;
                 }
                 let mut product = vec![Vec::new()];
-                for e in exacts[start..].iter() {
-                    let Some(e) = e else { break };
-                    match cross(&product, e) {
+                for (part, e) in parts[start..].iter().zip(&exacts[start..]) {
+                    let (next, last) = match e {
+                        Some(e) => (cross(&product, e), false),
+                        None => (prefixes(part).and_then(|p| cross(&product, &p)), true),
+                    };
+                    match next {
                         Some(p) => product = p,
                         None => break,
                     }
@@ -116,10 +123,35 @@ fn req(hir: &Hir) -> Option<Set> {
                     if improves && !product.iter().any(Vec::is_empty) {
                         best = Some(product.clone());
                     }
+                    if last {
+                        break;
+                    }
                 }
             }
             best
         }
+    }
+}
+
+/// Every match of `hir` begins with one of the returned strings (ASCII
+/// lowercased, none empty), if they are few; `None` when `hir` can match
+/// the empty string.
+fn prefixes(hir: &Hir) -> Option<Set> {
+    if let Some(set) = exact(hir) {
+        return nonempty(set);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => prefixes(&c.sub),
+        HirKind::Repetition(r) if r.min > 0 => prefixes(&r.sub),
+        HirKind::Alternation(alts) => union(alts, prefixes, MAX_SET),
+        HirKind::Concat(parts) => {
+            // An assertion reads nothing: the first part that reads decides.
+            let first = parts
+                .iter()
+                .find(|p| !matches!(p.kind(), HirKind::Look(_)))?;
+            prefixes(first)
+        }
+        _ => None,
     }
 }
 
@@ -276,6 +308,24 @@ mod tests {
         assert!(ru.contains(&"Да".to_string()) && ru.contains(&"\u{1C81}а".to_string()));
         // The Kelvin sign is a spelling of `k` under Unicode case folding.
         assert_eq!(lits(r"(?i)kick").unwrap().len(), 4, "k/K and U+212A, twice");
+    }
+
+    #[test]
+    fn a_window_ends_with_the_beginnings_of_an_infinite_part() {
+        // A count in parentheses: white space, `(`, then a digit.
+        let counts = lits(r"(?-u:\s\(([0-9]{1,3}|[0-9]{1,3}(,[0-9]{3})+)\)\s*)$").unwrap();
+        assert_eq!(counts.len(), 6 * 10, "{counts:?}");
+        assert!(counts.contains(&" (0".to_string()) && counts.contains(&"\t(9".to_string()));
+        // The beginnings of each branch; an assertion reads nothing.
+        assert_eq!(
+            lits(r"(?i)read (more|on\b\w+|\bnext\w*)").unwrap(),
+            vec!["read more", "read n", "read o"]
+        );
+        // A part that can match nothing ends the window before it.
+        assert_eq!(
+            lits(r"logged (in|out)?[0-9]*"),
+            Some(vec!["logged ".into()])
+        );
     }
 
     #[test]
