@@ -133,8 +133,7 @@ pub struct Args {
     )]
     pub field: String,
 
-    /// What to do with a line that is not a JSON object with a string field:
-    /// stop (exit 2; every record before it is written) or drop it and count it.
+    /// What to do with a line that is not a JSON object with a string field
     #[arg(long, value_enum, value_name = "ACTION", default_value_t = OnErrorArg::Fail, requires = "jsonl", help_heading = "JSON Lines")]
     pub on_error: OnErrorArg,
 
@@ -146,6 +145,8 @@ pub struct Args {
 /// `--on-error` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OnErrorArg {
+    /// Stop with exit status 2; every record before it is written
     Fail,
+    /// Drop the line, count it and go on
     Skip,
 }
