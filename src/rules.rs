@@ -6,7 +6,7 @@
 //! [`RuleSet`]) only owns the regexes' search caches, created the first time
 //! it runs each rule. Most lines never reach a regex: one Aho-Corasick
 //! automaton holds the required literals of every rule (see
-//! [`literals`]), and a line is tried only against the rules whose literals
+//! the `literals` module), and a line is tried only against the rules whose literals
 //! it contains, and only while its word count is within their limits. Rules
 //! without a usable literal are tried on every line within their limits;
 //! in the default rules they are anchored at the line's start, where the
