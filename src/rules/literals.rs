@@ -102,7 +102,7 @@ fn req(hir: &Hir) -> Option<Set> {
             // product of their languages is required too, and is longer.
             // A window ends with the beginnings of the first part whose
             // language is not finite: `\s\(\d+\)` needs ` (0`…` (9`, not
-            // just ` (`, which half the lines of prose hold.
+            // just ` (`, which one line of prose in eight holds.
             // Once one literal of 8 bytes or more is found, no window can
             // do better: a phrase of 30 letters needs no 400 products.
             for start in 0..parts.len() {
