@@ -328,6 +328,72 @@ mod tests {
         );
     }
 
+    /// Random regexes over a small alphabet and random lines: whenever a
+    /// regex matches a line, the line holds one of the regex's literals
+    /// (ASCII case aside). A literal set that breaks this makes the engine
+    /// skip lines a rule matches.
+    #[test]
+    fn every_match_holds_a_literal() {
+        use crate::features::xorshift;
+        const PIECES: &[&str] = &[
+            "a", "b", "ab", "k", "(?i:k)", "(?i:sa)", "[0-9]", "[a-c]", r"\s", r"\(", " ", "é",
+            "(?i:д)",
+        ];
+        const SUFFIXES: &[&str] = &["", "", "", "?", "*", "+", "{1,3}", "{2}"];
+        const HAYSTACK: &[&str] = &[
+            "a", "b", "c", "k", "K", "\u{212A}", "s", "S", "\u{17F}", "0", "7", " ", "\t", "(",
+            "é", "д", "Д", "x",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut pick = |n: usize| (xorshift(&mut state) % n as u64) as usize;
+        let (mut filtered, mut matched) = (0, 0);
+        for _ in 0..3_000 {
+            // A concatenation of alternations of concatenations of pieces.
+            let mut pattern = String::new();
+            for _ in 0..1 + pick(4) {
+                let branches: Vec<String> = (0..1 + pick(3))
+                    .map(|_| {
+                        (0..1 + pick(3))
+                            .map(|_| {
+                                format!(
+                                    "(?:{}){}",
+                                    PIECES[pick(PIECES.len())],
+                                    SUFFIXES[pick(SUFFIXES.len())]
+                                )
+                            })
+                            .collect()
+                    })
+                    .collect();
+                pattern.push_str(&format!(
+                    "(?:{}){}",
+                    branches.join("|"),
+                    SUFFIXES[pick(SUFFIXES.len())]
+                ));
+            }
+            let hir = regex_syntax::Parser::new().parse(&pattern).unwrap();
+            let Some(set) = required(&hir) else { continue };
+            filtered += 1;
+            let regex = regex::bytes::Regex::new(&pattern).unwrap();
+            for _ in 0..40 {
+                let line: String = (0..pick(12))
+                    .map(|_| HAYSTACK[pick(HAYSTACK.len())])
+                    .collect();
+                if regex.is_match(line.as_bytes()) {
+                    matched += 1;
+                    let lower = line.as_bytes().to_ascii_lowercase();
+                    assert!(
+                        set.iter().any(|l| contains(&lower, l)),
+                        "{pattern:?} matches {line:?} but needs one of {set:?}"
+                    );
+                }
+            }
+        }
+        assert!(
+            filtered > 500 && matched > 1_000,
+            "{filtered} regexes, {matched} matches"
+        );
+    }
+
     #[test]
     fn no_literal_when_a_branch_has_none() {
         assert_eq!(lits(r"^\d+$"), None);
