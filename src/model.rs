@@ -972,21 +972,16 @@ mod tests {
         if !std::is_x86_feature_detected!("avx512f") {
             return;
         }
-        // Row r holds 16 r, .., 16 r + 15; column c must hold c, 16 + c, ...
-        let values: Vec<f32> = (0..256).map(|v| v as f32).collect();
-        let mut columns = [[0.0f32; 16]; 16];
-        // SAFETY: the CPU has AVX-512F, checked just above; sixteen f32
-        // read from and stored into slices of sixteen.
-        unsafe {
-            let rows = std::array::from_fn(|r| _mm512_loadu_ps(values[16 * r..].as_ptr()));
-            for (column, v) in columns.iter_mut().zip(transpose16(rows)) {
-                _mm512_storeu_ps(column.as_mut_ptr(), v);
+        check_transpose::<16>(|values, columns| {
+            // SAFETY: the CPU has AVX-512F, checked just above; sixteen f32
+            // read from and stored into slices of sixteen.
+            unsafe {
+                let rows = std::array::from_fn(|r| _mm512_loadu_ps(values[16 * r..].as_ptr()));
+                for (column, v) in columns.iter_mut().zip(transpose16(rows)) {
+                    _mm512_storeu_ps(column.as_mut_ptr(), v);
+                }
             }
-        }
-        for (c, column) in columns.iter().enumerate() {
-            let want: [f32; 16] = std::array::from_fn(|r| (16 * r + c) as f32);
-            assert_eq!(*column, want, "column {c}");
-        }
+        });
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -996,19 +991,26 @@ mod tests {
         if !std::is_x86_feature_detected!("avx2") {
             return;
         }
-        // Row r holds 8 r, .., 8 r + 7; column c must hold c, 8 + c, ...
-        let values: Vec<f32> = (0..64).map(|v| v as f32).collect();
-        let mut columns = [[0.0f32; 8]; 8];
-        // SAFETY: the CPU has AVX2, checked just above; eight f32 read from
-        // and stored into slices of eight.
-        unsafe {
-            let rows = std::array::from_fn(|r| _mm256_loadu_ps(values[8 * r..].as_ptr()));
-            for (column, v) in columns.iter_mut().zip(transpose8(rows)) {
-                _mm256_storeu_ps(column.as_mut_ptr(), v);
+        check_transpose::<8>(|values, columns| {
+            // SAFETY: the CPU has AVX2, checked just above; eight f32 read
+            // from and stored into slices of eight.
+            unsafe {
+                let rows = std::array::from_fn(|r| _mm256_loadu_ps(values[8 * r..].as_ptr()));
+                for (column, v) in columns.iter_mut().zip(transpose8(rows)) {
+                    _mm256_storeu_ps(column.as_mut_ptr(), v);
+                }
             }
-        }
+        });
+    }
+
+    /// Runs `transpose` on N rows of N where row r holds N r, .., N r + N - 1,
+    /// and checks that column c holds c, N + c, ...
+    fn check_transpose<const N: usize>(transpose: impl FnOnce(&[f32], &mut [[f32; N]; N])) {
+        let values: Vec<f32> = (0..N * N).map(|v| v as f32).collect();
+        let mut columns = [[0.0f32; N]; N];
+        transpose(&values, &mut columns);
         for (c, column) in columns.iter().enumerate() {
-            let want: [f32; 8] = std::array::from_fn(|r| (8 * r + c) as f32);
+            let want: [f32; N] = std::array::from_fn(|r| (N * r + c) as f32);
             assert_eq!(*column, want, "column {c}");
         }
     }
