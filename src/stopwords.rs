@@ -425,9 +425,8 @@ mod tests {
     #[test]
     fn normalise_agrees_with_the_char_methods() {
         // Characters of every page of the table alone and between letters,
-        // then random
-        // tokens of ASCII, accented, Greek, Cyrillic, Turkish, CJK and
-        // invalid bytes.
+        // then random tokens of ASCII, accented, Greek, Cyrillic, Turkish,
+        // CJK and invalid bytes.
         let mut tokens: Vec<Vec<u8>> = Vec::new();
         for code in (0x80..0x800)
             .chain(0x1FF0..0x2090)

@@ -120,7 +120,7 @@ fn req(hir: &Hir) -> Option<Set> {
                         None => break,
                     }
                     let improves = best.as_ref().is_none_or(|b| quality(&product) > quality(b));
-                    if improves && !product.iter().any(Vec::is_empty) {
+                    if improves && !holds_empty(&product) {
                         best = Some(product.clone());
                     }
                     if last {
@@ -156,7 +156,12 @@ fn prefixes(hir: &Hir) -> Option<Set> {
 }
 
 fn nonempty(set: Set) -> Option<Set> {
-    (!set.iter().any(Vec::is_empty)).then_some(set)
+    (!holds_empty(&set)).then_some(set)
+}
+
+/// Whether `set` holds the empty string: then it requires nothing.
+fn holds_empty(set: &Set) -> bool {
+    set.iter().any(Vec::is_empty)
 }
 
 fn normalize(mut set: Set) -> Set {
