@@ -60,17 +60,35 @@ pub struct Document {
     /// The document's bytes, lines with their terminators.
     pub bytes: Vec<u8>,
     /// The form-feed line that ended the document, as it came; `None` for the
-    /// last document of a stream.
+    /// last document of a stream, and for a part of an oversized one.
     pub separator: Option<Vec<u8>>,
+    /// A part of a document cut at the size limit, not its last: more of
+    /// the same document follows.
+    pub continued: bool,
 }
 
 /// Reads a stream and yields its documents, split at form-feed lines.
 ///
 /// Memory is bounded by the largest document plus one read buffer: a stream
 /// of many pages never has to be held whole. Each byte is copied a bounded
-/// number of times, however many documents one read holds.
+/// number of times, however many documents one read holds. A document that
+/// grows past [`MAX_DOCUMENT_BYTES`] without a separator (pages joined with
+/// no form feeds between them, a whole corpus in one file) is handed out in
+/// parts cut at line ends, each no larger unless it is a single line: the
+/// classifier holds about ten times a document's size while it works, and a
+/// stream with no separator would otherwise be held whole.
 pub struct DocumentReader<R> {
     reader: R,
+    /// The largest document handed out whole; longer ones come in parts.
+    max_document: usize,
+    /// Bytes of the stream before `pending[0]`.
+    consumed: u64,
+    /// Documents handed out, parts counted once.
+    documents: u64,
+    /// The current document was cut at the size limit, and where it began.
+    in_oversized: Option<Oversized>,
+    /// The first document cut at the size limit.
+    first_oversized: Option<Oversized>,
     pending: Vec<u8>,
     /// Start of the bytes of `pending` not yet handed out.
     start: usize,
@@ -86,10 +104,35 @@ pub struct DocumentReader<R> {
 /// How much is read at a time.
 const READ_SIZE: usize = 256 * 1024;
 
+/// The largest document cleaned whole: far above any real page (the dev
+/// corpus's largest is under 1 MiB), small enough that the classifier's
+/// per-line facts stay within a few hundred MiB.
+pub const MAX_DOCUMENT_BYTES: usize = 16 << 20;
+
+/// A document that reached the size limit without a separator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Oversized {
+    /// 1-based, counting the documents of the stream.
+    pub document: u64,
+    /// Offset of its first byte in the stream.
+    pub start: u64,
+}
+
 impl<R: Read> DocumentReader<R> {
     pub fn new(reader: R) -> DocumentReader<R> {
+        DocumentReader::with_max_document(reader, MAX_DOCUMENT_BYTES)
+    }
+
+    /// A reader that cuts documents longer than `max_document` bytes into
+    /// parts (see [`DocumentReader`]).
+    pub fn with_max_document(reader: R, max_document: usize) -> DocumentReader<R> {
         DocumentReader {
             reader,
+            max_document: max_document.max(1),
+            consumed: 0,
+            documents: 0,
+            in_oversized: None,
+            first_oversized: None,
             pending: Vec::new(),
             start: 0,
             scanned: 0,
@@ -101,7 +144,20 @@ impl<R: Read> DocumentReader<R> {
     /// The next document, or `None` at the end of the stream.
     pub fn next_document(&mut self) -> io::Result<Option<Document>> {
         loop {
-            if let Some((at, len)) = self.find_separator() {
+            let separator = self.find_separator();
+            // The bytes known to hold no separator: all of the document, or
+            // as much of it as has been read.
+            let known_end = separator.map_or(self.scanned, |(at, _)| at);
+            // A part ends before the document's last byte: whether a part
+            // that would end exactly there is the whole document depends on
+            // the next read, and where documents end must not.
+            if known_end - self.start > self.max_document
+                && let Some(end) = self.part_end(known_end)
+                && end < known_end
+            {
+                return Ok(Some(self.take_part(end)));
+            }
+            if let Some((at, len)) = separator {
                 return Ok(Some(self.take_document(at, len)));
             }
             if self.eof {
@@ -115,9 +171,47 @@ impl<R: Read> DocumentReader<R> {
         }
     }
 
+    /// The first document that reached the size limit without a separator
+    /// and was handed out in parts, if any did.
+    pub fn first_oversized(&self) -> Option<Oversized> {
+        self.first_oversized
+    }
+
+    /// Where the next part of an oversized document ends, given that
+    /// `pending[start..known_end]` (longer than the limit) holds no
+    /// separator: after the last line end within the limit or, when the
+    /// first line alone is longer, after that line once it is known.
+    fn part_end(&self, known_end: usize) -> Option<usize> {
+        let known = &self.pending[self.start..known_end];
+        let (within, beyond) = known.split_at(self.max_document);
+        memchr::memrchr(b'\n', within)
+            .or_else(|| memchr::memchr(b'\n', beyond).map(|i| within.len() + i))
+            .map(|i| self.start + i + 1)
+    }
+
+    /// Hands out `pending[start..end]` as a part of an oversized document.
+    fn take_part(&mut self, end: usize) -> Document {
+        let here = Oversized {
+            document: self.documents + 1,
+            start: self.consumed + self.start as u64,
+        };
+        let began = *self.in_oversized.get_or_insert(here);
+        self.first_oversized.get_or_insert(began);
+        let mut part = self.take_document(end, 0);
+        part.continued = true;
+        // The parts are one document of the stream: it counts once, when
+        // its last part (the one a separator or the end ends) goes.
+        self.documents -= 1;
+        part
+    }
+
     /// Hands out `pending[start..end]` as a document, ended by the separator
     /// of `separator_len` bytes at `end` (none when 0).
     fn take_document(&mut self, end: usize, separator_len: usize) -> Document {
+        self.documents += 1;
+        if separator_len > 0 || end == self.pending.len() && self.eof {
+            self.in_oversized = None;
+        }
         let separator_end = end + separator_len;
         let separator = (separator_len > 0).then(|| self.pending[end..separator_end].to_vec());
         let rest_len = self.pending.len() - separator_end;
@@ -126,6 +220,7 @@ impl<R: Read> DocumentReader<R> {
             // and keep a copy of the smaller rest (a large document is never
             // copied, nor held twice).
             let rest = self.pending[separator_end..].to_vec();
+            self.consumed += separator_end as u64;
             let mut bytes = std::mem::replace(&mut self.pending, rest);
             bytes.truncate(end);
             self.start = 0;
@@ -139,17 +234,23 @@ impl<R: Read> DocumentReader<R> {
         };
         self.scanned = self.start;
         if self.start == self.pending.len() {
+            self.consumed += self.start as u64;
             self.pending.clear();
             self.start = 0;
             self.scanned = 0;
         }
-        Document { bytes, separator }
+        Document {
+            bytes,
+            separator,
+            continued: false,
+        }
     }
 
     /// Reads more bytes into `pending`; sets `eof` at the end.
     fn fill(&mut self) -> io::Result<()> {
         if self.start > 0 {
             // Drop the bytes already handed out, once per read.
+            self.consumed += self.start as u64;
             self.pending.drain(..self.start);
             self.scanned -= self.start;
             self.start = 0;
@@ -294,6 +395,45 @@ pub(crate) mod tests {
         let elapsed = started.elapsed();
         assert_eq!(got.len(), 32_000);
         assert!(elapsed.as_secs() < 5, "16-byte reads took {elapsed:?}");
+    }
+
+    #[test]
+    fn an_oversized_document_comes_in_parts_and_is_reported_once() {
+        for chunk in [1, 2, 1000] {
+            let input = b"a\n\x0c\nxx\nyy\nzz\n\x0c\nq\nlonger line\nr\n";
+            let mut reader = DocumentReader::with_max_document(Chunked(input, chunk), 4);
+            let mut got = Vec::new();
+            while let Some(d) = reader.next_document().unwrap() {
+                got.push((d.bytes, d.separator));
+            }
+            let sep = || Some(b"\x0c\n".to_vec());
+            assert_eq!(
+                got,
+                vec![
+                    (b"a\n".to_vec(), sep()),
+                    // Cut after the last line end within 4 bytes.
+                    (b"xx\n".to_vec(), None),
+                    (b"yy\n".to_vec(), None),
+                    (b"zz\n".to_vec(), sep()),
+                    (b"q\n".to_vec(), None),
+                    // A line longer than the limit is never cut.
+                    (b"longer line\n".to_vec(), None),
+                    (b"r\n".to_vec(), None),
+                ],
+                "chunk {chunk}"
+            );
+            // The first oversized document: the second, from byte 4.
+            assert_eq!(
+                reader.first_oversized(),
+                Some(Oversized {
+                    document: 2,
+                    start: 4
+                })
+            );
+        }
+        let mut small = DocumentReader::with_max_document(&b"xx\nyy\n\x0c\nzz\n"[..], 6);
+        while small.next_document().unwrap().is_some() {}
+        assert_eq!(small.first_oversized(), None, "at the limit is not over it");
     }
 
     #[test]

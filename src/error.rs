@@ -42,6 +42,15 @@ pub enum Error {
         line: u64,
         message: String,
     },
+    /// A warning, not a failure: a document of `path` grew past the size
+    /// limit without a form-feed line and was cleaned in parts.
+    Oversized {
+        path: PathBuf,
+        /// 1-based, counting the documents of the input.
+        document: u64,
+        /// Offset of its first byte in the input.
+        start: u64,
+    },
 }
 
 impl Error {
@@ -79,6 +88,18 @@ impl fmt::Display for Error {
                 line,
                 message,
             } => write!(f, "{}:{}: {}", path.display(), line, message),
+            Error::Oversized {
+                path,
+                document,
+                start,
+            } => write!(
+                f,
+                "{}: document {document} (from byte {start}) runs past {} MiB without a \
+                 form-feed line, so it was cleaned in parts cut at line ends; if it holds \
+                 several pages, put a line holding only a form feed between them",
+                path.display(),
+                crate::document::MAX_DOCUMENT_BYTES >> 20
+            ),
         }
     }
 }

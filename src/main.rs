@@ -130,7 +130,7 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
             Err(e @ Error::Record { .. }) => {
                 // Every whole record before the bad one goes out first.
                 out.flush().map_err(|e| Error::io(stdout_name, e))?;
-                report_skipped(&mut pipeline, &stats);
+                report_warnings(&mut pipeline, &stats);
                 return Err(e);
             }
             Err(e) => return output_failed(e, failed),
@@ -139,7 +139,7 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
     if let Err(e) = out.flush() {
         return output_failed(Error::io(stdout_name, e), failed);
     }
-    report_skipped(&mut pipeline, &stats);
+    report_warnings(&mut pipeline, &stats);
     if args.stats {
         print_stats(&stats, &rule_ids, started.elapsed().as_secs_f64());
     }
@@ -202,7 +202,7 @@ fn run_tree(
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    report_skipped(pipeline, &summary.stats);
+    report_warnings(pipeline, &summary.stats);
     let failed = summary.failed + plan.unreadable.len();
     let mut stderr = io::stderr().lock();
     if args.stats {
@@ -247,16 +247,19 @@ fn progress_bar(files: usize, bytes: u64) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// Reports the records `--on-error skip` dropped: the first few by line,
-/// then the count.
-fn report_skipped(pipeline: &mut Pipeline, stats: &Stats) {
+/// Reports the warnings: documents cleaned in parts, and the records
+/// `--on-error skip` dropped (the first few by line, then the count).
+fn report_warnings(pipeline: &mut Pipeline, stats: &Stats) {
     let warnings = pipeline.take_warnings();
     for e in &warnings {
         report(e);
     }
     if stats.records_skipped > 0 {
-        let more =
-            stats.records_skipped as usize - warnings.len().min(stats.records_skipped as usize);
+        let listed = warnings
+            .iter()
+            .filter(|w| matches!(w, Error::Record { .. }))
+            .count();
+        let more = stats.records_skipped as usize - listed.min(stats.records_skipped as usize);
         let _ = writeln!(
             io::stderr().lock(),
             "kzclean: {} unusable records skipped{}",

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::classify::{Cleaner, Verdict};
 use crate::codec::{self, Sink};
-use crate::document::{DocumentReader, is_separator, lines};
+use crate::document::{DocumentReader, Oversized, is_separator, lines};
 use crate::error::Error;
 use crate::jsonl::{self, JsonlOptions, OnError};
 use crate::output::{Mode, Stats, write_and_count};
@@ -103,6 +103,8 @@ enum Unit {
     Document {
         bytes: Vec<u8>,
         separator: Option<Vec<u8>>,
+        /// More of the document follows (it was cut at the size limit).
+        continued: bool,
     },
     Record {
         /// 1-based line number in its input.
@@ -141,6 +143,7 @@ impl<R: Read> UnitReader<R> {
             UnitReader::Documents(r) => Ok(r.next_document()?.map(|d| Unit::Document {
                 bytes: d.bytes,
                 separator: d.separator,
+                continued: d.continued,
             })),
             UnitReader::Records { reader, line } => {
                 let mut bytes = Vec::new();
@@ -150,6 +153,14 @@ impl<R: Read> UnitReader<R> {
                 *line += 1;
                 Ok(Some(Unit::Record { line: *line, bytes }))
             }
+        }
+    }
+
+    /// The first document cut at the size limit, if any was.
+    fn first_oversized(&self) -> Option<Oversized> {
+        match self {
+            UnitReader::Documents(r) => r.first_oversized(),
+            UnitReader::Records { .. } => None,
         }
     }
 
@@ -254,8 +265,20 @@ impl Worker {
         stats: &mut Stats,
     ) -> Result<(), Problem> {
         let (line, bytes, options) = match (unit, format) {
-            (Unit::Document { bytes, separator }, _) => {
+            (
+                Unit::Document {
+                    bytes,
+                    separator,
+                    continued,
+                },
+                _,
+            ) => {
                 self.clean_document(mode, bytes, separator.as_deref(), out, stats);
+                if *continued {
+                    // The parts of a document count as one: its last part
+                    // counts it.
+                    stats.documents -= 1;
+                }
                 return Ok(());
             }
             (Unit::Record { line, bytes }, Format::Jsonl(options)) => (*line, bytes, options),
@@ -388,8 +411,9 @@ impl Pipeline {
         })
     }
 
-    /// Takes the messages of the first skipped records (`--on-error skip`);
-    /// [`Stats::records_skipped`] has the full count.
+    /// Takes the warnings: the first skipped records (`--on-error skip`;
+    /// [`Stats::records_skipped`] has the full count) and the inputs whose
+    /// documents were too large to clean whole.
     pub fn take_warnings(&mut self) -> Vec<Error> {
         std::mem::take(self.warnings.get_mut().unwrap_or_else(|p| p.into_inner()))
     }
@@ -414,12 +438,14 @@ impl Pipeline {
             stats,
             warnings: &self.warnings,
         };
-        match &self.parallel {
+        let result = match &self.parallel {
             None => stream_sequential(&mut self.local, self.mode, &self.format, &mut reader, sink),
             Some((pool, workers)) => {
                 stream_parallel(pool, workers, self.mode, &self.format, &mut reader, sink)
             }
-        }
+        };
+        warn_if_oversized(&reader, input_name, &self.warnings);
+        result
     }
 
     /// Cleans each file of a tree into its output, files in parallel. Each
@@ -521,6 +547,24 @@ impl<W: Write> Output<'_, W> {
             path: self.input_name.to_path_buf(),
             line,
             message,
+        }
+    }
+}
+
+/// Tells the caller (once per input) that a document was cleaned in parts.
+fn warn_if_oversized<R: Read>(
+    reader: &UnitReader<R>,
+    input_name: &Path,
+    warnings: &Mutex<Vec<Error>>,
+) {
+    if let Some(Oversized { document, start }) = reader.first_oversized() {
+        let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
+        if warnings.len() < MAX_WARNINGS {
+            warnings.push(Error::Oversized {
+                path: input_name.to_path_buf(),
+                document,
+                start,
+            });
         }
     }
 }
@@ -685,14 +729,16 @@ fn clean_file(
             stats: &mut stats,
             warnings,
         };
-        match streamer {
+        let streamed = match streamer {
             Streamer::Sequential(worker) => {
-                stream_sequential(worker, mode, format, &mut reader, output)?
+                stream_sequential(worker, mode, format, &mut reader, output)
             }
             Streamer::Parallel(pool, workers) => {
-                stream_parallel(pool, workers, mode, format, &mut reader, output)?
+                stream_parallel(pool, workers, mode, format, &mut reader, output)
             }
-        }
+        };
+        warn_if_oversized(&reader, &job.input, warnings);
+        streamed?;
         sink.finish().map_err(|e| Error::io(&job.output, e))?;
         fs::rename(&temp, &job.output).map_err(|e| Error::io(&job.output, e))
     })();
@@ -788,7 +834,10 @@ mod tests {
             let reader = crate::document::tests::Chunked(&input, chunk);
             let mut reader = UnitReader::new(reader, &Format::Text);
             let mut back = Vec::new();
-            while let Some(Unit::Document { bytes, separator }) = reader.next().unwrap() {
+            while let Some(Unit::Document {
+                bytes, separator, ..
+            }) = reader.next().unwrap()
+            {
                 proptest::prop_assert!(separator.as_deref().is_none_or(is_separator));
                 // No separator is missed: none is left inside a document.
                 proptest::prop_assert!(!lines(&bytes).any(is_separator), "{:?}", bytes);

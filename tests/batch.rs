@@ -740,3 +740,63 @@ fn directory_flags_need_each_other() {
         not_dir.stderr
     );
 }
+
+#[test]
+fn a_stream_without_form_feeds_is_cleaned_in_parts_with_a_warning() {
+    // Pages joined with no form feed between them: one 17 MiB document,
+    // which the reader hands out in parts instead of holding it (and ten
+    // times its size in per-line facts) whole.
+    let mut input = Vec::new();
+    let mut n = 0;
+    while input.len() < 17 << 20 {
+        input.extend(page(n));
+        n += 1;
+    }
+    input.extend_from_slice(b"\x0c\n");
+    input.extend(page(n));
+    let one = kzclean(&["-j1"], &input);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(
+        one.stderr.contains(
+            "<stdin>: document 1 (from byte 0) runs past 16 MiB without a form-feed line"
+        ),
+        "{}",
+        one.stderr
+    );
+    assert_eq!(one.stderr.lines().count(), 1, "{}", one.stderr);
+    let lines = |bytes: &[u8]| -> Vec<Vec<u8>> {
+        bytes
+            .split_inclusive(|&b| b == b'\n')
+            .map(<[u8]>::to_vec)
+            .collect()
+    };
+    let (out, all) = (lines(&one.stdout), lines(&input));
+    let out: Vec<&[u8]> = out.iter().map(Vec::as_slice).collect();
+    let all: Vec<&[u8]> = all.iter().map(Vec::as_slice).collect();
+    assert!(common::is_subsequence(&out, &all));
+    // The separator after the parts is written back: the documents after
+    // an oversized one are where they were.
+    assert_eq!(out.iter().filter(|l| **l == b"\x0c\n").count(), 1);
+    let two = kzclean(&["-j2"], &input);
+    assert_eq!((two.code, &two.stderr), (0, &one.stderr));
+    assert!(two.stdout == one.stdout, "-j2 output differs");
+    // Its parts count as one document.
+    let stats = kzclean(&["--stats"], &input);
+    assert!(
+        stats.stderr.contains("kzclean: 2 documents;"),
+        "{}",
+        stats.stderr
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (tree, output) = (dir.path().join("in"), dir.path().join("out"));
+    write(&tree.join("joined.txt"), &input);
+    let run = kzclean(&["-r", arg(&tree), "-o", arg(&output)], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("joined.txt: document 1 (from byte 0)"),
+        "{}",
+        run.stderr
+    );
+    assert!(fs::read(output.join("joined.txt")).unwrap() == one.stdout);
+}

@@ -328,9 +328,13 @@ fn blank(line: &[u8]) -> bool {
 
 /// The documents of `input`, as the reader splits them.
 fn documents(input: &[u8]) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
-    let mut reader = DocumentReader::new(input);
+    read_documents(&mut DocumentReader::new(input))
+}
+
+/// Every document `reader` gives, with its separator.
+fn read_documents<R: Read>(reader: &mut DocumentReader<R>) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
     let mut docs = Vec::new();
-    while let Some(d) = reader.next_document().expect("reading a slice cannot fail") {
+    while let Some(d) = reader.next_document().expect("in-memory reads cannot fail") {
         docs.push((d.bytes, d.separator));
     }
     docs
@@ -509,6 +513,31 @@ proptest! {
             joined.extend_from_slice(separator.as_deref().unwrap_or_default());
         }
         prop_assert_eq!(joined, input);
+    }
+
+    /// Documents over the size limit come in parts, the same however the
+    /// input is cut into reads: each part ends at a line end and is within
+    /// the limit unless it is one line, and parts and separators put back
+    /// together are the input.
+    #[test]
+    fn oversized_documents_come_in_parts_cut_at_line_ends(input in input_strategy(), max in 1usize..60, chunks in prop::collection::vec(1usize..40, 1..8)) {
+        let mut whole_reader = DocumentReader::with_max_document(&input[..], max);
+        let whole = read_documents(&mut whole_reader);
+        let chunked = read_documents(&mut DocumentReader::with_max_document(Chunked { data: &input, sizes: chunks, at: 0 }, max));
+        prop_assert_eq!(&chunked, &whole);
+        let mut joined = Vec::new();
+        for (i, (bytes, separator)) in whole.iter().enumerate() {
+            let last = i + 1 == whole.len();
+            if separator.is_none() && !last {
+                prop_assert!(bytes.ends_with(b"\n"), "a part ends at a line end: {:?}", bytes);
+                prop_assert!(bytes.len() <= max || split(bytes).len() == 1, "part of {} bytes", bytes.len());
+            }
+            joined.extend_from_slice(bytes);
+            joined.extend_from_slice(separator.as_deref().unwrap_or_default());
+        }
+        prop_assert_eq!(&joined, &input);
+        let parts = whole.iter().enumerate().filter(|(i, (_, s))| s.is_none() && i + 1 < whole.len()).count();
+        prop_assert_eq!(whole_reader.first_oversized().is_some(), parts > 0);
     }
 
     /// Classifying a document gives one verdict per line and every output
