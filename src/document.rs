@@ -72,15 +72,25 @@ pub struct Document {
 /// Memory is bounded by the largest document plus one read buffer: a stream
 /// of many pages never has to be held whole. Each byte is copied a bounded
 /// number of times, however many documents one read holds. A document that
-/// grows past [`MAX_DOCUMENT_BYTES`] without a separator (pages joined with
-/// no form feeds between them, a whole corpus in one file) is handed out in
-/// parts cut at line ends, each no larger unless it is a single line: the
-/// classifier holds about ten times a document's size while it works, and a
-/// stream with no separator would otherwise be held whole.
+/// grows past the [`Limits`] without a separator (pages joined with no form
+/// feeds between them, a whole corpus in one file, a flood of blank lines)
+/// is handed out in parts cut at line ends, each within the limits unless it
+/// is a single line: the classifier holds some 300 bytes of facts a line
+/// while it works, and a stream with no separator would otherwise be held
+/// whole.
 pub struct DocumentReader<R> {
     reader: R,
-    /// The largest document handed out whole; longer ones come in parts.
-    max_document: usize,
+    /// The largest document handed out whole; larger ones come in parts.
+    limits: Limits,
+    /// Line ends of the current document counted so far: those in
+    /// `pending[start..counted]`, and where the one that reaches the line
+    /// limit is, once found.
+    counted: usize,
+    line_ends: usize,
+    line_limit_end: Option<usize>,
+    /// Once the document's first `limits.bytes` bytes are known to hold no
+    /// line end: how far past them none is known to be.
+    no_line_end_until: Option<usize>,
     /// Bytes of the stream before `pending[0]`.
     consumed: u64,
     /// Documents handed out, parts counted once.
@@ -104,10 +114,22 @@ pub struct DocumentReader<R> {
 /// How much is read at a time.
 const READ_SIZE: usize = 256 * 1024;
 
-/// The largest document cleaned whole: far above any real page (the dev
-/// corpus's largest is under 1 MiB), small enough that the classifier's
-/// per-line facts stay within a few hundred MiB.
-pub const MAX_DOCUMENT_BYTES: usize = 16 << 20;
+/// The largest document cleaned whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub bytes: usize,
+    pub lines: usize,
+}
+
+impl Limits {
+    /// Far above any real page (the largest of the 1,569 dev pages has
+    /// 136 KB and 5,070 lines), small enough that the classifier's facts
+    /// about a part stay within some 200 MiB however short its lines.
+    pub const DEFAULT: Limits = Limits {
+        bytes: 16 << 20,
+        lines: 1 << 16,
+    };
+}
 
 /// A document that reached the size limit without a separator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,15 +142,22 @@ pub struct Oversized {
 
 impl<R: Read> DocumentReader<R> {
     pub fn new(reader: R) -> DocumentReader<R> {
-        DocumentReader::with_max_document(reader, MAX_DOCUMENT_BYTES)
+        DocumentReader::with_limits(reader, Limits::DEFAULT)
     }
 
-    /// A reader that cuts documents longer than `max_document` bytes into
-    /// parts (see [`DocumentReader`]).
-    pub fn with_max_document(reader: R, max_document: usize) -> DocumentReader<R> {
+    /// A reader that cuts documents larger than `limits` into parts (see
+    /// [`DocumentReader`]).
+    pub fn with_limits(reader: R, limits: Limits) -> DocumentReader<R> {
         DocumentReader {
             reader,
-            max_document: max_document.max(1),
+            limits: Limits {
+                bytes: limits.bytes.max(1),
+                lines: limits.lines.max(1),
+            },
+            counted: 0,
+            line_ends: 0,
+            line_limit_end: None,
+            no_line_end_until: None,
             consumed: 0,
             documents: 0,
             in_oversized: None,
@@ -151,8 +180,7 @@ impl<R: Read> DocumentReader<R> {
             // A part ends before the document's last byte: whether a part
             // that would end exactly there is the whole document depends on
             // the next read, and where documents end must not.
-            if known_end - self.start > self.max_document
-                && let Some(end) = self.part_end(known_end)
+            if let Some(end) = self.part_end(known_end)
                 && end < known_end
             {
                 return Ok(Some(self.take_part(end)));
@@ -177,16 +205,70 @@ impl<R: Read> DocumentReader<R> {
         self.first_oversized
     }
 
-    /// Where the next part of an oversized document ends, given that
-    /// `pending[start..known_end]` (longer than the limit) holds no
-    /// separator: after the last line end within the limit or, when the
-    /// first line alone is longer, after that line once it is known.
-    fn part_end(&self, known_end: usize) -> Option<usize> {
-        let known = &self.pending[self.start..known_end];
-        let (within, beyond) = known.split_at(self.max_document);
-        memchr::memrchr(b'\n', within)
-            .or_else(|| memchr::memchr(b'\n', beyond).map(|i| within.len() + i))
-            .map(|i| self.start + i + 1)
+    /// Where the next part of the document ends, given that
+    /// `pending[start..known_end]` holds no separator, if that much is over
+    /// a limit: after the line that reaches the line limit, or after the
+    /// last line end within the byte limit (when the first line alone is
+    /// longer, after that line once it is known), whichever comes first.
+    fn part_end(&mut self, known_end: usize) -> Option<usize> {
+        let known_len = known_end - self.start;
+        let by_lines = if known_len > self.limits.lines {
+            self.line_limit_end(known_end)
+        } else {
+            None
+        };
+        let by_bytes = if known_len > self.limits.bytes {
+            self.byte_limit_end(known_end)
+        } else {
+            None
+        };
+        match (by_lines, by_bytes) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The end of the last line within the byte limit, or of the first line
+    /// when it alone is longer, if it is in `pending[..known_end]`; a line
+    /// longer than the limit is searched for its end once, not once a read.
+    fn byte_limit_end(&mut self, known_end: usize) -> Option<usize> {
+        let from = match self.no_line_end_until {
+            Some(from) => from,
+            None => {
+                let within_end = self.start + self.limits.bytes;
+                if let Some(i) = memchr::memrchr(b'\n', &self.pending[self.start..within_end]) {
+                    return Some(self.start + i + 1);
+                }
+                within_end
+            }
+        };
+        match memchr::memchr(b'\n', &self.pending[from..known_end]) {
+            Some(i) => {
+                self.no_line_end_until = Some(from + i);
+                Some(from + i + 1)
+            }
+            None => {
+                self.no_line_end_until = Some(known_end);
+                None
+            }
+        }
+    }
+
+    /// The end of the document's line that reaches the line limit, if it is
+    /// in `pending[..known_end]`; counts each byte once however often asked.
+    fn line_limit_end(&mut self, known_end: usize) -> Option<usize> {
+        if self.line_limit_end.is_none() && self.counted < known_end {
+            let from = self.counted;
+            for at in memchr::memchr_iter(b'\n', &self.pending[from..known_end]) {
+                self.line_ends += 1;
+                if self.line_ends == self.limits.lines {
+                    self.line_limit_end = Some(from + at + 1);
+                    break;
+                }
+            }
+            self.counted = known_end;
+        }
+        self.line_limit_end
     }
 
     /// Hands out `pending[start..end]` as a part of an oversized document.
@@ -232,13 +314,16 @@ impl<R: Read> DocumentReader<R> {
             self.start = separator_end;
             bytes
         };
-        self.scanned = self.start;
         if self.start == self.pending.len() {
             self.consumed += self.start as u64;
             self.pending.clear();
             self.start = 0;
-            self.scanned = 0;
         }
+        self.scanned = self.start;
+        self.counted = self.start;
+        self.line_ends = 0;
+        self.line_limit_end = None;
+        self.no_line_end_until = None;
         Document {
             bytes,
             separator,
@@ -252,6 +337,13 @@ impl<R: Read> DocumentReader<R> {
             // Drop the bytes already handed out, once per read.
             self.consumed += self.start as u64;
             self.pending.drain(..self.start);
+            self.counted -= self.start;
+            for at in [&mut self.line_limit_end, &mut self.no_line_end_until]
+                .into_iter()
+                .flatten()
+            {
+                *at -= self.start;
+            }
             self.scanned -= self.start;
             self.start = 0;
         }
@@ -401,7 +493,11 @@ pub(crate) mod tests {
     fn an_oversized_document_comes_in_parts_and_is_reported_once() {
         for chunk in [1, 2, 1000] {
             let input = b"a\n\x0c\nxx\nyy\nzz\n\x0c\nq\nlonger line\nr\n";
-            let mut reader = DocumentReader::with_max_document(Chunked(input, chunk), 4);
+            let limits = Limits {
+                bytes: 4,
+                lines: 100,
+            };
+            let mut reader = DocumentReader::with_limits(Chunked(input, chunk), limits);
             let mut got = Vec::new();
             while let Some(d) = reader.next_document().unwrap() {
                 got.push((d.bytes, d.separator));
@@ -431,9 +527,41 @@ pub(crate) mod tests {
                 })
             );
         }
-        let mut small = DocumentReader::with_max_document(&b"xx\nyy\n\x0c\nzz\n"[..], 6);
+        let limits = Limits { bytes: 6, lines: 2 };
+        let mut small = DocumentReader::with_limits(&b"xx\nyy\n\x0c\nzz\n"[..], limits);
         while small.next_document().unwrap().is_some() {}
-        assert_eq!(small.first_oversized(), None, "at the limit is not over it");
+        assert_eq!(
+            small.first_oversized(),
+            None,
+            "at the limits is not over them"
+        );
+    }
+
+    #[test]
+    fn a_flood_of_short_lines_comes_in_parts_of_at_most_the_line_limit() {
+        let limits = Limits {
+            bytes: 1000,
+            lines: 3,
+        };
+        for chunk in [1, 2, 1000] {
+            let input = b"a\n\n\nb\nc\n\n\x0c\nd\ne\nf\n";
+            let mut reader = DocumentReader::with_limits(Chunked(input, chunk), limits);
+            let mut got = Vec::new();
+            while let Some(d) = reader.next_document().unwrap() {
+                got.push((d.bytes, d.separator, d.continued));
+            }
+            let sep = || Some(b"\x0c\n".to_vec());
+            assert_eq!(
+                got,
+                vec![
+                    (b"a\n\n\n".to_vec(), None, true),
+                    (b"b\nc\n\n".to_vec(), sep(), false),
+                    // Three lines: at the limit, whole.
+                    (b"d\ne\nf\n".to_vec(), None, false),
+                ],
+                "chunk {chunk}"
+            );
+        }
     }
 
     #[test]

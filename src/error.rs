@@ -6,6 +6,8 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::document::Limits;
+
 /// One problem in a rule file, found while parsing or compiling it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
@@ -94,11 +96,12 @@ impl fmt::Display for Error {
                 start,
             } => write!(
                 f,
-                "{}: document {document} (from byte {start}) runs past {} MiB without a \
-                 form-feed line, so it was cleaned in parts cut at line ends; if it holds \
-                 several pages, put a line holding only a form feed between them",
+                "{}: document {document} (from byte {start}) runs past {} MiB or {} lines \
+                 without a form-feed line, so it was cleaned in parts cut at line ends; if \
+                 it holds several pages, put a line holding only a form feed between them",
                 path.display(),
-                crate::document::MAX_DOCUMENT_BYTES >> 20
+                Limits::DEFAULT.bytes >> 20,
+                Limits::DEFAULT.lines
             ),
         }
     }

@@ -758,7 +758,7 @@ fn a_stream_without_form_feeds_is_cleaned_in_parts_with_a_warning() {
     assert_eq!(one.code, 0, "{}", one.stderr);
     assert!(
         one.stderr.contains(
-            "<stdin>: document 1 (from byte 0) runs past 16 MiB without a form-feed line"
+            "<stdin>: document 1 (from byte 0) runs past 16 MiB or 65536 lines without a form-feed line"
         ),
         "{}",
         one.stderr

@@ -12,7 +12,7 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::LazyLock;
 
-use kzclean::document::{DocumentReader, content, is_blank, is_separator, lines};
+use kzclean::document::{DocumentReader, Limits, content, is_blank, is_separator, lines};
 use kzclean::output::write_document;
 use kzclean::{Cleaner, CleanerOptions, Error, Mode, Pipeline, Preset, RuleSet, RuleSource, Stats};
 use proptest::prelude::*;
@@ -515,22 +515,25 @@ proptest! {
         prop_assert_eq!(joined, input);
     }
 
-    /// Documents over the size limit come in parts, the same however the
+    /// Documents over the size limits come in parts, the same however the
     /// input is cut into reads: each part ends at a line end and is within
-    /// the limit unless it is one line, and parts and separators put back
-    /// together are the input.
+    /// the limits (the byte limit unless it is one line), and parts and
+    /// separators put back together are the input.
     #[test]
-    fn oversized_documents_come_in_parts_cut_at_line_ends(input in input_strategy(), max in 1usize..60, chunks in prop::collection::vec(1usize..40, 1..8)) {
-        let mut whole_reader = DocumentReader::with_max_document(&input[..], max);
+    fn oversized_documents_come_in_parts_cut_at_line_ends(input in input_strategy(), max in 1usize..60, max_lines in 1usize..8, chunks in prop::collection::vec(1usize..40, 1..8)) {
+        let limits = Limits { bytes: max, lines: max_lines };
+        let mut whole_reader = DocumentReader::with_limits(&input[..], limits);
         let whole = read_documents(&mut whole_reader);
-        let chunked = read_documents(&mut DocumentReader::with_max_document(Chunked { data: &input, sizes: chunks, at: 0 }, max));
+        let chunked = read_documents(&mut DocumentReader::with_limits(Chunked { data: &input, sizes: chunks, at: 0 }, limits));
         prop_assert_eq!(&chunked, &whole);
         let mut joined = Vec::new();
         for (i, (bytes, separator)) in whole.iter().enumerate() {
             let last = i + 1 == whole.len();
             if separator.is_none() && !last {
                 prop_assert!(bytes.ends_with(b"\n"), "a part ends at a line end: {:?}", bytes);
-                prop_assert!(bytes.len() <= max || split(bytes).len() == 1, "part of {} bytes", bytes.len());
+                let lines = split(bytes).len();
+                prop_assert!(bytes.len() <= max || lines == 1, "part of {} bytes", bytes.len());
+                prop_assert!(lines <= max_lines, "part of {} lines", lines);
             }
             joined.extend_from_slice(bytes);
             joined.extend_from_slice(separator.as_deref().unwrap_or_default());
