@@ -11,7 +11,8 @@
 //! * ACTION is `drop` (remove the line), `keep` (keep it over any other verdict)
 //!   or `cut` (the line and the rest of the document are boilerplate).
 //! * SCOPE is `line` (the whole line is one of the phrases), `prefix` (the line
-//!   starts with one of them), `contains` (a phrase occurs as whole words) or
+//!   starts with one of them), `contains` (a phrase occurs as whole words,
+//!   checked at its ASCII letter or digit edges) or
 //!   `regex` (a regular expression matches anywhere in the line).
 //! * Phrases are separated by `|`, matched case-insensitively; spaces inside a
 //!   phrase match any run of white space.
@@ -46,12 +47,12 @@ impl Action {
 /// Which part of a line a rule's pattern must match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// The whole line, give or take surrounding punctuation, symbols and
-    /// counts (`» Related posts:`, `Comments (12)`).
+    /// The whole line, give or take surrounding punctuation and symbols,
+    /// and a count after it (`» Related posts:`, `Comments (12)`).
     Line,
     /// The start of the line, after leading punctuation or symbols.
     Prefix,
-    /// Anywhere, as whole words.
+    /// Anywhere, as whole words (at edges that are ASCII letters or digits).
     Contains,
     /// A regular expression (Rust `regex` syntax) anywhere in the line.
     Regex,

@@ -1,18 +1,20 @@
 //! The compiled rule set: rule files in, a matcher that tells for one line
 //! which rule (if any) decides it.
 //!
-//! Each rule is compiled once into its own lazy DFA (`regex_automata::hybrid`),
-//! shared by every thread through an `Arc`; each thread (each clone of a
-//! [`RuleSet`]) only owns the regexes' search caches, created the first time
-//! it runs each rule. Most lines never reach a regex: one Aho-Corasick
-//! automaton holds the required literals of every rule (see
-//! the `literals` module), and a line is tried only against the rules whose literals
-//! it contains, and only while its word count is within their limits. Rules
-//! without a usable literal are tried on every line within their limits;
-//! in the default rules they are anchored at the line's start, where the
-//! automaton gives up after a few bytes. The anchored automaton and the
-//! literal search run over a whole document's lines first, four lines in
-//! step ([`RuleSet::presearch`]), since each is a chain of dependent loads.
+//! The rules are compiled once and shared by every thread through an `Arc`;
+//! each thread (each clone of a [`RuleSet`]) only owns search caches. Rules
+//! anchored at the line's start (every `line` and `prefix` rule, and `regex`
+//! rules that begin with `^` and use no Unicode `\b`) share one
+//! multi-pattern lazy DFA, which runs
+//! from the line's first byte and usually gives up a few bytes in. Every
+//! other rule has its own forward lazy DFA, but most lines never reach one:
+//! one Aho-Corasick automaton holds the required literals of those rules
+//! (see the `literals` module), and a line is tried only against the rules
+//! whose literals it contains, and only while its word count is within
+//! their limits. Unanchored rules without a usable literal are tried on
+//! every line within their limits. The anchored automaton and the literal
+//! search run over a whole document's lines first, four lines in step
+//! ([`RuleSet::presearch`]), since each is a chain of dependent loads.
 
 mod literals;
 
