@@ -131,6 +131,32 @@ impl Limits {
     };
 }
 
+/// Where the first part of `doc` (a whole document, or the rest of one)
+/// ends when it is over the limits; `None` when it fits. The rule
+/// [`DocumentReader`] cuts streams by, for text already in memory.
+pub fn part_end(doc: &[u8], limits: Limits) -> Option<usize> {
+    let by_lines = if doc.len() > limits.lines {
+        memchr::memchr_iter(b'\n', doc)
+            .nth(limits.lines.max(1) - 1)
+            .map(|i| i + 1)
+    } else {
+        None
+    };
+    let by_bytes = if doc.len() > limits.bytes {
+        let (within, beyond) = doc.split_at(limits.bytes.max(1));
+        memchr::memrchr(b'\n', within)
+            .or_else(|| memchr::memchr(b'\n', beyond).map(|i| within.len() + i))
+            .map(|i| i + 1)
+    } else {
+        None
+    };
+    match (by_lines, by_bytes) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+    .filter(|&end| end < doc.len())
+}
+
 /// A document that reached the size limit without a separator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Oversized {

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::classify::{Cleaner, Verdict};
 use crate::codec::{self, Sink};
-use crate::document::{DocumentReader, Oversized, is_separator, lines};
+use crate::document::{DocumentReader, Limits, Oversized, is_separator, lines, part_end};
 use crate::error::Error;
 use crate::jsonl::{self, JsonlOptions, OnError};
 use crate::output::{Mode, Stats, write_and_count};
@@ -238,20 +238,40 @@ impl Worker {
     }
 
     /// Cleans text held in memory exactly as a stream of it would be: split
-    /// at form-feed lines, each document cleaned on its own.
+    /// at form-feed lines, each document cleaned on its own (in parts when
+    /// over the [`Limits`]).
     fn clean_text(&mut self, mode: Mode, text: &[u8], out: &mut Vec<u8>, stats: &mut Stats) {
         let mut start = 0;
         let mut at = 0;
         for line in lines(text) {
             if is_separator(line) {
-                self.clean_document(mode, &text[start..at], Some(line), out, stats);
+                self.clean_parts(mode, &text[start..at], Some(line), out, stats);
                 start = at + line.len();
             }
             at += line.len();
         }
         if start < text.len() {
-            self.clean_document(mode, &text[start..], None, out, stats);
+            self.clean_parts(mode, &text[start..], None, out, stats);
         }
+    }
+
+    /// [`Worker::clean_document`] for a whole document in memory, part by
+    /// part when it is over the [`Limits`].
+    fn clean_parts(
+        &mut self,
+        mode: Mode,
+        mut doc: &[u8],
+        separator: Option<&[u8]>,
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) {
+        while let Some(end) = part_end(doc, Limits::DEFAULT) {
+            self.clean_document(mode, &doc[..end], None, out, stats);
+            // The parts of a document count as one: its last part counts it.
+            stats.documents -= 1;
+            doc = &doc[end..];
+        }
+        self.clean_document(mode, doc, separator, out, stats);
     }
 
     /// Cleans one unit, appending its output to `out`. A record that cannot

@@ -742,7 +742,7 @@ fn directory_flags_need_each_other() {
 }
 
 #[test]
-fn a_stream_without_form_feeds_is_cleaned_in_parts_with_a_warning() {
+fn documents_over_the_limits_are_cleaned_in_parts_with_a_warning() {
     // Pages joined with no form feed between them: one 17 MiB document,
     // which the reader hands out in parts instead of holding it (and ten
     // times its size in per-line facts) whole.
@@ -799,4 +799,18 @@ fn a_stream_without_form_feeds_is_cleaned_in_parts_with_a_warning() {
         run.stderr
     );
     assert!(fs::read(output.join("joined.txt")).unwrap() == one.stdout);
+
+    // A JSON Lines text field over the line limit is cut the same way: its
+    // cleaned text is what the text filter gives for the same text.
+    let mut text = Vec::new();
+    let mut n = 0;
+    while text.iter().filter(|&&b| b == b'\n').count() < 70_000 {
+        text.extend(unicode_page(n).into_bytes());
+        n += 1;
+    }
+    let text = String::from_utf8(text).unwrap();
+    let run = kzclean(&["--jsonl"], record(0, &text).as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let value: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert!(value["text"].as_str().unwrap().as_bytes() == filtered(text.as_bytes()));
 }

@@ -12,7 +12,7 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::LazyLock;
 
-use kzclean::document::{DocumentReader, Limits, content, is_blank, is_separator, lines};
+use kzclean::document::{DocumentReader, Limits, content, is_blank, is_separator, lines, part_end};
 use kzclean::output::write_document;
 use kzclean::{Cleaner, CleanerOptions, Error, Mode, Pipeline, Preset, RuleSet, RuleSource, Stats};
 use proptest::prelude::*;
@@ -526,6 +526,18 @@ proptest! {
         let whole = read_documents(&mut whole_reader);
         let chunked = read_documents(&mut DocumentReader::with_limits(Chunked { data: &input, sizes: chunks, at: 0 }, limits));
         prop_assert_eq!(&chunked, &whole);
+        // The same parts as cutting each whole document in memory (how
+        // JSON Lines text is cut).
+        let mut in_memory = Vec::new();
+        for (doc, separator) in documents(&input) {
+            let mut rest = &doc[..];
+            while let Some(end) = part_end(rest, limits) {
+                in_memory.push((rest[..end].to_vec(), None));
+                rest = &rest[end..];
+            }
+            in_memory.push((rest.to_vec(), separator));
+        }
+        prop_assert_eq!(&in_memory, &whole);
         let mut joined = Vec::new();
         for (i, (bytes, separator)) in whole.iter().enumerate() {
             let last = i + 1 == whole.len();
