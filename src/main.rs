@@ -174,6 +174,15 @@ fn run_tree(
     for e in &plan.unreadable {
         report(e);
     }
+    if let Some(first) = plan.leftovers.first() {
+        let _ = writeln!(
+            io::stderr().lock(),
+            "kzclean: not cleaned: {} file(s) named like kzclean's temporary outputs, left by \
+             an interrupted run (the first: {}); delete them, or rename them if they are pages",
+            plan.leftovers.len(),
+            first.display()
+        );
+    }
     if plan.jobs.is_empty() {
         let _ = writeln!(
             io::stderr().lock(),

@@ -14,7 +14,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::mpsc;
 
@@ -26,7 +26,7 @@ use crate::document::{DocumentReader, Limits, Oversized, is_separator, lines, pa
 use crate::error::Error;
 use crate::jsonl::{self, JsonlOptions, OnError};
 use crate::output::{Mode, Stats, write_and_count};
-use crate::tree::FileJob;
+use crate::tree::{FileJob, temp_path};
 
 /// A batch holds at most this many bytes of input (or one larger unit).
 /// With threads, up to three batches (being read, queued, being cleaned)
@@ -781,16 +781,6 @@ fn create_temp(temp: &Path) -> io::Result<File> {
         .write(true)
         .create_new(true)
         .open(temp)
-}
-
-/// `dir/.name.kzclean-tmp` for `dir/name`. The name is fixed, not random, so
-/// a run killed mid-file leaves one leftover that the next run overwrites;
-/// the leading dot keeps it out of most listings.
-fn temp_path(output: &Path) -> PathBuf {
-    let mut name = std::ffi::OsString::from(".");
-    name.push(output.file_name().unwrap_or_default());
-    name.push(".kzclean-tmp");
-    output.with_file_name(name)
 }
 
 #[cfg(test)]

@@ -32,6 +32,32 @@ pub struct Plan {
     /// Directories that could not be listed; their files are missing from
     /// `jobs` and count as failures.
     pub unreadable: Vec<Error>,
+    /// Files named as kzclean names its temporary outputs
+    /// ([`temp_path`]), left by an interrupted run: not cleaned, since
+    /// their outputs would take the place of another output's temporary
+    /// file.
+    pub leftovers: Vec<PathBuf>,
+}
+
+/// Where the output `dir/name` is written until it is complete:
+/// `dir/.name.kzclean-tmp`. The name is fixed, not random, so a run killed
+/// mid-file leaves one leftover that the next run overwrites; the leading
+/// dot keeps it out of most listings.
+pub fn temp_path(output: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(output.file_name().unwrap_or_default());
+    name.push(TEMP_SUFFIX);
+    output.with_file_name(name)
+}
+
+const TEMP_SUFFIX: &str = ".kzclean-tmp";
+
+/// True for a name [`temp_path`] gives.
+fn is_temp_name(name: &std::ffi::OsStr) -> bool {
+    let name = name.as_encoded_bytes();
+    name.len() > 1 + TEMP_SUFFIX.len()
+        && name.starts_with(b".")
+        && name.ends_with(TEMP_SUFFIX.as_bytes())
 }
 
 /// Which files of the tree are selected, from `--glob` patterns.
@@ -95,7 +121,8 @@ impl Selection {
 ///
 /// Refused with [`Error::Usage`] before anything is written: IN not a
 /// directory, OUT not a directory, OUT inside IN (outputs would become
-/// inputs), and any output path that is an input (through symlinks too).
+/// inputs), any output path inside IN (when IN is inside OUT) and any output
+/// path that is an input (through symlinks too).
 pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, Error> {
     let in_meta = fs::metadata(input).map_err(|e| {
         Error::Usage(format!(
@@ -138,6 +165,16 @@ pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, 
         .collect();
     for job in &plan.jobs {
         let target = resolve(&out_root.join(&job.relative)).unwrap_or_default();
+        if target.starts_with(&in_root) {
+            return Err(Error::Usage(format!(
+                "{}: output would be written inside input directory {} (it is inside \
+                 output directory {}); choose an output directory that does not hold the \
+                 input directory",
+                job.output.display(),
+                input.display(),
+                output.display()
+            )));
+        }
         if inputs.contains(&target) {
             return Err(Error::Usage(format!(
                 "{}: output would overwrite input {}; choose an output directory that \
@@ -172,6 +209,10 @@ fn walk(dir: &Path, relative: &Path, out: &Path, selection: &Selection, plan: &m
         };
         if kind.is_dir() {
             walk(&path, &rel, out, selection, plan);
+            continue;
+        }
+        if is_temp_name(&entry.file_name()) {
+            plan.leftovers.push(path);
             continue;
         }
         let size = if kind.is_symlink() {

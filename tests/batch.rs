@@ -181,18 +181,60 @@ fn output_inside_input_or_onto_an_input_is_refused_before_any_work() {
     let same = kzclean(&["-r", arg(&input), "-o", arg(&input)], b"");
     assert_eq!(same.code, 2, "{}", same.stderr);
 
-    // IN inside OUT: in/in/f.txt would be written to in/f.txt, an input.
+    // IN inside OUT: in/in/f.txt would be written to in/f.txt, an input,
+    // and in/in/g.txt to in/g.txt, beside the inputs (its temporary file,
+    // in/.g.txt.kzclean-tmp, is named like an input there, which the run
+    // would have renamed away).
     write(&input.join("in/f.txt"), &page(2));
+    write(&input.join("in/g.txt"), &page(3));
+    write(&input.join(".g.txt.kzclean-tmp"), b"an input\n");
     let onto = kzclean(&["-r", arg(&input), "-o", arg(dir.path())], b"");
     assert_eq!(onto.code, 2);
     assert!(
-        onto.stderr.contains("would overwrite input"),
+        onto.stderr
+            .contains("output would be written inside input directory"),
         "{}",
         onto.stderr
     );
     assert_eq!(fs::read(input.join("f.txt")).unwrap(), page(1));
     assert_eq!(fs::read(input.join("in/f.txt")).unwrap(), page(2));
+    assert_eq!(
+        fs::read(input.join(".g.txt.kzclean-tmp")).unwrap(),
+        b"an input\n"
+    );
+    assert!(!input.join("g.txt").exists(), "no output written");
     assert!(!dir.path().join("f.txt").exists(), "no output written");
+}
+
+#[test]
+fn leftover_temporary_files_in_the_input_are_not_cleaned_and_are_named() {
+    // A killed run's OUT copied and used as IN: a leftover temporary file
+    // beside a.txt. Cleaning it would write OUT/.a.txt.kzclean-tmp, the
+    // name a.txt's output is written under until it is renamed.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    write(&input.join("a.txt"), &stream(40));
+    write(
+        &input.join(".a.txt.kzclean-tmp"),
+        b"Half of a hidden output line.\n",
+    );
+    for threads in ["-j1", "-j2"] {
+        let output = dir.path().join(format!("out{threads}"));
+        let run = kzclean(&["-r", arg(&input), "-o", arg(&output), threads], b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("not cleaned: 1 file(s) named like kzclean's temporary")
+                && run.stderr.contains(".a.txt.kzclean-tmp"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(files(&output), paths(&["a.txt"]));
+        assert_eq!(
+            fs::read(output.join("a.txt")).unwrap(),
+            filtered(&stream(40))
+        );
+    }
 }
 
 #[cfg(unix)]
