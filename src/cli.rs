@@ -81,15 +81,17 @@ pub struct Args {
     #[arg(long, help_heading = "Output")]
     pub stats: bool,
 
-    /// Threads to clean on (0: one per core). Output is the same for any N.
+    /// Threads to clean on (0: one per core; at most 1024). Output is the
+    /// same for any N.
     #[arg(
         short = 'j',
         long = "threads",
         value_name = "N",
         default_value_t = 0,
+        value_parser = clap::value_parser!(u16).range(0..=1024),
         help_heading = "Performance"
     )]
-    pub threads: usize,
+    pub threads: u16,
 
     /// Clean the directory given as FILE into -o OUT: every file under it
     /// goes to the same relative path under OUT, files in parallel.

@@ -84,7 +84,7 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
     } else {
         Format::Text
     };
-    let mut pipeline = Pipeline::with_format(cleaner, mode, format, args.threads)?;
+    let mut pipeline = Pipeline::with_format(cleaner, mode, format, usize::from(args.threads))?;
     if args.recursive {
         return run_tree(&args, &mut pipeline, &rule_ids);
     }

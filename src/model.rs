@@ -154,7 +154,10 @@ impl Model {
             count_after(line, "trees").ok_or_else(|| err(n, "expected `trees T`".into()))?;
         let mut model = Model {
             nodes: Vec::new(),
-            roots: Vec::with_capacity(trees),
+            // Not sized by the count a file claims: `trees 1000000000000`
+            // must be an error at the end of the file, not an allocation
+            // that aborts.
+            roots: Vec::with_capacity(trees.min(1024)),
             trees4: Vec::new(),
         };
         for _ in 0..trees {

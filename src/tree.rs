@@ -293,6 +293,25 @@ mod tests {
     }
 
     #[test]
+    fn temporary_names_are_recognised() {
+        assert_eq!(
+            temp_path(Path::new("o/a.txt")),
+            Path::new("o/.a.txt.kzclean-tmp")
+        );
+        for (name, temp) in [
+            (".a.txt.kzclean-tmp", true),
+            (".x.kzclean-tmp", true),
+            ("..kzclean-tmp", false),
+            (".kzclean-tmp", false),
+            ("a.txt.kzclean-tmp", false),
+            (".a.txt.kzclean-tmp.gz", false),
+            (".a.txt", false),
+        ] {
+            assert_eq!(is_temp_name(name.as_ref()), temp, "{name}");
+        }
+    }
+
+    #[test]
     fn resolve_handles_missing_tails() {
         let dir = tempfile::tempdir().unwrap();
         let base = fs::canonicalize(dir.path()).unwrap();

@@ -149,6 +149,16 @@ fn threads_do_not_change_output() {
     let b = run(&["-j", "2"], input.as_bytes());
     assert!(a.status.success() && b.status.success());
     assert_eq!(a.stdout, b.stdout);
+    // A thread count past the limit is a usage error, not a panic in
+    // thread setup (or minutes spent starting 100 000 threads).
+    let many = run(&["-j", "100000"], input.as_bytes());
+    assert_eq!(common::code(&many), 2);
+    assert!(
+        common::stderr(&many).contains("0..=1024"),
+        "{}",
+        common::stderr(&many)
+    );
+    assert!(many.stdout.is_empty());
 }
 
 #[test]
@@ -295,4 +305,20 @@ fn a_bad_model_file_is_refused_with_its_line() {
     let missing = run(&["--model", "/nonexistent/x.model"], PROSE.as_bytes());
     assert_eq!(common::code(&missing), 2);
     assert!(common::stderr(&missing).contains("/nonexistent/x.model"));
+    // A tree count no file can hold is an error at the file's end, not an
+    // allocation that aborts.
+    let shipped = std::fs::read_to_string("rules/classifier.model").unwrap();
+    let huge = temp_file(
+        "huge.model",
+        shipped
+            .replace("\ntrees 150\n", "\ntrees 1000000000000\n")
+            .as_bytes(),
+    );
+    let out = run(&["--model", huge.to_str().unwrap()], PROSE.as_bytes());
+    assert_eq!(common::code(&out), 2, "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("huge.model:"),
+        "{}",
+        common::stderr(&out)
+    );
 }
