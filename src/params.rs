@@ -17,7 +17,7 @@ pub enum Preset {
 }
 
 macro_rules! params {
-    ($( $(#[doc = $doc:literal])* $field:ident : $name:literal = $balanced:expr, $precision:expr, $recall:expr; )*) => {
+    ($( $(#[doc = $doc:literal])* $field:ident : $name:literal = $balanced:expr, $precision:expr, $recall:expr; in $lo:literal ..= $hi:expr; )*) => {
         /// The tunable numbers. See each field for what it does.
         #[derive(Debug, Clone, PartialEq)]
         pub struct Params {
@@ -39,10 +39,29 @@ macro_rules! params {
                 &[ $( ($name, concat!($($doc),*)), )* ]
             }
 
-            /// Sets one value by its rule-file name.
+            /// Sets one value by its rule-file name, if it is within the
+            /// setting's range.
             pub fn set(&mut self, name: &str, value: f64) -> Result<(), String> {
+                let (lo, hi) = Params::range(name)?;
+                if !(lo..=hi).contains(&value) {
+                    let range = if hi == f64::INFINITY {
+                        format!("at least {lo}")
+                    } else {
+                        format!("from {lo} to {hi}")
+                    };
+                    return Err(format!("`set {name}`: {value} is out of range; it must be {range}"));
+                }
                 match name {
-                    $( $name => { self.$field = value; Ok(()) } )*
+                    $( $name => self.$field = value, )*
+                    _ => unreachable!("range() knows every name"),
+                }
+                Ok(())
+            }
+
+            /// The values a setting takes, or an error for an unknown name.
+            pub fn range(name: &str) -> Result<(f64, f64), String> {
+                match name {
+                    $( $name => Ok(($lo, $hi)), )*
                     _ => Err(format!(
                         "unknown setting `{}`; known settings: {}",
                         name,
@@ -58,20 +77,20 @@ params! {
     /// A `cut` rule is honoured only after this many words of prose (lines of
     /// 10 or more words) were seen above its marker; earlier, only the marker
     /// line itself is dropped. Guards the article against a marker at the top.
-    cut_min_words_before: "cut-min-words-before" = 60.0, 40.0, 120.0;
+    cut_min_words_before: "cut-min-words-before" = 60.0, 40.0, 120.0; in 0.0 ..= f64::INFINITY;
     /// A `cut` rule is honoured only when the prose below its marker is at
     /// most this share of the prose above it: a "Related" box in the middle
     /// of a page must not take the rest of the article with it.
-    cut_max_prose_after: "cut-max-prose-after" = 1.0, 2.0, 0.5;
+    cut_max_prose_after: "cut-max-prose-after" = 1.0, 2.0, 0.5; in 0.0 ..= f64::INFINITY;
     /// Lines whose classifier probability of being article text is at least
     /// this are kept, and on some pages more (see `keep-beta`).
-    keep_threshold: "keep-threshold" = 0.35, 0.5, 0.2;
+    keep_threshold: "keep-threshold" = 0.35, 0.5, 0.2; in 0.0 ..= 1.0;
     /// Per document, the classifier may lower the bar below `keep-threshold`:
     /// it takes the most probable lines, as many as maximise the F-beta
     /// score its probabilities lead one to expect, with this beta (1: F1;
     /// below 1 precision weighs more). This keeps the best lines of a page
     /// whose lines all look doubtful. 0 turns it off.
-    keep_beta: "keep-beta" = 1.0, 0.5, 2.0;
+    keep_beta: "keep-beta" = 1.0, 0.5, 2.0; in 0.0 ..= f64::INFINITY;
 }
 
 impl Default for Params {
@@ -92,6 +111,32 @@ mod tests {
         let e = p.set("no-such", 1.0).unwrap_err();
         assert!(e.contains("unknown setting `no-such`"));
         assert!(e.contains("cut-min-words-before"));
+    }
+
+    #[test]
+    fn values_out_of_range_are_refused_and_change_nothing() {
+        let table: &[(&str, f64, Option<&str>)] = &[
+            ("keep-threshold", 0.0, None),
+            ("keep-threshold", 1.0, None),
+            ("keep-threshold", 2.0, Some("from 0 to 1")),
+            ("keep-threshold", -0.1, Some("from 0 to 1")),
+            ("keep-beta", 0.0, None),
+            ("keep-beta", -1.0, Some("at least 0")),
+            ("cut-min-words-before", 1e6, None),
+            ("cut-min-words-before", -5.0, Some("at least 0")),
+            ("cut-max-prose-after", -1.0, Some("at least 0")),
+        ];
+        for &(name, value, refused) in table {
+            let mut p = Params::default();
+            match (p.set(name, value), refused) {
+                (Ok(()), None) => {}
+                (Err(e), Some(want)) => {
+                    assert!(e.contains(want) && e.contains(name), "{e}");
+                    assert_eq!(p, Params::default(), "{name} {value}");
+                }
+                (got, _) => panic!("{name} {value}: {got:?}"),
+            }
+        }
     }
 
     #[test]

@@ -249,11 +249,13 @@ fn parse_set(rest: &str, origin: Origin) -> Result<Setting, String> {
             "`set {name}`: unexpected text after the value: `{extra}`"
         ));
     }
-    let value: f64 = value
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite())
-        .ok_or_else(|| format!("`set {name}`: `{value}` is not a number"))?;
+    // The name first: "unknown setting" says more than a bad value would.
+    crate::params::Params::range(name)?;
+    let value: f64 = match value.parse::<f64>() {
+        Ok(v) if v.is_finite() => v,
+        Ok(_) => return Err(format!("`set {name}`: `{value}` is too large")),
+        Err(_) => return Err(format!("`set {name}`: `{value}` is not a number")),
+    };
     Ok(Setting {
         name: name.to_string(),
         value,
@@ -316,12 +318,12 @@ mod tests {
     fn comments_blank_lines_and_settings() {
         let f = parse(
             "t",
-            b"# a comment\n\n   \nset min-score 0.5\ndisable share\ndrop a line x\n",
+            b"# a comment\n\n   \nset keep-threshold 0.5\ndisable share\ndrop a line x\n",
         )
         .unwrap();
         assert_eq!(f.rules.len(), 1);
         assert_eq!(f.rules[0].origin.line, 6);
-        assert_eq!(f.settings[0].name, "min-score");
+        assert_eq!(f.settings[0].name, "keep-threshold");
         assert_eq!(f.settings[0].value, 0.5);
         assert_eq!(f.disabled[0].0, "share");
     }
@@ -329,9 +331,9 @@ mod tests {
     #[test]
     fn every_error_is_reported_with_its_line() {
         let e = errors(
-            "frob x line y\ndrop\ndrop a\ndrop a line\ndrop a words x\ndrop b!d line x\nset x\nset x y\ndrop a line x || y\ndrop a line words<=q x\n",
+            "frob x line y\ndrop\ndrop a\ndrop a line\ndrop a words x\ndrop b!d line x\nset x\nset keep-beta y\ndrop a line x || y\ndrop a line words<=q x\nset x y\nset keep-beta 1e400\n",
         );
-        assert_eq!(e.len(), 10, "{e:#?}");
+        assert_eq!(e.len(), 12, "{e:#?}");
         assert!(e[0].starts_with("t.rules:1: unknown directive `frob`"));
         assert!(e[1].starts_with("t.rules:2:"));
         assert!(e[2].contains("needs a scope"));
@@ -342,6 +344,9 @@ mod tests {
         assert!(e[7].contains("not a number"));
         assert!(e[8].contains("empty phrase"));
         assert!(e[9].contains("whole number"));
+        // An unknown name is the problem, whatever the value.
+        assert!(e[10].contains("unknown setting `x`"), "{}", e[10]);
+        assert!(e[11].contains("`1e400` is too large"), "{}", e[11]);
     }
 
     #[test]

@@ -247,11 +247,14 @@ impl RuleSet {
                 specs.push(spec.clone());
             }
         }
+        let mut disabled: Vec<&str> = Vec::new();
         for file in &files {
             for (id, origin) in &file.disabled {
                 let before = specs.len();
                 specs.retain(|s| &s.id != id);
-                if specs.len() == before {
+                if specs.len() < before {
+                    disabled.push(id);
+                } else if !disabled.contains(&id.as_str()) {
                     errors.push(error_at(
                         origin,
                         format!("`disable {id}`: no rule has this id"),
@@ -321,6 +324,12 @@ impl RuleSet {
             });
         }
         if !errors.is_empty() {
+            // In file order, then line order, as a user reads the files.
+            let file_rank = |path: &str| {
+                let order = std::iter::once(DEFAULT_ORIGIN).chain(sources.iter().map(|s| &*s.path));
+                order.into_iter().position(|p| p == path)
+            };
+            errors.sort_by_key(|e| (file_rank(&e.path), e.line));
             return Err(errors);
         }
         let engine = Engine::build(&rules, &hirs, size_limit)?;
@@ -1308,6 +1317,37 @@ mod tests {
                 .any(|e| e.starts_with("t:4: unknown setting `bogus`"))
         );
         assert!(e.iter().any(|e| e.starts_with("t:5: rule `r`: bad regex")));
+
+        // Disabling a rule twice (in one file or two) is no error.
+        let twice = [
+            RuleSource {
+                path: "one".into(),
+                bytes: b"drop a line x\ndisable a\ndisable a\n",
+            },
+            RuleSource {
+                path: "two".into(),
+                bytes: b"disable a\n",
+            },
+        ];
+        let s = RuleSet::build(false, &twice, Preset::Balanced).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(decide(&s, "x"), None);
+
+        // Problems come in file order, then line order, whatever found them.
+        let files = [
+            RuleSource {
+                path: "e1".into(),
+                bytes: b"set keep-threshold 2\nfrob\n",
+            },
+            RuleSource {
+                path: "e2".into(),
+                bytes: b"disable nothing\nfrob\n",
+            },
+        ];
+        let e = RuleSet::build(false, &files, Preset::Balanced).unwrap_err();
+        let places: Vec<(String, usize)> = e.iter().map(|e| (e.path.clone(), e.line)).collect();
+        let want = [("e1", 1), ("e1", 2), ("e2", 1), ("e2", 2)];
+        assert_eq!(places, want.map(|(p, l)| (p.to_string(), l)), "{e:#?}");
+        assert!(e[0].message.contains("out of range"), "{}", e[0].message);
     }
 
     #[test]
