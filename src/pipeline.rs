@@ -494,7 +494,7 @@ impl Pipeline {
             summary.add(&outcome);
             summary
         };
-        match &self.parallel {
+        let summary = match &self.parallel {
             None => jobs
                 .iter()
                 .map(|job| run(Streamer::Sequential(&mut self.local), job))
@@ -514,7 +514,22 @@ impl Pipeline {
                     .map(|job| run(Streamer::Sequential(&mut lock_own_worker(workers)), job))
                     .reduce(TreeSummary::default, TreeSummary::merge)
             }),
+        };
+        // Files finish in any order on several threads; warnings come out
+        // by file, the same on every run (a file's own stay in line order).
+        let warnings = self.warnings.get_mut().unwrap_or_else(|p| p.into_inner());
+        warnings.sort_by(|a, b| warning_path(a).cmp(&warning_path(b)));
+        summary
+    }
+}
+
+/// The input a warning is about.
+fn warning_path(warning: &Error) -> Option<&Path> {
+    match warning {
+        Error::Record { path, .. } | Error::Oversized { path, .. } | Error::Io { path, .. } => {
+            Some(path)
         }
+        Error::Rules(_) | Error::Usage(_) => None,
     }
 }
 

@@ -80,6 +80,13 @@ impl Selection {
         let mut exclude = GlobSetBuilder::new();
         let mut any_include = false;
         for pattern in patterns {
+            if pattern.is_empty() || pattern == "!" {
+                // `''` would select every file and `'!'` none: a shell
+                // variable left empty, never what was meant.
+                return Err(Error::Usage(format!(
+                    "--glob '{pattern}': empty pattern; give a file name pattern such as '*.txt'"
+                )));
+            }
             let (set, body) = match pattern.strip_prefix('!') {
                 Some(body) => (&mut exclude, body),
                 None => {
@@ -290,6 +297,8 @@ mod tests {
         assert!(selected(&["!b/**"], "a/b/x.txt"));
         assert!(selected(&["*.{txt,md}"], "x.md"));
         assert!(Selection::new(&["a[".to_string()]).is_err());
+        assert!(Selection::new(&[String::new()]).is_err());
+        assert!(Selection::new(&["!".to_string()]).is_err());
     }
 
     #[test]

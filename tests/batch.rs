@@ -856,3 +856,49 @@ fn documents_over_the_limits_are_cleaned_in_parts_with_a_warning() {
     let value: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     assert!(value["text"].as_str().unwrap().as_bytes() == filtered(text.as_bytes()));
 }
+
+#[test]
+fn tree_warnings_come_out_by_file_on_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    for name in ["f1", "f2", "f3", "f4", "f5", "f6"] {
+        // Files of different sizes, so on two threads they finish out of order.
+        let size = if name == "f1" { 400 } else { 2 };
+        let good: String = (0..size).map(|n| record(n, &unicode_page(n))).collect();
+        write(
+            &input.join(format!("{name}.jsonl")),
+            format!("{good}not json\n").as_bytes(),
+        );
+    }
+    let mut seen = Vec::new();
+    for threads in ["-j1", "-j2", "-j2", "-j2"] {
+        let output = dir.path().join("out");
+        let _ = fs::remove_dir_all(&output);
+        let args = [
+            "--jsonl",
+            "--on-error",
+            "skip",
+            "-r",
+            arg(&input),
+            "-o",
+            arg(&output),
+            threads,
+        ];
+        let run = kzclean(&args, b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let files: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter_map(|l| l.split(".jsonl:").next()?.rsplit('/').next())
+            .filter(|f| f.starts_with('f'))
+            .collect();
+        assert_eq!(
+            files,
+            ["f1", "f2", "f3", "f4", "f5", "f6"],
+            "{}",
+            run.stderr
+        );
+        seen.push(run.stderr);
+    }
+    assert!(seen.iter().all(|s| *s == seen[0]), "{seen:#?}");
+}
