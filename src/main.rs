@@ -171,6 +171,18 @@ fn run_tree(
     let output = args.output.as_deref().unwrap_or(Path::new("."));
     let selection = Selection::new(&args.glob)?;
     let plan = tree::plan(input, output, &selection)?;
+    if !plan.jobs.is_empty()
+        && let Err(e) = std::fs::create_dir_all(output)
+    {
+        // Said once, not once a file.
+        report(&Error::io(output, e));
+        let _ = writeln!(
+            io::stderr().lock(),
+            "kzclean: cannot create the output directory; none of the {} files was cleaned",
+            plan.jobs.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
     for e in &plan.unreadable {
         report(e);
     }

@@ -268,6 +268,24 @@ fn unreadable_and_unwritable_files_are_reported_and_the_run_goes_on() {
         "no temporary files"
     );
 
+    // An output directory that cannot be created is said once, not once a
+    // file, and nothing is cleaned.
+    let blocked = dir.path().join("a-file/out");
+    write(&dir.path().join("a-file"), b"x\n");
+    let run = kzclean(&["-r", arg(&input), "-o", arg(&blocked)], b"");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("a-file/out").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("none of the 4 files was cleaned"),
+        "{}",
+        run.stderr
+    );
+
     // In file mode, a directory given as a file is one failed input.
     let file_mode = kzclean(&[arg(&input), arg(&input.join("a.txt"))], b"");
     assert_eq!(file_mode.code, 1);
