@@ -12,7 +12,7 @@
 //!   or `cut` (the line and the rest of the document are boilerplate).
 //! * SCOPE is `line` (the whole line is one of the phrases), `prefix` (the line
 //!   starts with one of them), `contains` (a phrase occurs as whole words,
-//!   checked at its ASCII letter or digit edges) or
+//!   where its script spaces its words) or
 //!   `regex` (a regular expression matches anywhere in the line).
 //! * Phrases are separated by `|`, matched case-insensitively; spaces inside a
 //!   phrase match any run of white space.
@@ -52,7 +52,7 @@ pub enum Scope {
     Line,
     /// The start of the line, after leading punctuation or symbols.
     Prefix,
-    /// Anywhere, as whole words (at edges that are ASCII letters or digits).
+    /// Anywhere, as whole words (where the script spaces its words).
     Contains,
     /// A regular expression (Rust `regex` syntax) anywhere in the line.
     Regex,

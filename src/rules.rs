@@ -1183,21 +1183,47 @@ fn pattern_regex(spec: &RuleSpec) -> String {
 
 /// One phrase as a regex: literal text, any run of white space between its
 /// words, and word boundaries where the phrase begins or ends with a letter
-/// or digit (ASCII boundaries keep the automaton fast; a non-ASCII edge gets
-/// none, since an ASCII boundary cannot see it).
+/// or digit. At an ASCII edge the boundary is ASCII `\b`, which keeps the
+/// automaton fast. At a letter of another spaced alphabet (Latin beyond
+/// ASCII, Greek, Cyrillic: `über`, `Все`) it is "no letter of that script
+/// and no digit next to it": Unicode `\b` would stop the fast automaton
+/// on every non-ASCII line. Other scripts get none: Chinese, Japanese and
+/// Thai do not space their words, and Korean and Arabic attach particles.
 fn phrase_regex(phrase: &str, scope: Scope) -> String {
     let words: Vec<String> = phrase.split_whitespace().map(regex::escape).collect();
     let mut out = String::new();
     let first = phrase.chars().next().unwrap_or(' ');
     let last = phrase.chars().last().unwrap_or(' ');
-    if scope == Scope::Contains && first.is_ascii_alphanumeric() {
-        out.push_str(r"(?-u:\b)");
+    if scope == Scope::Contains {
+        if first.is_ascii_alphanumeric() {
+            out.push_str(r"(?-u:\b)");
+        } else if let Some(script) = spaced_script(first) {
+            out.push_str(&format!(r"(?-i:(?:^|[^{script}0-9_]))"));
+        }
     }
     out.push_str(&words.join(r"\s+"));
-    if matches!(scope, Scope::Contains | Scope::Prefix) && last.is_ascii_alphanumeric() {
-        out.push_str(r"(?-u:\b)");
+    if matches!(scope, Scope::Contains | Scope::Prefix) {
+        if last.is_ascii_alphanumeric() {
+            out.push_str(r"(?-u:\b)");
+        } else if let Some(script) = spaced_script(last) {
+            out.push_str(&format!(r"(?-i:(?:$|[^{script}0-9_]))"));
+        }
     }
     out
+}
+
+/// The script class of a non-ASCII letter of an alphabet that spaces its
+/// words, for a word boundary beside it.
+fn spaced_script(c: char) -> Option<&'static str> {
+    if !c.is_alphabetic() {
+        return None;
+    }
+    match c as u32 {
+        0x00C0..=0x024F | 0x1E00..=0x1EFF => Some(r"\p{Latin}"),
+        0x0370..=0x03FF | 0x1F00..=0x1FFF => Some(r"\p{Greek}"),
+        0x0400..=0x052F => Some(r"\p{Cyrillic}"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -1288,6 +1314,34 @@ mod tests {
                 want,
                 "rules {rules:?} on line {line:?}"
             );
+        }
+    }
+
+    #[test]
+    fn contains_phrases_are_whole_words_in_other_alphabets() {
+        let s = set(
+            "drop de contains über\ndrop ru contains Все права\ndrop el contains όροι\n\
+                     drop tr contains geç\ndrop zh contains 版权\n",
+        );
+        let table: &[(&str, Option<&str>)] = &[
+            ("über uns", Some("de")),
+            ("Mehr ÜBER uns", Some("de")),
+            ("(über)", Some("de")),
+            ("gegenüber dem Haus", None),
+            ("überall", None),
+            ("über2", None),
+            ("Все права защищены", Some("ru")),
+            ("Невсе права", None),
+            ("oВсе права", Some("ru")),
+            ("Όροι χρήσης", Some("el")),
+            ("καιόροι", None),
+            ("İçeriğe geç", Some("tr")),
+            ("geçmek", None),
+            // Chinese is not spaced: a phrase matches inside a run of text.
+            ("本站版权所有", Some("zh")),
+        ];
+        for &(line, want) in table {
+            assert_eq!(decide(&s, line).as_deref(), want, "{line}");
         }
     }
 
