@@ -55,12 +55,42 @@ pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
         Codec::Plain => Box::new(file),
         // Multi-member: `cat a.gz b.gz > c.gz` is a valid gzip stream, and
         // a plain decoder would silently stop after `a`.
-        Codec::Gzip => Box::new(MultiGzDecoder::new(BufReader::with_capacity(
-            256 * 1024,
-            file,
-        ))),
-        Codec::Zstd => Box::new(zstd::Decoder::new(file)?),
+        Codec::Gzip => Box::new(Decoding {
+            inner: MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, file)),
+            format: "gzip",
+        }),
+        Codec::Zstd => Box::new(Decoding {
+            inner: zstd::Decoder::new(file)?,
+            format: "zstd",
+        }),
     })
+}
+
+/// A decompressor whose own errors say what they are about: the decoders
+/// report a truncated or foreign file as "unexpected end of file" or
+/// "incomplete frame", which reads like a failing disk.
+struct Decoding<R> {
+    inner: R,
+    format: &'static str,
+}
+
+impl<R: Read> Read for Decoding<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            if e.raw_os_error().is_some() || e.kind() == io::ErrorKind::Interrupted {
+                // The file system's error, passed through the decoder.
+                return e;
+            }
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "not valid {} data ({e}): the file is cut short, corrupt, or not \
+                     compressed this way",
+                    self.format
+                ),
+            )
+        })
+    }
 }
 
 /// A file being written, compressed by the extension of its final name.

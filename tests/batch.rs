@@ -709,8 +709,23 @@ fn gz_and_zst_round_trip_in_tree_and_file_modes() {
     write(&input.join("bad.txt.gz"), b"not gzip at all");
     let run = kzclean(&["-r", arg(&input), "-o", arg(&dir.path().join("o2"))], b"");
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("bad.txt.gz: "), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bad.txt.gz: not valid gzip data"),
+        "{}",
+        run.stderr
+    );
     assert!(!dir.path().join("o2/bad.txt.gz").exists());
+    // So is a cut-short one, named as such rather than as a failing read.
+    let zst = zstd::encode_all(&text[..], 3).unwrap();
+    let cut = dir.path().join("cut.txt.zst");
+    write(&cut, &zst[..zst.len() / 2]);
+    let run = kzclean(&[arg(&cut)], b"");
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("cut.txt.zst: not valid zstd data"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
