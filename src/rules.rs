@@ -1771,4 +1771,29 @@ mod tests {
         let set = RuleSet::builtin();
         assert!(!set.rules().is_empty());
     }
+
+    #[test]
+    fn builtin_rules_on_lines_they_must_and_must_not_take() {
+        let set = RuleSet::builtin();
+        let table: &[(&str, Option<&str>)] = &[
+            ("» Lanyards and wristbands", Some("arrow-promo")),
+            ("► Office accessories", Some("arrow-promo")),
+            (">> Get started today", Some("arrow-promo")),
+            // A Python prompt in documentation is code, not a promo.
+            (">>> import this", None),
+            (">>> session.commit()", None),
+            // A sentence behind an arrow is an article bullet.
+            (
+                "→ The bottom line: the council will vote on the budget again next spring.",
+                None,
+            ),
+            ("Skip to content", Some("skip-link")),
+            ("Über uns", Some("nav-site")),
+            ("gegenüber dem Rathaus", None),
+            ("Все права защищены.", Some("all-rights")),
+        ];
+        for &(line, want) in table {
+            assert_eq!(decide(&set, line).as_deref(), want, "{line}");
+        }
+    }
 }
