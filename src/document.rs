@@ -95,8 +95,6 @@ pub struct DocumentReader<R> {
     consumed: u64,
     /// Documents handed out, parts counted once.
     documents: u64,
-    /// The current document was cut at the size limit, and where it began.
-    in_oversized: Option<Oversized>,
     /// The first document cut at the size limit.
     first_oversized: Option<Oversized>,
     pending: Vec<u8>,
@@ -135,8 +133,10 @@ impl Limits {
 /// ends when it is over the limits; `None` when it fits. The rule
 /// [`DocumentReader`] cuts streams by, for text already in memory.
 pub fn part_end(doc: &[u8], limits: Limits) -> Option<usize> {
+    // Line ends past the byte limit never decide: the byte limit's cut
+    // comes first there. So a long text is not counted to its end per part.
     let by_lines = if doc.len() > limits.lines {
-        memchr::memchr_iter(b'\n', doc)
+        memchr::memchr_iter(b'\n', &doc[..doc.len().min(limits.bytes.max(1))])
             .nth(limits.lines.max(1) - 1)
             .map(|i| i + 1)
     } else {
@@ -186,7 +186,6 @@ impl<R: Read> DocumentReader<R> {
             no_line_end_until: None,
             consumed: 0,
             documents: 0,
-            in_oversized: None,
             first_oversized: None,
             pending: Vec::new(),
             start: 0,
@@ -299,12 +298,12 @@ impl<R: Read> DocumentReader<R> {
 
     /// Hands out `pending[start..end]` as a part of an oversized document.
     fn take_part(&mut self, end: usize) -> Document {
-        let here = Oversized {
+        // The first part of the first oversized document: later parts and
+        // documents leave it as it is.
+        self.first_oversized.get_or_insert(Oversized {
             document: self.documents + 1,
             start: self.consumed + self.start as u64,
-        };
-        let began = *self.in_oversized.get_or_insert(here);
-        self.first_oversized.get_or_insert(began);
+        });
         let mut part = self.take_document(end, 0);
         part.continued = true;
         // The parts are one document of the stream: it counts once, when
@@ -317,9 +316,6 @@ impl<R: Read> DocumentReader<R> {
     /// of `separator_len` bytes at `end` (none when 0).
     fn take_document(&mut self, end: usize, separator_len: usize) -> Document {
         self.documents += 1;
-        if separator_len > 0 || end == self.pending.len() && self.eof {
-            self.in_oversized = None;
-        }
         let separator_end = end + separator_len;
         let separator = (separator_len > 0).then(|| self.pending[end..separator_end].to_vec());
         let rest_len = self.pending.len() - separator_end;

@@ -171,6 +171,19 @@ fn run_tree(
     let output = args.output.as_deref().unwrap_or(Path::new("."));
     let selection = Selection::new(&args.glob)?;
     let plan = tree::plan(input, output, &selection)?;
+    for e in &plan.unreadable {
+        report(e);
+    }
+    if let Some(first) = plan.leftovers.first() {
+        let _ = writeln!(
+            io::stderr().lock(),
+            "kzclean: not cleaned: {} file(s) or folder(s) named like kzclean's temporary \
+             outputs, left by an interrupted run (the first: {}); delete them, or rename them if \
+             they are pages",
+            plan.leftovers.len(),
+            first.display()
+        );
+    }
     if !plan.jobs.is_empty()
         && let Err(e) = std::fs::create_dir_all(output)
     {
@@ -182,18 +195,6 @@ fn run_tree(
             plan.jobs.len()
         );
         return Ok(ExitCode::from(1));
-    }
-    for e in &plan.unreadable {
-        report(e);
-    }
-    if let Some(first) = plan.leftovers.first() {
-        let _ = writeln!(
-            io::stderr().lock(),
-            "kzclean: not cleaned: {} file(s) named like kzclean's temporary outputs, left by \
-             an interrupted run (the first: {}); delete them, or rename them if they are pages",
-            plan.leftovers.len(),
-            first.display()
-        );
     }
     if plan.jobs.is_empty() {
         let _ = writeln!(

@@ -36,8 +36,9 @@ use crate::tree::{FileJob, temp_path};
 const BATCH_BYTES: usize = 2 * 1024 * 1024;
 /// …and at most this many units.
 const BATCH_UNITS: usize = 4096;
-/// Skipped records reported one by one; the rest are only counted.
-const MAX_WARNINGS: usize = 20;
+/// Skipped records reported one by one (the first by input and line); the
+/// rest are only counted.
+const MAX_RECORD_WARNINGS: usize = 20;
 
 /// How inputs are read.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -523,6 +524,25 @@ impl Pipeline {
     }
 }
 
+/// Keeps the first [`MAX_RECORD_WARNINGS`] skipped records by input and
+/// line, whichever order files finish in on several threads.
+fn add_record_warning(warnings: &mut Vec<Error>, warning: Error) {
+    warnings.push(warning);
+    let record_place = |e: &Error| match e {
+        Error::Record { path, line, .. } => Some((path.clone(), *line)),
+        _ => None,
+    };
+    if warnings
+        .iter()
+        .filter(|w| record_place(w).is_some())
+        .count()
+        > MAX_RECORD_WARNINGS
+        && let Some(last) = (0..warnings.len()).max_by_key(|&i| record_place(&warnings[i]))
+    {
+        warnings.remove(last);
+    }
+}
+
 /// The input a warning is about.
 fn warning_path(warning: &Error) -> Option<&Path> {
     match warning {
@@ -564,9 +584,10 @@ impl<W: Write> Output<'_, W> {
         if !batch.skipped.is_empty() {
             let mut warnings = self.warnings.lock().unwrap_or_else(|p| p.into_inner());
             for (line, message) in batch.skipped {
-                if warnings.len() < MAX_WARNINGS {
-                    warnings.push(self.record_error(line, message + " (skipped)"));
-                }
+                add_record_warning(
+                    &mut warnings,
+                    self.record_error(line, message + " (skipped)"),
+                );
             }
         }
         match batch.failed {
@@ -593,14 +614,13 @@ fn warn_if_oversized<R: Read>(
     warnings: &Mutex<Vec<Error>>,
 ) {
     if let Some(Oversized { document, start }) = reader.first_oversized() {
+        // At most one per input, so never capped.
         let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
-        if warnings.len() < MAX_WARNINGS {
-            warnings.push(Error::Oversized {
-                path: input_name.to_path_buf(),
-                document,
-                start,
-            });
-        }
+        warnings.push(Error::Oversized {
+            path: input_name.to_path_buf(),
+            document,
+            start,
+        });
     }
 }
 

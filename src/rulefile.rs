@@ -251,10 +251,13 @@ fn parse_set(rest: &str, origin: Origin) -> Result<Setting, String> {
     }
     // The name first: "unknown setting" says more than a bad value would.
     crate::params::Params::range(name)?;
+    // Rust reads "nan" and "inf" as numbers; a setting takes neither.
     let value: f64 = match value.parse::<f64>() {
         Ok(v) if v.is_finite() => v,
-        Ok(_) => return Err(format!("`set {name}`: `{value}` is too large")),
-        Err(_) => return Err(format!("`set {name}`: `{value}` is not a number")),
+        Ok(v) if v.is_infinite() && value.bytes().any(|b| b.is_ascii_digit()) => {
+            return Err(format!("`set {name}`: `{value}` is too large"));
+        }
+        _ => return Err(format!("`set {name}`: `{value}` is not a number")),
     };
     Ok(Setting {
         name: name.to_string(),
@@ -347,6 +350,10 @@ mod tests {
         // An unknown name is the problem, whatever the value.
         assert!(e[10].contains("unknown setting `x`"), "{}", e[10]);
         assert!(e[11].contains("`1e400` is too large"), "{}", e[11]);
+        for word in ["nan", "inf", "-inf", "infinity"] {
+            let e = errors(&format!("set keep-beta {word}\n"));
+            assert!(e[0].contains("is not a number"), "{word}: {e:?}");
+        }
     }
 
     #[test]

@@ -1162,55 +1162,86 @@ const TRAILER: &str = r"[\s\p{P}\p{S}\p{N}]*";
 
 /// The regex a rule compiles to.
 fn pattern_regex(spec: &RuleSpec) -> String {
-    if spec.scope == Scope::Regex {
-        return spec.patterns[0].clone();
-    }
-    let alternatives: Vec<String> = spec
-        .patterns
-        .iter()
-        .map(|phrase| phrase_regex(phrase, spec.scope))
-        .collect();
-    let body = alternatives.join("|");
+    let phrases = |scope| -> Vec<String> {
+        let words = |phrase: &String| -> String {
+            let words: Vec<String> = phrase.split_whitespace().map(regex::escape).collect();
+            words.join(r"\s+")
+        };
+        spec.patterns
+            .iter()
+            .map(|phrase| match scope {
+                Scope::Prefix => format!("{}{}", words(phrase), prefix_end(phrase)),
+                _ => words(phrase),
+            })
+            .collect()
+    };
     match spec.scope {
+        Scope::Regex => spec.patterns[0].clone(),
         // Case-insensitivity stops at the phrases: folding the big
         // decoration classes costs start-up time and changes nothing (a test
         // checks that they are closed under case folding).
-        Scope::Line => format!("^{DECORATION}(?i:{body}){TRAILER}$"),
-        Scope::Prefix => format!("^{DECORATION}(?i:{body})"),
-        Scope::Contains | Scope::Regex => format!("(?i)(?:{body})"),
+        Scope::Line => format!(
+            "^{DECORATION}(?i:{}){TRAILER}$",
+            phrases(Scope::Line).join("|")
+        ),
+        Scope::Prefix => format!("^{DECORATION}(?i:{})", phrases(Scope::Prefix).join("|")),
+        Scope::Contains => contains_regex(&spec.patterns, &phrases(Scope::Contains)),
     }
 }
 
-/// One phrase as a regex: literal text, any run of white space between its
-/// words, and word boundaries where the phrase begins or ends with a letter
-/// or digit. At an ASCII edge the boundary is ASCII `\b`, which keeps the
-/// automaton fast. At a letter of another spaced alphabet (Latin beyond
-/// ASCII, Greek, Cyrillic: `über`, `Все`) it is "no letter of that script
-/// and no digit next to it": Unicode `\b` would stop the fast automaton
-/// on every non-ASCII line. Other scripts get none: Chinese, Japanese and
-/// Thai do not space their words, and Korean and Arabic attach particles.
-fn phrase_regex(phrase: &str, scope: Scope) -> String {
-    let words: Vec<String> = phrase.split_whitespace().map(regex::escape).collect();
-    let mut out = String::new();
-    let first = phrase.chars().next().unwrap_or(' ');
-    let last = phrase.chars().last().unwrap_or(' ');
-    if scope == Scope::Contains {
-        if first.is_ascii_alphanumeric() {
-            out.push_str(r"(?-u:\b)");
-        } else if let Some(script) = spaced_script(first) {
-            out.push_str(&format!(r"(?-i:(?:^|[^{script}0-9_]))"));
-        }
+/// A `contains` rule's regex: its phrases as whole words. A boundary is "no
+/// letter of an alphabet that spaces its words, and no digit, beside the
+/// phrase": "ton" must not match in "Béton", nor "über" in "gegenüber",
+/// while "版权" matches inside a run of Chinese, which has no spaces, and
+/// Korean and Arabic phrases, which take attached particles, get none. Not
+/// Unicode `\b`, which would stop the fast automaton on every non-ASCII
+/// line. Phrases are grouped by which of their edges take a boundary, so
+/// each group writes the boundary class once: it is large once compiled.
+fn contains_regex(patterns: &[String], phrases: &[String]) -> String {
+    let spaced = |c: Option<char>| {
+        c.is_some_and(|c| c.is_ascii_alphanumeric() || spaced_script(c).is_some())
+    };
+    let mut groups: [Vec<&str>; 4] = Default::default();
+    for (pattern, phrase) in patterns.iter().zip(phrases) {
+        let before = spaced(pattern.chars().next());
+        let after = spaced(pattern.chars().last());
+        groups[usize::from(before) * 2 + usize::from(after)].push(phrase);
     }
-    out.push_str(&words.join(r"\s+"));
-    if matches!(scope, Scope::Contains | Scope::Prefix) {
-        if last.is_ascii_alphanumeric() {
-            out.push_str(r"(?-u:\b)");
-        } else if let Some(script) = spaced_script(last) {
-            out.push_str(&format!(r"(?-i:(?:$|[^{script}0-9_]))"));
-        }
-    }
-    out
+    let boundary_before = format!(r"(?-i:(?:^|[^{SPACED_ALPHABETS}0-9_]))");
+    let boundary_after = format!(r"(?-i:(?:$|[^{SPACED_ALPHABETS}0-9_]))");
+    let alternatives: Vec<String> = groups
+        .iter()
+        .enumerate()
+        .filter(|(_, group)| !group.is_empty())
+        .map(|(k, group)| {
+            let before = if k >= 2 { boundary_before.as_str() } else { "" };
+            let after = if k % 2 == 1 {
+                boundary_after.as_str()
+            } else {
+                ""
+            };
+            format!("{before}(?:{}){after}", group.join("|"))
+        })
+        .collect();
+    format!("(?i)(?:{})", alternatives.join("|"))
 }
+
+/// The end of a `prefix` phrase: a word boundary when it ends in a letter or
+/// digit of an alphabet that spaces its words. A prefix is in the anchored
+/// automaton, which every line runs, so it takes the cheapest boundary that
+/// sees its last letter: ASCII `\b`, or its own script's class.
+fn prefix_end(phrase: &str) -> String {
+    match phrase.chars().last() {
+        Some(c) if c.is_ascii_alphanumeric() => r"(?-u:\b)".to_string(),
+        Some(c) => spaced_script(c).map_or(String::new(), |script| {
+            format!(r"(?-i:(?:$|[^{script}0-9_]))")
+        }),
+        None => String::new(),
+    }
+}
+
+/// The letters of the alphabets that space their words.
+const SPACED_ALPHABETS: &str = r"\p{Latin}\p{Greek}\p{Cyrillic}";
 
 /// The script class of a non-ASCII letter of an alphabet that spaces its
 /// words, for a word boundary beside it.
@@ -1321,10 +1352,15 @@ mod tests {
     fn contains_phrases_are_whole_words_in_other_alphabets() {
         let s = set(
             "drop de contains über\ndrop ru contains Все права\ndrop el contains όροι\n\
-                     drop tr contains geç\ndrop zh contains 版权\n",
+                     drop tr contains geç\ndrop zh contains 版权\ndrop fr contains ton\n\
+                     drop land contains land\n",
         );
         let table: &[(&str, Option<&str>)] = &[
             ("über uns", Some("de")),
+            ("Béton armé", None),
+            ("le ton juste", Some("fr")),
+            ("Grünland", None),
+            ("das Land", Some("land")),
             ("Mehr ÜBER uns", Some("de")),
             ("(über)", Some("de")),
             ("gegenüber dem Haus", None),
@@ -1332,7 +1368,8 @@ mod tests {
             ("über2", None),
             ("Все права защищены", Some("ru")),
             ("Невсе права", None),
-            ("oВсе права", Some("ru")),
+            // A letter of any spaced alphabet joins the word.
+            ("oВсе права", None),
             ("Όροι χρήσης", Some("el")),
             ("καιόροι", None),
             ("İçeriğe geç", Some("tr")),

@@ -32,10 +32,10 @@ pub struct Plan {
     /// Directories that could not be listed; their files are missing from
     /// `jobs` and count as failures.
     pub unreadable: Vec<Error>,
-    /// Files named as kzclean names its temporary outputs
-    /// ([`temp_path`]), left by an interrupted run: not cleaned, since
-    /// their outputs would take the place of another output's temporary
-    /// file.
+    /// Selected files (and directories) named as kzclean names its
+    /// temporary outputs ([`temp_path`]), left by an interrupted run: not
+    /// cleaned, since their outputs would take the place of another
+    /// output's temporary file.
     pub leftovers: Vec<PathBuf>,
 }
 
@@ -214,12 +214,16 @@ fn walk(dir: &Path, relative: &Path, out: &Path, selection: &Selection, plan: &m
             ));
             continue;
         };
-        if kind.is_dir() {
-            walk(&path, &rel, out, selection, plan);
+        if is_temp_name(&entry.file_name()) {
+            // Its output (or, for a directory, its outputs' directory)
+            // would take the place of another output's temporary file.
+            if kind.is_dir() || selection.is_selected(&rel) {
+                plan.leftovers.push(path);
+            }
             continue;
         }
-        if is_temp_name(&entry.file_name()) {
-            plan.leftovers.push(path);
+        if kind.is_dir() {
+            walk(&path, &rel, out, selection, plan);
             continue;
         }
         let size = if kind.is_symlink() {

@@ -218,21 +218,29 @@ fn leftover_temporary_files_in_the_input_are_not_cleaned_and_are_named() {
         &input.join(".a.txt.kzclean-tmp"),
         b"Half of a hidden output line.\n",
     );
+    // A folder so named would put its outputs' folder where sub/b.txt's
+    // temporary file goes.
+    write(&input.join("sub/b.txt"), &stream(3));
+    write(&input.join("sub/.b.txt.kzclean-tmp/c.txt"), &stream(2));
     for threads in ["-j1", "-j2"] {
         let output = dir.path().join(format!("out{threads}"));
         let run = kzclean(&["-r", arg(&input), "-o", arg(&output), threads], b"");
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert!(
             run.stderr
-                .contains("not cleaned: 1 file(s) named like kzclean's temporary")
+                .contains("not cleaned: 2 file(s) or folder(s) named like kzclean's temporary")
                 && run.stderr.contains(".a.txt.kzclean-tmp"),
             "{}",
             run.stderr
         );
-        assert_eq!(files(&output), paths(&["a.txt"]));
+        assert_eq!(files(&output), paths(&["a.txt", "sub/b.txt"]));
         assert_eq!(
             fs::read(output.join("a.txt")).unwrap(),
             filtered(&stream(40))
+        );
+        assert_eq!(
+            fs::read(output.join("sub/b.txt")).unwrap(),
+            filtered(&stream(3))
         );
     }
 }
@@ -894,9 +902,11 @@ fn documents_over_the_limits_are_cleaned_in_parts_with_a_warning() {
 fn tree_warnings_come_out_by_file_on_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
-    for name in ["f1", "f2", "f3", "f4", "f5", "f6"] {
-        // Files of different sizes, so on two threads they finish out of order.
-        let size = if name == "f1" { 400 } else { 2 };
+    // More files than warnings listed (20), of different sizes, so that on
+    // two threads they finish out of order: the same 20 come out each time.
+    let names: Vec<String> = (1..=25).map(|n| format!("f{n:02}")).collect();
+    for (n, name) in names.iter().enumerate() {
+        let size = if n % 7 == 0 { 400 } else { 2 };
         let good: String = (0..size).map(|n| record(n, &unicode_page(n))).collect();
         write(
             &input.join(format!("{name}.jsonl")),
@@ -925,9 +935,10 @@ fn tree_warnings_come_out_by_file_on_any_thread_count() {
             .filter_map(|l| l.split(".jsonl:").next()?.rsplit('/').next())
             .filter(|f| f.starts_with('f'))
             .collect();
-        assert_eq!(
-            files,
-            ["f1", "f2", "f3", "f4", "f5", "f6"],
+        assert_eq!(files, names[..20], "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("25 unusable records skipped (5 not listed above)"),
             "{}",
             run.stderr
         );
