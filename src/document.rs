@@ -62,9 +62,9 @@ pub struct Document {
     /// The form-feed line that ended the document, as it came; `None` for the
     /// last document of a stream, and for a part of an oversized one.
     pub separator: Option<Vec<u8>>,
-    /// A part of a document cut at the size limit, not its last: more of
-    /// the same document follows.
-    pub continued: bool,
+    /// A part of a document cut at the size limits, other than its first:
+    /// the document was already counted with its first part.
+    pub follows_part: bool,
 }
 
 /// Reads a stream and yields its documents, split at form-feed lines.
@@ -97,6 +97,8 @@ pub struct DocumentReader<R> {
     documents: u64,
     /// The first document cut at the size limit.
     first_oversized: Option<Oversized>,
+    /// The next document handed out is a later part of a cut one.
+    in_parts: bool,
     pending: Vec<u8>,
     /// Start of the bytes of `pending` not yet handed out.
     start: usize,
@@ -187,6 +189,7 @@ impl<R: Read> DocumentReader<R> {
             consumed: 0,
             documents: 0,
             first_oversized: None,
+            in_parts: false,
             pending: Vec::new(),
             start: 0,
             scanned: 0,
@@ -304,10 +307,10 @@ impl<R: Read> DocumentReader<R> {
             document: self.documents + 1,
             start: self.consumed + self.start as u64,
         });
-        let mut part = self.take_document(end, 0);
-        part.continued = true;
-        // The parts are one document of the stream: it counts once, when
-        // its last part (the one a separator or the end ends) goes.
+        let part = self.take_document(end, 0);
+        self.in_parts = true;
+        // The parts are one document of the stream: it is numbered once,
+        // when its last part (the one a separator or the end ends) goes.
         self.documents -= 1;
         part
     }
@@ -349,7 +352,7 @@ impl<R: Read> DocumentReader<R> {
         Document {
             bytes,
             separator,
-            continued: false,
+            follows_part: std::mem::take(&mut self.in_parts),
         }
     }
 
@@ -570,14 +573,14 @@ pub(crate) mod tests {
             let mut reader = DocumentReader::with_limits(Chunked(input, chunk), limits);
             let mut got = Vec::new();
             while let Some(d) = reader.next_document().unwrap() {
-                got.push((d.bytes, d.separator, d.continued));
+                got.push((d.bytes, d.separator, d.follows_part));
             }
             let sep = || Some(b"\x0c\n".to_vec());
             assert_eq!(
                 got,
                 vec![
-                    (b"a\n\n\n".to_vec(), None, true),
-                    (b"b\nc\n\n".to_vec(), sep(), false),
+                    (b"a\n\n\n".to_vec(), None, false),
+                    (b"b\nc\n\n".to_vec(), sep(), true),
                     // Three lines: at the limit, whole.
                     (b"d\ne\nf\n".to_vec(), None, false),
                 ],

@@ -104,8 +104,8 @@ enum Unit {
     Document {
         bytes: Vec<u8>,
         separator: Option<Vec<u8>>,
-        /// More of the document follows (it was cut at the size limit).
-        continued: bool,
+        /// A later part of a document cut at the size limits.
+        follows_part: bool,
     },
     Record {
         /// 1-based line number in its input.
@@ -144,7 +144,7 @@ impl<R: Read> UnitReader<R> {
             UnitReader::Documents(r) => Ok(r.next_document()?.map(|d| Unit::Document {
                 bytes: d.bytes,
                 separator: d.separator,
-                continued: d.continued,
+                follows_part: d.follows_part,
             })),
             UnitReader::Records { reader, line } => {
                 let mut bytes = Vec::new();
@@ -266,13 +266,16 @@ impl Worker {
         out: &mut Vec<u8>,
         stats: &mut Stats,
     ) {
+        // The parts of a document count as one, with the first.
+        let mut follows_part = false;
         while let Some(end) = part_end(doc, Limits::DEFAULT) {
             self.clean_document(mode, &doc[..end], None, out, stats);
-            // The parts of a document count as one: its last part counts it.
-            stats.documents -= 1;
+            stats.documents -= u64::from(follows_part);
+            follows_part = true;
             doc = &doc[end..];
         }
         self.clean_document(mode, doc, separator, out, stats);
+        stats.documents -= u64::from(follows_part);
     }
 
     /// Cleans one unit, appending its output to `out`. A record that cannot
@@ -290,14 +293,14 @@ impl Worker {
                 Unit::Document {
                     bytes,
                     separator,
-                    continued,
+                    follows_part,
                 },
                 _,
             ) => {
                 self.clean_document(mode, bytes, separator.as_deref(), out, stats);
-                if *continued {
-                    // The parts of a document count as one: its last part
-                    // counts it.
+                if *follows_part {
+                    // The parts of a document count as one, with the first:
+                    // so it is counted even if a read error ends it early.
                     stats.documents -= 1;
                 }
                 return Ok(());

@@ -1,14 +1,16 @@
 //! The document splitter with arbitrary read sizes: the documents do not
 //! depend on how the stream is cut into reads, no document holds a
 //! separator line, and documents plus separators are the input, byte for
-//! byte.
+//! byte. Again with small size limits (from the read sizes): parts of an
+//! oversized document end at line ends, keep within the limits, and are the
+//! parts the in-memory rule cuts.
 //!
 //! Shared by the fuzz target (`document_reader.rs`) and, on the seed corpus,
 //! by the test `tests/fuzz_seeds.rs`, so the two never drift apart.
 
 use std::io::{self, Read};
 
-use kzclean::document::{DocumentReader, is_separator, lines};
+use kzclean::document::{DocumentReader, Limits, is_separator, lines, part_end};
 
 /// Hands out the data in reads of the given sizes, in turn.
 struct Chunked<'a> {
@@ -29,7 +31,11 @@ impl Read for Chunked<'_> {
 }
 
 fn read_all<R: Read>(r: R) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
-    let mut reader = DocumentReader::new(r);
+    read_within(r, Limits::DEFAULT)
+}
+
+fn read_within<R: Read>(r: R, limits: Limits) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+    let mut reader = DocumentReader::with_limits(r, limits);
     let mut docs = Vec::new();
     while let Some(d) = reader.next_document().expect("in-memory reads cannot fail") {
         docs.push((d.bytes, d.separator));
@@ -73,4 +79,44 @@ pub fn check(data: &[u8]) {
         joined.extend_from_slice(separator.as_deref().unwrap_or_default());
     }
     assert_eq!(joined, stream);
+
+    let (Some(&first), Some(&last)) = (sizes.first(), sizes.last()) else {
+        return;
+    };
+    let limits = Limits {
+        bytes: usize::from(first) + 1,
+        lines: usize::from(last % 8) + 1,
+    };
+    let parts = read_within(stream, limits);
+    let chunked = read_within(
+        Chunked {
+            data: stream,
+            sizes,
+            at: 0,
+        },
+        limits,
+    );
+    assert_eq!(chunked, parts, "parts depend on read sizes {sizes:?}");
+    let mut in_memory = Vec::new();
+    for (doc, separator) in &whole {
+        let mut rest = &doc[..];
+        while let Some(end) = part_end(rest, limits) {
+            let part = &rest[..end];
+            assert!(part.ends_with(b"\n"), "a part ends at a line end");
+            let count = lines(part).count();
+            assert!(count <= limits.lines, "a part of {count} lines");
+            assert!(
+                part.len() <= limits.bytes || count == 1,
+                "a part of {} bytes",
+                part.len()
+            );
+            in_memory.push((part.to_vec(), None));
+            rest = &rest[end..];
+        }
+        in_memory.push((rest.to_vec(), separator.clone()));
+    }
+    assert_eq!(
+        in_memory, parts,
+        "the reader's parts are the in-memory cuts"
+    );
 }
