@@ -150,6 +150,14 @@ impl Stats {
         }
     }
 
+    /// Counts a form-feed separator line, which is always kept.
+    pub fn add_separator(&mut self, separator: &[u8]) {
+        self.lines_in += 1;
+        self.lines_out += 1;
+        self.bytes_in += separator.len() as u64;
+        self.bytes_out += separator.len() as u64;
+    }
+
     /// Counts a document, before its lines are counted one by one.
     fn start_document(&mut self, doc: &[u8], rule_count: usize) {
         if self.removed_by_rule.len() < rule_count {

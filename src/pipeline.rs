@@ -228,6 +228,9 @@ impl Worker {
         let rules = self.cleaner.rules();
         write_and_count(mode, doc, &self.verdicts, rules, out, stats);
         if let Some(separator) = separator {
+            // A separator passes through: a line in and out, so that the
+            // bytes in add up to the input's size.
+            stats.add_separator(separator);
             if mode == Mode::Explain {
                 out.extend_from_slice(b"keep\tseparator\t");
             }

@@ -266,6 +266,11 @@ fn stats_go_to_stderr() {
     let out = run(&["--stats"], page().as_bytes());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("1 documents; lines 9 in"), "{err}");
+    // A separator is a line in and out: the counts add up to the input.
+    let two = format!("{}\x0c\n{}", page(), page());
+    let out = run(&["--stats"], two.as_bytes());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("2 documents; lines 19 in"), "{err}");
     assert!(err.contains("share-buttons"), "{err}");
     assert!(err.contains("MB/s"), "{err}");
 }
