@@ -152,11 +152,15 @@ pub fn part_end(doc: &[u8], limits: Limits) -> Option<usize> {
     } else {
         None
     };
-    match (by_lines, by_bytes) {
+    earlier(by_lines, by_bytes).filter(|&end| end < doc.len())
+}
+
+/// The earlier of two cut points, either of which may be missing.
+fn earlier(a: Option<usize>, b: Option<usize>) -> Option<usize> {
+    match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-    .filter(|&end| end < doc.len())
 }
 
 /// A document that reached the size limit without a separator.
@@ -250,10 +254,7 @@ impl<R: Read> DocumentReader<R> {
         } else {
             None
         };
-        match (by_lines, by_bytes) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        earlier(by_lines, by_bytes)
     }
 
     /// The end of the last line within the byte limit, or of the first line

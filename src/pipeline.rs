@@ -215,18 +215,26 @@ impl Worker {
         }
     }
 
-    /// Cleans one document, appending its output and separator to `out`.
+    /// Cleans one document (or one part of a document cut at the size
+    /// limits), appending its output and separator to `out`.
+    /// `follows_part`: a later part, whose document its first part counted.
     fn clean_document(
         &mut self,
         mode: Mode,
         doc: &[u8],
         separator: Option<&[u8]>,
+        follows_part: bool,
         out: &mut Vec<u8>,
         stats: &mut Stats,
     ) {
         self.cleaner.classify(doc, &mut self.verdicts);
         let rules = self.cleaner.rules();
         write_and_count(mode, doc, &self.verdicts, rules, out, stats);
+        if follows_part {
+            // The parts of a document count as one, with the first: so it
+            // is counted even if a read error ends it early.
+            stats.documents -= 1;
+        }
         if let Some(separator) = separator {
             // A separator passes through: a line in and out, so that the
             // bytes in add up to the input's size.
@@ -269,16 +277,13 @@ impl Worker {
         out: &mut Vec<u8>,
         stats: &mut Stats,
     ) {
-        // The parts of a document count as one, with the first.
         let mut follows_part = false;
         while let Some(end) = part_end(doc, Limits::DEFAULT) {
-            self.clean_document(mode, &doc[..end], None, out, stats);
-            stats.documents -= u64::from(follows_part);
+            self.clean_document(mode, &doc[..end], None, follows_part, out, stats);
             follows_part = true;
             doc = &doc[end..];
         }
-        self.clean_document(mode, doc, separator, out, stats);
-        stats.documents -= u64::from(follows_part);
+        self.clean_document(mode, doc, separator, follows_part, out, stats);
     }
 
     /// Cleans one unit, appending its output to `out`. A record that cannot
@@ -300,12 +305,7 @@ impl Worker {
                 },
                 _,
             ) => {
-                self.clean_document(mode, bytes, separator.as_deref(), out, stats);
-                if *follows_part {
-                    // The parts of a document count as one, with the first:
-                    // so it is counted even if a read error ends it early.
-                    stats.documents -= 1;
-                }
+                self.clean_document(mode, bytes, separator.as_deref(), *follows_part, out, stats);
                 return Ok(());
             }
             (Unit::Record { line, bytes }, Format::Jsonl(options)) => (*line, bytes, options),
