@@ -1829,6 +1829,65 @@ mod tests {
             ("Über uns", Some("nav-site")),
             ("gegenüber dem Rathaus", None),
             ("Все права защищены.", Some("all-rights")),
+            // Text that forum, Q&A and consent software writes on every
+            // page it serves; the same words in an article's own sentence
+            // are left alone.
+            (
+                "You are using an out of date browser. It may not display this or other websites correctly.",
+                Some("outdated-browser"),
+            ),
+            ("Which browser should you upgrade to in 2024?", None),
+            (
+                "You must log in or register to reply here.",
+                Some("login-to-reply"),
+            ),
+            (
+                "To learn more, see our tips on writing great answers.",
+                Some("qa-answer-box"),
+            ),
+            (
+                "Highest score (default) Date modified (newest first)",
+                Some("qa-sort"),
+            ),
+            ("asked 3 years, 2 months ago", Some("qa-meta")),
+            ("Viewed 12k times", Some("qa-meta")),
+            ("He asked 3 years ago whether it would work.", None),
+            (
+                "Add a comment | Show 2 more comments",
+                Some("qa-more-comments"),
+            ),
+            (
+                "Store and/or access information on a device 120 partners can use this purpose",
+                Some("consent-purposes"),
+            ),
+            ("Measure content performance", Some("consent-purposes")),
+            (
+                "Measure content performance before and after the redesign.",
+                None,
+            ),
+            (
+                "These cookies are necessary for the website to function and cannot be switched off in our systems.",
+                Some("cookie-categories"),
+            ),
+            ("These cookies were baked with brown butter.", None),
+            ("Targeting Cookies", Some("cookie-category-names")),
+            ("Always Active", Some("cookie-category-names")),
+            ("Official websites use .gov", Some("gov-banner")),
+            ("Here’s how you know", Some("gov-banner-short")),
+            (
+                "Here’s how you know the bread is done: tap the bottom.",
+                None,
+            ),
+            (
+                "This field is for validation purposes and should be left unchanged.",
+                Some("form-honeypot"),
+            ),
+            ("Δ", Some("honeypot-delta")),
+            ("Δ is the change in pressure.", None),
+            (
+                "Sorry, your browser doesn’t support embedded videos.",
+                Some("no-script"),
+            ),
         ];
         for &(line, want) in table {
             assert_eq!(decide(&set, line).as_deref(), want, "{line}");

@@ -123,7 +123,12 @@ fn req(hir: &Hir) -> Option<Set> {
                     if improves && !holds_empty(&product) {
                         best = Some(product.clone());
                     }
-                    if last {
+                    // A longer window cannot do better once every string
+                    // has 8 bytes: its strings are no shorter and no fewer.
+                    // (Without this, a word with an `s` or a `k`, two
+                    // spellings each, never reaches one literal, and every
+                    // window ran on to the end of the part.)
+                    if last || product.iter().all(|s| s.len() >= 8) {
                         break;
                     }
                 }
