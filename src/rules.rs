@@ -1862,6 +1862,14 @@ mod tests {
             ),
             ("Measure content performance", Some("consent-purposes")),
             (
+                "Speichern von oder Zugriff auf Informationen auf einem Endgerät",
+                Some("consent-purposes"),
+            ),
+            (
+                "Estás usando un navegador obsoleto. Puede que no muestre este u otros sitios web correctamente.",
+                Some("outdated-browser"),
+            ),
+            (
                 "Measure content performance before and after the redesign.",
                 None,
             ),
