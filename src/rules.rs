@@ -43,10 +43,14 @@ const RULE_SIZE_LIMIT: usize = 10 * 1024 * 1024;
 /// How large any one compiled rule may grow (phrase rules can list many
 /// phrases).
 const COMPILED_SIZE_LIMIT: usize = 256 * 1024 * 1024;
-/// How much memory one rule's lazy DFA may use in each thread. The default
-/// rules use a few KiB each; the limit keeps a hostile rule from growing a
-/// thread's memory without bound.
-const DFA_CACHE_LIMIT: usize = 2 * 1024 * 1024;
+/// How much memory one rule's lazy DFA may use in each thread; when full,
+/// the cache is cleared and rebuilt. Most default rules use a few KiB; the
+/// ones with many phrases fill this over a large stream, and each thread
+/// holds one cache per rule, so the limit is what they cost at `-j2`: 2 MiB
+/// took the 250 MB stream to 65 MiB there, 512 KiB keeps it at 60 MiB for
+/// 1% more instructions on the rules-only run (callgrind, 10 MB). It also
+/// keeps a hostile rule from growing a thread's memory without bound.
+const DFA_CACHE_LIMIT: usize = 512 * 1024;
 /// How much memory the lazy DFA of the start-anchored rules may use in each
 /// thread. When full, the cache is cleared and rebuilt, so memory stays
 /// bounded whatever the rules; but a cache too small for the states a
