@@ -65,11 +65,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// it hardly matters), then fewer literals.
 fn quality(set: &Set) -> (usize, std::cmp::Reverse<usize>) {
     let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
-    (shortest.min(8), std::cmp::Reverse(set.len()))
+    (shortest.min(LONG_ENOUGH), std::cmp::Reverse(set.len()))
 }
 
+/// A literal this long filters as well as a longer one.
+const LONG_ENOUGH: usize = 8;
+
 /// What no set can beat: one literal, long enough.
-const BEST_QUALITY: (usize, std::cmp::Reverse<usize>) = (8, std::cmp::Reverse(1));
+const BEST_QUALITY: (usize, std::cmp::Reverse<usize>) = (LONG_ENOUGH, std::cmp::Reverse(1));
 
 fn better(a: Option<Set>, b: Option<Set>) -> Option<Set> {
     match (a, b) {
@@ -124,11 +127,11 @@ fn req(hir: &Hir) -> Option<Set> {
                         best = Some(product.clone());
                     }
                     // A longer window cannot do better once every string
-                    // has 8 bytes: its strings are no shorter and no fewer.
+                    // is long enough: its strings are no shorter and no fewer.
                     // (Without this, a word with an `s` or a `k`, two
                     // spellings each, never reaches one literal, and every
                     // window ran on to the end of the part.)
-                    if last || product.iter().all(|s| s.len() >= 8) {
+                    if last || product.iter().all(|s| s.len() >= LONG_ENOUGH) {
                         break;
                     }
                 }
