@@ -1906,6 +1906,57 @@ mod tests {
                 "Sorry, your browser doesn’t support embedded videos.",
                 Some("no-script"),
             ),
+            // A forum's member panel and post furniture, in any case and
+            // with a space before the colon (French); a sentence that
+            // starts with the same word is left alone.
+            ("Posts: 1,077", Some("forum-member-stats")),
+            ("Reaction score: 12", Some("forum-member-stats")),
+            ("Messages : 3,4k", Some("forum-member-stats")),
+            ("25,064 posts · Joined 2007", Some("forum-member-stats")),
+            ("Points: the case for a flat tax.", None),
+            ("Reactions: Bagabaga and slow-poke", Some("forum-reactions")),
+            ("2024-01-02 12:34:56 +01:00", Some("timestamp-alone")),
+            ("2024-01-02T12:34:56Z", Some("timestamp-alone")),
+            ("2024-01-02 12:34 was the last reading", None),
+            ("Report Abuse", Some("report-abuse")),
+            ("Missbrauch melden", Some("report-abuse")),
+            ("Report abuse to the police at once.", None),
+            ("Expand all", Some("ui-expand-all")),
+            (
+                "12.3k 5 5 gold badges 40 40 silver badges 60 60 bronze badges",
+                Some("qa-user-badges"),
+            ),
+            ("Was this article helpful? Yes No", Some("feedback-widget")),
+            (
+                "¿Te ha resultado útil este artículo?",
+                Some("feedback-widget"),
+            ),
+            ("Was this article helpful to the team? We asked them.", None),
+            ("Thanks for your feedback!", Some("feedback-thanks")),
+            (
+                "Tax included. Shipping calculated at checkout.",
+                Some("shop-checkout-note"),
+            ),
+            (
+                "inkl. MwSt. Versand wird beim Checkout berechnet",
+                Some("shop-checkout-note"),
+            ),
+            (
+                "Shipping is calculated at checkout from the parcel's weight.",
+                None,
+            ),
+            (
+                "Be the first to review “Stoneware mug”",
+                Some("review-prompt"),
+            ),
+            (
+                "Average rating 4.7 / 5. Vote count: 23",
+                Some("rating-average"),
+            ),
+            (
+                "You signed in with another tab or window. Reload to refresh your session.",
+                Some("github-session"),
+            ),
         ];
         for &(line, want) in table {
             assert_eq!(decide(&set, line).as_deref(), want, "{line}");
