@@ -1923,6 +1923,10 @@ mod tests {
             ("Report abuse to the police at once.", None),
             ("Expand all", Some("ui-expand-all")),
             (
+                "Use precise geolocation data. Actively scan device characteristics for identification. Store and/or access information on a device.",
+                Some("consent-notice"),
+            ),
+            (
                 "12.3k 5 5 gold badges 40 40 silver badges 60 60 bronze badges",
                 Some("qa-user-badges"),
             ),
