@@ -3,6 +3,7 @@
 
     python3 tools/train-model/train.py --corpus ../shared/corpus          # fit, write rules/classifier.model
     python3 tools/train-model/train.py --corpus ../shared/corpus --cv     # also 5-fold CV by domain first
+    python3 tools/train-model/train.py --corpus ../shared/corpus --cv --no-fit --cv-seeds 5   # compare a change
 
 Needs numpy, scikit-learn and lightgbm (`pip install numpy scikit-learn lightgbm`)
 and a release build (`cargo build --release`). The features come from
@@ -191,12 +192,12 @@ def expected_f1_keep(prob, words, doc, state, npages, cap=np.inf):
     return keep
 
 
-def make_model(args):
+def make_model(args, seed=None):
     import lightgbm as lgb
     return lgb.LGBMClassifier(
         n_estimators=args.trees, num_leaves=args.leaves, max_depth=args.depth,
         learning_rate=args.learning_rate, min_child_samples=args.min_child, subsample=0.8, subsample_freq=1,
-        colsample_bytree=0.8, reg_lambda=1.0, num_threads=args.threads, verbose=-1, random_state=args.seed)
+        colsample_bytree=0.8, reg_lambda=1.0, num_threads=args.threads, verbose=-1, random_state=args.seed if seed is None else seed)
 
 
 def write_model(model, names, path, note):
@@ -242,7 +243,10 @@ def main():
     ap.add_argument("--learning-rate", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0,
-                    help="LightGBM's sampling seed; compare changes over several, CV moves about 0.002 between seeds")
+                    help="LightGBM's sampling seed; CV moves about 0.002 between seeds")
+    ap.add_argument("--cv-seeds", type=int, default=1,
+                    help="repeat the CV with this many seeds from --seed and print the means "
+                         "(compare changes with 5: a single seed's CV is too noisy for 0.002)")
     ap.add_argument("--ignore", default="", help="comma-separated features the trees must not use")
     ap.add_argument("--save-oof", help="save the CV's out-of-fold probabilities (.npz) for analysis")
     ap.add_argument("--threshold", type=float, default=0.35, help="threshold the CV table marks")
@@ -280,24 +284,36 @@ def main():
                                       .split(np.zeros(len(pages)), groups=domains)):
             page_fold[test] = f
         fold = page_fold[doc]
-        prob = np.zeros(len(doc))
-        for f in range(5):
-            train, test = todo & (fold != f), todo & (fold == f)
-            m = make_model(args).fit(X[train], labels[train], sample_weight=weights[train])
-            prob[test] = m.predict_proba(X[test])[:, 1]
-        if args.save_oof:
-            np.savez(args.save_oof, doc=doc, line=line, state=state, prob=prob, labels=labels,
-                     weights=weights, X=X, names=np.array(names))
-        print("rules only:", summary(pages, scorer.f1(state != 0)))
-        for thr in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
-            keep = (state == 1) | (todo & (prob >= thr))
-            mark = " <-" if abs(thr - args.threshold) < 1e-9 else ""
-            print(f"CV threshold {thr:.2f}: {summary(pages, scorer.f1(keep))}{mark}")
         words = np.rint(np.expm1(X[:, names.index("log_words")]))  # count_words
-        keep = expected_f1_keep(prob, words, doc, state, len(pages), cap=args.threshold)
-        print(f"CV kzclean (per page, capped at {args.threshold}): {summary(pages, scorer.f1(keep))} <=")
-        keep = expected_f1_keep(prob, words, doc, state, len(pages))
-        print(f"CV per page alone: {summary(pages, scorer.f1(keep))}")
+        thresholds = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+        # Per decision, the per-page F1 of each seed's CV; printed as their mean.
+        runs: dict[str, list] = {}
+        for seed in range(args.seed, args.seed + args.cv_seeds):
+            prob = np.zeros(len(doc))
+            for f in range(5):
+                train, test = todo & (fold != f), todo & (fold == f)
+                m = make_model(args, seed).fit(X[train], labels[train], sample_weight=weights[train])
+                prob[test] = m.predict_proba(X[test])[:, 1]
+            if args.save_oof and seed == args.seed:
+                np.savez(args.save_oof, doc=doc, line=line, state=state, prob=prob, labels=labels,
+                         weights=weights, X=X, names=np.array(names))
+            for thr in thresholds:
+                keep = (state == 1) | (todo & (prob >= thr))
+                runs.setdefault(f"threshold {thr:.2f}", []).append(scorer.f1(keep))
+            keep = expected_f1_keep(prob, words, doc, state, len(pages), cap=args.threshold)
+            runs.setdefault("kzclean", []).append(scorer.f1(keep))
+            keep = expected_f1_keep(prob, words, doc, state, len(pages))
+            runs.setdefault("per page alone", []).append(scorer.f1(keep))
+            if args.cv_seeds > 1:
+                print(f"seed {seed}: CV kzclean: {summary(pages, runs['kzclean'][-1])}", file=sys.stderr)
+        mean = {name: np.mean(f1s, axis=0) for name, f1s in runs.items()}
+        over = f" (mean of seeds {args.seed}-{args.seed + args.cv_seeds - 1})" if args.cv_seeds > 1 else ""
+        print("rules only:", summary(pages, scorer.f1(state != 0)))
+        for thr in thresholds:
+            mark = " <-" if abs(thr - args.threshold) < 1e-9 else ""
+            print(f"CV threshold {thr:.2f}{over}: {summary(pages, mean[f'threshold {thr:.2f}'])}{mark}")
+        print(f"CV kzclean (per page, capped at {args.threshold}){over}: {summary(pages, mean['kzclean'])} <=")
+        print(f"CV per page alone{over}: {summary(pages, mean['per page alone'])}")
     if args.no_fit:
         return
     model = make_model(args).fit(X[todo], labels[todo], sample_weight=weights[todo])
