@@ -721,8 +721,9 @@ mod model_tests {
         };
         let (fixed, fixed_thresholds) = count("set keep-beta 0\n");
         let (by_page, page_thresholds) = count("");
-        assert!(fixed_thresholds.iter().all(|&t| t == 0.35));
-        assert!(page_thresholds.iter().all(|&t| t < 0.35));
+        let keep_threshold = crate::params::Params::default().keep_threshold as f32;
+        assert!(fixed_thresholds.iter().all(|&t| t == keep_threshold));
+        assert!(page_thresholds.iter().all(|&t| t < keep_threshold));
         assert!(by_page > fixed, "{by_page} <= {fixed}");
     }
 }

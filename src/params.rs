@@ -84,7 +84,7 @@ params! {
     cut_max_prose_after: "cut-max-prose-after" = 1.0, 2.0, 0.5; in 0.0 ..= f64::INFINITY;
     /// Lines whose classifier probability of being article text is at least
     /// this are kept, and on some pages more (see `keep-beta`).
-    keep_threshold: "keep-threshold" = 0.35, 0.5, 0.2; in 0.0 ..= 1.0;
+    keep_threshold: "keep-threshold" = 0.5, 0.5, 0.2; in 0.0 ..= 1.0;
     /// Per document, the classifier may lower the bar below `keep-threshold`:
     /// it takes the most probable lines, as many as maximise the F-beta
     /// score its probabilities lead one to expect, with this beta (1: F1;

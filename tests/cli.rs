@@ -98,7 +98,7 @@ fn explain_model_rows_keep_exactly_what_reaches_the_documents_bar() {
         let (p, rest) = scores.split_once('/').expect("model:P/T");
         let t = rest.split(' ').next().unwrap();
         let (p, t): (f32, f32) = (p.parse().unwrap(), t.parse().unwrap());
-        assert!(t <= 0.35, "{row}");
+        assert!(t <= 0.5, "{row}"); // keep-threshold
         // Two decimals are shown: a tie on screen may go either way.
         if p != t {
             assert_eq!(verdict == "keep", p > t, "{row}");

@@ -249,7 +249,8 @@ def main():
                          "(compare changes with 5: a single seed's CV is too noisy for 0.002)")
     ap.add_argument("--ignore", default="", help="comma-separated features the trees must not use")
     ap.add_argument("--save-oof", help="save the CV's out-of-fold probabilities (.npz) for analysis")
-    ap.add_argument("--threshold", type=float, default=0.35, help="threshold the CV table marks")
+    ap.add_argument("--threshold", type=float, default=0.5,
+                    help="keep-threshold: the cap of the per-page decision, and the fixed threshold the CV table marks")
     ap.add_argument("--weighting", choices=("sqrt", "page"), default="page",
                     help="line weights: tokens normalised per page, or sqrt(tokens)+0.1")
     args = ap.parse_args()
