@@ -87,6 +87,7 @@ fn explain_model_rows_keep_exactly_what_reaches_the_documents_bar() {
     let explain = run(&["--explain"], input.as_bytes());
     assert!(explain.status.success());
     let text = String::from_utf8(explain.stdout).unwrap();
+    let keep_threshold = ::kzclean::Params::default().keep_threshold as f32;
     let mut model_rows = 0;
     for row in text.lines() {
         let mut fields = row.splitn(3, '\t');
@@ -98,7 +99,7 @@ fn explain_model_rows_keep_exactly_what_reaches_the_documents_bar() {
         let (p, rest) = scores.split_once('/').expect("model:P/T");
         let t = rest.split(' ').next().unwrap();
         let (p, t): (f32, f32) = (p.parse().unwrap(), t.parse().unwrap());
-        assert!(t <= 0.5, "{row}"); // keep-threshold
+        assert!(t <= keep_threshold, "{row}");
         // Two decimals are shown: a tie on screen may go either way.
         if p != t {
             assert_eq!(verdict == "keep", p > t, "{row}");
