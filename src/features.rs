@@ -1225,8 +1225,6 @@ pub const FEATURE_NAMES: &[&str] = &[
     "prose_distance_below",
     // The document.
     "words_before_share",
-    "doc_log_lines",
-    "doc_log_words",
     "doc_long_share",
     "words_over_longest",
     "doc_stop_density",
@@ -1238,7 +1236,7 @@ pub const FEATURE_NAMES: &[&str] = &[
 ];
 
 /// The number of features in a row.
-pub const FEATURE_COUNT: usize = 87;
+pub const FEATURE_COUNT: usize = 85;
 const _: () = assert!(FEATURE_NAMES.len() == FEATURE_COUNT);
 
 /// Neighbour offsets, in the order of the neighbour features.
@@ -1280,9 +1278,6 @@ struct DocStats {
     long_lines: u32,
     stop_sum: f32,
     rule_dropped: u32,
-    /// ln(1 + lines) and ln(1 + words), once per document.
-    log_lines: f32,
-    log_words: f32,
 }
 
 /// What the document pass keeps of a non-blank line.
@@ -1423,8 +1418,6 @@ impl FeatureScratch {
             words_before -= words(i);
             self.words_before[i] = words_before;
         }
-        doc.log_lines = (n as f32).ln_1p();
-        doc.log_words = doc.words.ln_1p();
         self.doc = doc;
     }
 
@@ -1466,8 +1459,6 @@ impl FeatureScratch {
             self.prose_above[i] as f32,
             self.prose_below[i] as f32,
             self.words_before[i] / doc.words.max(1.0),
-            doc.log_lines,
-            doc.log_words,
             doc.long_lines as f32 / nf,
             lines[i].scan.words as f32 / doc.longest.max(1.0),
             doc.stop_sum / nf,
