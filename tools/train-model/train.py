@@ -239,7 +239,7 @@ def main():
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--kzclean", default=os.path.join(repo, "target", "release", "kzclean"))
     ap.add_argument("--out", default=os.path.join(repo, "rules", "classifier.model"))
-    ap.add_argument("--cv", action="store_true", help="5-fold CV by domain before the final fit")
+    ap.add_argument("--cv", action="store_true", help="cross-validate before the final fit (folds: --split)")
     ap.add_argument("--split", choices=("domain", "dataset"), default="domain",
                     help="CV folds: 5 groups of web domains, or one fold per dataset (each dataset "
                          "cleaned by a model trained on the others only: the 'another dataset' case)")
@@ -291,6 +291,8 @@ def main():
         page_fold = np.zeros(len(pages), int)
         if args.split == "dataset":
             datasets = sorted({p["ds"] for p in pages})
+            if len(datasets) < 2:
+                sys.exit(f"--split dataset needs two or more datasets under {args.corpus}; found {datasets}")
             page_fold = np.array([datasets.index(p["ds"]) for p in pages])
             folds = len(datasets)
         else:
