@@ -287,8 +287,6 @@ def main():
     if args.cv:
         from sklearn.model_selection import GroupKFold
         scorer = Scorer(pages, doc, line)
-        domains = np.array([p["domain"] for p in pages])
-        page_fold = np.zeros(len(pages), int)
         if args.split == "dataset":
             datasets = sorted({p["ds"] for p in pages})
             if len(datasets) < 2:
@@ -297,6 +295,8 @@ def main():
             folds = len(datasets)
         else:
             folds = 5
+            domains = np.array([p["domain"] for p in pages])
+            page_fold = np.zeros(len(pages), int)
             for f, (_, test) in enumerate(GroupKFold(n_splits=folds, shuffle=True, random_state=0)
                                           .split(np.zeros(len(pages)), groups=domains)):
                 page_fold[test] = f
