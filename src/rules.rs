@@ -297,6 +297,24 @@ impl RuleSet {
                     continue;
                 }
             };
+            // A regex that matches every line (`.*`, `(foo)?`) drops or keeps
+            // the whole input: almost surely a mistake, so it is refused.
+            // Under a word limit it is a way to say "every short line".
+            if spec.scope == Scope::Regex
+                && spec.max_words.is_none()
+                && matches_every_line(&hir, &regex)
+            {
+                errors.push(error_at(
+                    &spec.origin,
+                    format!(
+                        "rule `{}`: the regex matches every line (it can match an empty \
+                         string); make part of it required, or add words<=N to apply it \
+                         to short lines only",
+                        spec.id
+                    ),
+                ));
+                continue;
+            }
             // A hand-written regex can blow up when compiled (counted
             // repetitions of Unicode classes): refuse it here, with its line,
             // rather than spend seconds compiling it.
@@ -1083,6 +1101,22 @@ impl Automaton {
 }
 
 /// The error when the rules' literals together do not compile.
+/// Whether a rule's regex matches any line at all: it can match an empty
+/// string and matches each of a few unlike lines. Only a regex of minimum
+/// length 0 is compiled to find out, so other rules cost nothing here.
+fn matches_every_line(hir: &Hir, regex: &str) -> bool {
+    if hir.properties().minimum_len() != Some(0) {
+        return false;
+    }
+    const PROBES: [&[u8]; 4] = [
+        b"x",
+        b"The minister said the plan would start in May.",
+        "\u{413}\u{43b}\u{430}\u{432}\u{43d}\u{430}\u{44f} 2024".as_bytes(),
+        b"\xff \xc2\xbb ---",
+    ];
+    regex::bytes::Regex::new(regex).is_ok_and(|re| PROBES.iter().all(|line| re.is_match(line)))
+}
+
 fn too_many_literals(e: &dyn std::fmt::Display) -> RuleError {
     RuleError {
         path: "<rules>".into(),
@@ -1384,6 +1418,51 @@ mod tests {
         for &(line, want) in table {
             assert_eq!(decide(&s, line).as_deref(), want, "{line}");
         }
+    }
+
+    #[test]
+    fn a_regex_that_matches_every_line_is_refused() {
+        // (regex, refused)
+        let table = [
+            (".*", true),
+            ("(foo)?", true),
+            ("(?m)^", true),
+            ("$", true),
+            ("(?i)(|cookies)", true),
+            ("x*", true),
+            ("foo", false),
+            ("^$", false),
+            (r"^\s*$", false),
+            (r"\b", false),
+            ("(?i)^(home)?$", false),
+        ];
+        for (regex, refused) in table {
+            let text = format!("drop ok line Share\ndrop r regex {regex}\n");
+            let built = RuleSet::build(
+                false,
+                &[RuleSource {
+                    path: "t.rules".into(),
+                    bytes: text.as_bytes(),
+                }],
+                Preset::Balanced,
+            );
+            match built {
+                Ok(_) => assert!(!refused, "{regex} was accepted"),
+                Err(e) => {
+                    assert!(refused, "{regex}: {e:?}");
+                    assert_eq!(e.len(), 1);
+                    let e = e[0].to_string();
+                    assert!(
+                        e.starts_with("t.rules:2: rule `r`: the regex matches every line"),
+                        "{e}"
+                    );
+                }
+            }
+        }
+        // Under a word limit it means "every short line".
+        let s = set("drop short regex words<=2 .*");
+        assert_eq!(decide(&s, "Menu").as_deref(), Some("short"));
+        assert_eq!(decide(&s, "The minister said so."), None);
     }
 
     #[test]
