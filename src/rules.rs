@@ -1910,6 +1910,18 @@ mod tests {
             ("► Office accessories", None),
             ("Skip to content", Some("skip-link")),
             ("Über uns", Some("nav-site")),
+            // The menu words in languages beyond the first seventeen, as
+            // whole lines only.
+            ("Головна", Some("nav-home")),
+            ("» Trang chủ", Some("nav-home")),
+            ("Αναζήτηση", Some("nav-search")),
+            ("تسجيل الدخول", Some("nav-account")),
+            ("Baca selengkapnya »", Some("read-more")),
+            ("और पढ़ें", Some("read-more")),
+            ("Baca juga: Harga emas naik lagi", Some("inline-promo")),
+            ("Hirdetés", Some("advertisement")),
+            ("Trang chủ của chúng tôi có nhiều bài viết mới.", None),
+            ("Cari tahu cara membuat kue yang lezat di rumah", None),
             ("gegenüber dem Rathaus", None),
             ("Все права защищены.", Some("all-rights")),
             // Text that forum, Q&A and consent software writes on every
