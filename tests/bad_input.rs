@@ -199,6 +199,34 @@ fn a_too_large_regex_is_a_clear_error_not_a_hang() {
     assert!(out.stdout.is_empty());
 }
 
+/// A regex rule that would take every line (it can match an empty string)
+/// is refused before anything is cleaned, naming its line and the fix;
+/// under a word limit the same regex is a rule for short lines.
+#[test]
+fn a_rule_that_matches_every_line_is_refused_unless_limited() {
+    let rules = scratch("all.rules");
+    fs::write(&rules, "drop ok line fine\ndrop all regex (?i)(cookies)?\n").unwrap();
+    // One word no built-in rule takes: only the limited rule drops it.
+    let page = b"Zanzibar\nThe minister said the plan would start in May.\n";
+    let out = run(&["--rules", rules.to_str().unwrap()], page);
+    assert_eq!(code(&out), 2);
+    let want = format!(
+        "kzclean: {}:2: rule `all`: the regex matches every line",
+        rules.display()
+    );
+    assert!(stderr(&out).starts_with(&want), "{}", stderr(&out));
+    assert!(stderr(&out).contains("words<=N"), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+
+    fs::write(&rules, "drop short regex words<=1 (?i)(cookies)?\n").unwrap();
+    let out = run(&["--rules", rules.to_str().unwrap()], page);
+    assert_ok(&out);
+    assert_eq!(
+        out.stdout,
+        b"The minister said the plan would start in May.\n"
+    );
+}
+
 /// Rules that each compile within their own limit but not together: the
 /// error names the files whose rules make up the set (not a file that only
 /// adds rules elsewhere), counts them and says how to fix it; no raw regex
