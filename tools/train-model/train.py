@@ -6,6 +6,8 @@
     python3 tools/train-model/train.py --corpus ../shared/corpus --cv --no-fit --cv-seeds 5   # compare a change
     python3 tools/train-model/train.py --corpus ../shared/corpus --cv --no-fit --cv-seeds 5 --split dataset
                                                                           # each dataset by a model of the others
+    python3 tools/train-model/train.py --corpus ../shared/corpus --cv --no-fit --preset recall
+                                                                          # as kzclean --recall decides
 
 Needs numpy, scikit-learn and lightgbm (`pip install numpy scikit-learn lightgbm`)
 and a release build (`cargo build --release`). The features come from
@@ -49,6 +51,9 @@ from urllib.parse import urlparse
 import numpy as np
 
 TOKEN_RE = re.compile(r"\w+")
+# --preset: kzclean's flag, and the preset's keep-threshold and keep-beta
+# (src/params.rs; the README's settings table).
+PRESETS = {"balanced": ((), 0.5, 1.0), "precision": (("--precision",), 0.5, 0.5), "recall": (("--recall",), 0.2, 2.0)}
 TYPES = ("article", "service", "collection", "product", "forum", "listing", "documentation")
 
 
@@ -79,7 +84,7 @@ def load_pages(corpus):
     return pages
 
 
-def dump_features(binary, pages, workdir):
+def dump_features(binary, pages, workdir, flags=()):
     stream = os.path.join(workdir, "stream.txt")
     with open(stream, "wb") as out:
         for p in pages:
@@ -90,7 +95,7 @@ def dump_features(binary, pages, workdir):
             out.write(b"\x0c\n")
     dump = os.path.join(workdir, "features.tsv")
     with open(stream, "rb") as src, open(dump, "wb") as dst:
-        subprocess.run([binary, "--dump-features"], stdin=src, stdout=dst, check=True)
+        subprocess.run([binary, "--dump-features", *flags], stdin=src, stdout=dst, check=True)
     with open(dump, encoding="utf-8") as f:
         names = f.readline().rstrip("\n").split("\t")[3:]
     table = np.loadtxt(dump, delimiter="\t", skiprows=1, dtype=np.float64, ndmin=2)
@@ -164,7 +169,7 @@ def line_weights(kind, ntok, doc, todo, npages):
     return w * (sqrt[todo].sum() / w[todo].sum())
 
 
-def expected_f1_keep(prob, words, doc, state, npages, cap=np.inf):
+def expected_f1_keep(prob, words, doc, state, npages, cap=np.inf, beta=1.0):
     """Per-document decision by expected F1, as kzclean's keep-beta 1: in each
     document, with p = the model's probability and n = count_words for each
     model line (state 2), and K = the words of rule-kept lines (state 1):
@@ -174,7 +179,8 @@ def expected_f1_keep(prob, words, doc, state, npages, cap=np.inf):
     2*TP_k / (N_k + G), and keep every model line whose p is at least the k-th
     line's p (none if k = 0), or at least `cap` (kzclean's keep-threshold).
     (The dump has no features for rule-kept lines, so K is 0 here; the
-    default rules have no `keep` rule.)"""
+    default rules have no `keep` rule.) With `beta` (kzclean's keep-beta),
+    the F-beta: (1 + b^2) TP_k / (N_k + b^2 G)."""
     keep = state == 1
     bounds = np.searchsorted(doc, np.arange(npages + 1))
     for d in range(npages):
@@ -191,7 +197,8 @@ def expected_f1_keep(prob, words, doc, state, npages, cap=np.inf):
         order = np.argsort(-p, kind="stable")
         tp = np.concatenate(([kept], kept + np.cumsum(p[order] * n[order])))
         out = np.concatenate(([kept], kept + np.cumsum(n[order])))
-        k = int(np.argmax(2 * tp / np.maximum(out + gold, 1e-12)))
+        b2 = beta * beta
+        k = int(np.argmax((1 + b2) * tp / np.maximum(out + b2 * gold, 1e-12)))
         threshold = min(p[order[k - 1]], cap) if k > 0 else cap
         keep[idx[p >= threshold]] = True
     return keep
@@ -257,16 +264,25 @@ def main():
                          "(compare changes with 5: a single seed's CV is too noisy for 0.002)")
     ap.add_argument("--ignore", default="", help="comma-separated features the trees must not use")
     ap.add_argument("--save-oof", help="save the CV's out-of-fold probabilities (.npz) for analysis")
-    ap.add_argument("--threshold", type=float, default=0.5,
-                    help="keep-threshold: the cap of the per-page decision, and the fixed threshold the CV table marks")
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="keep-threshold: the cap of the per-page decision, and the fixed threshold the CV table marks "
+                         "(default: the preset's)")
+    ap.add_argument("--preset", choices=sorted(PRESETS), default="balanced",
+                    help="CV as kzclean --precision / --recall would decide: the preset's cut guard in the "
+                         "features' rule states, its keep-threshold and keep-beta (the fit is the same)")
     ap.add_argument("--weighting", choices=("sqrt", "page"), default="page",
                     help="line weights: tokens normalised per page, or sqrt(tokens)+0.1")
     args = ap.parse_args()
+    preset_flags, preset_threshold, beta = PRESETS[args.preset]
+    if args.threshold is None:
+        args.threshold = preset_threshold
+    if args.preset != "balanced" and not (args.cv and args.no_fit):
+        sys.exit("--preset is for --cv --no-fit: the shipped model is fitted on the balanced preset's rule states")
 
     pages = load_pages(args.corpus)
     t0 = time.time()
     with tempfile.TemporaryDirectory() as tmp:
-        names, table = dump_features(args.kzclean, pages, tmp)
+        names, table = dump_features(args.kzclean, pages, tmp, preset_flags)
     doc, line, state, X = table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2].astype(int), table[:, 3:]
     X = X.astype(np.float32)
     for name in filter(None, args.ignore.split(",")):
@@ -317,9 +333,9 @@ def main():
             for thr in thresholds:
                 keep = (state == 1) | (todo & (prob >= thr))
                 runs.setdefault(f"threshold {thr:.2f}", []).append(scorer.f1(keep))
-            keep = expected_f1_keep(prob, words, doc, state, len(pages), cap=args.threshold)
+            keep = expected_f1_keep(prob, words, doc, state, len(pages), cap=args.threshold, beta=beta)
             runs.setdefault("kzclean", []).append(scorer.f1(keep))
-            keep = expected_f1_keep(prob, words, doc, state, len(pages))
+            keep = expected_f1_keep(prob, words, doc, state, len(pages), beta=beta)
             runs.setdefault("per page alone", []).append(scorer.f1(keep))
             if args.cv_seeds > 1:
                 print(f"seed {seed}: CV kzclean: {summary(pages, runs['kzclean'][-1])}", file=sys.stderr)
@@ -329,7 +345,9 @@ def main():
         for thr in thresholds:
             mark = " <-" if abs(thr - args.threshold) < 1e-9 else ""
             print(f"CV threshold {thr:.2f}{over}: {summary(pages, mean[f'threshold {thr:.2f}'])}{mark}")
-        print(f"CV kzclean (per page, capped at {args.threshold}){over}: {summary(pages, mean['kzclean'])} <=")
+        name = "kzclean" if args.preset == "balanced" else f"kzclean --{args.preset}"
+        print(f"CV {name} (per page, beta {beta}, capped at {args.threshold}){over}: "
+              f"{summary(pages, mean['kzclean'])} <=")
         print(f"CV per page alone{over}: {summary(pages, mean['per page alone'])}")
     if args.no_fit:
         return
