@@ -170,7 +170,7 @@ def line_weights(kind, ntok, doc, todo, npages):
 
 
 def expected_f1_keep(prob, words, doc, state, npages, cap=np.inf, beta=1.0):
-    """Per-document decision by expected F1, as kzclean's keep-beta 1: in each
+    """Per-document decision by expected F1 (F-beta: see the end), as kzclean's keep-beta: in each
     document, with p = the model's probability and n = count_words for each
     model line (state 2), and K = the words of rule-kept lines (state 1):
     G = K + sum(p*n) estimates the gold words. Sort the model lines by p,
