@@ -1100,8 +1100,7 @@ impl Automaton {
     }
 }
 
-/// The error when the rules' literals together do not compile.
-/// Whether a rule's regex matches any line at all: it can match an empty
+/// Whether a rule's regex matches every line: it can match an empty
 /// string and matches each of a few unlike lines. Only a regex of minimum
 /// length 0 is compiled to find out, so other rules cost nothing here.
 fn matches_every_line(hir: &Hir, regex: &str) -> bool {
@@ -1117,6 +1116,7 @@ fn matches_every_line(hir: &Hir, regex: &str) -> bool {
     regex::bytes::Regex::new(regex).is_ok_and(|re| PROBES.iter().all(|line| re.is_match(line)))
 }
 
+/// The error when the rules' literals together do not compile.
 fn too_many_literals(e: &dyn std::fmt::Display) -> RuleError {
     RuleError {
         path: "<rules>".into(),
@@ -1299,7 +1299,8 @@ fn spaced_script(c: char) -> Option<&'static str> {
 mod tests {
     use super::*;
 
-    fn set(text: &str) -> RuleSet {
+    /// The rule set of one file, `t.rules`, without the built-in rules.
+    fn build(text: &str) -> Result<RuleSet, Vec<RuleError>> {
         RuleSet::build(
             false,
             &[RuleSource {
@@ -1308,7 +1309,10 @@ mod tests {
             }],
             Preset::Balanced,
         )
-        .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn set(text: &str) -> RuleSet {
+        build(text).unwrap_or_else(|e| panic!("{e:?}"))
     }
 
     fn decide(rules: &RuleSet, line: &str) -> Option<String> {
@@ -1437,16 +1441,7 @@ mod tests {
             ("(?i)^(home)?$", false),
         ];
         for (regex, refused) in table {
-            let text = format!("drop ok line Share\ndrop r regex {regex}\n");
-            let built = RuleSet::build(
-                false,
-                &[RuleSource {
-                    path: "t.rules".into(),
-                    bytes: text.as_bytes(),
-                }],
-                Preset::Balanced,
-            );
-            match built {
+            match build(&format!("drop ok line Share\ndrop r regex {regex}\n")) {
                 Ok(_) => assert!(!refused, "{regex} was accepted"),
                 Err(e) => {
                     assert!(refused, "{regex}: {e:?}");
