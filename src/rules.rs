@@ -268,7 +268,7 @@ impl RuleSet {
         }
         let mut rules = Vec::new();
         let mut hirs = Vec::new();
-        let mut phrase_builder = PhraseHirs::default();
+        let mut phrase_trees = PhraseHirs::default();
         for spec in &specs {
             let mut max_words = spec.max_words;
             if spec.scope == Scope::Line {
@@ -281,12 +281,13 @@ impl RuleSet {
                 let implied = longest + LINE_SCOPE_SLACK_WORDS;
                 max_words = Some(max_words.map_or(implied, |m| m.min(implied)));
             }
-            let regex = pattern_regex(spec);
-            // Syntax is checked per rule (cheap) so that errors carry a line
-            // number. Phrases cannot be bad: their tree is built directly.
-            let parsed = match phrase_builder.build(spec) {
+            // A hand-written regex is parsed, and its syntax checked, per
+            // rule so that errors carry a line number. Phrases cannot be bad:
+            // their tree is built directly.
+            let regex = &spec.patterns[0];
+            let parsed = match phrase_trees.build(spec) {
                 Some(hir) => Ok(hir),
-                None => regex_syntax::Parser::new().parse(&regex),
+                None => regex_syntax::Parser::new().parse(regex),
             };
             let hir = match parsed {
                 Ok(hir) => hir,
@@ -307,7 +308,7 @@ impl RuleSet {
             // Under a word limit it is a way to say "every short line".
             if spec.scope == Scope::Regex
                 && spec.max_words.is_none()
-                && matches_every_line(&hir, &regex)
+                && matches_every_line(&hir, regex)
             {
                 errors.push(error_at(
                     &spec.origin,
@@ -1203,7 +1204,9 @@ const DECORATION: &str = r"[\s\p{P}\p{S}]*";
 /// What may follow a `line` phrase: decoration, counts ("Comments (12)").
 const TRAILER: &str = r"[\s\p{P}\p{S}\p{N}]*";
 
-/// The regex a rule compiles to.
+/// The regex a rule means, as text: what [`PhraseHirs`] builds the tree of
+/// (tests compare the two, and match lines with this regex as a reference).
+#[cfg(test)]
 fn pattern_regex(spec: &RuleSpec) -> String {
     let phrases = |scope| -> Vec<String> {
         let words = |phrase: &String| -> String {
@@ -1233,9 +1236,8 @@ fn pattern_regex(spec: &RuleSpec) -> String {
 }
 
 /// Builds the syntax tree of a phrase rule (`line`, `prefix`, `contains`)
-/// directly, the tree
-/// the parser makes of [`pattern_regex`]'s text (a test checks that they are
-/// equal), for start-up: parsing folded the case of every letter of every
+/// directly: the tree the parser makes of `pattern_regex`'s text (a test
+/// checks that they are equal), for start-up: parsing folded the case of every letter of every
 /// phrase anew, 5 of the 11 ms the built-in rules took to parse. Here each
 /// letter is folded once, and the pieces every rule shares are parsed once.
 #[derive(Default)]
@@ -1258,7 +1260,7 @@ impl PhraseHirs {
         }
     }
 
-    /// A `contains` rule's tree: as [`contains_regex`] writes it.
+    /// A `contains` rule's tree: as `contains_regex` writes it.
     fn contains(&mut self, patterns: &[String]) -> Option<Hir> {
         let mut alternatives = Vec::new();
         for (k, group) in boundary_groups(patterns).iter().enumerate() {
@@ -1295,7 +1297,7 @@ impl PhraseHirs {
         Some(parts)
     }
 
-    /// A `line` or `prefix` rule's tree: as [`pattern_regex`] writes it.
+    /// A `line` or `prefix` rule's tree: as `pattern_regex` writes it.
     fn anchored(&mut self, spec: &RuleSpec) -> Option<Hir> {
         let mut phrases = Vec::with_capacity(spec.patterns.len());
         for phrase in &spec.patterns {
@@ -1351,6 +1353,7 @@ impl PhraseHirs {
 /// Unicode `\b`, which would stop the fast automaton on every non-ASCII
 /// line. Phrases are grouped by which of their edges take a boundary, so
 /// each group writes the boundary class once: it is large once compiled.
+#[cfg(test)]
 fn contains_regex(patterns: &[String], phrases: &[String]) -> String {
     let alternatives: Vec<String> = boundary_groups(patterns)
         .iter()
