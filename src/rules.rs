@@ -2072,15 +2072,6 @@ mod tests {
             ("Trang chủ của chúng tôi có nhiều bài viết mới.", None),
             ("Cari tahu cara membuat kue yang lezat di rumah", None),
             ("gegenüber dem Rathaus", None),
-            // Button labels alone on a line, capitalised; an API name in
-            // lower case and a sentence stay.
-            ("Close ×", Some("ui-controls")),
-            ("Sort by:", Some("ui-controls")),
-            ("Herunterladen", Some("ui-controls")),
-            ("Фильтры", Some("ui-controls")),
-            ("close", None),
-            ("filter", None),
-            ("Download the report to read it offline.", None),
             ("Все права защищены.", Some("all-rights")),
             // Text that forum, Q&A and consent software writes on every
             // page it serves; the same words in an article's own sentence
