@@ -1237,9 +1237,10 @@ fn pattern_regex(spec: &RuleSpec) -> String {
 
 /// Builds the syntax tree of a phrase rule (`line`, `prefix`, `contains`)
 /// directly: the tree the parser makes of `pattern_regex`'s text (a test
-/// checks that they are equal), for start-up: parsing folded the case of every letter of every
-/// phrase anew, 5 of the 11 ms the built-in rules took to parse. Here each
-/// letter is folded once, and the pieces every rule shares are parsed once.
+/// checks that they are equal). This is for start-up: parsing folded the
+/// case of every letter of every phrase anew, 5 of the 11 ms the built-in
+/// rules took to parse. Here each letter is folded once, and the pieces
+/// every rule shares are parsed once.
 #[derive(Default)]
 struct PhraseHirs {
     /// Each character as `(?i)` makes it: a class of its case variants, or
@@ -1327,8 +1328,9 @@ impl PhraseHirs {
             .entry(c)
             .or_insert_with(|| {
                 let mut class = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
-                // Fails only without Unicode case tables, which the parser
-                // needs too: then the class stays the character alone.
+                // Fails only when regex-syntax is built without its case
+                // tables (a default feature, which `(?i)` phrases need in
+                // the parser too).
                 let _ = class.try_case_fold_simple();
                 Hir::class(Class::Unicode(class))
             })
