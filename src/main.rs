@@ -109,7 +109,7 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
         Format::Text
     };
     // Never dropped: the process ends right after, and freeing the compiled
-    // rules one allocation at a time cost 3% of the start-up that a user
+    // rules one allocation at a time cost 4% of the start-up that a user
     // cleaning one page per process pays for every page.
     let mut pipeline = std::mem::ManuallyDrop::new(Pipeline::with_format(
         cleaner,

@@ -281,9 +281,9 @@ impl RuleSet {
                 let implied = longest + LINE_SCOPE_SLACK_WORDS;
                 max_words = Some(max_words.map_or(implied, |m| m.min(implied)));
             }
-            // A hand-written regex is parsed, and its syntax checked, per
-            // rule so that errors carry a line number. Phrases cannot be bad:
-            // their tree is built directly.
+            // A hand-written regex (a `regex` rule's one pattern) is parsed,
+            // and its syntax checked, per rule so that errors carry a line
+            // number. Phrases cannot be bad: their tree is built directly.
             let regex = &spec.patterns[0];
             let parsed = match phrase_trees.build(spec) {
                 Some(hir) => Ok(hir),
@@ -1252,17 +1252,18 @@ struct PhraseHirs {
 }
 
 impl PhraseHirs {
-    /// The tree of `spec`'s regex; `None` for the scopes left to the parser.
+    /// The tree of `spec`'s regex; `None` for a `regex` rule, which is
+    /// parsed.
     fn build(&mut self, spec: &RuleSpec) -> Option<Hir> {
         match spec.scope {
             Scope::Regex => None,
-            Scope::Contains => self.contains(&spec.patterns),
-            Scope::Line | Scope::Prefix => self.anchored(spec),
+            Scope::Contains => Some(self.contains(&spec.patterns)),
+            Scope::Line | Scope::Prefix => Some(self.anchored(spec)),
         }
     }
 
     /// A `contains` rule's tree: as `contains_regex` writes it.
-    fn contains(&mut self, patterns: &[String]) -> Option<Hir> {
+    fn contains(&mut self, patterns: &[String]) -> Hir {
         let mut alternatives = Vec::new();
         for (k, group) in boundary_groups(patterns).iter().enumerate() {
             if group.is_empty() {
@@ -1270,57 +1271,57 @@ impl PhraseHirs {
             }
             let mut parts = Vec::new();
             if k >= 2 {
-                parts.push(self.piece(BOUNDARY_BEFORE)?);
+                parts.push(self.piece(BOUNDARY_BEFORE));
             }
             let mut phrases = Vec::with_capacity(group.len());
             for &i in group {
-                phrases.push(Hir::concat(self.words(&patterns[i])?));
+                phrases.push(Hir::concat(self.words(&patterns[i])));
             }
             parts.push(Hir::alternation(phrases));
             if k % 2 == 1 {
-                parts.push(self.piece(BOUNDARY_AFTER)?);
+                parts.push(self.piece(BOUNDARY_AFTER));
             }
             alternatives.push(Hir::concat(parts));
         }
-        Some(Hir::alternation(alternatives))
+        Hir::alternation(alternatives)
     }
 
     /// A phrase's words, case-insensitive, any run of white space between
     /// them.
-    fn words(&mut self, phrase: &str) -> Option<Vec<Hir>> {
+    fn words(&mut self, phrase: &str) -> Vec<Hir> {
         let mut parts = Vec::new();
         for (i, word) in phrase.split_whitespace().enumerate() {
             if i > 0 {
-                parts.push(self.piece(r"(?i:\s+)")?);
+                parts.push(self.piece(r"(?i:\s+)"));
             }
             parts.extend(word.chars().map(|c| self.fold(c)));
         }
-        Some(parts)
+        parts
     }
 
     /// A `line` or `prefix` rule's tree: as `pattern_regex` writes it.
-    fn anchored(&mut self, spec: &RuleSpec) -> Option<Hir> {
+    fn anchored(&mut self, spec: &RuleSpec) -> Hir {
         let mut phrases = Vec::with_capacity(spec.patterns.len());
         for phrase in &spec.patterns {
-            let mut parts = self.words(phrase)?;
+            let mut parts = self.words(phrase);
             if spec.scope == Scope::Prefix {
                 let end = prefix_end(phrase);
                 if !end.is_empty() {
-                    parts.push(self.piece(&format!("(?i:{end})"))?);
+                    parts.push(self.piece(&format!("(?i:{end})")));
                 }
             }
             phrases.push(Hir::concat(parts));
         }
         let mut whole = vec![
             Hir::look(Look::Start),
-            self.piece(DECORATION)?,
+            self.piece(DECORATION),
             Hir::alternation(phrases),
         ];
         if spec.scope == Scope::Line {
-            whole.push(self.piece(TRAILER)?);
+            whole.push(self.piece(TRAILER));
             whole.push(Hir::look(Look::End));
         }
-        Some(Hir::concat(whole))
+        Hir::concat(whole)
     }
 
     fn fold(&mut self, c: char) -> Hir {
@@ -1337,13 +1338,21 @@ impl PhraseHirs {
             .clone()
     }
 
-    fn piece(&mut self, regex: &str) -> Option<Hir> {
+    /// A piece is built-in regex text (the decoration, boundary and `\s+`
+    /// pieces, and [`prefix_end`]'s boundaries), never a user's: one that
+    /// does not parse is a bug, which the test of every built-in rule's tree
+    /// would show.
+    fn piece(&mut self, regex: &str) -> Hir {
+        // Looked up by `&str` first: `entry` would allocate the key on every
+        // call, once per word of every phrase.
         if let Some(hir) = self.pieces.get(regex) {
-            return Some(hir.clone());
+            return hir.clone();
         }
-        let hir = regex_syntax::Parser::new().parse(regex).ok()?;
+        let hir = regex_syntax::Parser::new()
+            .parse(regex)
+            .expect("a built-in regex piece parses");
         self.pieces.insert(regex.to_string(), hir.clone());
-        Some(hir)
+        hir
     }
 }
 
