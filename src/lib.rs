@@ -19,6 +19,11 @@
 //! let page = b"Skip to content\nThe minister said the plan would start in May, after a long debate.\n";
 //! let out = cleaner.clean(page);
 //! assert_eq!(out, b"The minister said the plan would start in May, after a long debate.\n");
+//!
+//! let rows = cleaner.explain(page);
+//! assert!(!rows[0].keep);
+//! assert_eq!(rows[0].line, b"Skip to content");
+//! assert!(rows[1].keep && rows[1].reason.starts_with("model:"));
 //! ```
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
@@ -57,4 +62,35 @@ impl Cleaner {
         output::write_document(Mode::Clean, doc, &verdicts, self.rules(), &mut out);
         out
     }
+
+    /// Cleans one document and says, for every input line, whether it is
+    /// kept and why: the rows of `--explain`, with each line's content
+    /// (without its line terminator).
+    pub fn explain<'d>(&mut self, doc: &'d [u8]) -> Vec<ExplainedLine<'d>> {
+        let mut verdicts = Vec::new();
+        self.classify(doc, &mut verdicts);
+        document::lines(doc)
+            .zip(&verdicts)
+            .map(|(line, v)| {
+                let mut reason = Vec::new();
+                output::write_reason(v.reason, self.rules(), &mut reason);
+                ExplainedLine {
+                    keep: v.keep,
+                    reason: String::from_utf8_lossy(&reason).into_owned(),
+                    line: document::content(line),
+                }
+            })
+            .collect()
+    }
+}
+
+/// One row of [`Cleaner::explain`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExplainedLine<'d> {
+    /// Whether the line is in the cleaned output.
+    pub keep: bool,
+    /// Why, as `--explain` names it (a rule id, `model:0.93/0.41 words`, ...).
+    pub reason: String,
+    /// The line's bytes without its `\n` or `\r\n`.
+    pub line: &'d [u8],
 }
