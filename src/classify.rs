@@ -18,10 +18,11 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use crate::document::{content, is_blank, lines};
-use crate::features::{FEATURE_COUNT, FeatureScratch, RuleMark, count_words};
+use crate::features::{FEATURE_COUNT, FeatureScratch, RuleMark};
 use crate::model::{Model, logistic};
 use crate::rulefile::Action;
 use crate::rules::{Presearch, RuleSet};
+use crate::text::count_words;
 
 /// Why a line was kept or dropped.
 #[derive(Debug, Clone, Copy, PartialEq)]

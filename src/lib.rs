@@ -27,7 +27,6 @@
 //! ```
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
-mod char_table;
 pub mod classify;
 pub mod codec;
 pub mod document;
@@ -40,8 +39,7 @@ pub mod params;
 pub mod pipeline;
 pub mod rulefile;
 pub mod rules;
-mod stoplist_data;
-pub mod stopwords;
+mod text;
 pub mod tree;
 
 pub use classify::{Cleaner, CleanerOptions, Reason, Verdict};

@@ -28,9 +28,9 @@ use regex_automata::{Input, MatchKind, PatternSet};
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, Look};
 
 use crate::error::RuleError;
-use crate::features::count_words;
 use crate::params::{Params, Preset};
 use crate::rulefile::{self, Action, Origin, RuleFile, RuleSpec, Scope};
+use crate::text::count_words;
 
 /// The rules shipped with kzclean, compiled into the binary.
 pub const DEFAULT_RULES: &str = include_str!("../rules/default.rules");

@@ -7,12 +7,11 @@
 //! language; the document's language is the one with most hits.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
-use crate::char_table::CharTable;
-use crate::features::decode_char;
-use crate::stoplist_data::STOPLISTS;
+use super::stoplists::STOPLISTS;
+use crate::text::{CharTable, FxHasher, decode_char};
 
 /// A set of languages, one bit per index into [`languages`]. A lookup's
 /// result also carries [marks](MARK_DATE) in its top bits.
@@ -252,15 +251,6 @@ fn case_entry(c: char) -> u32 {
     CASES.get(c)
 }
 
-/// A fast 64-bit hash of a byte string (for duplicate lines): the same Fx
-/// hash as the table's, 8 bytes per step.
-pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(bytes);
-    h.add(bytes.len() as u64);
-    h.finish()
-}
-
 /// The language (index) with most hits in `hits`, or `None` when no word hit
 /// any list. Ties go to the first language alphabetically.
 pub fn pick_language(hits: &[u32; 128]) -> Option<usize> {
@@ -271,59 +261,6 @@ pub fn pick_language(hits: &[u32; 128]) -> Option<usize> {
         }
     }
     best.map(|(index, _)| index)
-}
-
-/// rustc's Fx hash: a multiply and a rotate per 8 bytes. Stop words are short
-/// and the table is built from our own files, so flooding is not a concern.
-#[derive(Default)]
-struct FxHasher {
-    hash: u64,
-}
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    #[inline]
-    fn write_u128(&mut self, n: u128) {
-        self.add(n as u64);
-        self.add((n >> 64) as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
 }
 
 #[cfg(test)]
@@ -363,7 +300,7 @@ mod tests {
     /// The Bloom filter in front of the table never turns a listed word away.
     #[test]
     fn every_listed_word_is_found_in_its_language() {
-        for (index, (language, list)) in crate::stoplist_data::STOPLISTS.iter().enumerate() {
+        for (index, (language, list)) in super::super::stoplists::STOPLISTS.iter().enumerate() {
             for word in list.lines().map(str::trim) {
                 if !word.is_empty() && !word.contains(' ') {
                     assert_ne!(
@@ -388,7 +325,7 @@ mod tests {
         assert!(language_of("the\0").is_empty());
         let long = languages()
             .iter()
-            .zip(crate::stoplist_data::STOPLISTS)
+            .zip(super::super::stoplists::STOPLISTS)
             .find_map(|(_, (_, list))| list.lines().find(|w| w.len() >= 16 && !w.contains(' ')));
         if let Some(word) = long {
             assert!(!language_of(word).is_empty(), "{word}");

@@ -17,171 +17,12 @@
 
 use std::sync::LazyLock;
 
-use crate::char_table::CharTable;
-use crate::stopwords::{self, LanguageSet, MAX_WORD_BYTES};
+use crate::text::{CharTable, WordCount, count_words, decode_char, is_unspaced_script};
 
-/// Decodes the UTF-8 character starting at `bytes[i]`: (char, byte length).
-/// Invalid or truncated sequences yield U+FFFD for one byte, so any input is
-/// walked to its end.
-#[inline]
-pub fn decode_char(bytes: &[u8], i: usize) -> (char, usize) {
-    let b0 = bytes[i];
-    if b0 < 0x80 {
-        return (b0 as char, 1);
-    }
-    let (len, init) = match b0 {
-        0xC2..=0xDF => (2, (b0 & 0x1F) as u32),
-        0xE0..=0xEF => (3, (b0 & 0x0F) as u32),
-        0xF0..=0xF4 => (4, (b0 & 0x07) as u32),
-        _ => return (char::REPLACEMENT_CHARACTER, 1),
-    };
-    if i + len > bytes.len() {
-        return (char::REPLACEMENT_CHARACTER, 1);
-    }
-    let mut cp = init;
-    for &b in &bytes[i + 1..i + len] {
-        if b & 0xC0 != 0x80 {
-            return (char::REPLACEMENT_CHARACTER, 1);
-        }
-        cp = (cp << 6) | (b & 0x3F) as u32;
-    }
-    match char::from_u32(cp) {
-        // Reject overlong encodings, as a strict decoder would.
-        Some(c) if c.len_utf8() == len => (c, len),
-        _ => (char::REPLACEMENT_CHARACTER, 1),
-    }
-}
+mod stoplists;
+pub mod stopwords;
 
-/// Scripts written without spaces between words: Han, kana, Thai, Lao,
-/// Khmer, Myanmar. Hangul is written with spaces and is not included.
-#[inline]
-pub fn is_unspaced_script(c: char) -> bool {
-    matches!(c as u32,
-        0x0E00..=0x0EFF     // Thai, Lao
-        | 0x1000..=0x109F   // Myanmar
-        | 0x1780..=0x17FF   // Khmer
-        | 0x3040..=0x30FF   // Hiragana, Katakana
-        | 0x3400..=0x4DBF   // CJK Extension A
-        | 0x4E00..=0x9FFF   // CJK Unified Ideographs
-        | 0xF900..=0xFAFF   // CJK Compatibility Ideographs
-        | 0x20000..=0x2FA1F // CJK Extensions B..
-    )
-}
-
-/// Bit k set when `chunk[k]` is ASCII white space (space, \t, \n, \x0c, \r).
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn space_mask(chunk: &[u8; 16]) -> u32 {
-    use std::arch::x86_64::*;
-    // SAFETY: SSE2 is part of every x86-64 CPU; sixteen bytes are read from
-    // an array of sixteen.
-    unsafe {
-        let v = _mm_loadu_si128(chunk.as_ptr().cast());
-        let eq = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
-        let spaces = _mm_or_si128(
-            _mm_or_si128(eq(b' '), eq(b'\t')),
-            _mm_or_si128(_mm_or_si128(eq(b'\n'), eq(b'\x0c')), eq(b'\r')),
-        );
-        _mm_movemask_epi8(spaces) as u32
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn space_mask(chunk: &[u8; 16]) -> u32 {
-    let mut spaces = 0u32;
-    for (k, &b) in chunk.iter().enumerate() {
-        spaces |= u32::from(matches!(b, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r')) << k;
-    }
-    spaces
-}
-
-/// The number of words in a line: white-space separated tokens, where text in
-/// unspaced scripts (Chinese, Japanese, Thai, …) counts one word per two
-/// characters, so that a Chinese paragraph is not "one word".
-pub fn count_words(line: &[u8]) -> u32 {
-    let mut count = WordCount::default();
-    let mut i = 0;
-    while i < line.len() {
-        // Sixteen ASCII bytes at once (most of a line in a Latin script):
-        // a space after a non-space ends a token that has spaced text.
-        if let Some(chunk) = line.get(i..i + 16) {
-            let chunk: &[u8; 16] = chunk.try_into().expect("sixteen bytes");
-            if u128::from_le_bytes(*chunk) & 0x8080_8080_8080_8080_8080_8080_8080_8080 == 0 {
-                let spaces = space_mask(chunk);
-                count.words += (spaces & (!spaces << 1)).count_ones();
-                if spaces & 1 == 1 && count.in_token && count.token_has_spaced_text {
-                    count.words += 1;
-                }
-                let ends_in_token = spaces >> 15 == 0;
-                count.in_token = ends_in_token;
-                count.token_has_spaced_text = ends_in_token;
-                i += 16;
-                continue;
-            }
-        }
-        let b = line[i];
-        if b < 0x80 {
-            i += 1;
-            count.add_ascii(b);
-            continue;
-        }
-        let (c, len) = decode_char(line, i);
-        i += len;
-        count.add(c);
-    }
-    count.total()
-}
-
-/// [`count_words`]' count, one character at a time: tokens separated by
-/// white space with some spaced text, and two characters of an unspaced
-/// script for a word.
-#[derive(Debug, Clone, Copy, Default)]
-struct WordCount {
-    words: u32,
-    unspaced: u32,
-    in_token: bool,
-    token_has_spaced_text: bool,
-}
-
-impl WordCount {
-    #[inline]
-    fn add_ascii(&mut self, b: u8) {
-        if b.is_ascii_whitespace() {
-            self.end_token();
-        } else {
-            self.in_token = true;
-            self.token_has_spaced_text = true;
-        }
-    }
-
-    #[inline]
-    fn end_token(&mut self) {
-        if self.in_token && self.token_has_spaced_text {
-            self.words += 1;
-        }
-        self.in_token = false;
-        self.token_has_spaced_text = false;
-    }
-
-    #[inline]
-    fn add(&mut self, c: char) {
-        if c.is_ascii_whitespace() || c == '\u{a0}' || c == '\u{3000}' {
-            self.end_token();
-        } else if is_unspaced_script(c) {
-            self.unspaced += 1;
-            self.in_token = true;
-        } else {
-            self.in_token = true;
-            self.token_has_spaced_text = true;
-        }
-    }
-
-    fn total(self) -> u32 {
-        let last = u32::from(self.in_token && self.token_has_spaced_text);
-        self.words + last + self.unspaced.div_ceil(2)
-    }
-}
+use stopwords::{LanguageSet, MAX_WORD_BYTES};
 
 /// Lines of at least this many words (by [`count_words`]) are long: the
 /// window share of long lines and the document's share of them use it.
@@ -270,7 +111,7 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
     let plain_ascii = text.is_ascii() && memchr::memchr(b'\x0b', text).is_none();
     let untrimmed = text;
     let text = trim_white(text);
-    s.hash = stopwords::hash_bytes(text);
+    s.hash = crate::text::hash_bytes(text);
     // Lines largely beyond ASCII (Cyrillic, Chinese, …: over a third of
     // their first 64 bytes) go character by character: the block scan
     // would decode nearly every character anyway, at a higher cost per

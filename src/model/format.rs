@@ -1,0 +1,137 @@
+//! The model file's text format (see the module above), parsed with
+//! line-numbered errors.
+
+use super::{LEAF, Model, Node};
+use crate::error::RuleError;
+use crate::features::{FEATURE_COUNT, FEATURE_NAMES};
+
+impl Model {
+    /// Parses a model file; `path` labels errors.
+    pub fn parse(path: &str, bytes: &[u8]) -> Result<Model, Vec<RuleError>> {
+        let err = |line: usize, message: String| {
+            vec![RuleError {
+                path: path.to_string(),
+                line,
+                message,
+            }]
+        };
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| err(0, format!("not UTF-8 text ({e}); is this a model file?")))?;
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim()))
+            .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+        let mut next = |what: &str| {
+            lines
+                .next()
+                .ok_or_else(|| err(0, format!("ends early: expected {what}")))
+        };
+        let (n, header) = next("the header")?;
+        if header != "kzclean-model 1" {
+            return Err(err(n, "expected `kzclean-model 1`".into()));
+        }
+        let (n, line) = next("`features N`")?;
+        let count =
+            count_after(line, "features").ok_or_else(|| err(n, "expected `features N`".into()))?;
+        if count != FEATURE_COUNT {
+            return Err(err(
+                n,
+                format!(
+                    "the model has {count} features, this kzclean computes {FEATURE_COUNT}; \
+                     retrain it with tools/train-model/train.py"
+                ),
+            ));
+        }
+        for want in FEATURE_NAMES {
+            let (n, name) = next("a feature name")?;
+            if name != *want {
+                return Err(err(
+                    n,
+                    format!(
+                        "feature `{name}` where this kzclean has `{want}`; \
+                         retrain the model with tools/train-model/train.py"
+                    ),
+                ));
+            }
+        }
+        let (n, line) = next("`trees T`")?;
+        let trees =
+            count_after(line, "trees").ok_or_else(|| err(n, "expected `trees T`".into()))?;
+        let mut model = Model {
+            nodes: Vec::new(),
+            // Not sized by the count a file claims: `trees 1000000000000`
+            // must be an error at the end of the file, not an allocation
+            // that aborts.
+            roots: Vec::with_capacity(trees.min(1024)),
+            trees4: Vec::new(),
+        };
+        for _ in 0..trees {
+            let (n, line) = next("`tree K`")?;
+            let size = count_after(line, "tree")
+                .filter(|&k| k > 0)
+                .ok_or_else(|| err(n, "expected `tree K` with K > 0".into()))?;
+            let base = model.nodes.len();
+            model.roots.push(base as u32);
+            for k in 0..size {
+                let (n, line) = next("a node")?;
+                let node = parse_node(line, base, k, size).map_err(|m| err(n, m))?;
+                model.nodes.push(node);
+            }
+        }
+        if let Some((n, _)) = lines.next() {
+            return Err(err(n, "unexpected text after the last tree".into()));
+        }
+        model.build_trees4();
+        Ok(model)
+    }
+}
+
+fn count_after(line: &str, keyword: &str) -> Option<usize> {
+    let rest = line.strip_prefix(keyword)?.trim();
+    rest.parse().ok()
+}
+
+/// Children must come after their parent, so every walk ends at a leaf.
+fn parse_node(line: &str, base: usize, index: usize, size: usize) -> Result<Node, String> {
+    let mut fields = line.split_ascii_whitespace();
+    let number = |s: Option<&str>, what: &str| -> Result<f64, String> {
+        s.and_then(|s| s.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("expected {what} as a finite number"))
+    };
+    let child = |s: Option<&str>| -> Result<u32, String> {
+        s.and_then(|s| s.parse::<usize>().ok())
+            .filter(|&c| c > index && c < size)
+            .map(|c| (base + c) as u32)
+            .ok_or_else(|| format!("expected a child node index in {}..{size}", index + 1))
+    };
+    match fields.next() {
+        Some("l") => Ok(Node {
+            feature: LEAF,
+            left: 0,
+            right: 0,
+            threshold: 0.0,
+            value: number(fields.next(), "a leaf value")?,
+        }),
+        Some("s") => {
+            let feature = fields
+                .next()
+                .and_then(|s| s.parse::<usize>().ok())
+                .filter(|&f| f < FEATURE_COUNT)
+                .ok_or_else(|| format!("expected a feature index below {FEATURE_COUNT}"))?;
+            let threshold = number(fields.next(), "a threshold")?;
+            let left = child(fields.next())?;
+            let right = child(fields.next())?;
+            let value = number(fields.next(), "a node value")?;
+            Ok(Node {
+                feature: feature as u16,
+                left,
+                right,
+                threshold,
+                value,
+            })
+        }
+        _ => Err("expected a node: `s FEATURE THRESHOLD LEFT RIGHT VALUE` or `l VALUE`".into()),
+    }
+}

@@ -1,0 +1,221 @@
+//! The classifier's model: gradient-boosted decision trees over the features
+//! of [`crate::features`], read from a small text file.
+//!
+//! The built-in model is `rules/classifier.model`, trained on the dev corpus
+//! by `tools/train-model/train.py` from `kzclean --dump-features` output, so
+//! training and inference share one feature extractor. The file format:
+//!
+//! ```text
+//! kzclean-model 1
+//! features N
+//! <feature name>            (N lines, in the order of FEATURE_NAMES)
+//! trees T
+//! tree K                    (then K node lines; node 0 is the root)
+//! s FEATURE THRESHOLD LEFT RIGHT VALUE    a split: x <= THRESHOLD goes LEFT
+//! l VALUE                                 a leaf
+//! ```
+//!
+//! `#` starts a comment line. A probability is the logistic of the sum of the
+//! trees' leaf values. Split nodes carry the value the tree would give if it
+//! stopped there, so `--explain` can say which feature moved the score most
+//! along the path (Saabas' attribution).
+
+use std::sync::{Arc, LazyLock};
+
+use crate::features::FEATURE_COUNT;
+
+/// The built-in model's text.
+const BUILTIN: &str = include_str!("../../rules/classifier.model");
+
+static BUILTIN_MODEL: LazyLock<Arc<Model>> = LazyLock::new(|| {
+    // A test parses the shipped file, so this cannot fail in a release.
+    Arc::new(
+        Model::parse("rules/classifier.model", BUILTIN.as_bytes()).unwrap_or_else(|e| {
+            panic!("built-in model: {}", e[0]);
+        }),
+    )
+});
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    /// Feature index, or [`LEAF`].
+    feature: u16,
+    left: u32,
+    right: u32,
+    threshold: f64,
+    value: f64,
+}
+
+const LEAF: u16 = u16::MAX;
+
+impl Node {
+    /// The child a split sends `row` to: left when the feature is at most
+    /// the threshold.
+    #[inline]
+    fn child(&self, row: &[f32]) -> u32 {
+        if f64::from(row[self.feature as usize]) <= self.threshold {
+            self.left
+        } else {
+            self.right
+        }
+    }
+}
+
+/// A boosted tree ensemble.
+#[derive(Debug)]
+pub struct Model {
+    nodes: Vec<Node>,
+    roots: Vec<u32>,
+    /// The same trees padded to depth 4 when none is deeper (the shipped
+    /// model), for the fastest walk; empty otherwise.
+    trees4: Vec<Tree4>,
+}
+
+/// A tree of depth 4 or less padded to exactly 4: 15 splits (feature,
+/// threshold) in breadth-first order and 16 leaves, in fixed-size arrays so
+/// that a walk needs no bounds checks and no branches: it is four steps of
+/// index arithmetic, so many rows go through a tree at once. Thresholds are
+/// rounded down to f32: for an f32 `x`, `x <= t32` exactly when
+/// `x as f64 <= t`, so scores equal the f64 model's.
+#[derive(Debug, Clone, Copy)]
+struct Tree4 {
+    splits: [(u32, f32); 16],
+    leaves: [f64; 16],
+}
+
+impl Model {
+    /// The model that ships with kzclean.
+    pub fn builtin() -> Arc<Model> {
+        Arc::clone(&BUILTIN_MODEL)
+    }
+
+    /// A model without trees: every line scores 0.5. For `--dump-features`,
+    /// which must run when the built-in model no longer fits the features.
+    pub fn empty() -> Model {
+        Model {
+            nodes: Vec::new(),
+            roots: Vec::new(),
+            trees4: Vec::new(),
+        }
+    }
+
+    fn depth_of(&self, node: u32) -> u32 {
+        let n = &self.nodes[node as usize];
+        if n.feature == LEAF {
+            0
+        } else {
+            1 + self.depth_of(n.left).max(self.depth_of(n.right))
+        }
+    }
+
+    /// Pads every tree to depth 4 when none is deeper.
+    fn build_trees4(&mut self) {
+        if self.roots.iter().any(|&r| self.depth_of(r) > 4) {
+            return;
+        }
+        self.trees4 = self
+            .roots
+            .iter()
+            .map(|&root| {
+                let mut tree = Tree4 {
+                    splits: [(0, f32::INFINITY); 16],
+                    leaves: [0.0; 16],
+                };
+                self.fill(&mut tree, root, 0);
+                tree
+            })
+            .collect();
+    }
+
+    /// Places `node` at breadth-first position `pos` of `tree`. A leaf above
+    /// the last level becomes splits that always go left (threshold +inf)
+    /// over copies of itself.
+    fn fill(&self, tree: &mut Tree4, node: u32, pos: usize) {
+        let n = self.nodes[node as usize];
+        if pos >= 15 {
+            tree.leaves[pos - 15] = n.value;
+            return;
+        }
+        if n.feature != LEAF {
+            tree.splits[pos] = (u32::from(n.feature), round_down(n.threshold));
+            self.fill(tree, n.left, 2 * pos + 1);
+            self.fill(tree, n.right, 2 * pos + 2);
+        } else {
+            self.fill(tree, node, 2 * pos + 1);
+            self.fill(tree, node, 2 * pos + 2);
+        }
+    }
+
+    /// Adds the model's score (log-odds) of each row in `rows` (rows of
+    /// [`FEATURE_COUNT`] values) to `scores`, one per row. Tree by tree over
+    /// all rows: the tree stays in cache and the rows' walks overlap in the
+    /// CPU.
+    pub fn score_rows(&self, rows: &[f32], scores: &mut [f64]) {
+        if !self.trees4.is_empty() {
+            self.score_rows4(rows, scores);
+            return;
+        }
+        // Deeper trees (a model trained with other settings): one walk a row.
+        for (score, row) in scores.iter_mut().zip(rows.chunks_exact(FEATURE_COUNT)) {
+            *score += self.score(row);
+        }
+    }
+
+    /// The model's raw score (log-odds) for a feature row.
+    #[inline]
+    pub fn score(&self, row: &[f32]) -> f64 {
+        let mut sum = 0.0;
+        for &root in &self.roots {
+            let mut node = &self.nodes[root as usize];
+            while node.feature != LEAF {
+                node = &self.nodes[node.child(row) as usize];
+            }
+            sum += node.value;
+        }
+        sum
+    }
+
+    /// The probability that the line is article text.
+    #[inline]
+    pub fn probability(&self, row: &[f32]) -> f64 {
+        logistic(self.score(row))
+    }
+
+    /// The feature that moved the score most, and by how much, in the
+    /// direction of `keep` (Saabas: each split's change of the tree's value
+    /// is credited to its feature).
+    pub fn strongest_feature(&self, row: &[f32], keep: bool) -> Option<(usize, f64)> {
+        let mut credit = [0.0f64; FEATURE_COUNT];
+        for &root in &self.roots {
+            let mut node = &self.nodes[root as usize];
+            while node.feature != LEAF {
+                let next = &self.nodes[node.child(row) as usize];
+                credit[node.feature as usize] += next.value - node.value;
+                node = next;
+            }
+        }
+        let sign = if keep { 1.0 } else { -1.0 };
+        credit
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (i, sign * c))
+            .filter(|&(_, c)| c > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
+/// The largest f32 not above `t`.
+fn round_down(t: f64) -> f32 {
+    let r = t as f32;
+    if f64::from(r) > t { r.next_down() } else { r }
+}
+
+/// The logistic function: log-odds to probability.
+pub fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+mod format;
+mod kernels;
+#[cfg(test)]
+mod tests;
