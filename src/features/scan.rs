@@ -1,0 +1,415 @@
+//! One pass over a line's bytes: the facts of [`LineScan`], sixty-four
+//! bytes at a time for ASCII, character by character beyond it.
+
+use super::stopwords::LanguageSet;
+use super::tokens::{
+    ALPHA, NUMERIC, SPACE, char_at, char_counts, final_char, finish_line_token, finish_token,
+    first_char_flags, mark_class, other_char_facts, trim_white,
+};
+use crate::text::{WordCount, count_words, decode_char};
+
+/// The facts one pass over a line's bytes yields.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LineScan {
+    pub chars: u32,
+    /// Characters other than white space.
+    pub nonspace: u32,
+    /// White-space separated tokens.
+    pub tokens: u32,
+    /// Words as [`count_words`] counts them (unspaced scripts by characters).
+    pub words: u32,
+    /// `\w+` runs, as the scorer counts words.
+    pub word_runs: u32,
+    /// `\w+` runs made only of digits.
+    pub numeric_runs: u32,
+    pub letters: u32,
+    pub uppercase: u32,
+    pub digits: u32,
+    /// Characters that are neither letters, digits nor white space.
+    pub symbols: u32,
+    /// Tokens with a letter, and those whose first letter is uppercase.
+    pub alpha_tokens: u32,
+    pub title_tokens: u32,
+    /// `| · • » › / – —`
+    pub separators: u32,
+    /// `, ， 、`
+    pub commas: u32,
+    /// `. ! ? 。 ！ ？` followed by white space or the end of the line.
+    pub sentence_ends: u32,
+    /// Characters of unspaced scripts (CJK, Thai, …).
+    pub unspaced: u32,
+    /// Tokens found in any stoplist.
+    pub stop_tokens: u32,
+    /// This line's stop-word hits in [`FeatureScratch`]'s word sets.
+    pub stop_start: u32,
+    pub flags: u16,
+    /// Hash of the trimmed line, for duplicate counts.
+    pub hash: u64,
+}
+
+/// [`LineScan::flags`] bits.
+pub mod flag {
+    pub const ENDS_TERMINAL: u16 = 1;
+    pub const ENDS_COLON: u16 = 1 << 1;
+    pub const ENDS_ELLIPSIS: u16 = 1 << 2;
+    pub const STARTS_BULLET: u16 = 1 << 3;
+    pub const STARTS_LOWER: u16 = 1 << 4;
+    pub const HAS_URL: u16 = 1 << 5;
+    pub const HAS_EMAIL: u16 = 1 << 6;
+    pub const HAS_COPYRIGHT: u16 = 1 << 7;
+    pub const HAS_PRICE: u16 = 1 << 8;
+    pub const DATE_LIKE: u16 = 1 << 9;
+}
+
+impl LineScan {
+    #[inline]
+    pub fn has(&self, bit: u16) -> bool {
+        self.flags & bit != 0
+    }
+}
+
+/// Scans one line's content (not blank). Stop-word hits (language sets of the
+/// tokens found in some stoplist) are appended to `word_sets`.
+pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
+    let mut s = LineScan {
+        stop_start: word_sets.len() as u32,
+        ..LineScan::default()
+    };
+    // On an ASCII line without vertical tabs (nearly every line), the
+    // scan's tokens are exactly count_words' words: no second pass.
+    let plain_ascii = text.is_ascii() && memchr::memchr(b'\x0b', text).is_none();
+    let untrimmed = text;
+    let text = trim_white(text);
+    s.hash = crate::text::hash_bytes(text);
+    // Lines largely beyond ASCII (Cyrillic, Chinese, …: over a third of
+    // their first 64 bytes) go character by character: the block scan
+    // would decode nearly every character anyway, at a higher cost per
+    // character (6% more instructions on such lines).
+    let head = &text[..text.len().min(64)];
+    let mostly_other_scripts =
+        !plain_ascii && head.iter().filter(|&&b| b >= 0x80).count() * 3 > head.len();
+    let has_digit_anywhere = if mostly_other_scripts {
+        // Counts the words too: the white space trimmed counts as none.
+        scan_any(text, &mut s, word_sets)
+    } else {
+        if !plain_ascii {
+            s.words = count_words(untrimmed);
+        }
+        scan_blocks(text, plain_ascii, &mut s, word_sets)
+    };
+    if plain_ascii {
+        s.words = s.tokens;
+    }
+    if !has_digit_anywhere {
+        // Dates and prices need a digit; month names alone are not dates.
+        s.flags &= !(flag::DATE_LIKE | flag::HAS_PRICE);
+    }
+    if !text.is_empty() {
+        let last = final_char(text);
+        if last == ':' {
+            s.flags |= flag::ENDS_COLON;
+        }
+        if text.ends_with(b"...") || last == '…' {
+            s.flags |= flag::ENDS_ELLIPSIS;
+        } else if matches!(
+            last,
+            '.' | '!'
+                | '?'
+                | '"'
+                | '\''
+                | ')'
+                | '”'
+                | '’'
+                | '»'
+                | ':'
+                | '。'
+                | '！'
+                | '？'
+                | '」'
+                | '』'
+                | '】'
+                | '）'
+        ) {
+            s.flags |= flag::ENDS_TERMINAL;
+        }
+    }
+    s
+}
+
+/// The per-character facts of a trimmed line, any bytes, one character at
+/// a time: counts and flags into `s`, each white-space token through
+/// [`finish_token`]; returns whether the line holds a digit. The
+/// definition [`scan_blocks`] is tested against.
+pub(super) fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> bool {
+    first_char_flags(text, s);
+    let mut words = WordCount::default();
+    let mut token_start: Option<usize> = None;
+    let mut in_run = false;
+    let mut run_numeric = true;
+    let mut i = 0;
+    while i < text.len() {
+        let (c, len, class) = char_at(text, i);
+        let at = i;
+        i += len;
+        s.chars += 1;
+        words.add(c);
+        if class & SPACE != 0 {
+            if let Some(start) = token_start.take() {
+                finish_token(text, start, at, s, word_sets);
+            }
+            if in_run && run_numeric {
+                s.numeric_runs += 1;
+            }
+            in_run = false;
+            continue;
+        }
+        s.nonspace += 1;
+        if token_start.is_none() {
+            token_start = Some(at);
+        }
+        if class & (ALPHA | NUMERIC) != 0 || c == '_' {
+            if !in_run {
+                in_run = true;
+                run_numeric = true;
+                s.word_runs += 1;
+            }
+            if class & NUMERIC == 0 {
+                run_numeric = false;
+            }
+        } else {
+            if in_run && run_numeric {
+                s.numeric_runs += 1;
+            }
+            in_run = false;
+        }
+        char_counts(c, class, s);
+        if class & (ALPHA | NUMERIC) == 0 {
+            match c {
+                '.' | '!' | '?' | '。' | '！' | '？' => {
+                    let next_is_end = i >= text.len() || decode_char(text, i).0.is_whitespace();
+                    if next_is_end {
+                        s.sentence_ends += 1;
+                    }
+                }
+                ':' if text[i..].starts_with(b"//") => s.flags |= flag::HAS_URL,
+                _ => {}
+            }
+        }
+    }
+    if in_run && run_numeric {
+        s.numeric_runs += 1;
+    }
+    if let Some(start) = token_start {
+        finish_token(text, start, text.len(), s, word_sets);
+    }
+    s.words = words.total();
+    s.digits > 0
+}
+
+/// Byte classes of 64 bytes of a line, one bit per byte (bit k: byte k).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct BlockMasks {
+    /// ASCII white space as `char::is_whitespace` (`\t`..`\r`, space).
+    pub(super) space: u64,
+    pub(super) upper: u64,
+    pub(super) lower: u64,
+    pub(super) digit: u64,
+    pub(super) underscore: u64,
+    pub(super) comma: u64,
+    /// `|` and `/`.
+    pub(super) separator: u64,
+    /// `$` and `:`, which need a closer look (prices, `://`).
+    pub(super) special: u64,
+    /// Bytes of characters beyond ASCII (0x80 and above).
+    pub(super) high: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
+    use std::arch::x86_64::*;
+    let mut m = BlockMasks::default();
+    for (part, chunk) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of every x86-64 CPU; sixteen bytes are read
+        // from a chunk of sixteen.
+        let bits = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            let eq = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+            // `lo <= v <= hi` exactly when (v - lo) mod 256 <= hi - lo.
+            let within = |lo: u8, hi: u8| {
+                let d = _mm_sub_epi8(v, _mm_set1_epi8(lo as i8));
+                _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((hi - lo) as i8)), d)
+            };
+            let mask = |x: __m128i| _mm_movemask_epi8(x) as u16 as u64;
+            [
+                mask(_mm_or_si128(within(b'\t', b'\r'), eq(b' '))),
+                mask(within(b'A', b'Z')),
+                mask(within(b'a', b'z')),
+                mask(within(b'0', b'9')),
+                mask(eq(b'_')),
+                mask(eq(b',')),
+                mask(_mm_or_si128(eq(b'|'), eq(b'/'))),
+                mask(_mm_or_si128(eq(b'$'), eq(b':'))),
+                mask(v),
+            ]
+        };
+        let shift = 16 * part;
+        m.space |= bits[0] << shift;
+        m.upper |= bits[1] << shift;
+        m.lower |= bits[2] << shift;
+        m.digit |= bits[3] << shift;
+        m.underscore |= bits[4] << shift;
+        m.comma |= bits[5] << shift;
+        m.separator |= bits[6] << shift;
+        m.special |= bits[7] << shift;
+        m.high |= bits[8] << shift;
+    }
+    m
+}
+
+#[cfg(any(test, not(target_arch = "x86_64")))]
+pub(super) fn block_masks_by_byte(block: &[u8; 64]) -> BlockMasks {
+    let mut m = BlockMasks::default();
+    for (k, &b) in block.iter().enumerate() {
+        let bit = |yes: bool| u64::from(yes) << k;
+        m.space |= bit(matches!(b, b'\t'..=b'\r' | b' '));
+        m.upper |= bit(b.is_ascii_uppercase());
+        m.lower |= bit(b.is_ascii_lowercase());
+        m.digit |= bit(b.is_ascii_digit());
+        m.underscore |= bit(b == b'_');
+        m.comma |= bit(b == b',');
+        m.separator |= bit(b == b'|' || b == b'/');
+        m.special |= bit(b == b'$' || b == b':');
+        m.high |= bit(b >= 0x80);
+    }
+    m
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
+    block_masks_by_byte(block)
+}
+
+/// The per-character facts of a trimmed line (see [`scan_any`], which
+/// defines them), 64 bytes at a time: byte classes as bit masks, counts by
+/// popcount, `\w` runs and tokens from the masks' edges, each token's word
+/// facts through [`finish_token`]. Characters beyond ASCII (a curly quote
+/// or a dash in an English paragraph; every letter of a Russian one) are
+/// decoded one by one, their counts added and their bytes marked in the
+/// masks. `ascii` says the line is all ASCII. Returns whether the line
+/// holds a digit.
+pub(super) fn scan_blocks(
+    text: &[u8],
+    ascii: bool,
+    s: &mut LineScan,
+    word_sets: &mut Vec<LanguageSet>,
+) -> bool {
+    first_char_flags(text, s);
+    // Carried from one block to the next: the last byte was a word
+    // character / not white space; a run of digits that began a `\w` run
+    // reached the block's end; a character's bytes that went past it.
+    let (mut word_before, mut token_before, mut digits_carry) = (0u64, 0u64, 0u64);
+    let (mut spill, mut spill_class) = (0usize, 0u8);
+    let mut any_special = 0u64;
+    let mut token_start = 0usize;
+    let mut tail = [0u8; 64];
+    for (index, chunk) in text.chunks(64).enumerate() {
+        let base = 64 * index;
+        let block: &[u8; 64] = match chunk.first_chunk::<64>() {
+            Some(block) => block,
+            None => {
+                // The line's last, short block, zero-padded: a zero byte
+                // is no word character and no white space, and is masked
+                // out of the counts as not part of the line.
+                tail[..chunk.len()].copy_from_slice(chunk);
+                &tail
+            }
+        };
+        let m = block_masks(block);
+        let in_line = if chunk.len() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << chunk.len()) - 1
+        };
+        // Counts of the ASCII bytes (each one character).
+        let alpha = m.upper | m.lower;
+        let ascii_nonspace = in_line & !m.space & !m.high;
+        s.chars += (in_line & !m.high).count_ones();
+        s.letters += alpha.count_ones();
+        s.uppercase += m.upper.count_ones();
+        s.digits += m.digit.count_ones();
+        s.symbols += (ascii_nonspace & !alpha & !m.digit).count_ones();
+        s.commas += m.comma.count_ones();
+        s.separators += m.separator.count_ones();
+        s.nonspace += ascii_nonspace.count_ones();
+        any_special |= m.special;
+        // The masks the runs and tokens come from, all bytes of each
+        // character marked.
+        let mut space = m.space;
+        let mut word = alpha | m.digit | m.underscore;
+        let mut digit = m.digit;
+        let mut others = m.high;
+        if spill > 0 {
+            let bytes = (1u64 << spill) - 1;
+            mark_class(spill_class, bytes, &mut space, &mut word, &mut digit);
+            others &= !bytes;
+            spill = 0;
+        }
+        while others != 0 {
+            let at = others.trailing_zeros() as usize;
+            let (c, len, class) = char_at(text, base + at);
+            other_char_facts(c, class, s);
+            let end = (at + len).min(64);
+            let bytes = ((1u64 << (end - at)) - 1) << at;
+            mark_class(class, bytes, &mut space, &mut word, &mut digit);
+            others &= !bytes;
+            if at + len > 64 {
+                (spill, spill_class) = (at + len - 64, class);
+            }
+        }
+        // `\w` runs start where a word byte follows a non-word byte.
+        let word_starts = word & !(word << 1 | word_before);
+        s.word_runs += word_starts.count_ones();
+        // A run is numeric when it is all digits: add 1 at each digit that
+        // starts a run, and the carry ripples through its digits to the
+        // byte after them, which must not be a word byte.
+        let (sum, over) = digit.overflowing_add(digit & word_starts);
+        let (sum, over_carry) = sum.overflowing_add(digits_carry);
+        s.numeric_runs += (sum & !digit & !word).count_ones();
+        digits_carry = u64::from(over || over_carry);
+        // Tokens: runs of non-space bytes; an end is the first byte after.
+        let nonspace = in_line & !space;
+        let starts = nonspace & !(nonspace << 1 | token_before);
+        let ends = !nonspace & (nonspace << 1 | token_before);
+        let mut edges = starts | ends;
+        while edges != 0 {
+            let at = edges.trailing_zeros() as usize;
+            edges &= edges - 1;
+            if starts & (1 << at) != 0 {
+                token_start = base + at;
+            } else {
+                finish_line_token(text, token_start, base + at, ascii, s, word_sets);
+            }
+        }
+        word_before = word >> 63;
+        token_before = nonspace >> 63;
+    }
+    // The line ends inside a token, or with a numeric run, at a block's end.
+    if token_before != 0 {
+        finish_line_token(text, token_start, text.len(), ascii, s, word_sets);
+    }
+    s.numeric_runs += digits_carry as u32;
+    if any_special != 0 {
+        if memchr::memchr(b'$', text).is_some() {
+            s.flags |= flag::HAS_PRICE;
+        }
+        if memchr::memmem::find(text, b"://").is_some() {
+            s.flags |= flag::HAS_URL;
+        }
+    }
+    s.digits > 0
+}
+
+// Character classes, as bits: one table lookup for ASCII, [`class_of`]
+// (the `char` methods, by table: see [`other_class`]) for the rest.
