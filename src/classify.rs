@@ -20,8 +20,7 @@ use std::sync::Arc;
 use crate::document::{content, is_blank, lines};
 use crate::features::{FEATURE_COUNT, FeatureScratch, RuleMark};
 use crate::model::{Model, logistic};
-use crate::rulefile::Action;
-use crate::rules::{Presearch, RuleSet};
+use crate::rules::{Action, Presearch, RuleSet};
 use crate::text::count_words;
 
 /// Why a line was kept or dropped.

@@ -37,7 +37,6 @@ pub mod model;
 pub mod output;
 pub mod params;
 pub mod pipeline;
-pub mod rulefile;
 pub mod rules;
 mod text;
 pub mod tree;

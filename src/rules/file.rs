@@ -96,6 +96,7 @@ pub struct RuleFile {
 }
 
 /// Parses a rule file. `path` is only used to label errors.
+#[cfg(test)]
 pub fn parse(path: &str, bytes: &[u8]) -> Result<RuleFile, Vec<RuleError>> {
     let (file, errors) = parse_all(path, bytes);
     if errors.is_empty() {

@@ -1,0 +1,782 @@
+//! The compiled matcher: the anchored automaton, the required literals'
+//! automaton and one lazy DFA per other rule, with the checks that refuse
+//! rules too large or too broad to run.
+
+use aho_corasick::AhoCorasick;
+use regex_automata::hybrid;
+use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::nfa::thompson::{self, pikevm, pikevm::PikeVM};
+use regex_automata::{Input, MatchKind, PatternSet};
+use regex_syntax::hir::{Hir, Look};
+
+use super::file::Origin;
+use super::{
+    ANCHORED_CACHE_LIMIT, COMPILED_SIZE_LIMIT, DEFAULT_ORIGIN, DFA_CACHE_LIMIT, Rule, literals,
+};
+use crate::error::RuleError;
+
+/// The compiled matcher, shared by all threads.
+///
+/// A rule's *rank* is its place in precedence order, (action, index): the
+/// lowest-ranked matching rule decides a line.
+pub(super) struct Engine {
+    /// Rule index by rank.
+    pub(super) by_rank: Vec<u32>,
+    /// The word limit of each rank (`u32::MAX`: none).
+    pub(super) max_words: Vec<u32>,
+    /// The rules anchored at the line's start, all in one automaton that
+    /// runs from the line's first byte and usually stops a few bytes in.
+    pub(super) anchored: Option<Anchored>,
+    /// Each rank's own automaton; used for rules that are not anchored.
+    /// Forward only: a rule needs to know whether it matches, not where.
+    pub(super) regexes: Vec<Option<Automaton>>,
+    /// Required literals of the unanchored rules, ASCII case-insensitive,
+    /// in one Aho-Corasick automaton. Most lines hold none.
+    pub(super) literals: Option<Literals>,
+    /// Ranks needing each literal:
+    /// `literal_ranks[literal_start[p]..literal_start[p + 1]]`.
+    pub(super) literal_start: Vec<u32>,
+    pub(super) literal_ranks: Vec<u32>,
+    /// The largest word limit among the rules with literals: longer lines
+    /// are not searched for literals at all.
+    pub(super) literal_max_words: u32,
+    /// The length of the longest literal.
+    pub(super) longest_literal: usize,
+    /// The lowest rank among the rules with literals: a line an anchored
+    /// rule of lower rank matched is not searched for literals.
+    pub(super) min_literal_rank: u32,
+    /// Ranks of unanchored rules without a usable literal, tried on every
+    /// line within their limits.
+    pub(super) unfiltered: Vec<u32>,
+}
+
+/// The start-anchored rules as one multi-pattern regex.
+pub(super) struct Anchored {
+    pub(super) regex: Automaton,
+    /// Rank of each pattern, increasing.
+    pub(super) rank_of: Vec<u32>,
+    /// The largest word limit among them.
+    pub(super) max_words: u32,
+}
+
+/// One thread's search state: a cache per regex (made on first use), the
+/// patterns that matched and the candidate ranks of the current line.
+#[derive(Default)]
+pub(super) struct Scratch {
+    pub(super) anchored: Option<AutomatonCache>,
+    pub(super) matched: Option<PatternSet>,
+    pub(super) caches: Vec<Option<AutomatonCache>>,
+    pub(super) candidates: Vec<u64>,
+}
+
+/// A clone's scratch, locked, or a fresh one when another thread holds it.
+pub(super) enum ScratchGuard<'a> {
+    Locked(std::sync::MutexGuard<'a, Scratch>),
+    Spare(Box<Scratch>),
+}
+
+impl std::ops::Deref for ScratchGuard<'_> {
+    type Target = Scratch;
+    fn deref(&self) -> &Scratch {
+        match self {
+            ScratchGuard::Locked(g) => g,
+            ScratchGuard::Spare(s) => s,
+        }
+    }
+}
+
+impl std::ops::DerefMut for ScratchGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Scratch {
+        match self {
+            ScratchGuard::Locked(g) => g,
+            ScratchGuard::Spare(s) => s,
+        }
+    }
+}
+
+impl Anchored {
+    /// The best rank among the anchored rules that match `line` and allow
+    /// `words` words; `u32::MAX` if none.
+    #[inline(never)]
+    pub(super) fn best(
+        &self,
+        scratch: &mut Scratch,
+        max_words: &[u32],
+        line: &[u8],
+        words: u32,
+        matches: Option<bool>,
+    ) -> u32 {
+        let cache = scratch
+            .anchored
+            .get_or_insert_with(|| self.regex.create_cache());
+        if !matches.unwrap_or_else(|| self.regex.is_match(cache, line)) {
+            return u32::MAX;
+        }
+        let matched = scratch
+            .matched
+            .get_or_insert_with(|| PatternSet::new(self.rank_of.len()));
+        matched.clear();
+        self.regex.which(cache, line, matched);
+        // Patterns are numbered in rank order: the first one within its
+        // word limit is the best.
+        matched
+            .iter()
+            .map(|pattern| self.rank_of[pattern])
+            .find(|&rank| words <= max_words[rank as usize])
+            .unwrap_or(u32::MAX)
+    }
+}
+
+/// The required literals' automaton: a DFA, built whole at start-up (a lazy
+/// DFA over the same literals spent more time determinizing than
+/// searching), one table lookup per byte; its low-level API lets
+/// [`RuleSet::presearch`] search four lines in step. When the literals are
+/// too many for a DFA, the slower automaton, one line at a time.
+pub(super) enum Literals {
+    Dfa(Box<aho_corasick::dfa::DFA>),
+    Other(AhoCorasick),
+}
+
+impl Literals {
+    /// Both automata are ASCII case-insensitive, with standard semantics.
+    pub(super) fn build(patterns: &[Vec<u8>]) -> Result<Literals, aho_corasick::BuildError> {
+        // Without a prefilter, start states are not special: the search in
+        // step stops only at matches.
+        let dfa = aho_corasick::dfa::DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .prefilter(false)
+            .build(patterns);
+        match dfa {
+            Ok(dfa) => Ok(Literals::Dfa(Box::new(dfa))),
+            Err(_) => Literals::build_other(patterns),
+        }
+    }
+
+    /// The automaton for literals too many for a DFA.
+    pub(super) fn build_other(patterns: &[Vec<u8>]) -> Result<Literals, aho_corasick::BuildError> {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(patterns)
+            .map(Literals::Other)
+    }
+
+    /// Does `line` hold any required literal? If so, where the first one
+    /// to end ends (standard Aho-Corasick semantics report the match that
+    /// ends first). Not inlined, so that profiles tell it from the
+    /// anchored rules' search.
+    #[inline(never)]
+    pub(super) fn first_end(&self, line: &[u8]) -> Option<usize> {
+        use aho_corasick::automaton::Automaton;
+        match self {
+            // Errors are for anchored or too long searches: neither here.
+            Literals::Dfa(dfa) => dfa
+                .try_find(&aho_corasick::Input::new(line))
+                .ok()
+                .flatten()
+                .map(|m| m.end()),
+            Literals::Other(ac) => ac.find(line).map(|m| m.end()),
+        }
+    }
+
+    /// Calls `hit(pattern)` for every literal in `line` that ends after
+    /// `from`, overlaps included.
+    pub(super) fn each_overlapping(&self, line: &[u8], from: usize, mut hit: impl FnMut(usize)) {
+        use aho_corasick::automaton::{Automaton, OverlappingState};
+        let input = aho_corasick::Input::new(line).span(from..line.len());
+        match self {
+            Literals::Dfa(dfa) => {
+                let mut state = OverlappingState::start();
+                while dfa.try_find_overlapping(&input, &mut state).is_ok()
+                    && let Some(m) = state.get_match()
+                {
+                    hit(m.pattern().as_usize());
+                }
+            }
+            Literals::Other(ac) => {
+                for m in ac.find_overlapping_iter(input) {
+                    hit(m.pattern().as_usize());
+                }
+            }
+        }
+    }
+}
+
+/// What [`RuleSet::presearch`] found in a line; the default is "not
+/// searched", which [`RuleSet::match_line_with`] then searches itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Presearch {
+    /// Whether some anchored rule matches the line.
+    pub anchored: Option<bool>,
+    pub literal: LiteralEnd,
+}
+
+/// Where the first required literal ends in a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LiteralEnd {
+    /// Not searched yet.
+    #[default]
+    NotSearched,
+    /// No literal in the line.
+    None,
+    /// The first literal to end ends here.
+    At(usize),
+}
+
+/// The literal search of [`RuleSet::presearch`]: four lines in step through `dfa`, each
+/// lane taking the next line when its own ends (a match, or the line's
+/// end); the last few lines one at a time. The first literal to end is
+/// where the search first enters a match state, as [`first_literal_end`]
+/// finds it.
+#[inline(never)]
+pub(super) fn literal_ends_in_step<'t>(
+    dfa: &aho_corasick::dfa::DFA,
+    mut lines: impl Iterator<Item = (usize, &'t [u8])>,
+    mut record: impl FnMut(usize, LiteralEnd),
+) {
+    use aho_corasick::Anchored::No;
+    use aho_corasick::automaton::Automaton;
+    const LANES: usize = 4;
+    let Ok(start) = dfa.start_state(No) else {
+        return;
+    };
+    // Per lane: the line (index, bytes not yet read, bytes read) and state.
+    let mut lane: [Option<(usize, &[u8], usize)>; LANES] = [None; LANES];
+    let mut state = [start; LANES];
+    loop {
+        for (slot, sid) in lane.iter_mut().zip(&mut state) {
+            if slot.is_none()
+                && let Some((i, line)) = lines.next()
+            {
+                *slot = Some((i, line, 0));
+                *sid = start;
+            }
+        }
+        if let [Some(a), Some(b), Some(c), Some(d)] = &mut lane {
+            // All four busy: step together up to the shortest remainder,
+            // stopping at the first special (match) state.
+            let steps = a.1.len().min(b.1.len()).min(c.1.len()).min(d.1.len());
+            let [mut s0, mut s1, mut s2, mut s3] = state;
+            let mut taken = 0;
+            for (((&b0, &b1), &b2), &b3) in a.1[..steps]
+                .iter()
+                .zip(&b.1[..steps])
+                .zip(&c.1[..steps])
+                .zip(&d.1[..steps])
+            {
+                s0 = dfa.next_state(No, s0, b0);
+                s1 = dfa.next_state(No, s1, b1);
+                s2 = dfa.next_state(No, s2, b2);
+                s3 = dfa.next_state(No, s3, b3);
+                taken += 1;
+                if dfa.is_special(s0) | dfa.is_special(s1) | dfa.is_special(s2) | dfa.is_special(s3)
+                {
+                    break;
+                }
+            }
+            state = [s0, s1, s2, s3];
+            for l in [a, b, c, d] {
+                l.1 = &l.1[taken..];
+                l.2 += taken;
+            }
+        } else {
+            if lane.iter().all(Option::is_none) {
+                return;
+            }
+            // Fewer than four lines left: one lane at a time.
+            for (slot, sid) in lane.iter_mut().zip(&mut state) {
+                if let Some((_, rest, read)) = slot {
+                    let mut taken = 0;
+                    for &byte in rest.iter() {
+                        *sid = dfa.next_state(No, *sid, byte);
+                        taken += 1;
+                        if dfa.is_special(*sid) {
+                            break;
+                        }
+                    }
+                    *rest = &rest[taken..];
+                    *read += taken;
+                }
+            }
+        }
+        for (slot, &sid) in lane.iter_mut().zip(&state) {
+            if let Some((i, rest, read)) = *slot {
+                if dfa.is_match(sid) {
+                    record(i, LiteralEnd::At(read));
+                    *slot = None;
+                } else if rest.is_empty() || dfa.is_dead(sid) {
+                    record(i, LiteralEnd::None);
+                    *slot = None;
+                }
+            }
+        }
+    }
+}
+
+impl Engine {
+    /// Compiles the rules and gathers the unanchored rules' literals.
+    pub(super) fn build(
+        rules: &[Rule],
+        hirs: &[Hir],
+        size_limit: usize,
+    ) -> Result<Engine, Vec<RuleError>> {
+        let mut by_rank: Vec<u32> = (0..rules.len() as u32).collect();
+        by_rank.sort_by_key(|&i| (rules[i as usize].action, i));
+        let too_large = |rule: &Rule, e: &dyn std::fmt::Display| {
+            error_at(
+                &rule.origin,
+                format!(
+                    "rule `{}`: the regex is too large once compiled ({e}); \
+                     split it into several rules or use fewer phrases",
+                    rule.id
+                ),
+            )
+        };
+        let mut regexes = Vec::with_capacity(rules.len());
+        // What the compiled rules take together: like the one set of
+        // before, they may not pass the size limit (hundreds of rules
+        // like `\w{35}x1` would otherwise take a gigabyte).
+        let mut compiled_bytes = 0;
+        // The rules compiled so far, to name their files if they are too
+        // large together.
+        let mut compiled: Vec<u32> = Vec::new();
+        let mut errors = Vec::new();
+        let mut max_words = Vec::with_capacity(rules.len());
+        let mut anchored_hirs: Vec<&Hir> = Vec::new();
+        let mut anchored_ranks = Vec::new();
+        let mut anchored_max_words = 0;
+        let mut literal_sets: Vec<(Vec<u8>, u32)> = Vec::new();
+        let mut unfiltered = Vec::new();
+        let mut literal_max_words = 0;
+        for (rank, &index) in by_rank.iter().enumerate() {
+            let rule = &rules[index as usize];
+            let hir = &hirs[index as usize];
+            let limit = rule.max_words.unwrap_or(u32::MAX);
+            max_words.push(limit);
+            // A Unicode word boundary stops the lazy DFA on non-ASCII text:
+            // such a rule runs alone, so it cannot slow the others down.
+            if joins_anchored_set(hir) {
+                anchored_hirs.push(hir);
+                anchored_ranks.push(rank as u32);
+                anchored_max_words = anchored_max_words.max(limit);
+                regexes.push(None);
+                continue;
+            }
+            match Automaton::build(&[hir], false, MatchKind::All, DFA_CACHE_LIMIT) {
+                Ok(regex) => {
+                    compiled_bytes += regex.nfa_bytes();
+                    compiled.push(index);
+                    if compiled_bytes > size_limit {
+                        // Name every rule that must compile alongside.
+                        let rest = by_rank[rank + 1..].iter().copied();
+                        compiled.extend(rest.filter(|&i| !joins_anchored_set(&hirs[i as usize])));
+                        return Err(too_large_together(rules, &compiled, size_limit));
+                    }
+                    regexes.push(Some(regex));
+                }
+                Err(e) => {
+                    errors.push(too_large(rule, &e));
+                    regexes.push(None);
+                    continue;
+                }
+            }
+            match literals::required(hir) {
+                Some(set) => {
+                    literal_max_words = literal_max_words.max(limit);
+                    literal_sets.extend(set.into_iter().map(|l| (l, rank as u32)));
+                }
+                None => unfiltered.push(rank as u32),
+            }
+        }
+        debug_assert!(anchored_ranks.is_sorted());
+        let anchored = if anchored_hirs.is_empty() {
+            None
+        } else {
+            match Automaton::build(&anchored_hirs, true, MatchKind::All, ANCHORED_CACHE_LIMIT) {
+                Ok(regex) if compiled_bytes + regex.nfa_bytes() > size_limit => {
+                    let anchored = anchored_ranks.iter().map(|&rank| by_rank[rank as usize]);
+                    compiled.extend(anchored);
+                    return Err(too_large_together(rules, &compiled, size_limit));
+                }
+                Ok(regex) => Some(Anchored {
+                    regex,
+                    rank_of: anchored_ranks,
+                    max_words: anchored_max_words,
+                }),
+                Err(e) => {
+                    // Blame the rules that are too large alone, if any.
+                    for &rank in &anchored_ranks {
+                        let index = by_rank[rank as usize] as usize;
+                        if let Err(e) =
+                            Automaton::build(&[&hirs[index]], true, MatchKind::All, DFA_CACHE_LIMIT)
+                        {
+                            errors.push(too_large(&rules[index], &e));
+                        }
+                    }
+                    if errors.is_empty() {
+                        errors.push(RuleError {
+                            path: "<rules>".into(),
+                            line: 0,
+                            message: format!("the rules together are too large to compile: {e}"),
+                        });
+                    }
+                    None
+                }
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        // One automaton pattern per distinct literal, with every rank that
+        // needs it.
+        literal_sets.sort();
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut literal_start = Vec::new();
+        let mut literal_ranks = Vec::new();
+        for (literal, rank) in literal_sets {
+            if patterns.last() != Some(&literal) {
+                literal_start.push(literal_ranks.len() as u32);
+                patterns.push(literal);
+            }
+            // A rule's literals are distinct: each pair is new.
+            literal_ranks.push(rank);
+        }
+        literal_start.push(literal_ranks.len() as u32);
+        let literals = if patterns.is_empty() {
+            None
+        } else {
+            match Literals::build(&patterns) {
+                Ok(literals) => Some(literals),
+                Err(e) => return Err(vec![too_many_literals(&e)]),
+            }
+        };
+        let min_literal_rank = literal_ranks.iter().copied().min().unwrap_or(u32::MAX);
+        let longest_literal = patterns.iter().map(Vec::len).max().unwrap_or(0);
+        Ok(Engine {
+            longest_literal,
+            min_literal_rank,
+            by_rank,
+            max_words,
+            anchored,
+            regexes,
+            literals,
+            literal_start,
+            literal_ranks,
+            literal_max_words,
+            unfiltered,
+        })
+    }
+}
+
+/// A lazy DFA over patterns, shared by threads, with the PikeVM on the same
+/// NFA as the fallback for the searches the lazy DFA cannot run (a Unicode
+/// word boundary next to non-ASCII text). The lazy DFA never gives up for
+/// lack of cache: when its cache fills, it clears it and goes on, so memory
+/// stays bounded and speed degrades gently on hostile rules.
+pub(super) struct Automaton {
+    pub(super) dfa: hybrid::dfa::DFA,
+    pub(super) pikevm: PikeVM,
+    /// Searches start at the haystack's start only.
+    pub(super) anchored: bool,
+}
+
+/// One thread's caches for an [`Automaton`].
+pub(super) struct AutomatonCache {
+    pub(super) dfa: hybrid::dfa::Cache,
+    pub(super) pikevm: Option<pikevm::Cache>,
+}
+
+impl Automaton {
+    /// Matches any of `hirs`; with `MatchKind::All`, [`Automaton::which`]
+    /// reports every one that matches.
+    pub(super) fn build(
+        hirs: &[&Hir],
+        anchored: bool,
+        kind: MatchKind,
+        cache_capacity: usize,
+    ) -> Result<Automaton, String> {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .which_captures(WhichCaptures::None)
+                    .nfa_size_limit(Some(COMPILED_SIZE_LIMIT))
+                    .utf8(false),
+            )
+            .build_many_from_hir(hirs)
+            .map_err(|e| e.to_string())?;
+        let dfa = hybrid::dfa::Builder::new()
+            .configure(
+                hybrid::dfa::Config::new()
+                    .match_kind(kind)
+                    .cache_capacity(cache_capacity)
+                    .skip_cache_capacity_check(true)
+                    .minimum_cache_clear_count(None)
+                    .unicode_word_boundary(true),
+            )
+            .build_from_nfa(nfa.clone())
+            .map_err(|e| e.to_string())?;
+        let pikevm = PikeVM::builder()
+            .configure(PikeVM::config().match_kind(kind))
+            .build_from_nfa(nfa)
+            .map_err(|e| e.to_string())?;
+        Ok(Automaton {
+            dfa,
+            pikevm,
+            anchored,
+        })
+    }
+
+    /// Memory held by the compiled automaton (not the caches).
+    pub(super) fn nfa_bytes(&self) -> usize {
+        self.dfa.get_nfa().memory_usage()
+    }
+
+    pub(super) fn create_cache(&self) -> AutomatonCache {
+        AutomatonCache {
+            dfa: self.dfa.create_cache(),
+            pikevm: None,
+        }
+    }
+
+    pub(super) fn input<'h>(&self, haystack: &'h [u8]) -> Input<'h> {
+        let input = Input::new(haystack);
+        if self.anchored {
+            input.anchored(regex_automata::Anchored::Yes)
+        } else {
+            input
+        }
+    }
+
+    pub(super) fn is_match(&self, cache: &mut AutomatonCache, haystack: &[u8]) -> bool {
+        self.first_end(cache, haystack).is_some()
+    }
+
+    /// Where the first match to end ends (at most; 0 when the PikeVM had
+    /// to decide), or `None` without a match.
+    pub(super) fn first_end(&self, cache: &mut AutomatonCache, haystack: &[u8]) -> Option<usize> {
+        let input = self.input(haystack).earliest(true);
+        match self.dfa.try_search_fwd(&mut cache.dfa, &input) {
+            Ok(found) => found.map(|m| m.offset()),
+            Err(_) => {
+                let pikevm = &self.pikevm;
+                let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
+                pikevm.is_match(vm_cache, input).then_some(0)
+            }
+        }
+    }
+
+    /// [`Automaton::is_match`] of many lines, four in step through the
+    /// lazy DFA (an anchored automaton; the rules' anchored one): calls
+    /// `record(index, matched)` for each `(index, line)` it decides. A
+    /// line it cannot decide (a quit byte: a Unicode word boundary next to
+    /// non-ASCII text; the cache cleared, which invalidates the states of
+    /// the lines in flight) is left for `is_match`.
+    pub(super) fn matches_in_step<'t>(
+        &self,
+        cache: &mut AutomatonCache,
+        mut lines: impl Iterator<Item = (usize, &'t [u8])>,
+        mut record: impl FnMut(usize, bool),
+    ) {
+        const LANES: usize = 4;
+        let dfa = &self.dfa;
+        let cache = &mut cache.dfa;
+        let start_config =
+            regex_automata::util::start::Config::new().anchored(regex_automata::Anchored::Yes);
+        // Per lane: the line (index, bytes not yet read) and its state.
+        let mut lane: [Option<(usize, &[u8])>; LANES] = [None; LANES];
+        let mut state = [hybrid::LazyStateID::default(); LANES];
+        loop {
+            let Ok(start) = dfa.start_state(cache, &start_config) else {
+                return;
+            };
+            for (slot, sid) in lane.iter_mut().zip(&mut state) {
+                if slot.is_none()
+                    && let Some((i, line)) = lines.next()
+                {
+                    *slot = Some((i, line));
+                    *sid = start;
+                }
+            }
+            if lane.iter().all(Option::is_none) {
+                return;
+            }
+            let clears = cache.clear_count();
+            // Step every busy lane up to the shortest remainder, stopping
+            // at the first tagged (match, dead, quit) state.
+            let steps = lane
+                .iter()
+                .map(|l| l.map_or(usize::MAX, |(_, rest)| rest.len()))
+                .min()
+                .unwrap_or(0);
+            let mut taken = 0;
+            let mut stale = false;
+            'step: while taken < steps {
+                for (slot, sid) in lane.iter().zip(&mut state) {
+                    if let Some((_, rest)) = slot {
+                        match dfa.next_state(cache, *sid, rest[taken]) {
+                            Ok(next) => *sid = next,
+                            Err(_) => return,
+                        }
+                        // A new state may have cleared the cache: the
+                        // other lanes' states would then index a table
+                        // that is gone.
+                        if cache.clear_count() != clears {
+                            stale = true;
+                            break 'step;
+                        }
+                    }
+                }
+                taken += 1;
+                if state.iter().any(|sid| sid.is_tagged()) {
+                    break;
+                }
+            }
+            if stale {
+                // Those lines are left to the search of one line at a time.
+                lane = [None; LANES];
+                continue;
+            }
+            for (slot, sid) in lane.iter_mut().zip(&mut state) {
+                let Some((i, rest)) = slot else { continue };
+                *rest = &rest[taken.min(rest.len())..];
+                if sid.is_match() {
+                    record(*i, true);
+                    *slot = None;
+                } else if sid.is_dead() {
+                    record(*i, false);
+                    *slot = None;
+                } else if sid.is_quit() {
+                    *slot = None;
+                } else if rest.is_empty() {
+                    // Matches show one byte late: the end of the line is
+                    // one more transition.
+                    if let Ok(end) = dfa.next_eoi_state(cache, *sid) {
+                        record(*i, end.is_match());
+                    }
+                    *slot = None;
+                    if cache.clear_count() != clears {
+                        // As above, for the lanes not settled yet.
+                        stale = true;
+                        break;
+                    }
+                }
+            }
+            if stale {
+                lane = [None; LANES];
+            }
+        }
+    }
+
+    /// Adds every pattern that matches `haystack` to `set`.
+    pub(super) fn which(&self, cache: &mut AutomatonCache, haystack: &[u8], set: &mut PatternSet) {
+        let input = self.input(haystack);
+        if self
+            .dfa
+            .try_which_overlapping_matches(&mut cache.dfa, &input, set)
+            .is_err()
+        {
+            set.clear();
+            let pikevm = &self.pikevm;
+            let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
+            pikevm.which_overlapping_matches(vm_cache, &input, set);
+        }
+    }
+}
+
+/// Whether a rule's regex matches every line: it can match an empty
+/// string and matches each of a few unlike lines. Only a regex of minimum
+/// length 0 is compiled to find out, so other rules cost nothing here.
+pub(super) fn matches_every_line(hir: &Hir, regex: &str) -> bool {
+    if hir.properties().minimum_len() != Some(0) {
+        return false;
+    }
+    const PROBES: [&[u8]; 4] = [
+        b"x",
+        b"The minister said the plan would start in May.",
+        "\u{413}\u{43b}\u{430}\u{432}\u{43d}\u{430}\u{44f} 2024".as_bytes(),
+        b"\xff \xc2\xbb ---",
+    ];
+    regex::bytes::Regex::new(regex).is_ok_and(|re| PROBES.iter().all(|line| re.is_match(line)))
+}
+
+/// The error when the rules' literals together do not compile.
+pub(super) fn too_many_literals(e: &dyn std::fmt::Display) -> RuleError {
+    RuleError {
+        path: "<rules>".into(),
+        line: 0,
+        message: format!("the rules' literals are too many to compile: {e}"),
+    }
+}
+
+/// Rules anchored at the line start (without a Unicode word boundary, which
+/// would stop the lazy DFA on non-ASCII text) are compiled into one
+/// automaton; the others each alone.
+pub(super) fn joins_anchored_set(hir: &Hir) -> bool {
+    let props = hir.properties();
+    props.look_set_prefix().contains(Look::Start) && !props.look_set().contains_word_unicode()
+}
+
+pub(super) fn error_at(origin: &Origin, message: String) -> RuleError {
+    RuleError {
+        path: origin.path.clone(),
+        line: origin.line,
+        message,
+    }
+}
+
+/// The error for rules that each compile alone but not together as one set:
+/// no line is at fault, so it names the files the set's rules come from (the
+/// user's files as the path) and says how to get under the limit.
+pub(super) fn too_large_together(
+    rules: &[Rule],
+    group: &[u32],
+    size_limit: usize,
+) -> Vec<RuleError> {
+    let mut files: Vec<(&str, usize)> = Vec::new();
+    for &index in group {
+        let path = rules[index as usize].origin.path.as_str();
+        match files.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, n)) => *n += 1,
+            None => files.push((path, 1)),
+        }
+    }
+    let users: Vec<&str> = files
+        .iter()
+        .map(|(path, _)| *path)
+        .filter(|path| *path != DEFAULT_ORIGIN)
+        .collect();
+    let counts: Vec<String> = files
+        .iter()
+        .map(|(path, n)| format!("{n} from {path}"))
+        .collect();
+    let message = format!(
+        "the rules are each within the size limit, but together too large to compile \
+         (over {} MiB as one set; rules: {}); to fix it, simplify the largest `regex` rules \
+         (counted repetitions such as \\w{{100}} and Unicode classes such as \\w or \\p{{L}} \
+         grow the most; [a-z0-9_] or (?-u:\\w) stay small) or make them `line`, `prefix` or \
+         `contains` phrases, or use fewer rules at once (`disable` some, or split the rule \
+         files across separate kzclean runs)",
+        size_limit >> 20,
+        counts.join(", ")
+    );
+    vec![RuleError {
+        path: if users.is_empty() {
+            "<rules>".to_string()
+        } else {
+            users.join(", ")
+        },
+        line: 0,
+        message,
+    }]
+}
+
+pub(super) fn describe_nfa_error(e: &thompson::BuildError) -> String {
+    match e.size_limit() {
+        Some(limit) => format!(
+            "the regex is too large once compiled (over {limit} bytes); \
+             split it into several rules or use phrases"
+        ),
+        None => format!("bad regex: {}", e.to_string().replace('\n', " ")),
+    }
+}
