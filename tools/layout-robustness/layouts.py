@@ -19,7 +19,7 @@ is, and scores each rewritten corpus with `../shared/eval/eval.sh`:
 
 It prints mean F1 per dataset and over all pages for each layout. The
 bag-of-words score does not see line breaks, so the gold needs no
-rewriting. The README's "Accuracy" section quotes this table.
+rewriting. docs/accuracy.md ("Other dumps' layouts") quotes this table.
 
 Standard library only; needs a release build (`cargo build --release`).
 Takes about two minutes per layout (one kzclean process per page).
@@ -34,6 +34,9 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from corpus import add_corpus_argument, is_input  # noqa: E402  tools/corpus.py
 
 WIDTH = 80
 
@@ -86,8 +89,7 @@ def rewrite(corpus: pathlib.Path, into: pathlib.Path, layout) -> None:
             target.mkdir(parents=True, exist_ok=True)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        is_input = path.suffix == ".txt" and not path.name.endswith(".gold.txt")
-        if not is_input:
+        if not is_input(path):
             target.symlink_to(path.resolve())
             continue
         lines = path.read_bytes().split(b"\n")
@@ -110,7 +112,7 @@ def score(eval_sh: pathlib.Path, binary: str, corpus: pathlib.Path) -> dict[str,
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", type=pathlib.Path, required=True)
+    add_corpus_argument(ap)
     ap.add_argument("--bin", default="target/release/kzclean")
     ap.add_argument("--eval", type=pathlib.Path, help="eval.sh (default: eval/eval.sh beside the corpus)")
     ap.add_argument("--only", nargs="*", choices=list(LAYOUTS), help="these layouts only")

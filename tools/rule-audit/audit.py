@@ -21,28 +21,25 @@ import pathlib
 import subprocess
 import sys
 
-
-def pages(corpus: pathlib.Path) -> list[pathlib.Path]:
-    return sorted(
-        p for p in corpus.glob("*/*.txt") if not p.name.endswith(".gold.txt") and p.with_suffix(".labels").exists()
-    )
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from corpus import add_corpus_argument, list_pages, load_labels  # noqa: E402  tools/corpus.py
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=pathlib.Path, required=True)
+    add_corpus_argument(ap)
     ap.add_argument("--bin", default="target/release/kzclean")
     ap.add_argument("--rules", action="append", default=[], help="extra rule files, as kzclean --rules")
     ap.add_argument("--top", type=int, default=30, help="rules to list")
     args = ap.parse_args()
 
-    files = pages(args.corpus)
+    files = list_pages(args.corpus)
     if not files:
         sys.exit(f"no labelled pages under {args.corpus}")
     texts = []
     stream = bytearray()
     for f in files:
-        text = f.read_bytes()
+        text = f.txt.read_bytes()
         if text and not text.endswith(b"\n"):
             text += b"\n"
         texts.append(text)
@@ -58,16 +55,16 @@ def main() -> int:
     at = 0
     for f, text in zip(files, texts):
         lines = text.split(b"\n")[:-1]
-        labels = f.with_suffix(".labels").read_text().split()
+        labels = load_labels(f)
         for i, line in enumerate(lines):
             verdict, reason, _ = (rows[at].split(b"\t", 2) + [b"", b""])[:3]
             at += 1
             if verdict != b"drop" or reason in (b"blank-run", b"blank"):
                 continue
             rule = reason.split(b":")[0].decode()
-            side = article if i < len(labels) and labels[i] == "1" else boiler
+            side = article if i < len(labels) and labels[i] == 1 else boiler
             s = side.get(rule) or Side(0, 0, set(), [])
-            s.pages.add(f.stem)
+            s.pages.add(f"{f.ds}/{f.id}")
             if len(s.examples) < 3:
                 s.examples.append(line[:90].decode("utf-8", "replace"))
             side[rule] = Side(s.lines + 1, s.words + len(line.split()), s.pages, s.examples)

@@ -15,10 +15,11 @@ and a release build (`cargo build --release`). The features come from
 extractor: retrain whenever src/features.rs changes (kzclean refuses a model
 whose feature list differs from its own).
 
-Corpus layout: DATASET/<id>.txt (page dump), <id>.labels (one 0/1 per line),
-<id>.gold.txt (gold text, for the F1 the CV reports), DATASET/manifest.tsv
-(id, page_type, ..., url) where present. Cross-validation groups pages by web
-domain, so a fold never trains and tests on the same site. `--split dataset`
+Corpus layout (read by tools/corpus.py): DATASET/<id>.txt (page dump),
+<id>.labels (one 0/1 per line), <id>.gold.txt (gold text, for the F1 the CV
+reports), DATASET/manifest.tsv (id, page_type, ..., url) where present.
+Cross-validation groups pages by web domain, so a fold never trains and tests
+on the same site. `--split dataset`
 holds out a whole dataset instead (the readability pages cleaned by a model
 of the WCXB pages alone, and the other way round): a change that wins by
 domain but loses here learned one dataset's habits.
@@ -40,55 +41,33 @@ from __future__ import annotations
 
 import argparse
 import os
+import pathlib
 import re
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from urllib.parse import urlparse
 
 import numpy as np
 
+# LightGBM, scikit-learn and SciPy are imported where they are used, so that
+# test_train.py (and analysis scripts) can import this module with numpy alone.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from corpus import add_corpus_argument, list_pages, load_labels  # noqa: E402  tools/corpus.py
+
 TOKEN_RE = re.compile(r"\w+")
 # --preset: kzclean's flag, and the preset's keep-threshold and keep-beta
-# (src/params.rs; the README's settings table).
+# (src/params.rs; the settings table under "Rule files" in README.md).
 PRESETS = {"balanced": ((), 0.5, 1.0), "precision": (("--precision",), 0.5, 0.5), "recall": (("--recall",), 0.2, 2.0)}
 TYPES = ("article", "service", "collection", "product", "forum", "listing", "documentation")
-
-
-def load_pages(corpus):
-    pages = []
-    for ds in sorted(os.listdir(corpus)):
-        root = os.path.join(corpus, ds)
-        if not os.path.isdir(root):
-            continue
-        meta = {}
-        manifest = os.path.join(root, "manifest.tsv")
-        if os.path.exists(manifest):
-            with open(manifest, encoding="utf-8") as f:
-                head = f.readline().rstrip("\n").split("\t")
-                for line in f:
-                    row = dict(zip(head, line.rstrip("\n").split("\t")))
-                    meta[row["id"]] = row
-        for name in sorted(os.listdir(root)):
-            if not name.endswith(".txt") or name.endswith(".gold.txt"):
-                continue
-            pid = name[: -len(".txt")]
-            if not os.path.exists(os.path.join(root, pid + ".labels")):
-                continue
-            m = meta.get(pid, {})
-            host = urlparse(m.get("url", "")).netloc.lower().removeprefix("www.")
-            pages.append(dict(ds=ds, id=pid, base=os.path.join(root, pid),
-                              ptype=m.get("page_type") or ds, domain=host or f"{ds}:{pid}"))
-    return pages
 
 
 def dump_features(binary, pages, workdir, flags=()):
     stream = os.path.join(workdir, "stream.txt")
     with open(stream, "wb") as out:
         for p in pages:
-            data = open(p["base"] + ".txt", "rb").read()
+            data = p.txt.read_bytes()
             out.write(data)
             if data and not data.endswith(b"\n"):
                 out.write(b"\n")
@@ -110,8 +89,8 @@ class Scorer:
         self.slices, self.mats, self.golds, self.ngold = [], [], [], []
         bounds = np.searchsorted(doc, np.arange(len(pages) + 1))
         for k, p in enumerate(pages):
-            lines = open(p["base"] + ".txt", encoding="utf-8", errors="replace").read().split("\n")
-            gold = Counter(TOKEN_RE.findall(open(p["base"] + ".gold.txt", encoding="utf-8").read().lower()))
+            lines = p.txt.read_text(encoding="utf-8", errors="replace").split("\n")
+            gold = Counter(TOKEN_RE.findall(p.gold.read_text(encoding="utf-8").lower()))
             vocab = {t: i for i, t in enumerate(gold)}
             s, e = bounds[k], bounds[k + 1]
             rows, cols, vals = [], [], []
@@ -143,8 +122,8 @@ class Scorer:
 
 
 def summary(pages, f1):
-    ds = np.array([p["ds"] for p in pages])
-    pt = np.array([p["ptype"] for p in pages])
+    ds = np.array([p.ds for p in pages])
+    pt = np.array([p.ptype for p in pages])
     res = {"ALL": f1.mean()}
     for name in sorted(set(ds)):
         res[name] = f1[ds == name].mean()
@@ -243,7 +222,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     repo = os.path.dirname(os.path.dirname(here))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", required=True)
+    add_corpus_argument(ap)
     ap.add_argument("--kzclean", default=os.path.join(repo, "target", "release", "kzclean"))
     ap.add_argument("--out", default=os.path.join(repo, "rules", "classifier.model"))
     ap.add_argument("--cv", action="store_true", help="cross-validate before the final fit (folds: --split)")
@@ -279,7 +258,7 @@ def main():
     if args.preset != "balanced" and not (args.cv and args.no_fit):
         sys.exit("--preset is for --cv --no-fit: the shipped model is fitted on the balanced preset's rule states")
 
-    pages = load_pages(args.corpus)
+    pages = list_pages(args.corpus)
     t0 = time.time()
     with tempfile.TemporaryDirectory() as tmp:
         names, table = dump_features(args.kzclean, pages, tmp, preset_flags)
@@ -290,10 +269,10 @@ def main():
     labels, ntok = np.zeros(len(doc), int), np.zeros(len(doc))
     bounds = np.searchsorted(doc, np.arange(len(pages) + 1))
     for k, p in enumerate(pages):
-        lab = open(p["base"] + ".labels").read().split()
-        text = open(p["base"] + ".txt", encoding="utf-8", errors="replace").read().split("\n")
+        lab = load_labels(p)
+        text = p.txt.read_text(encoding="utf-8", errors="replace").split("\n")
         for r in range(bounds[k], bounds[k + 1]):
-            labels[r] = int(lab[line[r]])
+            labels[r] = lab[line[r]]
             ntok[r] = len(TOKEN_RE.findall(text[line[r]].lower()))
     todo = state == 2
     weights = line_weights(args.weighting, ntok, doc, todo, len(pages))
@@ -304,14 +283,14 @@ def main():
         from sklearn.model_selection import GroupKFold
         scorer = Scorer(pages, doc, line)
         if args.split == "dataset":
-            datasets = sorted({p["ds"] for p in pages})
+            datasets = sorted({p.ds for p in pages})
             if len(datasets) < 2:
                 sys.exit(f"--split dataset needs two or more datasets under {args.corpus}; found {datasets}")
-            page_fold = np.array([datasets.index(p["ds"]) for p in pages])
+            page_fold = np.array([datasets.index(p.ds) for p in pages])
             folds = len(datasets)
         else:
             folds = 5
-            domains = np.array([p["domain"] for p in pages])
+            domains = np.array([p.domain for p in pages])
             page_fold = np.zeros(len(pages), int)
             for f, (_, test) in enumerate(GroupKFold(n_splits=folds, shuffle=True, random_state=0)
                                           .split(np.zeros(len(pages)), groups=domains)):

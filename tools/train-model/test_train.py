@@ -1,0 +1,88 @@
+"""train.py's per-page decision must agree with kzclean's.
+
+    python3 -m pytest tools/train-model/test_train.py      # needs numpy and pytest
+
+The cross-validation in train.py measures kzclean's decision by re-implementing
+it (`expected_f1_keep`); if the two drift apart, the CV figures describe a
+filter that does not exist. The reference is `tests/fixtures/thresholds.tsv`,
+whose thresholds the Rust side (`expected_f_threshold` in src/classify.rs)
+computes: lines starting with `#` are comments, and each row is
+`kept_words<TAB>beta<TAB>lines<TAB>threshold`, with lines as comma-separated
+`p:n` pairs (probability, words) and threshold printed by Rust's `{}` (`inf`
+when no line is kept). kzclean keeps a line when p >= threshold.
+
+Each row becomes one page for `expected_f1_keep`: every fixture line a model
+line (state 2), uncapped (`cap=inf`, so that only the per-page bar decides).
+kzclean's kept_words are the words of lines a `keep` rule kept; train.py counts
+them from the page's rule-kept lines (state 1), so a row with kept_words > 0
+gets one extra rule-kept line of that many words, left out of the comparison.
+(In the feature dump itself K is always 0: the dump has no rows for rule-kept
+lines.)
+"""
+from __future__ import annotations
+
+import math
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "thresholds.tsv"
+
+sys.path.insert(0, str(HERE))
+import train  # noqa: E402
+
+
+def read_fixture(path: pathlib.Path) -> list[tuple[int, float, float, list[tuple[float, float]], float]]:
+    """(line number, kept_words, beta, [(p, n)], threshold) per row."""
+    rows = []
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not text.strip() or text.startswith("#"):
+            continue
+        fields = text.split("\t")
+        assert len(fields) == 4, f"{path.name}:{number}: {len(fields)} fields, not 4"
+        kept_words, beta, lines, threshold = fields
+        pairs = [tuple(float(x) for x in pair.split(":")) for pair in lines.split(",") if pair]
+        rows.append((number, float(kept_words), float(beta), pairs, float(threshold)))
+    return rows
+
+
+ROWS = read_fixture(FIXTURE)
+
+
+def test_the_fixture_has_rows():
+    # An empty or misread fixture would make the agreement test pass vacuously.
+    assert len(ROWS) >= 5
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[f"line{r[0]}" for r in ROWS])
+def test_expected_f1_keep_keeps_the_lines_kzclean_keeps(row):
+    number, kept_words, beta, lines, threshold = row
+    prob = np.array([p for p, _ in lines], dtype=np.float64)
+    words = np.array([n for _, n in lines], dtype=np.float64)
+    state = np.full(len(lines), 2)
+    if kept_words > 0:
+        prob = np.append(prob, 1.0)  # a rule-kept line: its probability is never read
+        words = np.append(words, kept_words)
+        state = np.append(state, 1)
+    doc = np.zeros(len(state), dtype=int)
+    keep = train.expected_f1_keep(prob, words, doc, state, 1, cap=np.inf, beta=beta)
+    got = {i for i in range(len(lines)) if keep[i]}
+    want = {i for i, (p, _) in enumerate(lines) if p >= threshold}
+    assert got == want, f"{FIXTURE.name}:{number}: train.py keeps {sorted(got)}, kzclean {sorted(want)}"
+    if kept_words > 0:
+        assert keep[-1], "the rule-kept line stays kept"
+
+
+def test_importing_train_needs_numpy_only():
+    # The heavy imports (LightGBM, scikit-learn, SciPy) live in the functions
+    # that train, so this test and analysis scripts run with numpy alone.
+    code = f"import sys; sys.path.insert(0, {str(HERE)!r}); import train; " \
+           "print(sorted(m for m in ('lightgbm', 'sklearn', 'scipy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
