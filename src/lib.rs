@@ -27,7 +27,7 @@
 //! ```
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod classify;
+mod cleaner;
 pub mod codec;
 pub mod document;
 pub mod error;
@@ -40,8 +40,9 @@ pub mod pipeline;
 pub mod rules;
 mod text;
 pub mod tree;
+mod verdict;
 
-pub use classify::{Cleaner, CleanerOptions, Reason, Verdict};
+pub use cleaner::{Cleaner, CleanerOptions, ExplainedLine, expected_f_threshold};
 pub use error::{Error, RuleError};
 pub use jsonl::{JsonlOptions, OnError};
 pub use output::{Mode, Stats};
@@ -49,45 +50,4 @@ pub use params::{Params, Preset};
 pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary};
 pub use rules::{RuleSet, RuleSource};
 pub use tree::{FileJob, Plan, Selection};
-
-impl Cleaner {
-    /// Cleans one document and returns the kept lines, byte for byte.
-    pub fn clean(&mut self, doc: &[u8]) -> Vec<u8> {
-        let mut verdicts = Vec::new();
-        self.classify(doc, &mut verdicts);
-        let mut out = Vec::with_capacity(doc.len());
-        output::write_document(Mode::Clean, doc, &verdicts, self.rules(), &mut out);
-        out
-    }
-
-    /// Cleans one document and says, for every input line, whether it is
-    /// kept and why: the rows of `--explain`, with each line's content
-    /// (without its line terminator).
-    pub fn explain<'d>(&mut self, doc: &'d [u8]) -> Vec<ExplainedLine<'d>> {
-        let mut verdicts = Vec::new();
-        self.classify(doc, &mut verdicts);
-        document::lines(doc)
-            .zip(&verdicts)
-            .map(|(line, v)| {
-                let mut reason = Vec::new();
-                output::write_reason(v.reason, self.rules(), &mut reason);
-                ExplainedLine {
-                    keep: v.keep,
-                    reason: String::from_utf8_lossy(&reason).into_owned(),
-                    line: document::content(line),
-                }
-            })
-            .collect()
-    }
-}
-
-/// One row of [`Cleaner::explain`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExplainedLine<'d> {
-    /// Whether the line is in the cleaned output.
-    pub keep: bool,
-    /// Why, as `--explain` names it (a rule id, `model:0.93/0.41 words`, ...).
-    pub reason: String,
-    /// The line's bytes without its `\n` or `\r\n`.
-    pub line: &'d [u8],
-}
+pub use verdict::{Reason, Verdict};

@@ -4,10 +4,10 @@
 use std::io::Write as _;
 use std::ops::AddAssign;
 
-use crate::classify::{Reason, Verdict};
 use crate::document::lines;
 use crate::features::FEATURE_NAMES;
 use crate::rules::RuleSet;
+use crate::verdict::{Reason, Verdict};
 
 /// What to write for each document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -20,13 +20,14 @@ use std::sync::mpsc;
 
 use rayon::prelude::*;
 
-use crate::classify::{Cleaner, Verdict};
+use crate::cleaner::Cleaner;
 use crate::codec::{self, Sink};
 use crate::document::{DocumentReader, Limits, Oversized, is_separator, lines, part_end};
 use crate::error::Error;
 use crate::jsonl::{self, JsonlOptions, OnError};
 use crate::output::{Mode, Stats, write_and_count};
 use crate::tree::{FileJob, temp_path};
+use crate::verdict::Verdict;
 
 /// A batch holds at most this many bytes of input (or one larger unit).
 /// With threads, up to three batches (being read, queued, being cleaned)

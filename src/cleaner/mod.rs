@@ -20,47 +20,10 @@ use std::sync::Arc;
 use crate::document::{content, is_blank, lines};
 use crate::features::{FEATURE_COUNT, FeatureScratch, RuleMark};
 use crate::model::{Model, logistic};
+use crate::output::{Mode, write_document, write_reason};
 use crate::rules::{Action, Presearch, RuleSet};
 use crate::text::count_words;
-
-/// Why a line was kept or dropped.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Reason {
-    /// A blank line kept between two kept paragraphs.
-    Blank,
-    /// A blank line dropped: one of a run, or at a document's edge.
-    BlankCollapsed,
-    /// The rule with this index decided.
-    Rule(u32),
-    /// A `cut` rule matched here, but above its marker there was too little
-    /// prose for the article to have ended (or too much below it): only the
-    /// marker line is dropped.
-    CutGuarded(u32),
-    /// A `cut` rule matched a line that occurs more than once in the
-    /// document: a menu entry ("Latest News" in every menu), not the
-    /// heading that ends the article. Only the line is dropped.
-    CutRepeated(u32),
-    /// The `cut` rule with this index matched above: the article has ended.
-    Cut(u32),
-    /// No rule matched and the classifier is off: kept.
-    NoRule,
-    /// The classifier decided: its probability that the line is article
-    /// text, the document's bar (lines at or above it are kept; it is
-    /// `keep-threshold` or lower), and (with `--explain`) the feature that
-    /// weighed most.
-    Model {
-        probability: f32,
-        threshold: f32,
-        feature: Option<u16>,
-    },
-}
-
-/// The decision for one line.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Verdict {
-    pub keep: bool,
-    pub reason: Reason,
-}
+use crate::verdict::{Reason, Verdict};
 
 /// How a [`Cleaner`] works, beyond its rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,13 +107,19 @@ impl Cleaner {
     /// `verdicts` is cleared and gets one verdict per line.
     pub fn classify(&mut self, doc: &[u8], verdicts: &mut Vec<Verdict>) {
         verdicts.clear();
+        self.measure_lines(doc);
+        let prose_total = self.match_rules(doc);
+        self.decide_by_rules(doc, prose_total, verdicts);
+        if self.options.classifier {
+            self.decide_by_model(verdicts);
+        }
+        layout_blank_lines(verdicts);
+    }
+
+    /// Pass 1a: each line's span, words and (with the classifier on) its
+    /// features.
+    fn measure_lines(&mut self, doc: &[u8]) {
         let classifier = self.options.classifier;
-        // Pass 1: what the rules say about each line, and how much prose
-        // (words in lines of 10 or more words no rule matched) there is.
-        // First each line's words (with the classifier on, its features)
-        // and where its content lies, then the rules' anchored automaton and
-        // literal search over all lines at once (four lines in step), then
-        // the rules line by line.
         let infos = &mut self.scratch;
         infos.clear();
         self.spans.clear();
@@ -178,6 +147,15 @@ impl Cleaner {
                 rule: None,
             });
         }
+    }
+
+    /// Pass 1b: what the rules say about each line: the anchored automaton
+    /// and literal search over all lines at once (four lines in step), then
+    /// the rules line by line. Returns how much prose (words in lines of 10
+    /// or more words no rule matched) the document has.
+    fn match_rules(&mut self, doc: &[u8]) -> f64 {
+        let classifier = self.options.classifier;
+        let infos = &mut self.scratch;
         let rules = &self.rules;
         self.presearch.clear();
         self.presearch.resize(infos.len(), Presearch::default());
@@ -210,10 +188,16 @@ impl Cleaner {
             }
             row += 1;
         }
-        // Pass 2: verdicts. A cut is honoured only below enough prose, and
-        // only when little prose follows it: a "Related" box in the middle of
-        // a page must not take the rest of the article with it. Nor is it
-        // honoured at a line the document repeats.
+        prose_total
+    }
+
+    /// Pass 2: verdicts from the rules. A cut is honoured only below enough
+    /// prose, and only when little prose follows it: a "Related" box in the
+    /// middle of a page must not take the rest of the article with it. Nor is it
+    /// honoured at a line the document repeats. Lines no rule decided are
+    /// kept, for the model to decide.
+    fn decide_by_rules(&self, doc: &[u8], prose_total: f64, verdicts: &mut Vec<Verdict>) {
+        let infos = &self.scratch;
         let params = self.rules.params();
         let rules = self.rules.rules();
         let repeated = repeated_markers(doc, infos, &self.spans, rules);
@@ -276,10 +260,6 @@ impl Cleaner {
             }
             verdicts.push(verdict);
         }
-        if classifier {
-            self.decide_by_model(verdicts);
-        }
-        layout_blank_lines(verdicts);
     }
 
     /// Pass 3: the model scores the lines no rule decided, a chunk of lines
@@ -389,6 +369,48 @@ impl Cleaner {
     }
 }
 
+impl Cleaner {
+    /// Cleans one document and returns the kept lines, byte for byte.
+    pub fn clean(&mut self, doc: &[u8]) -> Vec<u8> {
+        let mut verdicts = Vec::new();
+        self.classify(doc, &mut verdicts);
+        let mut out = Vec::with_capacity(doc.len());
+        write_document(Mode::Clean, doc, &verdicts, self.rules(), &mut out);
+        out
+    }
+
+    /// Cleans one document and says, for every input line, whether it is
+    /// kept and why: the rows of `--explain`, with each line's content
+    /// (without its line terminator).
+    pub fn explain<'d>(&mut self, doc: &'d [u8]) -> Vec<ExplainedLine<'d>> {
+        let mut verdicts = Vec::new();
+        self.classify(doc, &mut verdicts);
+        lines(doc)
+            .zip(&verdicts)
+            .map(|(line, v)| {
+                let mut reason = Vec::new();
+                write_reason(v.reason, self.rules(), &mut reason);
+                ExplainedLine {
+                    keep: v.keep,
+                    reason: String::from_utf8_lossy(&reason).into_owned(),
+                    line: content(line),
+                }
+            })
+            .collect()
+    }
+}
+
+/// One row of [`Cleaner::explain`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExplainedLine<'d> {
+    /// Whether the line is in the cleaned output.
+    pub keep: bool,
+    /// Why, as `--explain` names it (a rule id, `model:0.93/0.41 words`, ...).
+    pub reason: String,
+    /// The line's bytes without its `\n` or `\r\n`.
+    pub line: &'d [u8],
+}
+
 /// The `cut` markers of a document (trimmed) that occur on more than one
 /// of its lines, sorted; none without markers (nearly every document).
 fn repeated_markers<'d>(
@@ -426,62 +448,6 @@ fn repeated_markers<'d>(
         .filter(|&(_, count)| count > 1)
         .map(|(m, _)| m)
         .collect()
-}
-
-/// The lowest probability a line needs to be kept in a document, chosen so
-/// that the kept lines maximise the F-score (bag of words, weight `beta` on
-/// recall) that the model's probabilities lead one to expect; infinite when
-/// keeping nothing is best.
-///
-/// `lines` holds each undecided line's probability of being article text
-/// and its words; `kept_words` counts the words rules kept. With the
-/// probabilities taken at face value, the article has G = kept_words +
-/// sum(p * n) words; keeping the k most probable lines keeps N_k words of
-/// which TP_k = kept_words + sum(p * n) over them are expected to be
-/// article, for an F-score of (1 + b^2) TP_k / (b^2 G + N_k). The first k
-/// with the highest score wins. A fixed threshold treats a page whose
-/// lines all look doubtful (a product page, a list of teasers) like a
-/// clean article; this keeps its best lines, and cuts deeper into a page
-/// whose article is clear.
-pub fn expected_f_threshold(
-    lines: &[(f64, f64)],
-    kept_words: f64,
-    beta: f64,
-    order: &mut Vec<u128>,
-) -> f64 {
-    let b2 = beta * beta;
-    let gold = kept_words + lines.iter().map(|&(p, n)| p * n).sum::<f64>();
-    if lines.is_empty() || gold <= 0.0 {
-        return f64::INFINITY;
-    }
-    // Most probable first (f64::total_cmp's order), equal probabilities in
-    // document order: one integer key per line, probability above index,
-    // so that the sort compares integers, not lines looked up by index.
-    order.clear();
-    order.extend(lines.iter().enumerate().map(|(i, &(p, _))| {
-        let bits = p.to_bits() as i64;
-        let total = bits ^ (((bits >> 63) as u64) >> 1) as i64;
-        let descending = !((total as u64) ^ (1 << 63));
-        u128::from(descending) << 64 | i as u128
-    }));
-    order.sort_unstable();
-    let line = |key: u128| lines[key as u64 as usize];
-    let score = |tp: f64, out: f64| (1.0 + b2) * tp / (b2 * gold + out).max(1e-12);
-    let (mut tp, mut out) = (kept_words, kept_words);
-    let (mut best, mut best_k) = (score(tp, out), 0);
-    for (k, &key) in order.iter().enumerate() {
-        let (p, n) = line(key);
-        tp += p * n;
-        out += n;
-        let f = score(tp, out);
-        if f > best {
-            (best, best_k) = (f, k + 1);
-        }
-    }
-    match best_k {
-        0 => f64::INFINITY,
-        k => line(order[k - 1]).0,
-    }
 }
 
 /// Lines scored at a time: enough to keep the CPU busy, few enough that
@@ -532,198 +498,7 @@ fn layout_blank_lines(verdicts: &mut [Verdict]) {
     }
 }
 
+mod threshold;
+pub use threshold::expected_f_threshold;
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::params::Preset;
-    use crate::rules::RuleSource;
-
-    fn cleaner(rules: &str) -> Cleaner {
-        let set = RuleSet::build(
-            false,
-            &[RuleSource {
-                path: "t".into(),
-                bytes: rules.as_bytes(),
-            }],
-            Preset::Balanced,
-        )
-        .unwrap();
-        Cleaner::new(
-            set,
-            CleanerOptions {
-                classifier: false,
-                explain: false,
-            },
-        )
-    }
-
-    fn kept(c: &mut Cleaner, doc: &str) -> String {
-        let mut v = Vec::new();
-        c.classify(doc.as_bytes(), &mut v);
-        lines(doc.as_bytes())
-            .zip(&v)
-            .filter(|(_, v)| v.keep)
-            .map(|(l, _)| String::from_utf8_lossy(l).into_owned())
-            .collect()
-    }
-
-    const PROSE: &str =
-        "This is a sentence of prose that is long enough to count as article text here.\n";
-
-    #[test]
-    fn blank_runs_collapse_and_edges_go() {
-        let mut c = cleaner("drop x line x");
-        assert_eq!(kept(&mut c, "\n\na\n\n\n\nb\nx\n\nc\n\n"), "a\n\nb\n\nc\n");
-        assert_eq!(kept(&mut c, "x\n\n"), "");
-        assert_eq!(kept(&mut c, "a\nx\nb"), "a\nb");
-    }
-
-    #[test]
-    fn cut_needs_prose_above_it() {
-        let mut c = cleaner("cut rel line Related posts\nkeep k line keep me");
-        // At the top: only the marker goes.
-        let doc = format!("Related posts\n{PROSE}{PROSE}");
-        assert_eq!(kept(&mut c, &doc), format!("{PROSE}{PROSE}"));
-        // Below enough prose: everything from the marker on goes, except
-        // lines a keep rule saves.
-        let doc = format!("{PROSE}{PROSE}{PROSE}{PROSE}Related posts\nteaser\nkeep me\n{PROSE}");
-        assert_eq!(
-            kept(&mut c, &doc),
-            format!("{PROSE}{PROSE}{PROSE}{PROSE}keep me\n")
-        );
-    }
-
-    #[test]
-    fn a_cut_marker_the_document_repeats_is_a_menu_entry() {
-        let mut c = cleaner("cut news line Latest news");
-        let prose = PROSE.repeat(4);
-        // Once, below the article: the end of it.
-        let doc = format!("{prose}Latest news\nteaser\n");
-        assert_eq!(kept(&mut c, &doc), prose);
-        // In a menu above and again below: neither cuts; both go.
-        let doc = format!("Home\nLatest news\n{prose}Latest news\nteaser\n");
-        assert_eq!(kept(&mut c, &doc), format!("Home\n{prose}teaser\n"));
-        let mut v = Vec::new();
-        c.classify(doc.as_bytes(), &mut v);
-        assert!(matches!(v[1].reason, Reason::CutRepeated(_)));
-        assert!(matches!(v[6].reason, Reason::CutRepeated(_)));
-    }
-
-    #[test]
-    fn one_verdict_per_line_whatever_the_bytes() {
-        let mut c = cleaner("drop x line x");
-        let mut v = Vec::new();
-        for doc in [&b""[..], b"\n", b"a", b"\xff\xfe\n\r\n\x00", b"x\r\ny\r\n"] {
-            c.classify(doc, &mut v);
-            assert_eq!(v.len(), lines(doc).count(), "{doc:?}");
-        }
-    }
-}
-
-#[cfg(test)]
-mod model_tests {
-    use super::*;
-
-    /// Verdicts (1 keep, 0 drop) of the default rules and model, one per
-    /// non-blank line.
-    fn verdicts(doc: &str) -> String {
-        let mut c = Cleaner::new(RuleSet::builtin(), CleanerOptions::default());
-        let mut v = Vec::new();
-        c.classify(doc.as_bytes(), &mut v);
-        lines(doc.as_bytes())
-            .zip(&v)
-            .filter(|(l, _)| !is_blank(content(l)))
-            .map(|(_, v)| if v.keep { '1' } else { '0' })
-            .collect()
-    }
-
-    const P: [&str; 4] = [
-        "The city council voted on Tuesday to expand the bus network to the northern districts, a plan that has been debated for more than three years.",
-        "Officials said the first new routes would open in the spring, and that fares would stay the same until at least the end of next year.",
-        "Residents of the northern districts have long complained that they must change buses twice to reach the city centre, which can take over an hour.",
-        "The mayor said the money would come from the regional transport fund and from a small rise in parking fees in the centre of the city.",
-    ];
-
-    #[test]
-    fn a_heading_inside_the_article_stays_and_a_menu_run_goes() {
-        let doc = format!(
-            "Home\nNews\nSport\nWeather\nCulture\n\n{}\n\n{}\n\nWhat happens next\n\n{}\n\n{}\n\nAbout us\nContact\nJobs\nPrivacy\nTerms\n",
-            P[0], P[1], P[2], P[3]
-        );
-        // Menu, four paragraphs around a heading, footer links.
-        assert_eq!(verdicts(&doc), "00000_11111_00000".replace('_', ""));
-    }
-
-    /// (probability, words) of a document's undecided lines.
-    type Lines<'a> = &'a [(f64, f64)];
-
-    fn threshold(lines: Lines<'_>, kept_words: f64, beta: f64) -> f64 {
-        expected_f_threshold(lines, kept_words, beta, &mut Vec::new())
-    }
-
-    #[test]
-    fn expected_f_threshold_table() {
-        let clear_article = [(0.95, 50.0), (0.05, 5.0), (0.9, 40.0), (0.3, 10.0)];
-        let doubtful_page = [(0.3, 20.0), (0.25, 20.0), (0.1, 20.0)];
-        let table: &[(Lines<'_>, f64, f64, f64)] = &[
-            // (lines, words kept by rules, beta, threshold)
-            (&[], 0.0, 1.0, f64::INFINITY),
-            (&[(0.0, 10.0), (0.0, 3.0)], 0.0, 1.0, f64::INFINITY),
-            // F1 of the top 1, 2, 3 lines: 0.69, 0.94, 0.93: two lines.
-            (&clear_article, 0.0, 1.0, 0.9),
-            // 0.36, 0.42, 0.36: the two best lines, below a fixed 0.35.
-            (&doubtful_page, 0.0, 1.0, 0.25),
-            // Weighing recall (beta 3), the third line is worth keeping too.
-            (&doubtful_page, 0.0, 3.0, 0.1),
-            // Weighing precision (beta 0.3), only the best line.
-            (&doubtful_page, 0.0, 0.3, 0.3),
-            // Many words kept by rules make the doubtful lines not worth it.
-            (&doubtful_page, 200.0, 1.0, f64::INFINITY),
-            // Equal probabilities are kept or dropped together.
-            (&[(0.5, 10.0), (0.5, 10.0), (0.01, 10.0)], 0.0, 1.0, 0.5),
-        ];
-        for (i, &(lines, kept, beta, want)) in table.iter().enumerate() {
-            assert_eq!(threshold(lines, kept, beta), want, "case {i}");
-        }
-    }
-
-    #[test]
-    fn the_document_rule_only_lowers_the_bar() {
-        // A short page without a clear article (not even a full stop): its
-        // best lines score near keep-threshold. With keep-beta 0 (a fixed
-        // threshold) fewer lines are kept than by default, where the page's
-        // own bar is lower. (The page depends on the model: it must stay
-        // doubtful to it.)
-        let doc = "Our team\nJane Smith, editor\nJohn Doe, reporter\n\
-                   Contact us at the office on weekdays\n\
-                   The newsroom moved to a new building in March\n";
-        let count = |rules: &str| {
-            let rules = RuleSet::build(
-                true,
-                &[crate::rules::RuleSource {
-                    path: "t".into(),
-                    bytes: rules.as_bytes(),
-                }],
-                crate::params::Preset::Balanced,
-            )
-            .unwrap();
-            let mut c = Cleaner::new(rules, CleanerOptions::default());
-            let mut v = Vec::new();
-            c.classify(doc.as_bytes(), &mut v);
-            let thresholds: Vec<f32> = v
-                .iter()
-                .filter_map(|v| match v.reason {
-                    Reason::Model { threshold, .. } => Some(threshold),
-                    _ => None,
-                })
-                .collect();
-            (v.iter().filter(|v| v.keep).count(), thresholds)
-        };
-        let (fixed, fixed_thresholds) = count("set keep-beta 0\n");
-        let (by_page, page_thresholds) = count("");
-        let keep_threshold = crate::params::Params::default().keep_threshold as f32;
-        assert!(fixed_thresholds.iter().all(|&t| t == keep_threshold));
-        assert!(page_thresholds.iter().all(|&t| t < keep_threshold));
-        assert!(by_page > fixed, "{by_page} <= {fixed}");
-    }
-}
+mod tests;

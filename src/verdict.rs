@@ -1,0 +1,40 @@
+//! What the cleaner decides for each line, and why.
+
+/// Why a line was kept or dropped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reason {
+    /// A blank line kept between two kept paragraphs.
+    Blank,
+    /// A blank line dropped: one of a run, or at a document's edge.
+    BlankCollapsed,
+    /// The rule with this index decided.
+    Rule(u32),
+    /// A `cut` rule matched here, but above its marker there was too little
+    /// prose for the article to have ended (or too much below it): only the
+    /// marker line is dropped.
+    CutGuarded(u32),
+    /// A `cut` rule matched a line that occurs more than once in the
+    /// document: a menu entry ("Latest News" in every menu), not the
+    /// heading that ends the article. Only the line is dropped.
+    CutRepeated(u32),
+    /// The `cut` rule with this index matched above: the article has ended.
+    Cut(u32),
+    /// No rule matched and the classifier is off: kept.
+    NoRule,
+    /// The classifier decided: its probability that the line is article
+    /// text, the document's bar (lines at or above it are kept; it is
+    /// `keep-threshold` or lower), and (with `--explain`) the feature that
+    /// weighed most.
+    Model {
+        probability: f32,
+        threshold: f32,
+        feature: Option<u16>,
+    },
+}
+
+/// The decision for one line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Verdict {
+    pub keep: bool,
+    pub reason: Reason,
+}
