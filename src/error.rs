@@ -1,6 +1,7 @@
-//! Errors as values with context: every message names the file (and line) and,
-//! where it can, says how to fix the problem. The library never prints them;
-//! `main.rs` does.
+//! Errors and warnings as values with context: every message names the file
+//! (and line) and, where it can, says how to fix the problem. The library
+//! never prints them; the command does. Warnings are kept apart from errors:
+//! they never change the exit status.
 
 use std::fmt;
 use std::io;
@@ -8,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use crate::document::Limits;
 
-/// One problem in a rule file, found while parsing or compiling it.
+/// One problem at a line of a file the user gave (a rule file, a model
+/// file), found while parsing or compiling it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleError {
+pub struct LineError {
     /// The file as the user named it (`<default>` for the built-in rules).
     pub path: String,
     /// 1-based line number, or 0 when the problem is not tied to a line.
@@ -19,7 +21,7 @@ pub struct RuleError {
     pub message: String,
 }
 
-impl fmt::Display for RuleError {
+impl fmt::Display for LineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
             write!(f, "{}: {}", self.path, self.message)
@@ -35,7 +37,9 @@ pub enum Error {
     /// Reading or writing a file failed.
     Io { path: PathBuf, source: io::Error },
     /// One or more rule files are invalid; all problems found are listed.
-    Rules(Vec<RuleError>),
+    Rules(Vec<LineError>),
+    /// The model file (`--model`) is invalid.
+    Model(Vec<LineError>),
     /// The arguments do not make sense together.
     Usage(String),
     /// A record of a JSON Lines input is not usable.
@@ -44,8 +48,16 @@ pub enum Error {
         line: u64,
         message: String,
     },
-    /// A warning, not a failure: a document of `path` grew past the size
-    /// limit without a form-feed line and was cleaned in parts.
+    /// Something that should not happen did (a thread could not start or
+    /// stopped): not the user's fault, so not "bad usage".
+    Internal(String),
+}
+
+/// Something the user should know that does not make the run fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// A document of `path` grew past the size limit without a form-feed
+    /// line and was cleaned in parts.
     Oversized {
         path: PathBuf,
         /// 1-based, counting the documents of the input.
@@ -53,6 +65,21 @@ pub enum Error {
         /// Offset of its first byte in the input.
         start: u64,
     },
+    /// A JSON Lines record `--on-error skip` dropped.
+    RecordSkipped {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+}
+
+impl Warning {
+    /// The input the warning is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            Warning::Oversized { path, .. } | Warning::RecordSkipped { path, .. } => path,
+        }
+    }
 }
 
 impl Error {
@@ -75,7 +102,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { path, source } => write!(f, "{}: {}", path.display(), source),
-            Error::Rules(errors) => {
+            Error::Rules(errors) | Error::Model(errors) => {
                 for (i, e) in errors.iter().enumerate() {
                     if i > 0 {
                         writeln!(f)?;
@@ -90,7 +117,24 @@ impl fmt::Display for Error {
                 line,
                 message,
             } => write!(f, "{}:{}: {}", path.display(), line, message),
-            Error::Oversized {
+            Error::Internal(msg) => write!(f, "internal error: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::Oversized {
                 path,
                 document,
                 start,
@@ -103,15 +147,11 @@ impl fmt::Display for Error {
                 Limits::DEFAULT.bytes >> 20,
                 Limits::DEFAULT.lines
             ),
-        }
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Io { source, .. } => Some(source),
-            _ => None,
+            Warning::RecordSkipped {
+                path,
+                line,
+                message,
+            } => write!(f, "{}:{}: {}", path.display(), line, message),
         }
     }
 }

@@ -43,7 +43,7 @@ pub mod tree;
 mod verdict;
 
 pub use cleaner::{Cleaner, CleanerOptions, ExplainedLine, expected_f_threshold};
-pub use error::{Error, RuleError};
+pub use error::{Error, LineError, Warning};
 pub use jsonl::{JsonlOptions, OnError};
 pub use output::{Mode, Stats};
 pub use params::{Params, Preset};

@@ -53,7 +53,9 @@ fn main() -> ExitCode {
         Err(e) => {
             report(&e);
             match e {
-                Error::Rules(_) | Error::Usage(_) | Error::Record { .. } => ExitCode::from(2),
+                Error::Rules(_) | Error::Model(_) | Error::Usage(_) | Error::Record { .. } => {
+                    ExitCode::from(2)
+                }
                 _ => ExitCode::from(1),
             }
         }
@@ -62,7 +64,7 @@ fn main() -> ExitCode {
 
 /// Prints an error on stderr. A closed stderr is ignored: nothing else can be
 /// done about it, and panicking would lose the exit status.
-fn report(e: &Error) {
+fn report(e: &impl std::fmt::Display) {
     let mut stderr = io::stderr().lock();
     for line in e.to_string().lines() {
         let _ = writeln!(stderr, "kzclean: {line}");
@@ -311,7 +313,7 @@ fn report_warnings(pipeline: &mut Pipeline, stats: &Stats) {
     if stats.records_skipped > 0 {
         let listed = warnings
             .iter()
-            .filter(|w| matches!(w, Error::Record { .. }))
+            .filter(|w| matches!(w, kzclean::Warning::RecordSkipped { .. }))
             .count();
         let more = stats.records_skipped as usize - listed.min(stats.records_skipped as usize);
         let _ = writeln!(
@@ -438,7 +440,7 @@ fn build_cleaner(args: &cli::Args) -> Result<Cleaner, Error> {
             let bytes = std::fs::read(path).map_err(|e| {
                 Error::Usage(format!("{}: cannot read model file: {e}", path.display()))
             })?;
-            let model = Model::parse(&path.display().to_string(), &bytes).map_err(Error::Rules)?;
+            let model = Model::parse(&path.display().to_string(), &bytes).map_err(Error::Model)?;
             Arc::new(model)
         }
     };

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use crate::cleaner::Cleaner;
 use crate::codec::{self, Sink};
 use crate::document::{DocumentReader, Limits, Oversized, is_separator, lines, part_end};
-use crate::error::Error;
+use crate::error::{Error, Warning};
 use crate::jsonl::{self, JsonlOptions, OnError};
 use crate::output::{Mode, Stats, write_and_count};
 use crate::tree::{FileJob, temp_path};
@@ -398,7 +398,7 @@ pub struct Pipeline {
     /// A pool and one worker per pool thread, when more than one thread.
     parallel: Option<(rayon::ThreadPool, Vec<Mutex<Worker>>)>,
     /// The first skipped records, for the caller to report.
-    warnings: Mutex<Vec<Error>>,
+    warnings: Mutex<Vec<Warning>>,
 }
 
 impl Pipeline {
@@ -423,7 +423,7 @@ impl Pipeline {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
-                .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
+                .map_err(|e| Error::Internal(format!("cannot start {threads} threads: {e}")))?;
             let workers = (0..threads)
                 .map(|_| Mutex::new(Worker::new(cleaner.clone())))
                 .collect();
@@ -443,7 +443,7 @@ impl Pipeline {
     /// Takes the warnings: the first skipped records (`--on-error skip`;
     /// [`Stats::records_skipped`] has the full count) and the inputs whose
     /// documents were too large to clean whole.
-    pub fn take_warnings(&mut self) -> Vec<Error> {
+    pub fn take_warnings(&mut self) -> Vec<Warning> {
         std::mem::take(self.warnings.get_mut().unwrap_or_else(|p| p.into_inner()))
     }
 
@@ -527,18 +527,18 @@ impl Pipeline {
         // Files finish in any order on several threads; warnings come out
         // by file, the same on every run (a file's own stay in line order).
         let warnings = self.warnings.get_mut().unwrap_or_else(|p| p.into_inner());
-        warnings.sort_by(|a, b| warning_path(a).cmp(&warning_path(b)));
+        warnings.sort_by(|a, b| a.path().cmp(b.path()));
         summary
     }
 }
 
 /// Keeps the first [`MAX_RECORD_WARNINGS`] skipped records by input and
 /// line, whichever order files finish in on several threads.
-fn add_record_warning(warnings: &mut Vec<Error>, warning: Error) {
+fn add_record_warning(warnings: &mut Vec<Warning>, warning: Warning) {
     warnings.push(warning);
-    let record_place = |e: &Error| match e {
-        Error::Record { path, line, .. } => Some((path.clone(), *line)),
-        _ => None,
+    let record_place = |w: &Warning| match w {
+        Warning::RecordSkipped { path, line, .. } => Some((path.clone(), *line)),
+        Warning::Oversized { .. } => None,
     };
     if warnings
         .iter()
@@ -548,16 +548,6 @@ fn add_record_warning(warnings: &mut Vec<Error>, warning: Error) {
         && let Some(last) = (0..warnings.len()).max_by_key(|&i| record_place(&warnings[i]))
     {
         warnings.remove(last);
-    }
-}
-
-/// The input a warning is about.
-fn warning_path(warning: &Error) -> Option<&Path> {
-    match warning {
-        Error::Record { path, .. } | Error::Oversized { path, .. } | Error::Io { path, .. } => {
-            Some(path)
-        }
-        Error::Rules(_) | Error::Usage(_) => None,
     }
 }
 
@@ -577,7 +567,7 @@ struct Output<'a, W> {
     output_name: &'a Path,
     input_name: &'a Path,
     stats: &'a mut Stats,
-    warnings: &'a Mutex<Vec<Error>>,
+    warnings: &'a Mutex<Vec<Warning>>,
 }
 
 impl<W: Write> Output<'_, W> {
@@ -594,7 +584,11 @@ impl<W: Write> Output<'_, W> {
             for (line, message) in batch.skipped {
                 add_record_warning(
                     &mut warnings,
-                    self.record_error(line, message + " (skipped)"),
+                    Warning::RecordSkipped {
+                        path: self.input_name.to_path_buf(),
+                        line,
+                        message: message + " (skipped)",
+                    },
                 );
             }
         }
@@ -619,12 +613,12 @@ impl<W: Write> Output<'_, W> {
 fn warn_if_oversized<R: Read>(
     reader: &UnitReader<R>,
     input_name: &Path,
-    warnings: &Mutex<Vec<Error>>,
+    warnings: &Mutex<Vec<Warning>>,
 ) {
     if let Some(Oversized { document, start }) = reader.first_oversized() {
         // At most one per input, so never capped.
         let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
-        warnings.push(Error::Oversized {
+        warnings.push(Warning::Oversized {
             path: input_name.to_path_buf(),
             document,
             start,
@@ -718,7 +712,7 @@ fn stream_parallel<R: Read, W: Write>(
 fn receive(cleaned: &mpsc::Receiver<BatchOutput>) -> Result<BatchOutput, Error> {
     cleaned
         .recv()
-        .map_err(|_| Error::Usage("internal error: cleaning thread stopped".to_string()))
+        .map_err(|_| Error::Internal("cleaning thread stopped".to_string()))
 }
 
 /// Cleans a batch's units in parallel; their outputs keep the input order.
@@ -773,7 +767,7 @@ fn clean_file(
     mode: Mode,
     format: &Format,
     job: &FileJob,
-    warnings: &Mutex<Vec<Error>>,
+    warnings: &Mutex<Vec<Warning>>,
 ) -> Result<Stats, Error> {
     let input = codec::open(&job.input).map_err(|e| Error::io(&job.input, e))?;
     if let Some(parent) = job.output.parent() {

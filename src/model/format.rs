@@ -2,14 +2,14 @@
 //! line-numbered errors.
 
 use super::{LEAF, Model, Node};
-use crate::error::RuleError;
+use crate::error::LineError;
 use crate::features::{FEATURE_COUNT, FEATURE_NAMES};
 
 impl Model {
     /// Parses a model file; `path` labels errors.
-    pub fn parse(path: &str, bytes: &[u8]) -> Result<Model, Vec<RuleError>> {
+    pub fn parse(path: &str, bytes: &[u8]) -> Result<Model, Vec<LineError>> {
         let err = |line: usize, message: String| {
-            vec![RuleError {
+            vec![LineError {
                 path: path.to_string(),
                 line,
                 message,

@@ -13,7 +13,7 @@ use super::file::Origin;
 use super::{
     ANCHORED_CACHE_LIMIT, COMPILED_SIZE_LIMIT, DEFAULT_ORIGIN, DFA_CACHE_LIMIT, Rule, literals,
 };
-use crate::error::RuleError;
+use crate::error::LineError;
 
 /// The compiled matcher, shared by all threads.
 ///
@@ -320,7 +320,7 @@ impl Engine {
         rules: &[Rule],
         hirs: &[Hir],
         size_limit: usize,
-    ) -> Result<Engine, Vec<RuleError>> {
+    ) -> Result<Engine, Vec<LineError>> {
         let mut by_rank: Vec<u32> = (0..rules.len() as u32).collect();
         by_rank.sort_by_key(|&i| (rules[i as usize].action, i));
         let too_large = |rule: &Rule, e: &dyn std::fmt::Display| {
@@ -415,7 +415,7 @@ impl Engine {
                         }
                     }
                     if errors.is_empty() {
-                        errors.push(RuleError {
+                        errors.push(LineError {
                             path: "<rules>".into(),
                             line: 0,
                             message: format!("the rules together are too large to compile: {e}"),
@@ -701,8 +701,8 @@ pub(super) fn matches_every_line(hir: &Hir, regex: &str) -> bool {
 }
 
 /// The error when the rules' literals together do not compile.
-pub(super) fn too_many_literals(e: &dyn std::fmt::Display) -> RuleError {
-    RuleError {
+pub(super) fn too_many_literals(e: &dyn std::fmt::Display) -> LineError {
+    LineError {
         path: "<rules>".into(),
         line: 0,
         message: format!("the rules' literals are too many to compile: {e}"),
@@ -717,8 +717,8 @@ pub(super) fn joins_anchored_set(hir: &Hir) -> bool {
     props.look_set_prefix().contains(Look::Start) && !props.look_set().contains_word_unicode()
 }
 
-pub(super) fn error_at(origin: &Origin, message: String) -> RuleError {
-    RuleError {
+pub(super) fn error_at(origin: &Origin, message: String) -> LineError {
+    LineError {
         path: origin.path.clone(),
         line: origin.line,
         message,
@@ -732,7 +732,7 @@ pub(super) fn too_large_together(
     rules: &[Rule],
     group: &[u32],
     size_limit: usize,
-) -> Vec<RuleError> {
+) -> Vec<LineError> {
     let mut files: Vec<(&str, usize)> = Vec::new();
     for &index in group {
         let path = rules[index as usize].origin.path.as_str();
@@ -760,7 +760,7 @@ pub(super) fn too_large_together(
         size_limit >> 20,
         counts.join(", ")
     );
-    vec![RuleError {
+    vec![LineError {
         path: if users.is_empty() {
             "<rules>".to_string()
         } else {

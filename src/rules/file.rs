@@ -20,7 +20,7 @@
 //! Parsing never stops at the first problem: every bad line is reported, as
 //! `path:line: message`, so a user fixes a file in one round.
 
-use crate::error::RuleError;
+use crate::error::LineError;
 
 /// What a rule does to the lines it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -97,7 +97,7 @@ pub struct RuleFile {
 
 /// Parses a rule file. `path` is only used to label errors.
 #[cfg(test)]
-pub fn parse(path: &str, bytes: &[u8]) -> Result<RuleFile, Vec<RuleError>> {
+pub fn parse(path: &str, bytes: &[u8]) -> Result<RuleFile, Vec<LineError>> {
     let (file, errors) = parse_all(path, bytes);
     if errors.is_empty() {
         Ok(file)
@@ -108,7 +108,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<RuleFile, Vec<RuleError>> {
 
 /// Parses what can be parsed and reports the rest: the good directives and
 /// every error, so later checks (regex compilation) can report theirs too.
-pub fn parse_all(path: &str, bytes: &[u8]) -> (RuleFile, Vec<RuleError>) {
+pub fn parse_all(path: &str, bytes: &[u8]) -> (RuleFile, Vec<LineError>) {
     let mut file = RuleFile::default();
     let mut errors = Vec::new();
     // A byte-order mark (as some Windows editors write) is not part of the
@@ -116,7 +116,7 @@ pub fn parse_all(path: &str, bytes: &[u8]) -> (RuleFile, Vec<RuleError>) {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     for (index, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_no = index + 1;
-        let err = |message: String| RuleError {
+        let err = |message: String| LineError {
             path: path.to_string(),
             line: line_no,
             message,

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, TryLockError};
 
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 
-use crate::error::RuleError;
+use crate::error::LineError;
 use crate::params::{Params, Preset};
 use crate::text::count_words;
 use engine::{
@@ -126,7 +126,7 @@ impl RuleSet {
         with_defaults: bool,
         sources: &[RuleSource<'_>],
         preset: Preset,
-    ) -> Result<RuleSet, Vec<RuleError>> {
+    ) -> Result<RuleSet, Vec<LineError>> {
         RuleSet::build_within(with_defaults, sources, preset, COMPILED_SIZE_LIMIT)
     }
 
@@ -137,7 +137,7 @@ impl RuleSet {
         sources: &[RuleSource<'_>],
         preset: Preset,
         size_limit: usize,
-    ) -> Result<RuleSet, Vec<RuleError>> {
+    ) -> Result<RuleSet, Vec<LineError>> {
         let mut errors = Vec::new();
         let mut files: Vec<RuleFile> = Vec::new();
         if with_defaults {

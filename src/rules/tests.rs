@@ -9,7 +9,7 @@ use super::phrase::{DECORATION, TRAILER, pattern_regex};
 use super::*;
 
 /// The rule set of one file, `t.rules`, without the built-in rules.
-fn build(text: &str) -> Result<RuleSet, Vec<RuleError>> {
+fn build(text: &str) -> Result<RuleSet, Vec<LineError>> {
     RuleSet::build(
         false,
         &[RuleSource {
