@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use kzclean::Presearch;
+use kzclean::count_words;
 use kzclean::document::{content, is_blank, lines};
-use kzclean::features::count_words;
-use kzclean::rules::Presearch;
 use kzclean::{Cleaner, CleanerOptions, Format, JsonlOptions, Mode, Pipeline, RuleSet, Stats};
 
 /// The generated part of `mix`, in bytes (roughly).

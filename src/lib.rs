@@ -1,15 +1,23 @@
 //! kzclean strips scraped-page boilerplate from plain-text dumps of web pages
 //! and keeps the article body.
 //!
-//! Data flow, one module per step:
+//! Data flow, one module (or folder) per step:
 //!
 //! ```text
-//! bytes ─► document (split at form-feed lines, lines with terminators)
-//!       ─► features (numbers per line)
-//!       ─► rules (rule files compiled once) + classify (verdict per line)
-//!       ─► output (clean text | explain table | removed lines, stats)
-//! pipeline: batches of documents on threads, output in input order
+//! bytes ─► document   split at form-feed lines; lines with their terminators
+//!       ─► text       characters, words, hashes (shared by the next two)
+//!       ─► features   numbers per line, for the model
+//!       ─► rules      rule files compiled once; which rule takes a line
+//!       ─► model      gradient-boosted trees: a probability per line
+//!       ─► cleaner    the passes: rules, then the model, then blank lines
+//!       ─► verdict    keep or drop, and why
+//!       ─► output     clean text | explain table | removed lines, stats
+//! pipeline: streams, JSON Lines, compressed files and directory trees,
+//!           cleaned in batches on threads, output in input order
 //! ```
+//!
+//! Most users need [`Cleaner`] alone (one document at a time) or
+//! [`Pipeline`] (streams and trees on threads).
 //!
 //! The library never prints; it writes to the `Write` it is given.
 //!
@@ -28,26 +36,26 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 mod cleaner;
-pub mod codec;
 pub mod document;
-pub mod error;
-pub mod features;
-pub mod jsonl;
-pub mod model;
-pub mod output;
-pub mod params;
-pub mod pipeline;
-pub mod rules;
+mod error;
+mod features;
+mod model;
+mod output;
+mod params;
+mod pipeline;
+mod rules;
 mod text;
-pub mod tree;
 mod verdict;
 
 pub use cleaner::{Cleaner, CleanerOptions, ExplainedLine, expected_f_threshold};
 pub use error::{Error, LineError, Warning};
-pub use jsonl::{JsonlOptions, OnError};
-pub use output::{Mode, Stats};
+pub use features::FEATURE_NAMES;
+pub use model::Model;
+pub use output::{Mode, Stats, write_document};
 pub use params::{Params, Preset};
-pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary};
-pub use rules::{RuleSet, RuleSource};
-pub use tree::{FileJob, Plan, Selection};
+pub use pipeline::jsonl::{self, JsonlOptions, OnError};
+pub use pipeline::tree::{FileJob, Plan, Selection, plan};
+pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary, codec};
+pub use rules::{DEFAULT_RULES, Presearch, Rule, RuleSet, RuleSource};
+pub use text::count_words;
 pub use verdict::{Reason, Verdict};

@@ -13,11 +13,11 @@ use std::time::Instant;
 use clap::Parser;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use kzclean::Model;
 use kzclean::document::DocumentReader;
-use kzclean::model::Model;
 use kzclean::{
     Cleaner, CleanerOptions, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, Pipeline,
-    Preset, RuleSet, RuleSource, Selection, Stats, codec, tree,
+    Preset, RuleSet, RuleSource, Selection, Stats, codec,
 };
 
 /// Makes glibc's allocator hand freed batch buffers back to the system.
@@ -204,7 +204,7 @@ fn run_tree(
     };
     let output = args.output.as_deref().unwrap_or(Path::new("."));
     let selection = Selection::new(&args.glob)?;
-    let plan = tree::plan(input, output, &selection)?;
+    let plan = kzclean::plan(input, output, &selection)?;
     for e in &plan.unreadable {
         report(e);
     }
@@ -241,7 +241,7 @@ fn run_tree(
     let total = plan.jobs.len();
     let bar = progress_bar(total, plan.jobs.iter().map(|j| j.size).sum());
     let finished = AtomicUsize::new(0);
-    let on_file = |job: &tree::FileJob, outcome: &FileOutcome| {
+    let on_file = |job: &kzclean::FileJob, outcome: &FileOutcome| {
         let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(bar) = &bar {
             bar.set_message(format!("{n}/{total} files"));
@@ -347,7 +347,7 @@ fn dump_features(args: &cli::Args, mut cleaner: Cleaner) -> Result<ExitCode, Err
     let inputs = input_paths(args);
     let header = ["doc", "line", "state"]
         .iter()
-        .chain(kzclean::features::FEATURE_NAMES)
+        .chain(kzclean::FEATURE_NAMES)
         .copied()
         .collect::<Vec<_>>()
         .join("\t");

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use kzclean::document::{DocumentReader, Limits, content, is_blank, is_separator, lines, part_end};
-use kzclean::output::write_document;
+use kzclean::write_document;
 use kzclean::{Cleaner, CleanerOptions, Error, Mode, Pipeline, Preset, RuleSet, RuleSource, Stats};
 use proptest::prelude::*;
 

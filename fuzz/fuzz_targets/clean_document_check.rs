@@ -9,7 +9,7 @@
 use std::sync::{LazyLock, Mutex};
 
 use kzclean::document::{content, is_blank, lines};
-use kzclean::output::write_document;
+use kzclean::write_document;
 use kzclean::{Cleaner, CleanerOptions, Mode, Preset, RuleSet, RuleSource};
 
 const PAGE_RULES: &str = "\

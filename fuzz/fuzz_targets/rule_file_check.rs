@@ -40,7 +40,7 @@ pub fn check(data: &[u8]) {
             assert_eq!(verdicts.len(), kzclean::document::lines(PAGE).count());
             for mode in [Mode::Clean, Mode::Explain, Mode::Invert] {
                 let mut out = Vec::new();
-                kzclean::output::write_document(mode, PAGE, &verdicts, cleaner.rules(), &mut out);
+                kzclean::write_document(mode, PAGE, &verdicts, cleaner.rules(), &mut out);
             }
         }
     }

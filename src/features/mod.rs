@@ -257,12 +257,9 @@ impl FeatureScratch {
     }
 
     /// The number of non-blank lines pushed.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.lines.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
     }
 
     /// Computes what the feature rows need from the whole document; then
@@ -380,6 +377,7 @@ impl FeatureScratch {
     }
 
     /// What the rules said of the `i`-th non-blank line.
+    #[cfg(test)]
     pub fn rule(&self, i: usize) -> RuleMark {
         self.lines[i].rule
     }

@@ -1,0 +1,284 @@
+//! Where documents meet threads: the only module that knows about rayon and
+//! threads.
+//!
+//! A stream (text or JSON Lines) is read in batches of whole units — a
+//! document, or a record — bounded in bytes, so memory stays flat on endless
+//! streams. With one thread everything runs in order on the caller's thread.
+//! With more, the caller's thread reads the next batch and writes the
+//! previous one while a coordinator thread has the pool clean the current
+//! one; outputs are written in input order. A directory tree is cleaned file
+//! by file, files in parallel, each file streamed by one worker.
+//!
+//! Each pool thread owns one [`Cleaner`] for the whole run, so regex caches
+//! stay warm and are never shared between threads.
+
+use std::fs::{self};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::cleaner::Cleaner;
+use crate::error::{Error, Warning};
+use crate::output::{Mode, Stats};
+use files::{Streamer, clean_file};
+use jsonl::JsonlOptions;
+use stream::{Output, stream_parallel, stream_sequential, warn_if_oversized};
+use tree::FileJob;
+use units::UnitReader;
+use worker::Worker;
+
+/// A batch holds at most this many bytes of input (or one larger unit).
+/// With threads, up to three batches (being read, queued, being cleaned)
+/// and two outputs are alive at once: about 10 MB however long the stream
+/// (the rest of the peak RSS is the rules' and the model's state, and each
+/// thread's search caches). Smaller batches would leave cores idle at each
+/// batch's tail more often; 1 MB batches saved only 1 MB.
+const BATCH_BYTES: usize = 2 * 1024 * 1024;
+/// …and at most this many units.
+const BATCH_UNITS: usize = 4096;
+/// Skipped records reported one by one (the first by input and line); the
+/// rest are only counted.
+const MAX_RECORD_WARNINGS: usize = 20;
+
+/// How inputs are read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Plain text, documents separated by form-feed lines.
+    #[default]
+    Text,
+    /// One JSON object per line; one of its string fields is the text.
+    Jsonl(JsonlOptions),
+}
+
+/// What happened to one file of a tree.
+#[derive(Debug)]
+pub enum FileOutcome {
+    /// Cleaned and renamed into place.
+    Done(Stats),
+    /// Not cleaned: its output exists (`--skip-existing`).
+    Skipped,
+    /// Not cleaned: nothing was left at its output path.
+    Failed(Error),
+}
+
+/// Totals over a tree.
+#[derive(Debug, Default)]
+pub struct TreeSummary {
+    pub stats: Stats,
+    pub done: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    /// How many of the failures were unusable JSON Lines records.
+    pub failed_records: usize,
+}
+
+impl TreeSummary {
+    fn add(&mut self, outcome: &FileOutcome) {
+        match outcome {
+            FileOutcome::Done(stats) => {
+                self.done += 1;
+                self.stats += stats;
+            }
+            FileOutcome::Skipped => self.skipped += 1,
+            FileOutcome::Failed(e) => {
+                self.failed += 1;
+                if matches!(e, Error::Record { .. }) {
+                    self.failed_records += 1;
+                }
+            }
+        }
+    }
+
+    fn merge(mut self, other: TreeSummary) -> TreeSummary {
+        self.stats += &other.stats;
+        self.done += other.done;
+        self.skipped += other.skipped;
+        self.failed += other.failed;
+        self.failed_records += other.failed_records;
+        self
+    }
+}
+
+/// Cleans streams and trees on a fixed number of threads.
+pub struct Pipeline {
+    mode: Mode,
+    format: Format,
+    /// The caller's worker, used when there is one thread.
+    local: Worker,
+    /// A pool and one worker per pool thread, when more than one thread.
+    parallel: Option<(rayon::ThreadPool, Vec<Mutex<Worker>>)>,
+    /// The first skipped records, for the caller to report.
+    warnings: Mutex<Vec<Warning>>,
+}
+
+impl Pipeline {
+    /// A pipeline on `threads` threads (0: one per core) for text input.
+    pub fn new(cleaner: Cleaner, mode: Mode, threads: usize) -> Result<Pipeline, Error> {
+        Pipeline::with_format(cleaner, mode, Format::Text, threads)
+    }
+
+    /// A pipeline on `threads` threads (0: one per core).
+    pub fn with_format(
+        cleaner: Cleaner,
+        mode: Mode,
+        format: Format,
+        threads: usize,
+    ) -> Result<Pipeline, Error> {
+        let threads = if threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            threads
+        };
+        let parallel = if threads > 1 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| Error::Internal(format!("cannot start {threads} threads: {e}")))?;
+            let workers = (0..threads)
+                .map(|_| Mutex::new(Worker::new(cleaner.clone())))
+                .collect();
+            Some((pool, workers))
+        } else {
+            None
+        };
+        Ok(Pipeline {
+            mode,
+            format,
+            local: Worker::new(cleaner),
+            parallel,
+            warnings: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Takes the warnings: the first skipped records (`--on-error skip`;
+    /// [`Stats::records_skipped`] has the full count) and the inputs whose
+    /// documents were too large to clean whole.
+    pub fn take_warnings(&mut self) -> Vec<Warning> {
+        std::mem::take(self.warnings.get_mut().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Cleans every unit of `input` into `out`, in input order.
+    /// `input_name` labels read errors and bad records; write errors are
+    /// labelled with `output_name`. On an error, the output of every unit
+    /// before it has been written, and nothing after.
+    pub fn clean_stream<R: Read, W: Write>(
+        &mut self,
+        input: R,
+        input_name: &Path,
+        out: &mut W,
+        output_name: &Path,
+        stats: &mut Stats,
+    ) -> Result<(), Error> {
+        let mut reader = UnitReader::new(input, &self.format);
+        let sink = Output {
+            out,
+            output_name,
+            input_name,
+            stats,
+            warnings: &self.warnings,
+        };
+        let result = match &self.parallel {
+            None => stream_sequential(&mut self.local, self.mode, &self.format, &mut reader, sink),
+            Some((pool, workers)) => {
+                stream_parallel(pool, workers, self.mode, &self.format, &mut reader, sink)
+            }
+        };
+        warn_if_oversized(&reader, input_name, &self.warnings);
+        result
+    }
+
+    /// Cleans each file of a tree into its output, files in parallel. Each
+    /// output is written to a temporary file beside it and renamed into
+    /// place, so an interrupted run leaves no partial output under its final
+    /// name. `on_file` hears about every file as it finishes (for progress
+    /// and error reports); a failed file does not stop the others.
+    pub fn clean_tree(
+        &mut self,
+        jobs: &[FileJob],
+        skip_existing: bool,
+        on_file: &(dyn Fn(&FileJob, &FileOutcome) + Sync),
+    ) -> TreeSummary {
+        let (mode, format, warnings) = (self.mode, &self.format, &self.warnings);
+        let run = |streamer: Streamer<'_>, job: &FileJob| {
+            let outcome = if skip_existing && fs::symlink_metadata(&job.output).is_ok() {
+                FileOutcome::Skipped
+            } else {
+                match clean_file(streamer, mode, format, job, warnings) {
+                    Ok(stats) => FileOutcome::Done(stats),
+                    Err(e) => FileOutcome::Failed(e),
+                }
+            };
+            on_file(job, &outcome);
+            let mut summary = TreeSummary::default();
+            summary.add(&outcome);
+            summary
+        };
+        let summary = match &self.parallel {
+            None => jobs
+                .iter()
+                .map(|job| run(Streamer::Sequential(&mut self.local), job))
+                .fold(TreeSummary::default(), TreeSummary::merge),
+            // Fewer files than threads (one big shard, say): files in
+            // parallel would leave threads idle, so each file in turn is
+            // streamed on all of them.
+            Some((pool, workers)) if jobs.len() < workers.len() => jobs
+                .iter()
+                .map(|job| run(Streamer::Parallel(pool, workers), job))
+                .fold(TreeSummary::default(), TreeSummary::merge),
+            Some((pool, workers)) => pool.install(|| {
+                jobs.par_iter()
+                    // One file per task: files vary widely in size, and
+                    // rayon's splitting would otherwise pair small ones.
+                    .with_max_len(1)
+                    .map(|job| run(Streamer::Sequential(&mut lock_own_worker(workers)), job))
+                    .reduce(TreeSummary::default, TreeSummary::merge)
+            }),
+        };
+        // Files finish in any order on several threads; warnings come out
+        // by file, the same on every run (a file's own stay in line order).
+        let warnings = self.warnings.get_mut().unwrap_or_else(|p| p.into_inner());
+        warnings.sort_by(|a, b| a.path().cmp(b.path()));
+        summary
+    }
+}
+
+/// Keeps the first [`MAX_RECORD_WARNINGS`] skipped records by input and
+/// line, whichever order files finish in on several threads.
+fn add_record_warning(warnings: &mut Vec<Warning>, warning: Warning) {
+    warnings.push(warning);
+    let record_place = |w: &Warning| match w {
+        Warning::RecordSkipped { path, line, .. } => Some((path.clone(), *line)),
+        Warning::Oversized { .. } => None,
+    };
+    if warnings
+        .iter()
+        .filter(|w| record_place(w).is_some())
+        .count()
+        > MAX_RECORD_WARNINGS
+        && let Some(last) = (0..warnings.len()).max_by_key(|&i| record_place(&warnings[i]))
+    {
+        warnings.remove(last);
+    }
+}
+
+/// The worker of the current pool thread. Each pool thread only ever locks
+/// its own worker, so the lock is never contended; a poisoned lock only
+/// means another unit panicked.
+fn lock_own_worker(workers: &[Mutex<Worker>]) -> std::sync::MutexGuard<'_, Worker> {
+    let index = rayon::current_thread_index().unwrap_or(0);
+    workers[index % workers.len()]
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub mod codec;
+mod files;
+pub mod jsonl;
+mod stream;
+#[cfg(test)]
+mod tests;
+pub(crate) mod tree;
+mod units;
+mod worker;

@@ -1,0 +1,90 @@
+//! The unit of work, a document or a JSON Lines record, read from a stream
+//! in whole units.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use super::{BATCH_BYTES, BATCH_UNITS, Format};
+use crate::document::{DocumentReader, Oversized};
+
+/// The unit of work: a document of a text stream, or a JSON Lines record.
+pub(super) enum Unit {
+    Document {
+        bytes: Vec<u8>,
+        separator: Option<Vec<u8>>,
+        /// A later part of a document cut at the size limits.
+        follows_part: bool,
+    },
+    Record {
+        /// 1-based line number in its input.
+        line: u64,
+        bytes: Vec<u8>,
+    },
+}
+
+impl Unit {
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Unit::Document { bytes, .. } | Unit::Record { bytes, .. } => bytes.len(),
+        }
+    }
+}
+
+/// Reads units from a stream.
+pub(super) enum UnitReader<R> {
+    Documents(DocumentReader<R>),
+    Records { reader: BufReader<R>, line: u64 },
+}
+
+impl<R: Read> UnitReader<R> {
+    pub(super) fn new(input: R, format: &Format) -> UnitReader<R> {
+        match format {
+            Format::Text => UnitReader::Documents(DocumentReader::new(input)),
+            Format::Jsonl(_) => UnitReader::Records {
+                reader: BufReader::with_capacity(256 * 1024, input),
+                line: 0,
+            },
+        }
+    }
+
+    pub(super) fn next(&mut self) -> io::Result<Option<Unit>> {
+        match self {
+            UnitReader::Documents(r) => Ok(r.next_document()?.map(|d| Unit::Document {
+                bytes: d.bytes,
+                separator: d.separator,
+                follows_part: d.follows_part,
+            })),
+            UnitReader::Records { reader, line } => {
+                let mut bytes = Vec::new();
+                if reader.read_until(b'\n', &mut bytes)? == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                Ok(Some(Unit::Record { line: *line, bytes }))
+            }
+        }
+    }
+
+    /// The first document cut at the size limit, if any was.
+    pub(super) fn first_oversized(&self) -> Option<Oversized> {
+        match self {
+            UnitReader::Documents(r) => r.first_oversized(),
+            UnitReader::Records { .. } => None,
+        }
+    }
+
+    /// Fills `batch` up to the limits. On a read error, `batch` keeps the
+    /// units read before it.
+    pub(super) fn next_batch(&mut self, batch: &mut Vec<Unit>) -> io::Result<()> {
+        let mut bytes = 0;
+        while bytes < BATCH_BYTES && batch.len() < BATCH_UNITS {
+            match self.next()? {
+                Some(unit) => {
+                    bytes += unit.len();
+                    batch.push(unit);
+                }
+                None => break,
+            }
+        }
+        Ok(())
+    }
+}

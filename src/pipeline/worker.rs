@@ -1,0 +1,227 @@
+//! One thread's cleaner: cleans a batch of units into one output.
+
+use std::io::Write;
+
+use super::Format;
+use super::jsonl::{self, JsonlOptions, OnError};
+use super::units::Unit;
+use crate::cleaner::Cleaner;
+use crate::document::{Limits, is_separator, lines, part_end};
+use crate::output::{Mode, Stats, write_and_count};
+use crate::verdict::Verdict;
+
+/// A record that could not be used: its line and what is wrong.
+pub(super) type Problem = (u64, String);
+
+/// The cleaned output of a batch.
+#[derive(Default)]
+pub(super) struct BatchOutput {
+    /// The output, in order. Kept in pieces (one per unit when parallel):
+    /// joining them would hold the batch's output twice for no gain.
+    pub(super) chunks: Vec<Vec<u8>>,
+    pub(super) stats: Stats,
+    /// Records dropped under `--on-error skip`.
+    pub(super) skipped: Vec<Problem>,
+    /// The record that stopped the run under `--on-error fail`; `chunks`
+    /// hold the output of the units before it.
+    pub(super) failed: Option<Problem>,
+}
+
+/// One thread's cleaner and scratch space.
+pub(super) struct Worker {
+    pub(super) cleaner: Cleaner,
+    pub(super) verdicts: Vec<Verdict>,
+    pub(super) scratch: Vec<u8>,
+}
+
+impl Worker {
+    pub(super) fn new(cleaner: Cleaner) -> Worker {
+        Worker {
+            cleaner,
+            verdicts: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Cleans one document (or one part of a document cut at the size
+    /// limits), appending its output and separator to `out`.
+    /// `follows_part`: a later part, whose document its first part counted.
+    pub(super) fn clean_document(
+        &mut self,
+        mode: Mode,
+        doc: &[u8],
+        separator: Option<&[u8]>,
+        follows_part: bool,
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) {
+        self.cleaner.classify(doc, &mut self.verdicts);
+        let rules = self.cleaner.rules();
+        write_and_count(mode, doc, &self.verdicts, rules, out, stats);
+        if follows_part {
+            // The parts of a document count as one, with the first: so it
+            // is counted even if a read error ends it early.
+            stats.documents -= 1;
+        }
+        if let Some(separator) = separator {
+            // A separator passes through: a line in and out, so that the
+            // bytes in add up to the input's size.
+            stats.add_separator(separator);
+            if mode == Mode::Explain {
+                out.extend_from_slice(b"keep\tseparator\t");
+            }
+            out.extend_from_slice(separator);
+            if !separator.ends_with(b"\n") && mode == Mode::Explain {
+                out.push(b'\n');
+            }
+        }
+    }
+
+    /// Cleans text held in memory exactly as a stream of it would be: split
+    /// at form-feed lines, each document cleaned on its own (in parts when
+    /// over the [`Limits`]).
+    pub(super) fn clean_text(
+        &mut self,
+        mode: Mode,
+        text: &[u8],
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) {
+        let mut start = 0;
+        let mut at = 0;
+        for line in lines(text) {
+            if is_separator(line) {
+                self.clean_parts(mode, &text[start..at], Some(line), out, stats);
+                start = at + line.len();
+            }
+            at += line.len();
+        }
+        if start < text.len() {
+            self.clean_parts(mode, &text[start..], None, out, stats);
+        }
+    }
+
+    /// [`Worker::clean_document`] for a whole document in memory, part by
+    /// part when it is over the [`Limits`].
+    pub(super) fn clean_parts(
+        &mut self,
+        mode: Mode,
+        mut doc: &[u8],
+        separator: Option<&[u8]>,
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) {
+        let mut follows_part = false;
+        while let Some(end) = part_end(doc, Limits::DEFAULT) {
+            self.clean_document(mode, &doc[..end], None, follows_part, out, stats);
+            follows_part = true;
+            doc = &doc[end..];
+        }
+        self.clean_document(mode, doc, separator, follows_part, out, stats);
+    }
+
+    /// Cleans one unit, appending its output to `out`. A record that cannot
+    /// be used appends nothing and is returned.
+    pub(super) fn clean_unit(
+        &mut self,
+        mode: Mode,
+        format: &Format,
+        unit: &Unit,
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) -> Result<(), Problem> {
+        let (line, bytes, options) = match (unit, format) {
+            (
+                Unit::Document {
+                    bytes,
+                    separator,
+                    follows_part,
+                },
+                _,
+            ) => {
+                self.clean_document(mode, bytes, separator.as_deref(), *follows_part, out, stats);
+                return Ok(());
+            }
+            (Unit::Record { line, bytes }, Format::Jsonl(options)) => (*line, bytes, options),
+            (Unit::Record { bytes, .. }, Format::Text) => {
+                // Not produced: records are only read for JSON Lines.
+                out.extend_from_slice(bytes);
+                return Ok(());
+            }
+        };
+        if crate::document::is_blank(crate::document::content(bytes)) {
+            // Blank lines between records are not records; pass them on so
+            // line numbers of input and output still match.
+            out.extend_from_slice(bytes);
+            return Ok(());
+        }
+        let field = jsonl::locate(bytes, &options.field).map_err(|message| (line, message))?;
+        let mut record_stats = Stats::default();
+        let mut cleaned = std::mem::take(&mut self.scratch);
+        cleaned.clear();
+        self.clean_text(mode, field.text.as_bytes(), &mut cleaned, &mut record_stats);
+        out.extend_from_slice(&bytes[..field.span.start]);
+        // Whole lines of valid UTF-8 are cut at `\n`, so this is valid UTF-8;
+        // the lossy path is only a guard.
+        jsonl::write_string(&String::from_utf8_lossy(&cleaned), out);
+        let rest = &bytes[field.span.end..];
+        match rest.iter().rposition(|&b| b == b'}') {
+            Some(close) if options.annotate => {
+                out.extend_from_slice(&rest[..close]);
+                let _ = write!(
+                    out,
+                    ",\"kzclean\":{{\"lines_removed\":{},\"bytes_removed\":{}}}",
+                    record_stats.lines_in - record_stats.lines_out,
+                    record_stats.bytes_in - record_stats.bytes_out
+                );
+                out.extend_from_slice(&rest[close..]);
+            }
+            _ => out.extend_from_slice(rest),
+        }
+        self.scratch = cleaned;
+        *stats += &record_stats;
+        Ok(())
+    }
+
+    /// Cleans a batch in order on this thread.
+    pub(super) fn clean_batch(
+        &mut self,
+        mode: Mode,
+        format: &Format,
+        batch: &[Unit],
+    ) -> BatchOutput {
+        let mut output = BatchOutput::default();
+        let mut bytes = Vec::new();
+        for unit in batch {
+            let mark = bytes.len();
+            if let Err(problem) = self.clean_unit(mode, format, unit, &mut bytes, &mut output.stats)
+            {
+                bytes.truncate(mark);
+                if !record_problem(format, problem, &mut output) {
+                    break;
+                }
+            }
+        }
+        output.chunks.push(bytes);
+        output
+    }
+}
+
+/// Files a record problem: counted and kept when skipping (returns true: go
+/// on), or the batch's stopping point when failing (returns false).
+pub(super) fn record_problem(format: &Format, problem: Problem, output: &mut BatchOutput) -> bool {
+    match format {
+        Format::Jsonl(JsonlOptions {
+            on_error: OnError::Skip,
+            ..
+        }) => {
+            output.stats.records_skipped += 1;
+            output.skipped.push(problem);
+            true
+        }
+        _ => {
+            output.failed = Some(problem);
+            false
+        }
+    }
+}
