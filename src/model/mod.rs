@@ -147,7 +147,7 @@ impl Model {
     }
 
     /// Adds the model's score (log-odds) of each row in `rows` (rows of
-    /// [`FEATURE_COUNT`] values) to `scores`, one per row. Tree by tree over
+    /// `FEATURE_COUNT` values) to `scores`, one per row. Tree by tree over
     /// all rows: the tree stays in cache and the rows' walks overlap in the
     /// CPU.
     pub fn score_rows(&self, rows: &[f32], scores: &mut [f64]) {

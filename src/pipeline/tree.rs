@@ -33,7 +33,7 @@ pub struct Plan {
     /// `jobs` and count as failures.
     pub unreadable: Vec<Error>,
     /// Selected files (and directories) named as kzclean names its
-    /// temporary outputs ([`temp_path`]), left by an interrupted run: not
+    /// temporary outputs (`temp_path`), left by an interrupted run: not
     /// cleaned, since their outputs would take the place of another
     /// output's temporary file.
     pub leftovers: Vec<PathBuf>,

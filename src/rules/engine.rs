@@ -203,8 +203,8 @@ impl Literals {
     }
 }
 
-/// What [`RuleSet::presearch`] found in a line; the default is "not
-/// searched", which [`RuleSet::match_line_with`] then searches itself.
+/// What [`super::RuleSet::presearch`] found in a line; the default is "not
+/// searched", which [`super::RuleSet::match_line_with`] then searches itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Presearch {
     /// Whether some anchored rule matches the line.
