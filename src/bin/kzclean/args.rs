@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Parser, ValueEnum};
+use clap::{ArgAction, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
 
 /// Strip scraped-page boilerplate from plain-text page dumps; keep the article.
 ///
@@ -13,6 +14,8 @@ use clap::{ArgAction, Parser, ValueEnum};
     name = "kzclean",
     version,
     max_term_width = 100,
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true,
     after_help = "Examples:
   cat page.txt | kzclean > clean.txt
   kzclean page.txt other.txt > clean.txt
@@ -30,6 +33,9 @@ inputs could not be read or written, 2 for bad usage, a bad rule file or
 (with --on-error fail) an unusable JSON Lines record."
 )]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Files to clean; `-` or none reads standard input. Each file is at
     /// least one document; form-feed lines split it into more.
     #[arg(value_name = "FILE")]
@@ -151,4 +157,19 @@ pub enum OnErrorArg {
     Fail,
     /// Drop the line, count it and go on
     Skip,
+}
+
+/// What kzclean can do besides cleaning. A file named like one of these
+/// is cleaned when given as `./NAME`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a shell completion script (e.g. `kzclean completions bash >
+    /// ~/.local/share/bash-completion/completions/kzclean`)
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page, in roff (e.g. `kzclean man > kzclean.1`)
+    Man,
 }

@@ -1,77 +1,23 @@
-//! The `kzclean` command: flags in, exit status out. All cleaning is done by
-//! the library; this file opens inputs, reports errors and prints stats.
+//! Running the cleaner over the inputs: streams to standard output, or a
+//! directory tree into another, and --dump-features.
 
-mod cli;
-
-use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use clap::Parser;
-
-use indicatif::{ProgressBar, ProgressStyle};
-use kzclean::Model;
 use kzclean::document::DocumentReader;
 use kzclean::{
-    Cleaner, CleanerOptions, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, Pipeline,
-    Preset, RuleSet, RuleSource, Selection, Stats, codec,
+    Cleaner, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, Pipeline, Selection, Stats,
+    codec,
 };
 
-/// Makes glibc's allocator hand freed batch buffers back to the system.
-/// By default it raises its mmap and trim thresholds each time a large
-/// block is freed, so the 2 MB batches and documents that threads allocate
-/// and free land in per-thread heaps that never shrink: peak RSS at two
-/// threads on the 250 MB stream was 63 MiB with the default, 59 MiB with a
-/// fixed threshold, at the same speed. Fixing the trim threshold also fixes
-/// the mmap threshold at its 128 KiB default.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn return_freed_memory() {
-    unsafe extern "C" {
-        fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
-    }
-    const M_TRIM_THRESHOLD: std::ffi::c_int = -1;
-    // SAFETY: mallopt only sets a tunable of glibc's malloc; it is called
-    // before any other thread exists. A failure (0) leaves the default.
-    unsafe {
-        mallopt(M_TRIM_THRESHOLD, 4 << 20);
-    }
-}
+use crate::args::{Args, OnErrorArg};
+use crate::config::build_cleaner;
+use crate::report::{print_stats, progress_bar, report, report_warnings};
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn return_freed_memory() {}
-
-fn main() -> ExitCode {
-    return_freed_memory();
-    let args = cli::Args::parse();
-    match run(args) {
-        Ok(code) => code,
-        // The reader went away (`kzclean < x | head`): not a failure.
-        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
-        Err(e) => {
-            report(&e);
-            match e {
-                Error::Rules(_) | Error::Model(_) | Error::Usage(_) | Error::Record { .. } => {
-                    ExitCode::from(2)
-                }
-                _ => ExitCode::from(1),
-            }
-        }
-    }
-}
-
-/// Prints an error on stderr. A closed stderr is ignored: nothing else can be
-/// done about it, and panicking would lose the exit status.
-fn report(e: &impl std::fmt::Display) {
-    let mut stderr = io::stderr().lock();
-    for line in e.to_string().lines() {
-        let _ = writeln!(stderr, "kzclean: {line}");
-    }
-}
-
-fn run(args: cli::Args) -> Result<ExitCode, Error> {
+pub fn run(args: Args) -> Result<ExitCode, Error> {
     let cleaner = build_cleaner(&args)?;
     if args.check_rules {
         let mut stderr = io::stderr().lock();
@@ -102,8 +48,8 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
         Format::Jsonl(JsonlOptions {
             field: args.field.clone(),
             on_error: match args.on_error {
-                cli::OnErrorArg::Fail => OnError::Fail,
-                cli::OnErrorArg::Skip => OnError::Skip,
+                OnErrorArg::Fail => OnError::Fail,
+                OnErrorArg::Skip => OnError::Skip,
             },
             annotate: args.annotate,
         })
@@ -191,11 +137,7 @@ fn run(args: cli::Args) -> Result<ExitCode, Error> {
 
 /// `-r IN -o OUT`: cleans a tree, file by file, with a progress bar on a
 /// terminal. Failed files are reported as they happen and counted.
-fn run_tree(
-    args: &cli::Args,
-    pipeline: &mut Pipeline,
-    rule_ids: &[String],
-) -> Result<ExitCode, Error> {
+fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result<ExitCode, Error> {
     let [input] = args.files.as_slice() else {
         return Err(Error::Usage(format!(
             "-r takes exactly one input directory, got {}",
@@ -285,50 +227,6 @@ fn run_tree(
     })
 }
 
-/// A bar counting files and bytes, only when stderr is a terminal (never in
-/// logs or pipes).
-fn progress_bar(files: usize, bytes: u64) -> Option<ProgressBar> {
-    if !io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = ProgressBar::new(bytes);
-    // The template is a constant; if indicatif ever rejected it, no bar is
-    // better than no run.
-    let style = ProgressStyle::with_template(
-        "{msg} [{wide_bar}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} ETA {eta}",
-    )
-    .ok()?;
-    bar.set_style(style.progress_chars("=> "));
-    bar.set_message(format!("0/{files} files"));
-    Some(bar)
-}
-
-/// Reports the warnings: documents cleaned in parts, and the records
-/// `--on-error skip` dropped (the first few by line, then the count).
-fn report_warnings(pipeline: &mut Pipeline, stats: &Stats) {
-    let warnings = pipeline.take_warnings();
-    for e in &warnings {
-        report(e);
-    }
-    if stats.records_skipped > 0 {
-        let listed = warnings
-            .iter()
-            .filter(|w| matches!(w, kzclean::Warning::RecordSkipped { .. }))
-            .count();
-        let more = stats.records_skipped as usize - listed.min(stats.records_skipped as usize);
-        let _ = writeln!(
-            io::stderr().lock(),
-            "kzclean: {} unusable records skipped{}",
-            stats.records_skipped,
-            if more > 0 {
-                format!(" ({more} not listed above)")
-            } else {
-                String::new()
-            }
-        );
-    }
-}
-
 /// Ends the run on an error that stops all output. A closed pipe is not a
 /// failure in itself, but inputs that failed before it still make the exit
 /// status 1 (their errors were already reported).
@@ -341,7 +239,7 @@ fn output_failed(e: Error, failed: usize) -> Result<ExitCode, Error> {
 
 /// `--dump-features`: one thread, documents in input order, rows numbered
 /// by document across all inputs.
-fn dump_features(args: &cli::Args, mut cleaner: Cleaner) -> Result<ExitCode, Error> {
+fn dump_features(args: &Args, mut cleaner: Cleaner) -> Result<ExitCode, Error> {
     let stdout_name = Path::new("<stdout>");
     let mut out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
     let inputs = input_paths(args);
@@ -372,28 +270,8 @@ fn dump_features(args: &cli::Args, mut cleaner: Cleaner) -> Result<ExitCode, Err
     Ok(ExitCode::SUCCESS)
 }
 
-/// A rule file larger than this is refused before it is read whole: real
-/// rule files are a few kilobytes, and `--rules /dev/zero` or a corpus
-/// named by mistake would otherwise fill memory.
-const MAX_RULE_FILE: u64 = 16 * 1024 * 1024;
-
-fn read_rule_file(path: &Path) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_RULE_FILE + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_RULE_FILE {
-        return Err(io::Error::other(format!(
-            "larger than {} MiB, the most a rule file may hold; check that it is the rule \
-             file you meant, or split it into several --rules files",
-            MAX_RULE_FILE >> 20
-        )));
-    }
-    Ok(bytes)
-}
-
 /// The files to read, in order; `-` (standard input) when none is named.
-fn input_paths(args: &cli::Args) -> Vec<PathBuf> {
+fn input_paths(args: &Args) -> Vec<PathBuf> {
     if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -403,100 +281,6 @@ fn input_paths(args: &cli::Args) -> Vec<PathBuf> {
 
 fn is_output_error(e: &Error, stdout_name: &Path) -> bool {
     matches!(e, Error::Io { path, .. } if path == stdout_name)
-}
-
-fn build_cleaner(args: &cli::Args) -> Result<Cleaner, Error> {
-    let mut contents = Vec::new();
-    for path in &args.rules {
-        let bytes = read_rule_file(path)
-            .map_err(|e| Error::Usage(format!("{}: cannot read rule file: {e}", path.display())))?;
-        contents.push((path.display().to_string(), bytes));
-    }
-    let sources: Vec<RuleSource<'_>> = contents
-        .iter()
-        .map(|(path, bytes)| RuleSource {
-            path: path.clone(),
-            bytes,
-        })
-        .collect();
-    let preset = if args.precision {
-        Preset::Precision
-    } else if args.recall {
-        Preset::Recall
-    } else {
-        Preset::Balanced
-    };
-    let rules = RuleSet::build(!args.no_default_rules, &sources, preset).map_err(Error::Rules)?;
-    let options = CleanerOptions {
-        classifier: !args.no_classifier,
-        explain: args.explain,
-    };
-    let model = match &args.model {
-        // Training data does not depend on the model, and must be producible
-        // after the features changed and before a model fits them.
-        None if args.dump_features => Arc::new(Model::empty()),
-        None => Model::builtin(),
-        Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| {
-                Error::Usage(format!("{}: cannot read model file: {e}", path.display()))
-            })?;
-            let model = Model::parse(&path.display().to_string(), &bytes).map_err(Error::Model)?;
-            Arc::new(model)
-        }
-    };
-    Ok(Cleaner::with_model(rules, options, model))
-}
-
-fn print_stats(stats: &Stats, rule_ids: &[String], seconds: f64) {
-    let pct = |a: u64, b: u64| {
-        if b == 0 {
-            0.0
-        } else {
-            100.0 * a as f64 / b as f64
-        }
-    };
-    let mb = |b: u64| b as f64 / 1e6;
-    let mut s = String::new();
-    use std::fmt::Write as _;
-    let _ = writeln!(
-        s,
-        "kzclean: {} documents; lines {} in, {} out ({:.1}%); bytes {:.3} MB in, {:.3} MB out ({:.1}%)",
-        stats.documents,
-        stats.lines_in,
-        stats.lines_out,
-        pct(stats.lines_out, stats.lines_in),
-        mb(stats.bytes_in),
-        mb(stats.bytes_out),
-        pct(stats.bytes_out, stats.bytes_in),
-    );
-    let _ = writeln!(
-        s,
-        "kzclean: {:.3} s, {:.1} MB/s",
-        seconds,
-        if seconds > 0.0 {
-            mb(stats.bytes_in) / seconds
-        } else {
-            0.0
-        }
-    );
-    let mut by_rule: Vec<(u64, &str)> = stats
-        .removed_by_rule
-        .iter()
-        .zip(rule_ids)
-        .filter(|(n, _)| **n > 0)
-        .map(|(n, id)| (*n, id.as_str()))
-        .collect();
-    by_rule.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-    if stats.removed_by_classifier > 0 {
-        by_rule.push((stats.removed_by_classifier, "(classifier)"));
-    }
-    if !by_rule.is_empty() {
-        let _ = writeln!(s, "kzclean: lines removed by rule:");
-        for (n, id) in by_rule {
-            let _ = writeln!(s, "  {n:>10}  {id}");
-        }
-    }
-    let _ = io::stderr().lock().write_all(s.as_bytes());
 }
 
 /// A writer that remembers the last byte written through it.
