@@ -20,7 +20,9 @@ use std::sync::LazyLock;
 mod stoplists;
 pub mod stopwords;
 
-pub use scan::{LineScan, flag, scan_line};
+use facts::MAX_STOP_SETS_PER_LINE;
+pub use facts::{LineScan, flag};
+pub use scan::scan_line;
 use stopwords::LanguageSet;
 
 /// Lines of at least this many words (by [`count_words`]) are long: the
@@ -31,10 +33,6 @@ const LONG_LINE_WORDS: f32 = 15.0;
 const GOOD_STOP_DENSITY: f32 = 0.2;
 /// Distances to the nearest prose line are capped here.
 const MAX_DISTANCE: u32 = 20;
-/// Stop words whose languages are kept per line: a 100 MB line of stop
-/// words would otherwise hold 16 bytes for each. Beyond this, a line's
-/// density in the document's language is scaled from its first ones.
-const MAX_STOP_SETS_PER_LINE: u32 = 4096;
 /// Duplicate counts are capped here.
 const MAX_DUPLICATES: u32 = 5;
 
@@ -665,6 +663,7 @@ pub(crate) fn xorshift(state: &mut u64) -> u64 {
     *state
 }
 
+mod facts;
 mod scan;
 #[cfg(test)]
 mod tests;

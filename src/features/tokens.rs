@@ -1,8 +1,7 @@
 //! Characters and tokens: their classes, and what a token says of its line
 //! (case, stop words, e-mail, price and date shapes, web addresses).
 
-use super::MAX_STOP_SETS_PER_LINE;
-use super::scan::{LineScan, flag};
+use super::facts::{LineScan, MAX_STOP_SETS_PER_LINE, flag};
 use super::stopwords::{self, LanguageSet, MAX_WORD_BYTES};
 use crate::text::{CharTable, decode_char, is_unspaced_script};
 

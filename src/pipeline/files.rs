@@ -6,10 +6,10 @@ use std::io;
 use std::path::Path;
 use std::sync::Mutex;
 
-use super::Format;
 use super::codec::{self, Sink};
 use super::stream::{Output, stream_parallel, stream_sequential, warn_if_oversized};
 use super::tree::{FileJob, temp_path};
+use super::units::Format;
 use super::units::UnitReader;
 use super::worker::Worker;
 use crate::error::{Error, Warning};

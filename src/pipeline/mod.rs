@@ -12,7 +12,7 @@
 //! Each pool thread owns one [`Cleaner`] for the whole run, so regex caches
 //! stay warm and are never shared between threads.
 
-use std::fs::{self};
+use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Mutex;
@@ -23,34 +23,11 @@ use crate::cleaner::Cleaner;
 use crate::error::{Error, Warning};
 use crate::output::{Mode, Stats};
 use files::{Streamer, clean_file};
-use jsonl::JsonlOptions;
 use stream::{Output, stream_parallel, stream_sequential, warn_if_oversized};
 use tree::FileJob;
+pub use units::Format;
 use units::UnitReader;
-use worker::Worker;
-
-/// A batch holds at most this many bytes of input (or one larger unit).
-/// With threads, up to three batches (being read, queued, being cleaned)
-/// and two outputs are alive at once: about 10 MB however long the stream
-/// (the rest of the peak RSS is the rules' and the model's state, and each
-/// thread's search caches). Smaller batches would leave cores idle at each
-/// batch's tail more often; 1 MB batches saved only 1 MB.
-const BATCH_BYTES: usize = 2 * 1024 * 1024;
-/// …and at most this many units.
-const BATCH_UNITS: usize = 4096;
-/// Skipped records reported one by one (the first by input and line); the
-/// rest are only counted.
-const MAX_RECORD_WARNINGS: usize = 20;
-
-/// How inputs are read.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Format {
-    /// Plain text, documents separated by form-feed lines.
-    #[default]
-    Text,
-    /// One JSON object per line; one of its string fields is the text.
-    Jsonl(JsonlOptions),
-}
+use worker::{Worker, lock_own_worker};
 
 /// What happened to one file of a tree.
 #[derive(Debug)]
@@ -242,35 +219,6 @@ impl Pipeline {
         warnings.sort_by(|a, b| a.path().cmp(b.path()));
         summary
     }
-}
-
-/// Keeps the first [`MAX_RECORD_WARNINGS`] skipped records by input and
-/// line, whichever order files finish in on several threads.
-fn add_record_warning(warnings: &mut Vec<Warning>, warning: Warning) {
-    warnings.push(warning);
-    let record_place = |w: &Warning| match w {
-        Warning::RecordSkipped { path, line, .. } => Some((path.clone(), *line)),
-        Warning::Oversized { .. } => None,
-    };
-    if warnings
-        .iter()
-        .filter(|w| record_place(w).is_some())
-        .count()
-        > MAX_RECORD_WARNINGS
-        && let Some(last) = (0..warnings.len()).max_by_key(|&i| record_place(&warnings[i]))
-    {
-        warnings.remove(last);
-    }
-}
-
-/// The worker of the current pool thread. Each pool thread only ever locks
-/// its own worker, so the lock is never contended; a poisoned lock only
-/// means another unit panicked.
-fn lock_own_worker(workers: &[Mutex<Worker>]) -> std::sync::MutexGuard<'_, Worker> {
-    let index = rayon::current_thread_index().unwrap_or(0);
-    workers[index % workers.len()]
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 pub mod codec;

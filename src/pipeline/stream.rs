@@ -8,9 +8,9 @@ use std::sync::mpsc;
 
 use rayon::prelude::*;
 
+use super::units::Format;
 use super::units::{Unit, UnitReader};
-use super::worker::{BatchOutput, Problem, Worker, record_problem};
-use super::{Format, add_record_warning, lock_own_worker};
+use super::worker::{BatchOutput, Problem, Worker, lock_own_worker, record_problem};
 use crate::document::Oversized;
 use crate::error::{Error, Warning};
 use crate::output::{Mode, Stats};
@@ -206,4 +206,27 @@ pub(super) fn clean_parallel(
         output.stats += &stats;
     }
     output
+}
+
+/// Skipped records reported one by one (the first by input and line); the
+/// rest are only counted.
+const MAX_RECORD_WARNINGS: usize = 20;
+
+/// Keeps the first [`MAX_RECORD_WARNINGS`] skipped records by input and
+/// line, whichever order files finish in on several threads.
+pub(super) fn add_record_warning(warnings: &mut Vec<Warning>, warning: Warning) {
+    warnings.push(warning);
+    let record_place = |w: &Warning| match w {
+        Warning::RecordSkipped { path, line, .. } => Some((path.clone(), *line)),
+        Warning::Oversized { .. } => None,
+    };
+    if warnings
+        .iter()
+        .filter(|w| record_place(w).is_some())
+        .count()
+        > MAX_RECORD_WARNINGS
+        && let Some(last) = (0..warnings.len()).max_by_key(|&i| record_place(&warnings[i]))
+    {
+        warnings.remove(last);
+    }
 }

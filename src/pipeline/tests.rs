@@ -1,8 +1,8 @@
 //! The pipeline on a small corpus: threads change nothing, JSON Lines
 //! cleans like text, and bad records stop or are skipped.
 
-use super::jsonl::OnError;
-use super::units::{Unit, UnitReader};
+use super::jsonl::{JsonlOptions, OnError};
+use super::units::{BATCH_UNITS, Unit, UnitReader};
 use super::*;
 use crate::document::{is_separator, lines};
 use crate::{CleanerOptions, RuleSet};

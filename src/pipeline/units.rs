@@ -3,8 +3,27 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 
-use super::{BATCH_BYTES, BATCH_UNITS, Format};
+use super::jsonl::JsonlOptions;
 use crate::document::{DocumentReader, Oversized};
+
+/// A batch holds at most this many bytes of input (or one larger unit).
+/// With threads, up to three batches (being read, queued, being cleaned)
+/// and two outputs are alive at once: about 10 MB however long the stream
+/// (the rest of the peak RSS is the rules' and the model's state, and each
+/// thread's search caches). Smaller batches would leave cores idle at each
+/// batch's tail more often; 1 MB batches saved only 1 MB.
+pub(super) const BATCH_BYTES: usize = 2 * 1024 * 1024;
+/// …and at most this many units.
+pub(super) const BATCH_UNITS: usize = 4096;
+/// How inputs are read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Plain text, documents separated by form-feed lines.
+    #[default]
+    Text,
+    /// One JSON object per line; one of its string fields is the text.
+    Jsonl(JsonlOptions),
+}
 
 /// The unit of work: a document of a text stream, or a JSON Lines record.
 pub(super) enum Unit {

@@ -1,9 +1,11 @@
 //! One thread's cleaner: cleans a batch of units into one output.
 
+use std::sync::Mutex;
+
 use std::io::Write;
 
-use super::Format;
 use super::jsonl::{self, JsonlOptions, OnError};
+use super::units::Format;
 use super::units::Unit;
 use crate::cleaner::Cleaner;
 use crate::document::{Limits, is_separator, lines, part_end};
@@ -224,4 +226,14 @@ pub(super) fn record_problem(format: &Format, problem: Problem, output: &mut Bat
             false
         }
     }
+}
+
+/// The worker of the current pool thread. Each pool thread only ever locks
+/// its own worker, so the lock is never contended; a poisoned lock only
+/// means another unit panicked.
+pub(super) fn lock_own_worker(workers: &[Mutex<Worker>]) -> std::sync::MutexGuard<'_, Worker> {
+    let index = rayon::current_thread_index().unwrap_or(0);
+    workers[index % workers.len()]
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

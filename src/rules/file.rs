@@ -22,6 +22,9 @@
 
 use crate::error::LineError;
 
+/// The path errors give for the built-in rules.
+pub(super) const DEFAULT_ORIGIN: &str = "<default>";
+
 /// What a rule does to the lines it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {

@@ -24,55 +24,23 @@ use crate::error::LineError;
 use crate::params::{Params, Preset};
 use crate::text::count_words;
 use engine::{
-    Engine, Literals, Scratch, ScratchGuard, describe_nfa_error, error_at, literal_ends_in_step,
-    matches_every_line,
+    COMPILED_SIZE_LIMIT, Engine, Literals, Scratch, ScratchGuard, describe_nfa_error, error_at,
+    literal_ends_in_step, matches_every_line,
 };
-pub use engine::{LiteralEnd, Presearch};
+pub use engine::{LiteralEnd, Presearch, Rule};
 pub use file::Action;
-use file::{Origin, RuleFile, RuleSpec, Scope};
+use file::{DEFAULT_ORIGIN, RuleFile, RuleSpec, Scope};
 use phrase::PhraseHirs;
 
 /// The rules shipped with kzclean, compiled into the binary.
 pub const DEFAULT_RULES: &str = include_str!("../../rules/default.rules");
-/// The path errors give for the built-in rules.
-const DEFAULT_ORIGIN: &str = "<default>";
 
 /// How large one hand-written (`regex` scope) rule's compiled regex may grow
 /// before it is refused.
 const RULE_SIZE_LIMIT: usize = 10 * 1024 * 1024;
-/// How large any one compiled rule may grow (phrase rules can list many
-/// phrases).
-const COMPILED_SIZE_LIMIT: usize = 256 * 1024 * 1024;
-/// How much memory one rule's lazy DFA may use in each thread; when full,
-/// the cache is cleared and rebuilt. Most default rules use a few KiB; the
-/// ones with many phrases fill this over a large stream, and each thread
-/// holds one cache per rule, so the limit is what they cost at `-j2`: 2 MiB
-/// took the 250 MB stream to 65 MiB there, 512 KiB keeps it near 60 MiB
-/// for 1% more instructions on the rules-only run (callgrind, 10 MB). It also
-/// keeps a hostile rule from growing a thread's memory without bound.
-const DFA_CACHE_LIMIT: usize = 512 * 1024;
-/// How much memory the lazy DFA of the start-anchored rules may use in each
-/// thread. When full, the cache is cleared and rebuilt, so memory stays
-/// bounded whatever the rules; but a cache too small for the states a
-/// corpus needs is cleared over and over, and the rules-only run slows to a
-/// third of its speed. The default rules' states take 7.2 MiB on the dev
-/// corpus and 11 MiB once every phrase of the rule file has also been read
-/// in six case variants: a limit with room above both, allocated only as
-/// states are built.
-const ANCHORED_CACHE_LIMIT: usize = 32 * 1024 * 1024;
 /// A `line` rule allows this many words of decoration around its phrase
 /// ("» Related posts «", "Comments (12)").
 const LINE_SCOPE_SLACK_WORDS: u32 = 3;
-
-/// One compiled rule's identity: what `--explain` and `--stats` show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
-    pub id: String,
-    pub action: Action,
-    /// The rule applies to lines of at most this many words.
-    pub max_words: Option<u32>,
-    pub origin: Origin,
-}
 
 /// Compiled rules plus the parameters the rule files set.
 ///
