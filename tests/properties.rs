@@ -24,16 +24,7 @@ use common::is_subsequence;
 
 /// Rules that fire on the phrases the page generator writes, so the cleaner
 /// really drops, cuts and keeps lines (the built-in rules are few).
-const PAGE_RULES: &str = "\
-drop share line Share | Tweet | Share on Facebook | Advertisement
-drop ago regex (?i)^\\d+ (minutes?|hours?|days?) ago$
-drop menu line Home | News | Sport | Login | Menu | Contact
-drop cookies contains words<=12 uses cookies
-drop photo prefix Photo:
-cut test-related line Related posts | Read more
-keep saved contains kzkeep
-set cut-min-words-before 20
-";
+const PAGE_RULES: &str = include_str!("fixtures/page.rules");
 
 fn rule_set(text: &str, defaults: bool, preset: Preset) -> RuleSet {
     RuleSet::build(

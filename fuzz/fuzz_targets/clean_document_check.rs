@@ -12,17 +12,7 @@ use kzclean::document::{content, is_blank, lines};
 use kzclean::write_document;
 use kzclean::{Cleaner, CleanerOptions, Mode, Preset, RuleSet, RuleSource};
 
-const PAGE_RULES: &str = "\
-drop fz-share line Share | Tweet | Share on Facebook | Advertisement
-drop fz-ago regex (?i)^\\d+ (minutes?|hours?|days?) ago$
-drop fz-menu line Home | News | Sport | Login | Menu
-drop fz-cookies contains words<=12 uses cookies
-drop fz-photo prefix Photo:
-drop fz-accents regex \\x{e9}t\\x{e9}|\\x{fffd}
-cut fz-related line Related posts | Read more
-keep fz-saved contains kzkeep
-set cut-min-words-before 10
-";
+const PAGE_RULES: &str = include_str!("../../tests/fixtures/page.rules");
 
 /// Kept across runs (not cloned per run): a clone starts with cold regex
 /// caches, which would make every run pay for building them again.

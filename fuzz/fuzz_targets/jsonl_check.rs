@@ -20,15 +20,7 @@ use kzclean::{
     Warning,
 };
 
-const PAGE_RULES: &str = "\
-drop fz-share line Share | Tweet | Advertisement
-drop fz-menu line Home | News | Menu
-drop fz-ago regex (?i)^\\d+ (minutes?|hours?|days?) ago$
-drop fz-bytes regex \\x{e9}t\\x{e9}
-cut fz-related line Related posts
-keep fz-saved contains kzkeep
-set cut-min-words-before 10
-";
+const PAGE_RULES: &str = include_str!("../../tests/fixtures/page.rules");
 
 /// The options one input runs with, from its first byte.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
