@@ -83,18 +83,33 @@ impl Drop for Lease<'_> {
     }
 }
 
-/// Thread pools for `clean_many(threads=N)`, one per size asked for, kept for
-/// the life of the process: starting threads for every call would cost more
-/// than cleaning a small batch.
+/// Thread pools for `clean_many`, one per size asked for, kept for the life
+/// of the process: starting threads for every call would cost more than
+/// cleaning a small batch. rayon's global pool is not used: a process forked
+/// after using it (multiprocessing, some executors) would inherit a pool
+/// whose threads do not exist in the child, and wait for them forever. So
+/// each pool remembers the process that made it.
 static THREAD_POOLS: LazyLock<Mutex<Vec<SizedPool>>> = LazyLock::new(|| Mutex::new(Vec::new()));
 
-/// A thread pool and its number of threads.
-type SizedPool = (usize, Arc<rayon::ThreadPool>);
+/// A thread pool, its number of threads and the process it was made in.
+struct SizedPool {
+    threads: usize,
+    pid: u32,
+    pool: Arc<rayon::ThreadPool>,
+}
 
 fn thread_pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
+    let pid = std::process::id();
     let mut pools = lock(&THREAD_POOLS);
-    if let Some((_, p)) = pools.iter().find(|(n, _)| *n == threads) {
-        return Ok(p.clone());
+    if pools.iter().any(|p| p.pid != pid) {
+        // Made before a fork: their threads are not in this process, and
+        // dropping a pool would signal them. Forgotten, not dropped.
+        for stale in pools.drain(..) {
+            std::mem::forget(stale);
+        }
+    }
+    if let Some(p) = pools.iter().find(|p| p.threads == threads) {
+        return Ok(p.pool.clone());
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -102,8 +117,18 @@ fn thread_pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
         .build()
         .map_err(|e| PyRuntimeError::new_err(format!("cannot start {threads} threads: {e}")))?;
     let pool = Arc::new(pool);
-    pools.push((threads, pool.clone()));
+    pools.push(SizedPool {
+        threads,
+        pid,
+        pool: pool.clone(),
+    });
     Ok(pool)
+}
+
+/// One thread per core this process may use (CPU affinity and cgroup quotas
+/// count).
+fn all_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Runs `f`, turning a panic (a bug in kzclean) into a Python exception
@@ -333,13 +358,17 @@ impl Cleaner {
         &self,
         py: Python<'_>,
         texts: Vec<PyBackedStr>,
-        threads: Option<usize>,
+        threads: Option<i64>,
     ) -> PyResult<Vec<String>> {
-        if threads == Some(0) {
-            return Err(PyValueError::new_err(
-                "threads must be at least 1, or None for one per core",
-            ));
-        }
+        let threads = match threads {
+            None => all_cores(),
+            Some(n) if n >= 1 => usize::try_from(n).unwrap_or(usize::MAX),
+            Some(n) => {
+                return Err(PyValueError::new_err(format!(
+                    "threads must be at least 1, or None for one per core, not {n}"
+                )));
+            }
+        };
         let pool = &self.clean_pool;
         let run = || -> Vec<String> {
             texts
@@ -352,17 +381,14 @@ impl Cleaner {
         };
         py.detach(|| {
             guarded(|| {
-                if threads == Some(1) || texts.len() < 2 {
+                if threads == 1 || texts.len() < 2 {
                     let mut lease = pool.take();
                     return Ok(texts
                         .iter()
                         .map(|t| into_string(lease.get().clean(t.as_bytes())))
                         .collect());
                 }
-                match threads {
-                    None => Ok(run()),
-                    Some(n) => Ok(thread_pool(n)?.install(run)),
-                }
+                Ok(thread_pool(threads)?.install(run))
             })?
         })
     }

@@ -71,8 +71,9 @@ def test_clean_many_equals_clean_in_order():
 
 def test_clean_many_rejects_bad_arguments():
     cleaner = kzclean.Cleaner()
-    with pytest.raises(ValueError, match="threads"):
-        cleaner.clean_many(["a"], threads=0)
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match="threads must be at least 1"):
+            cleaner.clean_many(["a", "b"], threads=bad)
     with pytest.raises(TypeError):
         cleaner.clean_many("one string, not a list")
     with pytest.raises(TypeError):
@@ -183,6 +184,33 @@ def test_threads_share_one_cleaner():
     for t in threads:
         t.join()
     assert not failures
+
+
+def _clean_in_child(cleaner, texts, queue):
+    queue.put([cleaner.clean_many(texts, threads=n) for n in (None, 1, 2)])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_clean_many_works_in_a_child_forked_after_use():
+    """Thread pools made before a fork have no threads in the child: it must
+    make its own instead of waiting for them forever."""
+    import multiprocessing
+
+    cleaner = kzclean.Cleaner()
+    texts = list(PAGES.values())
+    expected = cleaner.clean_many(texts, threads=2)
+    assert cleaner.clean_many(texts) == expected  # every pool exists now
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_clean_in_child, args=(cleaner, texts, queue))
+    child.start()
+    try:
+        got = queue.get(timeout=60)
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+    assert got == [expected] * 3
 
 
 def test_a_form_feed_line_is_an_ordinary_line(cli):
