@@ -1,0 +1,121 @@
+"""A datatrove pipeline step that cleans ``doc.text`` with kzclean.
+
+Needs datatrove (``pip install "kzclean[datatrove]"``, which also brings
+orjson for datatrove's JSONL reader and writer); ``import kzclean`` alone
+never imports it.
+
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+    from kzclean.datatrove import KzcleanFilter
+
+    LocalPipelineExecutor(
+        pipeline=[JsonlReader("in/"), KzcleanFilter(), JsonlWriter("out/")],
+        tasks=4,
+    ).run()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from itertools import islice
+from typing import Iterable, Iterator, List, Optional, Sequence, Union
+
+# PipelineStep, not BaseFilter: importing datatrove.pipeline.filters pulls in
+# every built-in filter and their optional dependencies (regex, nltk, ...).
+# The step behaves as a BaseFilter does: same stats, exclusion writer,
+# dropped-reason metadata.
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+
+from . import Cleaner
+
+__all__ = ["KzcleanFilter"]
+
+RuleItem = Union[str, bytes, "os.PathLike[str]"]
+
+
+def _line_count(text: str) -> int:
+    """Lines as kzclean counts them: a last line without its newline counts."""
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+
+
+def _batches(docs: Iterable[Document], size: int) -> Iterator[List[Document]]:
+    it = iter(docs)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+class KzcleanFilter(PipelineStep):
+    """Replaces each document's text by kzclean's cleaned text.
+
+    Documents are cleaned ``batch_size`` at a time with
+    :meth:`kzclean.Cleaner.clean_many`, so the text is the CLI's
+    (``kzclean < page.txt``). A document left with no non-blank line is
+    dropped (reason ``empty``) when ``drop_empty`` is true; it keeps its
+    original text, so an ``exclusion_writer`` shows what was dropped.
+
+    Stats, under this step: datatrove's ``total``, ``forwarded``, ``dropped``,
+    ``dropped_empty`` and ``doc_len`` (of the cleaned text), and per document
+    ``lines_removed`` and ``bytes_removed`` (UTF-8 bytes).
+
+    Args:
+        rules, preset, classifier: as for :class:`kzclean.Cleaner`. The rules
+            are compiled here, so bad rules fail when the pipeline is built,
+            not in its workers; workers get the rule text, not a path.
+        drop_empty: drop documents that cleaning leaves empty.
+        batch_size: documents per ``clean_many`` call.
+        threads: Rust threads per task. The default, 1, suits executors that
+            run one task per core already; raise it when there are fewer
+            tasks than cores (None: one per core).
+        exclusion_writer: optional writer (e.g. ``JsonlWriter``) for the
+            dropped documents, with ``metadata["filter_reason"] = "empty"``.
+    """
+
+    name = "🧹 kzclean"
+    type = "🔻 - FILTER"
+
+    def __init__(
+        self,
+        rules: Optional[Union[RuleItem, Sequence[RuleItem]]] = None,
+        preset: Optional[str] = None,
+        classifier: bool = True,
+        drop_empty: bool = True,
+        batch_size: int = 256,
+        threads: Optional[int] = 1,
+        exclusion_writer=None,
+    ):
+        super().__init__()
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        if threads is not None and threads < 1:
+            raise ValueError("threads must be at least 1, or None for one per core")
+        self.cleaner = Cleaner(rules=rules, preset=preset, classifier=classifier)
+        self.drop_empty = drop_empty
+        self.batch_size = batch_size
+        self.threads = threads
+        self.exclusion_writer = exclusion_writer
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if data is None:
+            return
+        writer_context = self.exclusion_writer if self.exclusion_writer else contextlib.nullcontext()
+        with writer_context as writer:
+            for batch in _batches(data, self.batch_size):
+                with self.track_time("batch"):
+                    cleaned = self.cleaner.clean_many([doc.text for doc in batch], threads=self.threads)
+                for doc, text in zip(batch, cleaned):
+                    self.stat_update("total")
+                    self.stat_update("lines_removed", value=_line_count(doc.text) - _line_count(text))
+                    self.stat_update("bytes_removed", value=len(doc.text.encode()) - len(text.encode()))
+                    if self.drop_empty and not text.strip():
+                        self.stat_update("dropped", "dropped_empty")
+                        if writer is not None:
+                            doc.metadata["filter_reason"] = "empty"
+                            writer.write(doc, rank)
+                        continue
+                    doc.text = text
+                    self.stat_update("forwarded")
+                    self.update_doc_stats(doc)
+                    yield doc

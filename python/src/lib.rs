@@ -1,0 +1,498 @@
+//! Python bindings of kzclean: `kzclean.Cleaner` cleans one text, a list of
+//! texts on Rust threads, or explains its verdicts, with the GIL released.
+//!
+//! Only the items kzclean re-exports at its root are used, so the library's
+//! module layout can change without breaking this crate.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+
+use kzclean::{Cleaner as RustCleaner, CleanerOptions, Preset, RuleSet, RuleSource};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError, PyRuntimeError,
+    PyTypeError, PyValueError,
+};
+use pyo3::prelude::*;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use rayon::prelude::*;
+
+/// A rule file larger than this is refused, as the CLI's `--rules` does:
+/// real rule files are a few kilobytes.
+const MAX_RULE_FILE: u64 = 16 * 1024 * 1024;
+
+/// One rule source as given: the name errors cite, and its bytes.
+#[derive(Clone)]
+struct Source {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+/// Locks a mutex even if a thread panicked while holding it: the pools hold
+/// only whole cleaners, so nothing is left half-changed.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Cleaners ready for use, one taken per thread at a time.
+struct Pool {
+    proto: RustCleaner,
+    idle: Mutex<Vec<RustCleaner>>,
+}
+
+impl Pool {
+    fn new(proto: RustCleaner) -> Pool {
+        Pool {
+            proto,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn take(&self) -> Lease<'_> {
+        let cleaner = lock(&self.idle).pop().unwrap_or_else(|| self.proto.clone());
+        Lease {
+            cleaner: Some(cleaner),
+            pool: self,
+        }
+    }
+}
+
+/// A cleaner taken from a [`Pool`], given back when dropped. One that was in
+/// use when a panic happened is dropped instead.
+struct Lease<'p> {
+    cleaner: Option<RustCleaner>,
+    pool: &'p Pool,
+}
+
+impl Lease<'_> {
+    fn get(&mut self) -> &mut RustCleaner {
+        self.cleaner
+            .as_mut()
+            .expect("a lease holds its cleaner until dropped")
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.cleaner.take()
+            && !std::thread::panicking()
+        {
+            lock(&self.pool.idle).push(c);
+        }
+    }
+}
+
+/// Thread pools for `clean_many`, one per size asked for, kept for the life
+/// of the process: starting threads for every call would cost more than
+/// cleaning a small batch. rayon's global pool is not used: a process forked
+/// after using it (multiprocessing, some executors) would inherit a pool
+/// whose threads do not exist in the child, and wait for them forever. So
+/// each pool remembers the process that made it.
+static THREAD_POOLS: LazyLock<Mutex<Vec<SizedPool>>> = LazyLock::new(|| Mutex::new(Vec::new()));
+
+/// A thread pool, its number of threads and the process it was made in.
+struct SizedPool {
+    threads: usize,
+    pid: u32,
+    pool: Arc<rayon::ThreadPool>,
+}
+
+fn thread_pool(threads: usize) -> PyResult<Arc<rayon::ThreadPool>> {
+    let pid = std::process::id();
+    let mut pools = lock(&THREAD_POOLS);
+    if pools.iter().any(|p| p.pid != pid) {
+        // Made before a fork: their threads are not in this process, and
+        // dropping a pool would signal them. Forgotten, not dropped.
+        for stale in pools.drain(..) {
+            std::mem::forget(stale);
+        }
+    }
+    if let Some(p) = pools.iter().find(|p| p.threads == threads) {
+        return Ok(p.pool.clone());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("kzclean-{i}"))
+        .build()
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start {threads} threads: {e}")))?;
+    let pool = Arc::new(pool);
+    pools.push(SizedPool {
+        threads,
+        pid,
+        pool: pool.clone(),
+    });
+    Ok(pool)
+}
+
+/// One thread per core this process may use (CPU affinity and cgroup quotas
+/// count).
+fn all_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Runs `f`, turning a panic (a bug in kzclean) into a Python exception
+/// instead of letting it cross into Python as a `PanicException`.
+fn guarded<T>(f: impl FnOnce() -> T) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        PyRuntimeError::new_err(format!(
+            "kzclean failed on this input (a bug; please report it with the input): {what}"
+        ))
+    })
+}
+
+/// The cleaned text as a string. The input was valid UTF-8 and kzclean keeps
+/// or drops whole lines, so the output is too; lossy decoding is only a
+/// guard.
+fn into_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn parse_preset(preset: Option<&str>) -> PyResult<Preset> {
+    match preset {
+        None => Ok(Preset::Balanced),
+        Some("precision") => Ok(Preset::Precision),
+        Some("recall") => Ok(Preset::Recall),
+        Some(other) => Err(PyValueError::new_err(format!(
+            "preset must be None, 'precision' or 'recall', not '{other}'"
+        ))),
+    }
+}
+
+fn read_rule_file(path: &Path) -> PyResult<Vec<u8>> {
+    use std::io::Read;
+    let shown = path.display();
+    let fail = |e: std::io::Error| {
+        let msg = format!("{shown}: cannot read rule file: {e}");
+        match e.kind() {
+            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
+            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
+            std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(msg),
+            _ => PyOSError::new_err(msg),
+        }
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(fail)?
+        .take(MAX_RULE_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(fail)?;
+    if bytes.len() as u64 > MAX_RULE_FILE {
+        return Err(PyValueError::new_err(format!(
+            "{shown}: cannot read rule file: larger than {} MiB, the most a rule file may \
+             hold; check that it is the rule file you meant",
+            MAX_RULE_FILE >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
+/// One item of `rules=`: a str is a file's path if such a file exists and the
+/// str is one line, else rule text; bytes are rule text; an `os.PathLike` is
+/// always a path.
+fn source_of(item: &Bound<'_, PyAny>, text_name: String) -> PyResult<Source> {
+    if let Ok(s) = item.cast::<PyString>() {
+        let s = s.to_cow()?;
+        let one_line = !s.contains(['\n', '\r']);
+        if one_line && !s.is_empty() && Path::new(s.as_ref()).is_file() {
+            return Ok(Source {
+                name: s.to_string(),
+                bytes: read_rule_file(Path::new(s.as_ref()))?,
+            });
+        }
+        return Ok(Source {
+            name: text_name,
+            bytes: s.as_bytes().to_vec(),
+        });
+    }
+    if let Ok(b) = item.cast::<PyBytes>() {
+        return Ok(Source {
+            name: text_name,
+            bytes: b.as_bytes().to_vec(),
+        });
+    }
+    if item.hasattr("__fspath__")? {
+        let path: PathBuf = item.extract()?;
+        return Ok(Source {
+            name: path.display().to_string(),
+            bytes: read_rule_file(&path)?,
+        });
+    }
+    Err(PyTypeError::new_err(format!(
+        "rules must be rule text (str or bytes), a path (str or os.PathLike), or a list of \
+         these, not {}",
+        item.get_type().name()?
+    )))
+}
+
+fn sources_of(rules: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Source>> {
+    let Some(rules) = rules else {
+        return Ok(Vec::new());
+    };
+    if rules.is_instance_of::<PyList>() || rules.is_instance_of::<PyTuple>() {
+        return rules
+            .try_iter()?
+            .enumerate()
+            .map(|(i, item)| source_of(&item?, format!("<rules[{i}]>")))
+            .collect();
+    }
+    Ok(vec![source_of(rules, "<rules>".to_string())?])
+}
+
+/// Compiles the rule set as the CLI does for `--rules` (built-in rules
+/// first) and the preset flags.
+fn build_rules(sources: &[Source], preset: Preset) -> PyResult<RuleSet> {
+    let rule_sources: Vec<RuleSource<'_>> = sources
+        .iter()
+        .map(|s| RuleSource {
+            path: s.name.clone(),
+            bytes: &s.bytes,
+        })
+        .collect();
+    RuleSet::build(true, &rule_sources, preset).map_err(|errors| {
+        let mut msg = errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        // A mistyped path given as a str is read as rule text: say so.
+        for s in sources.iter().filter(|s| s.name.starts_with("<rules")) {
+            if let Ok(text) = std::str::from_utf8(&s.bytes)
+                && !text.contains(char::is_whitespace)
+                && errors.iter().any(|e| e.path == s.name)
+            {
+                msg.push_str(&format!(
+                    "\n(note: {text:?} was read as rule text, since no file of that name exists)"
+                ));
+            }
+        }
+        PyValueError::new_err(msg)
+    })
+}
+
+/// Cleans plain-text page dumps: drops navigation, cookie notices, share
+/// buttons and other boilerplate lines, keeps the article body.
+///
+/// Cleaner(rules=None, preset=None, classifier=True)
+///
+/// rules: extra rules added to the built-in ones, like the CLI's --rules:
+///     rule-file text (str or bytes), a rule file's path (os.PathLike, or a
+///     one-line str naming an existing file), or a list of these.
+/// preset: None (balanced), "precision" (remove more) or "recall" (keep
+///     more), like --precision / --recall.
+/// classifier: False decides with the rules only, like --no-classifier.
+///
+/// Raises ValueError for invalid rules (each problem as `path:line: message`)
+/// or an unknown preset, OSError for an unreadable rule file.
+///
+/// One Cleaner can be shared by many threads; it releases the GIL while it
+/// cleans. It pickles by its settings (the rule text, not a path), so Spark
+/// or Ray can ship it to workers.
+#[pyclass(frozen, module = "kzclean", name = "Cleaner")]
+struct Cleaner {
+    sources: Vec<Source>,
+    preset: Option<String>,
+    classifier: bool,
+    clean_pool: Pool,
+    explain_pool: Pool,
+}
+
+impl Cleaner {
+    fn build(sources: Vec<Source>, preset: Option<String>, classifier: bool) -> PyResult<Self> {
+        let rules = build_rules(&sources, parse_preset(preset.as_deref())?)?;
+        let clean = RustCleaner::new(
+            rules.clone(),
+            CleanerOptions {
+                classifier,
+                explain: false,
+            },
+        );
+        let explain = RustCleaner::new(
+            rules,
+            CleanerOptions {
+                classifier,
+                explain: true,
+            },
+        );
+        Ok(Cleaner {
+            sources,
+            preset,
+            classifier,
+            clean_pool: Pool::new(clean),
+            explain_pool: Pool::new(explain),
+        })
+    }
+}
+
+#[pymethods]
+impl Cleaner {
+    #[new]
+    #[pyo3(signature = (rules=None, preset=None, classifier=true))]
+    fn new(
+        rules: Option<&Bound<'_, PyAny>>,
+        preset: Option<String>,
+        classifier: bool,
+    ) -> PyResult<Self> {
+        // The preset is checked before any rule file is read.
+        parse_preset(preset.as_deref())?;
+        Cleaner::build(sources_of(rules)?, preset, classifier)
+    }
+
+    /// Cleans one document and returns its kept lines, unchanged and in
+    /// order (the same text as `kzclean < file`). The whole string is one
+    /// document: form-feed lines in it are not document separators.
+    fn clean(&self, py: Python<'_>, text: PyBackedStr) -> PyResult<String> {
+        py.detach(|| guarded(|| into_string(self.clean_pool.take().get().clean(text.as_bytes()))))
+    }
+
+    /// Cleans many documents in parallel on Rust threads, without the GIL,
+    /// and returns them in input order: the same as [clean(t) for t in texts],
+    /// faster. threads: how many threads (None: one per core).
+    #[pyo3(signature = (texts, threads=None))]
+    fn clean_many(
+        &self,
+        py: Python<'_>,
+        texts: Vec<PyBackedStr>,
+        threads: Option<i64>,
+    ) -> PyResult<Vec<String>> {
+        let threads = match threads {
+            None => all_cores(),
+            Some(n) if n >= 1 => usize::try_from(n).unwrap_or(usize::MAX),
+            Some(n) => {
+                return Err(PyValueError::new_err(format!(
+                    "threads must be at least 1, or None for one per core, not {n}"
+                )));
+            }
+        };
+        let pool = &self.clean_pool;
+        let run = || -> Vec<String> {
+            texts
+                .par_iter()
+                .map_init(
+                    || pool.take(),
+                    |lease, t| into_string(lease.get().clean(t.as_bytes())),
+                )
+                .collect()
+        };
+        py.detach(|| {
+            guarded(|| {
+                if threads == 1 || texts.len() < 2 {
+                    let mut lease = pool.take();
+                    return Ok(texts
+                        .iter()
+                        .map(|t| into_string(lease.get().clean(t.as_bytes())))
+                        .collect());
+                }
+                Ok(thread_pool(threads)?.install(run))
+            })?
+        })
+    }
+
+    /// Says, for each line of one document, whether it is kept and why:
+    /// a list of (keep, reason, line) tuples, the rows of `kzclean --explain`
+    /// (line without its line terminator). The reason names the rule, or the
+    /// classifier's probability/threshold and the deciding feature.
+    fn explain(&self, py: Python<'_>, text: PyBackedStr) -> PyResult<Vec<(bool, String, String)>> {
+        py.detach(|| {
+            guarded(|| {
+                self.explain_pool
+                    .take()
+                    .get()
+                    .explain(text.as_bytes())
+                    .into_iter()
+                    .map(|row| (row.keep, row.reason, into_string(row.line.to_vec())))
+                    .collect()
+            })
+        })
+    }
+
+    /// The preset: None, "precision" or "recall".
+    #[getter]
+    fn preset(&self) -> Option<&str> {
+        self.preset.as_deref()
+    }
+
+    /// Whether lines no rule decides go to the classifier (else they are kept).
+    #[getter]
+    fn classifier(&self) -> bool {
+        self.classifier
+    }
+
+    /// The ids of the rules in force, built-in and added, in order.
+    #[getter]
+    fn rule_ids(&self) -> Vec<String> {
+        self.clean_pool
+            .proto
+            .rules()
+            .rules()
+            .iter()
+            .map(|r| r.id.clone())
+            .collect()
+    }
+
+    fn __repr__(&self) -> String {
+        let rules = match self.sources.as_slice() {
+            [] => "None".to_string(),
+            [one] => format!("{:?}", one.name),
+            many => format!(
+                "[{}]",
+                many.iter()
+                    .map(|s| format!("{:?}", s.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let preset = match &self.preset {
+            None => "None".to_string(),
+            Some(p) => format!("{p:?}"),
+        };
+        let classifier = if self.classifier { "True" } else { "False" };
+        format!("kzclean.Cleaner(rules={rules}, preset={preset}, classifier={classifier})")
+    }
+
+    /// Pickles the settings (rule names and text, preset, classifier); the
+    /// unpickled Cleaner compiles the rules again and reads no file.
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let rebuild = py.import("kzclean._kzclean")?.getattr("_rebuild")?;
+        let sources: Vec<(String, Bound<'py, PyBytes>)> = self
+            .sources
+            .iter()
+            .map(|s| (s.name.clone(), PyBytes::new(py, &s.bytes)))
+            .collect();
+        let args = (sources, self.preset.clone(), self.classifier).into_pyobject(py)?;
+        Ok((rebuild, args))
+    }
+}
+
+/// Rebuilds a pickled Cleaner from its settings (see Cleaner.__reduce__).
+#[pyfunction]
+fn _rebuild(
+    sources: Vec<(String, PyBackedBytes)>,
+    preset: Option<String>,
+    classifier: bool,
+) -> PyResult<Cleaner> {
+    let sources = sources
+        .into_iter()
+        .map(|(name, bytes)| Source {
+            name,
+            bytes: bytes.to_vec(),
+        })
+        .collect();
+    Cleaner::build(sources, preset, classifier)
+}
+
+#[pymodule]
+fn _kzclean(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Cleaner>()?;
+    m.add_function(wrap_pyfunction!(_rebuild, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,83 @@
+"""examples/spark_clean.py on Spark in local mode (local[2]): texts equal
+the CLI's, other fields and order kept."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import PAGES, REPO
+
+pytest.importorskip("pyspark")
+
+SCRIPT = REPO / "examples" / "spark_clean.py"
+
+
+@pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"), reason="Spark needs Java")
+def test_spark_job_cleans_as_the_cli(tmp_path, cli):
+    names = sorted(PAGES) * 3
+    records = [
+        {"id": i, "name": name, "text": PAGES[name], "meta": {"lang": "en", "score": None}} for i, name in enumerate(names)
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--master", "local[2]", "--batch-size", "4", "--drop-empty", str(source), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+
+    parts = sorted(out.glob("part-*"))
+    assert len(parts) >= 2, parts  # two partitions were cleaned
+    got = [json.loads(line) for p in parts for line in p.read_text(encoding="utf-8").splitlines()]
+    expected = {name: cli(PAGES[name]) for name in set(names)}
+    kept = [r for r in records if expected[r["name"]].strip()]
+    assert len(kept) < len(records)  # --drop-empty left some out
+    assert [r["id"] for r in got] == [r["id"] for r in kept]
+    assert [r["text"] for r in got] == [expected[r["name"]] for r in kept]
+    assert all(r["meta"] == {"lang": "en", "score": None} for r in got)
+
+
+def _example():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("spark_clean", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_clean_partition_keeps_empty_texts_and_rejects_bad_records(cli):
+    import kzclean
+
+    clean_partition = _example().clean_partition
+    cleaner = kzclean.Cleaner()
+    lines = [json.dumps({"body": PAGES[n], "n": n}) for n in sorted(PAGES)] + [""]
+    got = [json.loads(x) for x in clean_partition(iter(lines), cleaner, "body", False, 5)]
+    assert [r["body"] for r in got] == [cli(PAGES[n]) for n in sorted(PAGES)]
+    assert [r["n"] for r in got] == sorted(PAGES)
+    with pytest.raises(ValueError, match="not a JSON record"):
+        list(clean_partition(iter(["{oops"]), cleaner, "text", False, 5))
+    with pytest.raises(ValueError, match="without a string field 'text'"):
+        list(clean_partition(iter(['{"text": null}']), cleaner, "text", False, 5))
+
+
+def test_spark_job_refuses_bad_rules_before_starting(tmp_path):
+    bad = tmp_path / "bad.rules"
+    bad.write_text("drop x nonsense Y\n")
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--rules", str(bad), "in.jsonl", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert f"{bad}:1: rule `x`: unknown scope" in done.stderr
