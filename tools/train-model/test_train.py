@@ -5,7 +5,7 @@
 The cross-validation in train.py measures kzclean's decision by re-implementing
 it (`expected_f1_keep`); if the two drift apart, the CV figures describe a
 filter that does not exist. The reference is `tests/fixtures/thresholds.tsv`,
-whose thresholds the Rust side (`expected_f_threshold` in src/classify.rs)
+whose thresholds the Rust side (`expected_f_threshold` in src/cleaner/threshold.rs)
 computes: lines starting with `#` are comments, and each row is
 `kept_words<TAB>beta<TAB>lines<TAB>threshold`, with lines as comma-separated
 `p:n` pairs (probability, words) and threshold printed by Rust's `{}` (`inf`

@@ -12,7 +12,7 @@
 Needs numpy, scikit-learn and lightgbm (`pip install numpy scikit-learn lightgbm`)
 and a release build (`cargo build --release`). The features come from
 `kzclean --dump-features`, so training and inference share one feature
-extractor: retrain whenever src/features.rs changes (kzclean refuses a model
+extractor: retrain whenever src/features/ changes (kzclean refuses a model
 whose feature list differs from its own).
 
 Corpus layout (read by tools/corpus.py): DATASET/<id>.txt (page dump),
@@ -33,7 +33,7 @@ page (the default until the five-seed CV: 0.8442 against 0.8465 for `page`,
 which was ahead at every one of seeds 0-4).
 
 Besides the fixed thresholds, the CV prints kzclean's own decision (see
-expected_f1_keep and src/classify.rs): per page, the most probable lines, as
+expected_f1_keep and src/cleaner/): per page, the most probable lines, as
 many as maximise the expected F1, plus every line at or above --threshold
 (keep-threshold); and the same per-page decision alone, uncapped.
 """

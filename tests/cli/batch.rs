@@ -1,13 +1,12 @@
 //! Batch and corpus use, through the built binary: directory trees, JSON
 //! Lines, compressed files, and thread counts.
 
-mod common;
-
+use crate::common;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use common::{arg, write};
+use crate::common::{arg, write};
 
 /// What a run gave back.
 struct Run {

@@ -1,12 +1,11 @@
 //! CLI tests: run the built `kzclean` binary as a user would.
 
-mod common;
-
+use crate::common;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Output, Stdio};
 
-use common::kzclean;
+use crate::common::kzclean;
 
 fn run(args: &[&str], stdin: &[u8]) -> Output {
     common::run(kzclean().args(args), stdin)

@@ -2,8 +2,7 @@
 //! kind of input or fault and checks what a user sees (stdout, stderr, exit
 //! status).
 
-mod common;
-
+use crate::common;
 use std::fs;
 use std::path::PathBuf;
 use std::process::Output;
@@ -12,7 +11,7 @@ use std::time::{Duration, Instant};
 // These tests are about bytes, not verdicts: their lines are too short for
 // the classifier to call them article text, so it is off and only rules
 // decide.
-use common::{code, first_line_then_close, rules_only as kzclean, stderr};
+use crate::common::{code, first_line_then_close, rules_only as kzclean, stderr};
 
 /// Runs kzclean (rules only) with `args`, feeding `input` on stdin.
 fn run(args: &[&str], input: &[u8]) -> Output {
