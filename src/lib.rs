@@ -44,6 +44,7 @@ mod output;
 mod params;
 mod pipeline;
 mod rules;
+mod sites;
 mod text;
 mod verdict;
 
@@ -57,5 +58,9 @@ pub use pipeline::jsonl::{self, JsonlOptions, OnError};
 pub use pipeline::tree::{FileJob, Plan, Selection, plan};
 pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary, codec};
 pub use rules::{DEFAULT_RULES, Presearch, Rule, RuleSet, RuleSource};
+pub use sites::{
+    DEFAULT_MAX_LINES, PROFILE_MAGIC, PROFILE_VERSION, SiteCounts, SiteProfile, line_key, page_keys,
+    site_of_path, site_of_url,
+};
 pub use text::count_words;
 pub use verdict::{Reason, Verdict};

@@ -1,0 +1,106 @@
+//! Which site a page belongs to: the registered domain of its URL (an
+//! approximation of the registrable domain, without the public-suffix
+//! list), or the folder a file sits in.
+
+use std::path::Path;
+
+/// Second-level labels under which a two-letter country code's domains
+/// register a third label (`bbc.co.uk`, `abc.net.au`, `gov.br`).
+const SECOND_LEVEL: &[&str] = &[
+    "ac", "co", "com", "edu", "gob", "go", "gov", "gv", "ltd", "me", "mil", "ne", "net", "nic",
+    "nom", "or", "org", "plc", "sch",
+];
+
+/// The site of a URL: its host, lower-cased, without `www.`-like prefixes:
+/// the last two labels, or three when the second to last is a common
+/// second-level label under a two-letter country code (`co.uk`, `com.au`,
+/// `ac.jp`). An IP address or a one-label host is the site itself. `None`
+/// for text that has no host.
+///
+/// ```
+/// use kzclean::site_of_url;
+/// assert_eq!(site_of_url("https://www.bbc.co.uk/news/x").as_deref(), Some("bbc.co.uk"));
+/// assert_eq!(site_of_url("http://blog.example.com:8080/a").as_deref(), Some("example.com"));
+/// assert_eq!(site_of_url("not a url"), None);
+/// ```
+pub fn site_of_url(url: &str) -> Option<String> {
+    let rest = url.trim();
+    let rest = match rest.find("://") {
+        Some(at) => &rest[at + 3..],
+        None if rest.starts_with("//") => &rest[2..],
+        None => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        // [::1]:8080
+        return v6.split(']').next().map(str::to_ascii_lowercase);
+    } else {
+        host.split(':').next().unwrap_or("")
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return None;
+    }
+    if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Some(host);
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let n = labels.len();
+    let keep = if n >= 3 && labels[n - 1].len() == 2 && SECOND_LEVEL.contains(&labels[n - 2]) {
+        3
+    } else {
+        2
+    };
+    Some(labels[n.saturating_sub(keep)..].join("."))
+}
+
+/// The site of a file: the name of the folder it is in (`dumps/example.com/
+/// 1.txt` is `example.com`). `None` when the folder has no name (`/`).
+pub fn site_of_path(path: &Path) -> Option<String> {
+    let absolute = std::path::absolute(path).ok()?;
+    let name = absolute.parent()?.file_name()?;
+    Some(clean_name(&name.to_string_lossy()))
+}
+
+/// A site name as the profile file can hold it: one line, no leading or
+/// trailing white space (control characters become `_`).
+pub(crate) fn clean_name(name: &str) -> String {
+    name.trim()
+        .chars()
+        .map(|c| if c.is_control() { '_' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_domains() {
+        let site = |u: &str| site_of_url(u);
+        assert_eq!(site("https://example.com").as_deref(), Some("example.com"));
+        assert_eq!(site("https://a.b.example.com/x?y#z").as_deref(), Some("example.com"));
+        assert_eq!(site("https://WWW.Example.COM./").as_deref(), Some("example.com"));
+        assert_eq!(site("https://news.bbc.co.uk/").as_deref(), Some("bbc.co.uk"));
+        assert_eq!(site("https://www.abc.net.au/").as_deref(), Some("abc.net.au"));
+        assert_eq!(site("https://co.uk/").as_deref(), Some("co.uk"));
+        assert_eq!(site("https://user:pw@host.example.org:443/").as_deref(), Some("example.org"));
+        assert_eq!(site("http://127.0.0.1:8000/a").as_deref(), Some("127.0.0.1"));
+        assert_eq!(site("http://[::1]:8000/a").as_deref(), Some("::1"));
+        assert_eq!(site("http://localhost/").as_deref(), Some("localhost"));
+        assert_eq!(site("//cdn.example.net/a").as_deref(), Some("example.net"));
+        assert_eq!(site("example.com/page"), None);
+        assert_eq!(site("https:///nohost"), None);
+    }
+
+    #[test]
+    fn folder_names() {
+        assert_eq!(
+            site_of_path(Path::new("dumps/example.com/1.txt")).as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(site_of_path(Path::new("/a.txt")), None);
+        assert_eq!(clean_name(" a\tb\n"), "a_b");
+    }
+}

@@ -1,0 +1,540 @@
+//! Site profiles: which lines repeat across the pages of a site.
+//!
+//! A line such as "Sign up for our newsletter", a menu entry or a footer
+//! repeats on every page of its site in wording no global rule knows.
+//! [`SiteProfile`] counts, per site, on how many pages each distinct line
+//! (trimmed, hashed to 64 bits by [`line_key`]) occurs, and how many pages
+//! the site has. The counts are raw, so profiles add up: learning shard A
+//! and shard B apart and merging the profiles gives the profile of A and B
+//! learned at once, to the byte ([`SiteProfile::merge`]). Thresholds are
+//! applied when the profile is used (the cleaner's `ProfileOptions`), or
+//! once at the end with [`SiteProfile::prune`], which makes a profile
+//! smaller and no longer mergeable.
+//!
+//! Memory is bounded by `max_lines`, the most (site, line) counts held at
+//! once (about 30 bytes each, plus about 100 bytes a site). Past it the
+//! profile samples lines by their key: at level `j` it keeps only the keys
+//! whose top `j` bits are zero, the smallest level that fits. The level is
+//! a function of the set of (site, line) pairs seen, whatever their order,
+//! so sampling keeps merges exact; a sampled line simply has no count.
+//!
+//! The file format (version 1, text, UTF-8, sorted so that equal profiles
+//! are equal files):
+//!
+//! ```text
+//! kzclean-site-profile 1
+//! # comments and blank lines are ignored
+//! sampling 0                      # the level j (0: every line counted)
+//! pruned 3 0.5                    # only if pruned: min pages, min share
+//! site 40 example.com             # PAGES NAME (the name is the rest of the line)
+//! 00a3f0c2b1d4e5f6 37             # KEY (16 hex digits) PAGES-WITH-THE-LINE
+//! ```
+
+mod domain;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{self, Write};
+
+use crate::document::{content, is_blank, lines};
+use crate::error::LineError;
+use crate::text::hash_bytes;
+
+pub use domain::{site_of_path, site_of_url};
+pub(crate) use domain::clean_name;
+
+/// The first word of a profile file.
+pub const PROFILE_MAGIC: &str = "kzclean-site-profile";
+/// The version of the profile format this build reads and writes.
+pub const PROFILE_VERSION: u32 = 1;
+/// The default bound on (site, line) counts held at once: about 120 MB.
+pub const DEFAULT_MAX_LINES: usize = 4_000_000;
+
+/// The key of a line in a profile: its content without surrounding ASCII
+/// white space, through [`hash_bytes`] and a 64-bit finaliser (so that its
+/// top bits are uniform, for sampling).
+pub fn line_key(line: &[u8]) -> u64 {
+    let mut x = hash_bytes(line.trim_ascii());
+    // splitmix64's finaliser.
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Keys are already uniform: the table uses them as they are.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type KeyCounts = HashMap<u64, u32, BuildHasherDefault<KeyHasher>>;
+
+/// One site's counts: its pages, and per line key the pages holding it.
+#[derive(Debug, Clone, Default)]
+pub struct SiteCounts {
+    pages: u32,
+    lines: KeyCounts,
+}
+
+impl SiteCounts {
+    /// Pages of the site seen.
+    pub fn pages(&self) -> u32 {
+        self.pages
+    }
+
+    /// On how many pages the line with this [`line_key`] occurs (0 when
+    /// unknown, or not sampled).
+    pub fn count(&self, key: u64) -> u32 {
+        self.lines.get(&key).copied().unwrap_or(0)
+    }
+
+    /// Distinct lines counted.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// True when no line is counted.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// Per site, the pages each line occurs on. See the [module
+/// documentation](self) for the file format and the memory bound.
+#[derive(Debug, Clone)]
+pub struct SiteProfile {
+    index: HashMap<Box<str>, u32>,
+    sites: Vec<SiteCounts>,
+    /// Sampling level: keys with a non-zero top `level` bits are not kept.
+    level: u32,
+    /// (min pages, min share) when pruned: then the counts are no longer raw.
+    pruned: Option<(u32, f64)>,
+    max_lines: usize,
+    /// Line counts held, over all sites.
+    total: usize,
+    scratch: Vec<u64>,
+}
+
+impl Default for SiteProfile {
+    fn default() -> SiteProfile {
+        SiteProfile::new(DEFAULT_MAX_LINES)
+    }
+}
+
+impl PartialEq for SiteProfile {
+    /// Same sites, pages, counts, sampling level and pruning.
+    fn eq(&self, other: &SiteProfile) -> bool {
+        self.level == other.level
+            && self.pruned == other.pruned
+            && self.index.len() == other.index.len()
+            && self.index.iter().all(|(name, &i)| {
+                other.site(name).is_some_and(|o| {
+                    let s = &self.sites[i as usize];
+                    s.pages == o.pages && s.lines == o.lines
+                })
+            })
+    }
+}
+
+impl SiteProfile {
+    /// An empty profile holding at most `max_lines` line counts (at least 1).
+    pub fn new(max_lines: usize) -> SiteProfile {
+        SiteProfile {
+            index: HashMap::new(),
+            sites: Vec::new(),
+            level: 0,
+            pruned: None,
+            max_lines: max_lines.max(1),
+            total: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Number of sites.
+    pub fn site_count(&self) -> usize {
+        self.sites.len()
+    }
+
+    /// Line counts held, over all sites.
+    pub fn line_count(&self) -> usize {
+        self.total
+    }
+
+    /// The sampling level (0: every line is counted; `j`: one line in 2^j).
+    pub fn sampling_level(&self) -> u32 {
+        self.level
+    }
+
+    /// A site's counts.
+    pub fn site(&self, name: &str) -> Option<&SiteCounts> {
+        self.index.get(name).map(|&i| &self.sites[i as usize])
+    }
+
+    pub(crate) fn site_index(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+
+    pub(crate) fn site_at(&self, index: u32) -> &SiteCounts {
+        &self.sites[index as usize]
+    }
+
+    fn sampled(level: u32, key: u64) -> bool {
+        key.checked_shr(64 - level).unwrap_or(0) == 0
+    }
+
+    fn site_mut(&mut self, name: &str) -> &mut SiteCounts {
+        let next = self.sites.len() as u32;
+        let i = *self.index.entry(name.into()).or_insert(next);
+        if i == next {
+            self.sites.push(SiteCounts::default());
+        }
+        &mut self.sites[i as usize]
+    }
+
+    /// Counts one page of `site`: each distinct non-blank line once.
+    pub fn add_page(&mut self, site: &str, page: &[u8]) {
+        let mut keys = std::mem::take(&mut self.scratch);
+        keys.clear();
+        page_keys(page, &mut keys);
+        self.add_page_keys(site, &mut keys);
+        self.scratch = keys;
+    }
+
+    /// Counts one page given as the [`line_key`]s of its lines (in any
+    /// order, repeats allowed; `keys` is left sorted and deduplicated).
+    pub fn add_page_keys(&mut self, site: &str, keys: &mut Vec<u64>) {
+        keys.sort_unstable();
+        keys.dedup();
+        let level = self.level;
+        let site = self.site_mut(site);
+        site.pages = site.pages.saturating_add(1);
+        let mut added = 0;
+        for &key in keys.iter() {
+            if !SiteProfile::sampled(level, key) {
+                continue;
+            }
+            let count = site.lines.entry(key).or_insert(0);
+            if *count == 0 {
+                added += 1;
+            }
+            *count = count.saturating_add(1);
+        }
+        self.total += added;
+        self.shrink();
+    }
+
+    /// Raises the sampling level until the counts fit `max_lines`.
+    fn shrink(&mut self) {
+        while self.total > self.max_lines && self.level < 64 {
+            self.level += 1;
+            self.resample();
+        }
+    }
+
+    /// Drops the counts the current level does not keep.
+    fn resample(&mut self) {
+        let level = self.level;
+        self.total = 0;
+        for site in &mut self.sites {
+            site.lines.retain(|&key, _| SiteProfile::sampled(level, key));
+            site.lines.shrink_to_fit();
+            self.total += site.lines.len();
+        }
+    }
+
+    /// Adds `other`'s counts to these: the result is the profile of both
+    /// inputs learned at once (given that each was learned with at least
+    /// this profile's `max_lines`). Pruned profiles cannot be merged: their
+    /// counts are no longer complete.
+    pub fn merge(&mut self, other: &SiteProfile) -> Result<(), String> {
+        if self.pruned.is_some() || other.pruned.is_some() {
+            return Err("a pruned profile (learned with --min-pages or --min-share) cannot be \
+                        merged exactly; merge the unpruned profiles, then prune"
+                .to_string());
+        }
+        if other.level > self.level {
+            self.level = other.level;
+            self.resample();
+        }
+        let level = self.level;
+        let mut names: Vec<(&str, u32)> = other.index.iter().map(|(n, &i)| (&**n, i)).collect();
+        names.sort_unstable();
+        for (name, i) in names {
+            let theirs = &other.sites[i as usize];
+            let mine = self.site_mut(name);
+            mine.pages = mine.pages.saturating_add(theirs.pages);
+            let mut added = 0;
+            for (&key, &count) in &theirs.lines {
+                if SiteProfile::sampled(level, key) {
+                    let c = mine.lines.entry(key).or_insert(0);
+                    if *c == 0 {
+                        added += 1;
+                    }
+                    *c = c.saturating_add(count);
+                }
+            }
+            self.total += added;
+            self.shrink();
+        }
+        Ok(())
+    }
+
+    /// Keeps only the lines on at least `min_pages` pages and on at least
+    /// `min_share` of their site's pages, and the sites left with lines.
+    /// A no-op for `(1, 0.0)`. The profile is marked pruned.
+    pub fn prune(&mut self, min_pages: u32, min_share: f64) {
+        if min_pages <= 1 && min_share <= 0.0 {
+            return;
+        }
+        let mut names: Vec<(Box<str>, u32)> = self.index.drain().collect();
+        names.sort_unstable_by_key(|&(_, i)| i);
+        let sites = std::mem::take(&mut self.sites);
+        self.total = 0;
+        for ((name, _), mut site) in names.into_iter().zip(sites) {
+            let pages = f64::from(site.pages);
+            site.lines.retain(|_, &mut c| {
+                c >= min_pages.max(1) && f64::from(c) >= min_share * pages
+            });
+            if site.lines.is_empty() {
+                continue;
+            }
+            site.lines.shrink_to_fit();
+            self.total += site.lines.len();
+            self.index.insert(name, self.sites.len() as u32);
+            self.sites.push(site);
+        }
+        self.pruned = Some((min_pages.max(1), min_share.max(0.0)));
+    }
+
+    /// Writes the profile in the file format (sites by name, lines by key).
+    pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "{PROFILE_MAGIC} {PROFILE_VERSION}")?;
+        writeln!(
+            out,
+            "# site PAGES NAME, then per line: KEY (16 hex digits) PAGES-WITH-THE-LINE"
+        )?;
+        writeln!(out, "sampling {}", self.level)?;
+        if let Some((pages, share)) = self.pruned {
+            writeln!(out, "pruned {pages} {share}")?;
+        }
+        let mut names: Vec<(&str, u32)> = self.index.iter().map(|(n, &i)| (&**n, i)).collect();
+        names.sort_unstable();
+        let mut keys = Vec::new();
+        for (name, i) in names {
+            let site = &self.sites[i as usize];
+            writeln!(out, "site {} {name}", site.pages)?;
+            keys.clear();
+            keys.extend(site.lines.iter().map(|(&k, &c)| (k, c)));
+            keys.sort_unstable();
+            for (key, count) in &keys {
+                writeln!(out, "{key:016x} {count}")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The profile as file bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail.
+        let _ = self.write(&mut out);
+        out
+    }
+
+    /// Reads a profile file; `path` labels the errors (`path:line:
+    /// message`, at most 20 of them).
+    pub fn parse(path: &str, bytes: &[u8]) -> Result<SiteProfile, Vec<LineError>> {
+        let mut profile = SiteProfile::new(usize::MAX);
+        let mut errors = Vec::new();
+        let mut error = |line: usize, message: String| {
+            if errors.len() < 20 {
+                errors.push(LineError {
+                    path: path.to_string(),
+                    line,
+                    message,
+                });
+            }
+        };
+        let mut current: Option<u32> = None;
+        let mut seen_header = false;
+        let mut seen_site = false;
+        for (n, raw) in lines(bytes).enumerate() {
+            let number = n + 1;
+            let Ok(text) = std::str::from_utf8(content(raw)) else {
+                error(number, "not UTF-8".to_string());
+                continue;
+            };
+            if n == 0 {
+                let mut words = text.split_ascii_whitespace();
+                match (words.next(), words.next(), words.next()) {
+                    (Some(PROFILE_MAGIC), Some(v), None) => match v.parse::<u32>() {
+                        Ok(PROFILE_VERSION) => seen_header = true,
+                        _ => {
+                            error(
+                                number,
+                                format!(
+                                    "profile format version `{v}` is not supported (this \
+                                     kzclean reads version {PROFILE_VERSION}); learn it again"
+                                ),
+                            );
+                            return Err(errors);
+                        }
+                    },
+                    _ => {
+                        error(
+                            number,
+                            format!(
+                                "not a site profile: the first line must be `{PROFILE_MAGIC} \
+                                 {PROFILE_VERSION}` (profiles are written by `kzclean learn`)"
+                            ),
+                        );
+                        return Err(errors);
+                    }
+                }
+                continue;
+            }
+            let text = text.trim();
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            let (word, rest) = text.split_once(' ').unwrap_or((text, ""));
+            match word {
+                "sampling" | "pruned" if seen_site => error(
+                    number,
+                    format!("`{word}` must come before the first `site` line"),
+                ),
+                "sampling" => match rest.trim().parse::<u32>() {
+                    Ok(level) if level <= 64 => profile.level = level,
+                    _ => error(
+                        number,
+                        format!("`sampling` takes a level from 0 to 64, not `{}`", rest.trim()),
+                    ),
+                },
+                "pruned" => {
+                    let mut parts = rest.split_ascii_whitespace();
+                    match (
+                        parts.next().map(str::parse::<u32>),
+                        parts.next().map(str::parse::<f64>),
+                        parts.next(),
+                    ) {
+                        (Some(Ok(pages)), Some(Ok(share)), None)
+                            if pages >= 1 && (0.0..=1.0).contains(&share) =>
+                        {
+                            profile.pruned = Some((pages, share))
+                        }
+                        _ => error(
+                            number,
+                            format!(
+                                "`pruned` takes MIN-PAGES (at least 1) and MIN-SHARE (0 to \
+                                 1), not `{rest}`"
+                            ),
+                        ),
+                    }
+                }
+                "site" => {
+                    seen_site = true;
+                    current = None;
+                    let (pages, name) = rest.split_once(' ').unwrap_or((rest, ""));
+                    let name = name.trim();
+                    match pages.parse::<u32>() {
+                        Ok(pages) if pages > 0 && !name.is_empty() => {
+                            if profile.index.contains_key(name) {
+                                error(number, format!("site `{name}` is listed twice"));
+                                continue;
+                            }
+                            profile.site_mut(name).pages = pages;
+                            current = profile.site_index(name);
+                        }
+                        _ => error(
+                            number,
+                            format!("expected `site PAGES NAME` (PAGES at least 1), not `{text}`"),
+                        ),
+                    }
+                }
+                _ => {
+                    let parsed = (word.len() == 16)
+                        .then(|| u64::from_str_radix(word, 16).ok())
+                        .flatten()
+                        .zip(rest.trim().parse::<u32>().ok());
+                    match (parsed, current) {
+                        (Some((key, count)), Some(i)) => {
+                            let site = &mut profile.sites[i as usize];
+                            if count == 0 || count > site.pages {
+                                error(
+                                    number,
+                                    format!(
+                                        "a line count must be from 1 to the site's {} pages, \
+                                         not {count}",
+                                        site.pages
+                                    ),
+                                );
+                            } else if !SiteProfile::sampled(profile.level, key) {
+                                error(
+                                    number,
+                                    format!(
+                                        "key {word} is outside sampling level {}",
+                                        profile.level
+                                    ),
+                                );
+                            } else if site.lines.insert(key, count).is_some() {
+                                error(number, format!("key {word} is listed twice for this site"));
+                            } else {
+                                profile.total += 1;
+                            }
+                        }
+                        (Some(_), None) if !seen_site => {
+                            error(number, "a line count before the first `site` line".to_string())
+                        }
+                        // The site line was bad: said once, there.
+                        (Some(_), None) => {}
+                        (None, _) => error(
+                            number,
+                            format!(
+                                "expected `KEY COUNT` (KEY: 16 hex digits), `site PAGES NAME`, \
+                                 `sampling LEVEL` or `pruned MIN-PAGES MIN-SHARE`, not `{text}`"
+                            ),
+                        ),
+                    }
+                }
+            }
+        }
+        if !seen_header {
+            error(
+                0,
+                format!("empty file: a site profile starts with `{PROFILE_MAGIC} {PROFILE_VERSION}`"),
+            );
+        }
+        if errors.is_empty() {
+            Ok(profile)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Appends the [`line_key`] of every non-blank line of `page`.
+pub fn page_keys(page: &[u8], keys: &mut Vec<u64>) {
+    for line in lines(page) {
+        let text = content(line);
+        if !is_blank(text) {
+            keys.push(line_key(text));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
