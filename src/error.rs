@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::document::Limits;
 
 /// One problem at a line of a file the user gave (a rule file, a model
-/// file), found while parsing or compiling it.
+/// file, a site profile), found while parsing or compiling it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineError {
     /// The file as the user named it (`<default>` for the built-in rules).
@@ -40,6 +40,8 @@ pub enum Error {
     Rules(Vec<LineError>),
     /// The model file (`--model`) is invalid.
     Model(Vec<LineError>),
+    /// A site profile file (`--profile`, `learn --merge`) is invalid.
+    Profile(Vec<LineError>),
     /// The arguments do not make sense together.
     Usage(String),
     /// A record of a JSON Lines input is not usable.
@@ -102,7 +104,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { path, source } => write!(f, "{}: {}", path.display(), source),
-            Error::Rules(errors) | Error::Model(errors) => {
+            Error::Rules(errors) | Error::Model(errors) | Error::Profile(errors) => {
                 for (i, e) in errors.iter().enumerate() {
                     if i > 0 {
                         writeln!(f)?;

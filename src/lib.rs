@@ -48,14 +48,15 @@ mod sites;
 mod text;
 mod verdict;
 
-pub use cleaner::{Cleaner, CleanerOptions, ExplainedLine, expected_f_threshold};
+pub use cleaner::{Cleaner, CleanerOptions, ExplainedLine, ProfileOptions, expected_f_threshold};
 pub use error::{Error, LineError, Warning};
 pub use features::FEATURE_NAMES;
 pub use model::Model;
 pub use output::{Mode, Stats, write_document};
 pub use params::{Params, Preset};
 pub use pipeline::jsonl::{self, JsonlOptions, OnError};
-pub use pipeline::tree::{FileJob, Plan, Selection, plan};
+pub use pipeline::learn::{LearnSummary, learn_stream};
+pub use pipeline::tree::{FileJob, Plan, Selection, list, plan};
 pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary, codec};
 pub use rules::{DEFAULT_RULES, Presearch, Rule, RuleSet, RuleSource};
 pub use sites::{

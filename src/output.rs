@@ -109,6 +109,9 @@ pub fn write_reason(reason: Reason, rules: &RuleSet, out: &mut Vec<u8>) {
             out.extend_from_slice(id(i));
         }
         Reason::NoRule => out.extend_from_slice(b"no-rule"),
+        Reason::SiteRepeat { pages, site_pages } => {
+            let _ = write!(out, "site-repeat({pages}/{site_pages})");
+        }
         Reason::Model {
             probability,
             threshold,
@@ -137,6 +140,8 @@ pub struct Stats {
     pub removed_by_rule: Vec<u64>,
     /// Non-blank lines removed by the classifier.
     pub removed_by_classifier: u64,
+    /// Lines removed as their site's repeated lines (`--profile`).
+    pub removed_by_site_profile: u64,
     /// JSON Lines records dropped as unusable (`--on-error skip`).
     pub records_skipped: u64,
 }
@@ -181,6 +186,7 @@ impl Stats {
                 self.removed_by_rule[i as usize] += 1
             }
             Reason::Model { .. } => self.removed_by_classifier += 1,
+            Reason::SiteRepeat { .. } => self.removed_by_site_profile += 1,
             Reason::Blank | Reason::BlankCollapsed | Reason::NoRule => {}
         }
     }
@@ -200,6 +206,7 @@ impl AddAssign<&Stats> for Stats {
             *a += b;
         }
         self.removed_by_classifier += other.removed_by_classifier;
+        self.removed_by_site_profile += other.removed_by_site_profile;
         self.records_skipped += other.records_skipped;
     }
 }

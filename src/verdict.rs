@@ -21,6 +21,11 @@ pub enum Reason {
     Cut(u32),
     /// No rule matched and the classifier is off: kept.
     NoRule,
+    /// The rules did not decide the line and the classifier kept it, but
+    /// the site profile has it on `pages` of the site's `site_pages` pages
+    /// (at least `ProfileOptions::min_pages`, and at least
+    /// `min_share` of them): the site's repeated boilerplate. Dropped.
+    SiteRepeat { pages: u32, site_pages: u32 },
     /// The classifier decided: its probability that the line is article
     /// text, the document's bar (lines at or above it are kept; it is
     /// `keep-threshold` or lower), and (with `--explain`) the feature that

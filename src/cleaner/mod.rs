@@ -11,6 +11,9 @@
 //! probabilities lead one to expect (see [`expected_f_threshold`]), which
 //! keeps the best lines of a page whose lines all look doubtful. With the
 //! classifier off they are kept.
+//! With a site profile (see [`crate::sites`]) and the page's site known, a
+//! line the rules left undecided and the classifier kept is dropped when
+//! the profile has it on enough of the site's pages ([`ProfileOptions`]).
 //! A last pass lays out blank lines: one blank line between kept paragraphs
 //! where the input had one or more, none at the edges.
 
@@ -22,6 +25,7 @@ use crate::features::{FEATURE_COUNT, FeatureScratch, RuleMark};
 use crate::model::{Model, logistic};
 use crate::output::{Mode, write_document, write_reason};
 use crate::rules::{Action, Presearch, RuleSet};
+use crate::sites::{SiteProfile, line_key};
 use crate::text::count_words;
 use crate::verdict::{Reason, Verdict};
 
@@ -41,6 +45,28 @@ impl Default for CleanerOptions {
         CleanerOptions {
             classifier: true,
             explain: false,
+        }
+    }
+}
+
+/// When a site profile's evidence drops a line: it must be on at least
+/// `min_pages` of its site's pages and on at least `min_share` of them.
+/// The page being cleaned counts when it was in the corpus the profile was
+/// learned on (the usual case: learn on a corpus, then clean it); for a
+/// profile learned on other pages only, `min_pages: 1` asks the same.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProfileOptions {
+    pub min_pages: u32,
+    pub min_share: f64,
+}
+
+impl Default for ProfileOptions {
+    /// Measured on the dev pages of sites with several pages
+    /// (docs/accuracy.md).
+    fn default() -> ProfileOptions {
+        ProfileOptions {
+            min_pages: 2,
+            min_share: 0.7,
         }
     }
 }
@@ -67,6 +93,11 @@ pub struct Cleaner {
     /// Per line of `to_score`: probability and words; and an order of them.
     scored: Vec<(f64, f64)>,
     order: Vec<u128>,
+    /// The site profile, its thresholds, the site of the stream and the
+    /// site of the document being cleaned (indexes into the profile).
+    profile: Option<(Arc<SiteProfile>, ProfileOptions)>,
+    stream_site: Option<u32>,
+    site: Option<u32>,
 }
 
 impl Cleaner {
@@ -90,7 +121,46 @@ impl Cleaner {
             scores: Vec::new(),
             scored: Vec::new(),
             order: Vec::new(),
+            profile: None,
+            stream_site: None,
+            site: None,
         }
+    }
+
+    /// Uses a site profile as evidence (`--profile`): see [`ProfileOptions`].
+    /// Until [`Cleaner::set_site`] names a site the profile knows, nothing
+    /// changes.
+    pub fn with_profile(mut self, profile: Arc<SiteProfile>, options: ProfileOptions) -> Cleaner {
+        self.profile = Some((profile, options));
+        self.stream_site = None;
+        self.site = None;
+        self
+    }
+
+    /// True when the cleaner has a site profile.
+    pub fn has_profile(&self) -> bool {
+        self.profile.is_some()
+    }
+
+    /// The site of the documents cleaned next (a name as
+    /// [`crate::site_of_url`] or [`crate::site_of_path`] give it); `None`,
+    /// or a site the profile does not know, cleans them without the profile.
+    pub fn set_site(&mut self, site: Option<&str>) {
+        self.stream_site = self.lookup_site(site);
+        self.site = self.stream_site;
+    }
+
+    /// The site of one record; `None` falls back to the stream's site.
+    pub(crate) fn set_record_site(&mut self, site: Option<&str>) {
+        self.site = match site {
+            Some(_) => self.lookup_site(site),
+            None => self.stream_site,
+        };
+    }
+
+    fn lookup_site(&self, site: Option<&str>) -> Option<u32> {
+        let (profile, _) = self.profile.as_ref()?;
+        profile.site_index(site?)
     }
 
     /// The rules this cleaner applies.
@@ -113,6 +183,7 @@ impl Cleaner {
         if self.options.classifier {
             self.decide_by_model(verdicts);
         }
+        self.decide_by_site(doc, verdicts);
         layout_blank_lines(verdicts);
     }
 
@@ -329,6 +400,30 @@ impl Cleaner {
                     feature,
                 },
             };
+        }
+    }
+
+    /// Pass 4, with a profile and a known site: the lines the rules did not
+    /// decide and the classifier kept, found on enough of the site's pages,
+    /// are dropped.
+    fn decide_by_site(&self, doc: &[u8], verdicts: &mut [Verdict]) {
+        let (Some((profile, options)), Some(site)) = (&self.profile, self.site) else {
+            return;
+        };
+        let site = profile.site_at(site);
+        let site_pages = site.pages();
+        let bar = options.min_share * f64::from(site_pages);
+        for (verdict, span) in verdicts.iter_mut().zip(&self.spans) {
+            if !verdict.keep || !matches!(verdict.reason, Reason::Model { .. } | Reason::NoRule) {
+                continue;
+            }
+            let pages = site.count(line_key(&doc[span.clone()]));
+            if pages >= options.min_pages.max(1) && f64::from(pages) >= bar {
+                *verdict = Verdict {
+                    keep: false,
+                    reason: Reason::SiteRepeat { pages, site_pages },
+                };
+            }
         }
     }
 

@@ -18,6 +18,9 @@ pub struct JsonlOptions {
     pub on_error: OnError,
     /// Add `"kzclean":{"lines_removed":N,"bytes_removed":M}` to each record.
     pub annotate: bool,
+    /// The field holding the page's URL, whose site picks the site
+    /// profile's counts (read only with a profile).
+    pub url_field: String,
 }
 
 impl Default for JsonlOptions {
@@ -26,6 +29,7 @@ impl Default for JsonlOptions {
             field: "text".to_string(),
             on_error: OnError::Fail,
             annotate: false,
+            url_field: "url".to_string(),
         }
     }
 }

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 use crate::cleaner::Cleaner;
 use crate::error::{Error, Warning};
 use crate::output::{Mode, Stats};
+use crate::sites::site_of_path;
 use files::{Streamer, clean_file};
 use stream::{Output, stream_parallel, stream_sequential, warn_if_oversized};
 use tree::FileJob;
@@ -88,6 +89,9 @@ pub struct Pipeline {
     parallel: Option<(rayon::ThreadPool, Vec<Mutex<Worker>>)>,
     /// The first skipped records, for the caller to report.
     warnings: Mutex<Vec<Warning>>,
+    /// With a site profile, the site of every file of a tree (`--site`);
+    /// `None`: each file's folder name.
+    tree_site: Option<String>,
 }
 
 impl Pipeline {
@@ -126,7 +130,22 @@ impl Pipeline {
             local: Worker::new(cleaner),
             parallel,
             warnings: Mutex::new(Vec::new()),
+            tree_site: None,
         })
+    }
+
+    /// True when the cleaner has a site profile.
+    pub fn has_profile(&self) -> bool {
+        self.local.cleaner.has_profile()
+    }
+
+    /// The site of the streams cleaned next, for the cleaner's site profile
+    /// (see [`Cleaner::set_site`]; JSON Lines records with a URL field use
+    /// their URL's site instead). For trees: the site of every file, where
+    /// `None` means each file's folder name.
+    pub fn set_site(&mut self, site: Option<&str>) {
+        self.tree_site = site.map(str::to_string);
+        set_workers_site(&mut self.local, self.parallel.as_ref(), site);
     }
 
     /// Takes the warnings: the first skipped records (`--on-error skip`;
@@ -178,6 +197,13 @@ impl Pipeline {
         on_file: &(dyn Fn(&FileJob, &FileOutcome) + Sync),
     ) -> TreeSummary {
         let (mode, format, warnings) = (self.mode, &self.format, &self.warnings);
+        let profiled = self.local.cleaner.has_profile();
+        let tree_site = self.tree_site.as_deref();
+        let site_of = |job: &FileJob| {
+            tree_site
+                .map(str::to_string)
+                .or_else(|| site_of_path(&job.input))
+        };
         let run = |streamer: Streamer<'_>, job: &FileJob| {
             let outcome = if skip_existing && fs::symlink_metadata(&job.output).is_ok() {
                 FileOutcome::Skipped
@@ -195,21 +221,40 @@ impl Pipeline {
         let summary = match &self.parallel {
             None => jobs
                 .iter()
-                .map(|job| run(Streamer::Sequential(&mut self.local), job))
+                .map(|job| {
+                    if profiled {
+                        self.local.cleaner.set_site(site_of(job).as_deref());
+                    }
+                    run(Streamer::Sequential(&mut self.local), job)
+                })
                 .fold(TreeSummary::default(), TreeSummary::merge),
             // Fewer files than threads (one big shard, say): files in
             // parallel would leave threads idle, so each file in turn is
             // streamed on all of them.
             Some((pool, workers)) if jobs.len() < workers.len() => jobs
                 .iter()
-                .map(|job| run(Streamer::Parallel(pool, workers), job))
+                .map(|job| {
+                    if profiled {
+                        let site = site_of(job);
+                        for worker in workers {
+                            lock(worker).cleaner.set_site(site.as_deref());
+                        }
+                    }
+                    run(Streamer::Parallel(pool, workers), job)
+                })
                 .fold(TreeSummary::default(), TreeSummary::merge),
             Some((pool, workers)) => pool.install(|| {
                 jobs.par_iter()
                     // One file per task: files vary widely in size, and
                     // rayon's splitting would otherwise pair small ones.
                     .with_max_len(1)
-                    .map(|job| run(Streamer::Sequential(&mut lock_own_worker(workers)), job))
+                    .map(|job| {
+                        let mut worker = lock_own_worker(workers);
+                        if profiled {
+                            worker.cleaner.set_site(site_of(job).as_deref());
+                        }
+                        run(Streamer::Sequential(&mut worker), job)
+                    })
                     .reduce(TreeSummary::default, TreeSummary::merge)
             }),
         };
@@ -221,8 +266,28 @@ impl Pipeline {
     }
 }
 
+/// Sets the site on the caller's worker and on every pool worker.
+fn set_workers_site(
+    local: &mut Worker,
+    parallel: Option<&(rayon::ThreadPool, Vec<Mutex<Worker>>)>,
+    site: Option<&str>,
+) {
+    local.cleaner.set_site(site);
+    if let Some((_, workers)) = parallel {
+        for worker in workers {
+            lock(worker).cleaner.set_site(site);
+        }
+    }
+}
+
+/// Locks a worker; a poisoned lock only means a unit panicked.
+fn lock(worker: &Mutex<Worker>) -> std::sync::MutexGuard<'_, Worker> {
+    worker.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 pub mod codec;
 mod files;
+pub mod learn;
 pub mod jsonl;
 mod stream;
 #[cfg(test)]

@@ -194,6 +194,26 @@ pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, 
     Ok(plan)
 }
 
+/// The selected files under `input`, sorted, for reading only (`kzclean
+/// learn -r`): each job's `output` is its relative path.
+pub fn list(input: &Path, selection: &Selection) -> Result<Plan, Error> {
+    let meta = fs::metadata(input).map_err(|e| {
+        Error::Usage(format!(
+            "{}: cannot read input directory: {e}",
+            input.display()
+        ))
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: not a directory; -r reads a directory tree (give files without -r)",
+            input.display()
+        )));
+    }
+    let mut plan = Plan::default();
+    walk(input, Path::new(""), Path::new(""), selection, &mut plan);
+    Ok(plan)
+}
+
 /// Lists `dir` (IN joined with `relative`) into `plan`, depth first.
 fn walk(dir: &Path, relative: &Path, out: &Path, selection: &Selection, plan: &mut Plan) {
     let mut entries: Vec<fs::DirEntry> = match fs::read_dir(dir).and_then(|r| r.collect()) {

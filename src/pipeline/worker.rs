@@ -10,6 +10,7 @@ use super::units::Unit;
 use crate::cleaner::Cleaner;
 use crate::document::{Limits, is_separator, lines, part_end};
 use crate::output::{Mode, Stats, write_and_count};
+use crate::sites::site_of_url;
 use crate::verdict::Verdict;
 
 /// A record that could not be used: its line and what is wrong.
@@ -158,6 +159,13 @@ impl Worker {
             return Ok(());
         }
         let field = jsonl::locate(bytes, &options.field).map_err(|message| (line, message))?;
+        if self.cleaner.has_profile() {
+            // A record without a usable URL is cleaned with the stream's site.
+            let site = jsonl::locate(bytes, &options.url_field)
+                .ok()
+                .and_then(|url| site_of_url(&url.text));
+            self.cleaner.set_record_site(site.as_deref());
+        }
         let mut record_stats = Stats::default();
         let mut cleaned = std::mem::take(&mut self.scratch);
         cleaned.clear();

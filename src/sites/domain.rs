@@ -65,7 +65,7 @@ pub fn site_of_path(path: &Path) -> Option<String> {
 
 /// A site name as the profile file can hold it: one line, no leading or
 /// trailing white space (control characters become `_`).
-pub(crate) fn clean_name(name: &str) -> String {
+fn clean_name(name: &str) -> String {
     name.trim()
         .chars()
         .map(|c| if c.is_control() { '_' } else { c })

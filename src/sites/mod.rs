@@ -41,7 +41,6 @@ use crate::error::LineError;
 use crate::text::hash_bytes;
 
 pub use domain::{site_of_path, site_of_url};
-pub(crate) use domain::clean_name;
 
 /// The first word of a profile file.
 pub const PROFILE_MAGIC: &str = "kzclean-site-profile";

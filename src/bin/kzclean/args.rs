@@ -25,6 +25,7 @@ use clap_complete::Shell;
   kzclean -r dumps/ -o clean/ --glob '*.txt' --glob '*.txt.gz'
   kzclean --jsonl --field body < pages.jsonl > clean.jsonl
   kzclean --jsonl -r shards/ -o clean/ --skip-existing   # resume a killed run
+  kzclean learn --jsonl pages.jsonl > sites.prof && kzclean --jsonl --profile sites.prof < pages.jsonl
 
 Files ending in .gz or .zst are read (and, under -r, written) compressed.
 
@@ -148,6 +149,110 @@ pub struct Args {
     /// Add "kzclean":{"lines_removed":N,"bytes_removed":M} to each record.
     #[arg(long, requires = "jsonl", help_heading = "JSON Lines")]
     pub annotate: bool,
+
+    /// The field holding each record's URL (its site picks the profile's
+    /// counts).
+    #[arg(long, value_name = "NAME", default_value = "url", requires = "jsonl", help_heading = "JSON Lines")]
+    pub url_field: String,
+
+    /// Drop the lines a site repeats, as counted in this profile (written
+    /// by `kzclean learn`): a line the rules left undecided and the
+    /// classifier kept, on enough of its site's pages.
+    #[arg(long, value_name = "FILE", conflicts_with = "learn_sites", help_heading = "Site profiles")]
+    pub profile: Option<PathBuf>,
+
+    /// Two passes over the inputs (files, -r or JSON Lines): learn their
+    /// site profile, then clean them with it.
+    #[arg(long, help_heading = "Site profiles")]
+    pub learn_sites: bool,
+
+    /// The site of the pages (default: a record's URL; a file's folder name).
+    #[arg(long, value_name = "NAME", help_heading = "Site profiles")]
+    pub site: Option<String>,
+
+    /// A repeated line must be on at least K of its site's pages (the page
+    /// cleaned counts if the profile was learned on it; 1 for a profile of
+    /// other pages).
+    #[arg(long, value_name = "K", default_value_t = 2, help_heading = "Site profiles")]
+    pub profile_min_pages: u32,
+
+    /// ...and on at least this share of its site's pages.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.7, value_parser = share, help_heading = "Site profiles")]
+    pub profile_min_share: f64,
+}
+
+/// A share: a number from 0 to 1.
+pub fn share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if (0.0..=1.0).contains(&s) => Ok(s),
+        _ => Err(format!("`{text}` is not a share from 0 to 1")),
+    }
+}
+
+/// `kzclean learn`: a site profile from a corpus.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  kzclean learn -r dumps/ > sites.prof            # a site per folder
+  kzclean learn --jsonl shard1.jsonl > 1.prof     # a site per URL (field `url`)
+  kzclean learn --merge 1.prof 2.prof > all.prof  # the same as learning both at once
+  kzclean --jsonl --profile all.prof < shard1.jsonl > clean1.jsonl
+
+The profile counts, per site, the pages each line (trimmed, hashed) is on,
+and the site's pages. A site is the registered domain of a record's URL
+(the last two labels of the host, three under co.uk-like suffixes), or a
+file's folder name, or --site.")]
+pub struct LearnArgs {
+    /// Corpus files (with -r: one directory; with --merge: profiles); `-`
+    /// or none reads standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Learn from every file under the directory given as FILE.
+    #[arg(short = 'r', long, conflicts_with = "merge")]
+    pub recursive: bool,
+
+    /// Under -r, only files matching PATTERN (as for cleaning).
+    #[arg(long, value_name = "PATTERN", action = ArgAction::Append, requires = "recursive")]
+    pub glob: Vec<String>,
+
+    /// Add up the profiles given as FILEs instead of reading pages.
+    #[arg(long)]
+    pub merge: bool,
+
+    /// Read JSON Lines: each record is a page of its URL's site.
+    #[arg(long, conflicts_with = "merge")]
+    pub jsonl: bool,
+
+    /// The field holding the text.
+    #[arg(long, value_name = "NAME", default_value = "text", requires = "jsonl")]
+    pub field: String,
+
+    /// The field holding the URL.
+    #[arg(long, value_name = "NAME", default_value = "url", requires = "jsonl")]
+    pub url_field: String,
+
+    /// What to do with a line that is not a JSON object with a string field
+    #[arg(long, value_enum, value_name = "ACTION", default_value_t = OnErrorArg::Fail, requires = "jsonl")]
+    pub on_error: OnErrorArg,
+
+    /// The site of every page (records without a URL, standard input, files).
+    #[arg(long, value_name = "NAME", conflicts_with = "merge")]
+    pub site: Option<String>,
+
+    /// Write only the lines on at least K pages of their site (a smaller
+    /// profile, which can no longer be merged).
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub min_pages: u32,
+
+    /// Write only the lines on at least this share of their site's pages
+    /// (the same caveat).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = share)]
+    pub min_share: f64,
+
+    /// Hold at most N line counts (about 30 bytes each); past it, lines
+    /// are sampled by their hash, the same way whatever the input order.
+    #[arg(long, value_name = "N", default_value_t = kzclean::DEFAULT_MAX_LINES)]
+    pub max_lines: usize,
 }
 
 /// `--on-error` values.
@@ -172,4 +277,7 @@ pub enum Command {
     },
     /// Print the man page, in roff (e.g. `kzclean man > kzclean.1`)
     Man,
+    /// Write a site profile: the lines each site repeats across its pages
+    /// (e.g. `kzclean learn --jsonl pages.jsonl > sites.prof`)
+    Learn(LearnArgs),
 }

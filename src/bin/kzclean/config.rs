@@ -5,7 +5,9 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use kzclean::{Cleaner, CleanerOptions, Error, Model, Preset, RuleSet, RuleSource};
+use kzclean::{
+    Cleaner, CleanerOptions, Error, Model, Preset, ProfileOptions, RuleSet, RuleSource, SiteProfile,
+};
 
 use crate::args::Args;
 
@@ -68,5 +70,20 @@ pub fn build_cleaner(args: &Args) -> Result<Cleaner, Error> {
             Arc::new(model)
         }
     };
-    Ok(Cleaner::with_model(rules, options, model))
+    let cleaner = Cleaner::with_model(rules, options, model);
+    Ok(match &args.profile {
+        Some(path) => with_profile(args, cleaner, crate::learn::read_profile(path)?),
+        None => cleaner,
+    })
+}
+
+/// The cleaner with a site profile and the thresholds of the flags.
+pub fn with_profile(args: &Args, cleaner: Cleaner, profile: SiteProfile) -> Cleaner {
+    cleaner.with_profile(
+        Arc::new(profile),
+        ProfileOptions {
+            min_pages: args.profile_min_pages,
+            min_share: args.profile_min_share,
+        },
+    )
 }

@@ -1,11 +1,13 @@
 //! The `kzclean` command: flags in, exit status out. All cleaning is done by
 //! the library. `args` is the flags, `config` turns them into a cleaner,
 //! `run` opens inputs and writes outputs, `report` prints to stderr,
-//! `generate` writes shell completions and the man page.
+//! `generate` writes shell completions and the man page, `learn` writes
+//! site profiles.
 
 mod args;
 mod config;
 mod generate;
+mod learn;
 mod report;
 mod run;
 
@@ -47,6 +49,14 @@ fn main() -> ExitCode {
         return match command {
             Command::Completions { shell } => generate::completions(*shell),
             Command::Man => generate::man_page(),
+            Command::Learn(learn) => match learn::learn(learn) {
+                Ok(code) => code,
+                Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+                Err(e) => {
+                    report(&e);
+                    exit_code(&e)
+                }
+            },
         };
     }
     match run::run(args) {
@@ -65,7 +75,11 @@ fn main() -> ExitCode {
 /// else (a file that cannot be read or written, an internal error).
 fn exit_code(e: &Error) -> ExitCode {
     match e {
-        Error::Rules(_) | Error::Model(_) | Error::Usage(_) | Error::Record { .. } => {
+        Error::Rules(_)
+        | Error::Model(_)
+        | Error::Profile(_)
+        | Error::Usage(_)
+        | Error::Record { .. } => {
             ExitCode::from(2)
         }
         Error::Io { .. } | Error::Internal(_) => ExitCode::from(1),

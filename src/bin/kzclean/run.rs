@@ -9,16 +9,16 @@ use std::time::Instant;
 
 use kzclean::document::DocumentReader;
 use kzclean::{
-    Cleaner, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, Pipeline, Selection, Stats,
-    codec,
+    Cleaner, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, Pipeline, Selection,
+    SiteProfile, Stats, codec, site_of_path,
 };
 
 use crate::args::{Args, OnErrorArg};
-use crate::config::build_cleaner;
+use crate::config::{build_cleaner, with_profile};
 use crate::report::{print_stats, progress_bar, report, report_warnings};
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
-    let cleaner = build_cleaner(&args)?;
+    let mut cleaner = build_cleaner(&args)?;
     if args.check_rules {
         let mut stderr = io::stderr().lock();
         let _ = writeln!(
@@ -52,10 +52,14 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
                 OnErrorArg::Skip => OnError::Skip,
             },
             annotate: args.annotate,
+            url_field: args.url_field.clone(),
         })
     } else {
         Format::Text
     };
+    if args.learn_sites {
+        cleaner = learn_sites(&args, &format, cleaner)?;
+    }
     // Never dropped: the process ends right after, and freeing the compiled
     // rules one allocation at a time cost 4% of the start-up that a user
     // cleaning one page per process pays for every page.
@@ -82,6 +86,14 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             && let Err(e) = out.write_all(b"\n")
         {
             return output_failed(Error::io(stdout_name, e), failed);
+        }
+        if pipeline.has_profile() {
+            let site = match &args.site {
+                Some(site) => Some(site.clone()),
+                None if path.as_os_str() == "-" => None,
+                None => site_of_path(path),
+            };
+            pipeline.set_site(site.as_deref());
         }
         let result = if path.as_os_str() == "-" {
             let stdin = io::stdin().lock();
@@ -147,6 +159,8 @@ fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result
     let output = args.output.as_deref().unwrap_or(Path::new("."));
     let selection = Selection::new(&args.glob)?;
     let plan = kzclean::plan(input, output, &selection)?;
+    // Each file's folder is its site unless --site names one.
+    pipeline.set_site(args.site.as_deref());
     for e in &plan.unreadable {
         report(e);
     }
@@ -225,6 +239,30 @@ fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--learn-sites`: the first pass, over the same inputs as the second.
+fn learn_sites(args: &Args, format: &Format, cleaner: Cleaner) -> Result<Cleaner, Error> {
+    let inputs = if args.recursive {
+        crate::learn::tree_inputs(&args.files, &args.glob)?
+    } else {
+        input_paths(args)
+    };
+    if inputs.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Error::Usage(
+            "--learn-sites reads its inputs twice: name files (or -r DIR), not standard input; \
+             or learn a profile first (kzclean learn) and use --profile"
+                .to_string(),
+        ));
+    }
+    let mut profile = SiteProfile::default();
+    let failed = crate::learn::learn_inputs(&inputs, format, args.site.as_deref(), &mut profile)?;
+    if failed > 0 {
+        return Err(Error::Usage(format!(
+            "--learn-sites: {failed} inputs could not be read; nothing was cleaned"
+        )));
+    }
+    Ok(with_profile(args, cleaner, profile))
 }
 
 /// Ends the run on an error that stops all output. A closed pipe is not a

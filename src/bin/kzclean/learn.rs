@@ -1,0 +1,164 @@
+//! `kzclean learn`: a site profile from a corpus, or the sum of profiles;
+//! and the first pass of `--learn-sites`.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use kzclean::{
+    Error, Format, JsonlOptions, OnError, Selection, SiteProfile, codec, learn_stream,
+    site_of_path,
+};
+
+use crate::args::{LearnArgs, OnErrorArg};
+use crate::report::report;
+
+/// A profile file larger than this is refused before it is read whole.
+const MAX_PROFILE_FILE: u64 = 4 << 30;
+
+pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
+    let mut profile = SiteProfile::new(args.max_lines);
+    let mut failed = 0;
+    if args.merge {
+        if args.files.is_empty() {
+            return Err(Error::Usage("--merge needs the profiles to merge".to_string()));
+        }
+        for path in &args.files {
+            let other = read_profile(path)?;
+            profile.merge(&other).map_err(|message| {
+                Error::Profile(vec![kzclean::LineError {
+                    path: path.display().to_string(),
+                    line: 0,
+                    message,
+                }])
+            })?;
+        }
+    } else {
+        let format = if args.jsonl {
+            Format::Jsonl(JsonlOptions {
+                field: args.field.clone(),
+                url_field: args.url_field.clone(),
+                on_error: match args.on_error {
+                    OnErrorArg::Fail => OnError::Fail,
+                    OnErrorArg::Skip => OnError::Skip,
+                },
+                annotate: false,
+            })
+        } else {
+            Format::Text
+        };
+        let inputs = if args.recursive {
+            tree_inputs(&args.files, &args.glob)?
+        } else if args.files.is_empty() {
+            vec![PathBuf::from("-")]
+        } else {
+            args.files.clone()
+        };
+        failed = learn_inputs(
+            &inputs,
+            &format,
+            args.site.as_deref(),
+            &mut profile,
+        )?;
+    }
+    profile.prune(args.min_pages, args.min_share);
+    let stdout = Path::new("<stdout>");
+    let mut out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
+    profile
+        .write(&mut out)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io(stdout, e))?;
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The files under the one directory of `-r`.
+pub fn tree_inputs(files: &[PathBuf], glob: &[String]) -> Result<Vec<PathBuf>, Error> {
+    let [input] = files else {
+        return Err(Error::Usage(format!(
+            "-r takes exactly one input directory, got {}",
+            files.len()
+        )));
+    };
+    let plan = kzclean::list(input, &Selection::new(glob)?)?;
+    for e in &plan.unreadable {
+        report(e);
+    }
+    Ok(plan.jobs.into_iter().map(|j| j.input).collect())
+}
+
+/// Learns every input into `profile`: a text file's pages belong to `site`
+/// or, without it, to the file's folder; standard input needs `site` (or
+/// records with URLs). Returns how many inputs could not be read (each is
+/// reported); stops at an unusable record under `--on-error fail`.
+pub fn learn_inputs(
+    inputs: &[PathBuf],
+    format: &Format,
+    site: Option<&str>,
+    profile: &mut SiteProfile,
+) -> Result<usize, Error> {
+    let mut failed = 0;
+    let mut skipped = 0;
+    for path in inputs {
+        let stdin = path.as_os_str() == "-";
+        let site = match site {
+            Some(site) => Some(site.to_string()),
+            None if stdin => None,
+            None => site_of_path(path),
+        };
+        if site.is_none() && *format == Format::Text {
+            return Err(Error::Usage(format!(
+                "{}: no site for its pages: name one with --site NAME",
+                if stdin { "<stdin>".to_string() } else { path.display().to_string() }
+            )));
+        }
+        let result = if stdin {
+            learn_stream(io::stdin().lock(), Path::new("<stdin>"), format, site.as_deref(), profile)
+        } else {
+            match codec::open(path) {
+                Ok(file) => learn_stream(file, path, format, site.as_deref(), profile),
+                Err(e) => Err(Error::io(path, e)),
+            }
+        };
+        match result {
+            Ok(summary) => {
+                for warning in &summary.warnings {
+                    report(warning);
+                }
+                skipped += summary.skipped;
+            }
+            Err(e @ Error::Io { .. }) => {
+                failed += 1;
+                report(&e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if skipped > 0 {
+        let _ = writeln!(
+            io::stderr().lock(),
+            "kzclean: {skipped} records left out of the profile (no usable URL or text)"
+        );
+    }
+    Ok(failed)
+}
+
+/// Reads and parses a profile file.
+pub fn read_profile(path: &Path) -> Result<SiteProfile, Error> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_PROFILE_FILE + 1).read_to_end(&mut bytes))
+        .map_err(|e| Error::Usage(format!("{}: cannot read profile: {e}", path.display())))?;
+    if bytes.len() as u64 > MAX_PROFILE_FILE {
+        return Err(Error::Usage(format!(
+            "{}: larger than {} GiB, the most a profile may hold",
+            path.display(),
+            MAX_PROFILE_FILE >> 30
+        )));
+    }
+    SiteProfile::parse(&path.display().to_string(), &bytes).map_err(Error::Profile)
+}

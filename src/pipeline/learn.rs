@@ -1,0 +1,135 @@
+//! Learning a site profile from a stream: every document (or JSON Lines
+//! record) is one page of its site.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use super::jsonl::{self, JsonlOptions, OnError};
+use super::units::Format;
+use crate::document::DocumentReader;
+use crate::error::{Error, Warning};
+use crate::sites::{SiteProfile, page_keys, site_of_url};
+
+/// What a stream added to a profile.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LearnSummary {
+    /// Pages counted.
+    pub pages: u64,
+    /// Records or documents left out: no site (a record without a usable
+    /// URL and no `site` to fall back to), or unusable under
+    /// `--on-error skip` (listed in `warnings`, the first 20).
+    pub skipped: u64,
+    pub warnings: Vec<Warning>,
+}
+
+/// Adds every page of `input` to `profile`. Text: each document (form-feed
+/// lines separate them) is a page of `site`; without a site nothing is
+/// learned. JSON Lines: each record is a page of its URL field's site, or
+/// of `site` when it has no URL. An unusable record stops the stream under
+/// [`OnError::Fail`] (the pages before it are counted).
+pub fn learn_stream<R: Read>(
+    input: R,
+    input_name: &Path,
+    format: &Format,
+    site: Option<&str>,
+    profile: &mut SiteProfile,
+) -> Result<LearnSummary, Error> {
+    let mut summary = LearnSummary::default();
+    let mut keys = Vec::new();
+    match format {
+        Format::Text => {
+            let mut documents = DocumentReader::new(input);
+            let mut pending: Option<()> = None;
+            while let Some(doc) = documents
+                .next_document()
+                .map_err(|e| Error::io(input_name, e))?
+            {
+                // The parts of a document cut at the size limits are one page.
+                if !doc.follows_part && pending.take().is_some() {
+                    add(profile, site, &mut keys, &mut summary);
+                }
+                page_keys(&doc.bytes, &mut keys);
+                pending = Some(());
+            }
+            if pending.is_some() {
+                add(profile, site, &mut keys, &mut summary);
+            }
+        }
+        Format::Jsonl(options) => {
+            learn_records(input, input_name, options, site, profile, &mut summary)?;
+        }
+    }
+    Ok(summary)
+}
+
+fn add(
+    profile: &mut SiteProfile,
+    site: Option<&str>,
+    keys: &mut Vec<u64>,
+    summary: &mut LearnSummary,
+) {
+    match site {
+        Some(site) => {
+            profile.add_page_keys(site, keys);
+            summary.pages += 1;
+        }
+        None => summary.skipped += 1,
+    }
+    keys.clear();
+}
+
+fn learn_records<R: Read>(
+    input: R,
+    input_name: &Path,
+    options: &JsonlOptions,
+    site: Option<&str>,
+    profile: &mut SiteProfile,
+    summary: &mut LearnSummary,
+) -> Result<(), Error> {
+    let mut reader = BufReader::with_capacity(256 * 1024, input);
+    let mut bytes = Vec::new();
+    let mut keys = Vec::new();
+    let mut line = 0u64;
+    loop {
+        bytes.clear();
+        if reader
+            .read_until(b'\n', &mut bytes)
+            .map_err(|e| Error::io(input_name, e))?
+            == 0
+        {
+            return Ok(());
+        }
+        line += 1;
+        if bytes.trim_ascii().is_empty() {
+            continue;
+        }
+        let field = match jsonl::locate(&bytes, &options.field) {
+            Ok(field) => field,
+            Err(message) => match options.on_error {
+                OnError::Fail => {
+                    return Err(Error::Record {
+                        path: input_name.to_path_buf(),
+                        line,
+                        message: message + "; use --on-error skip to drop such records",
+                    });
+                }
+                OnError::Skip => {
+                    summary.skipped += 1;
+                    if summary.warnings.len() < 20 {
+                        summary.warnings.push(Warning::RecordSkipped {
+                            path: input_name.to_path_buf(),
+                            line,
+                            message: message + " (skipped)",
+                        });
+                    }
+                    continue;
+                }
+            },
+        };
+        let url_site = jsonl::locate(&bytes, &options.url_field)
+            .ok()
+            .and_then(|url| site_of_url(&url.text));
+        page_keys(field.text.as_bytes(), &mut keys);
+        add(profile, url_site.as_deref().or(site), &mut keys, summary);
+    }
+}
