@@ -62,6 +62,7 @@ impl Key {
                 OnError::Fail
             },
             annotate: self.annotate,
+            ..JsonlOptions::default()
         }
     }
 }

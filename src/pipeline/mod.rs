@@ -287,8 +287,8 @@ fn lock(worker: &Mutex<Worker>) -> std::sync::MutexGuard<'_, Worker> {
 
 pub mod codec;
 mod files;
-pub mod learn;
 pub mod jsonl;
+pub mod learn;
 mod stream;
 #[cfg(test)]
 mod tests;

@@ -80,13 +80,31 @@ mod tests {
     fn registered_domains() {
         let site = |u: &str| site_of_url(u);
         assert_eq!(site("https://example.com").as_deref(), Some("example.com"));
-        assert_eq!(site("https://a.b.example.com/x?y#z").as_deref(), Some("example.com"));
-        assert_eq!(site("https://WWW.Example.COM./").as_deref(), Some("example.com"));
-        assert_eq!(site("https://news.bbc.co.uk/").as_deref(), Some("bbc.co.uk"));
-        assert_eq!(site("https://www.abc.net.au/").as_deref(), Some("abc.net.au"));
+        assert_eq!(
+            site("https://a.b.example.com/x?y#z").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            site("https://WWW.Example.COM./").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            site("https://news.bbc.co.uk/").as_deref(),
+            Some("bbc.co.uk")
+        );
+        assert_eq!(
+            site("https://www.abc.net.au/").as_deref(),
+            Some("abc.net.au")
+        );
         assert_eq!(site("https://co.uk/").as_deref(), Some("co.uk"));
-        assert_eq!(site("https://user:pw@host.example.org:443/").as_deref(), Some("example.org"));
-        assert_eq!(site("http://127.0.0.1:8000/a").as_deref(), Some("127.0.0.1"));
+        assert_eq!(
+            site("https://user:pw@host.example.org:443/").as_deref(),
+            Some("example.org")
+        );
+        assert_eq!(
+            site("http://127.0.0.1:8000/a").as_deref(),
+            Some("127.0.0.1")
+        );
         assert_eq!(site("http://[::1]:8000/a").as_deref(), Some("::1"));
         assert_eq!(site("http://localhost/").as_deref(), Some("localhost"));
         assert_eq!(site("//cdn.example.net/a").as_deref(), Some("example.net"));

@@ -46,8 +46,9 @@ pub use domain::{site_of_path, site_of_url};
 pub const PROFILE_MAGIC: &str = "kzclean-site-profile";
 /// The version of the profile format this build reads and writes.
 pub const PROFILE_VERSION: u32 = 1;
-/// The default bound on (site, line) counts held at once: about 120 MB.
-pub const DEFAULT_MAX_LINES: usize = 4_000_000;
+/// The default bound on (site, line) counts held at once (about 110 MB of
+/// memory at most; docs/accuracy.md has the measurement).
+pub const DEFAULT_MAX_LINES: usize = 2_000_000;
 
 /// The key of a line in a profile: its content without surrounding ASCII
 /// white space, through [`hash_bytes`] and a 64-bit finaliser (so that its
@@ -249,7 +250,8 @@ impl SiteProfile {
         let level = self.level;
         self.total = 0;
         for site in &mut self.sites {
-            site.lines.retain(|&key, _| SiteProfile::sampled(level, key));
+            site.lines
+                .retain(|&key, _| SiteProfile::sampled(level, key));
             site.lines.shrink_to_fit();
             self.total += site.lines.len();
         }
@@ -261,9 +263,11 @@ impl SiteProfile {
     /// counts are no longer complete.
     pub fn merge(&mut self, other: &SiteProfile) -> Result<(), String> {
         if self.pruned.is_some() || other.pruned.is_some() {
-            return Err("a pruned profile (learned with --min-pages or --min-share) cannot be \
+            return Err(
+                "a pruned profile (learned with --min-pages or --min-share) cannot be \
                         merged exactly; merge the unpruned profiles, then prune"
-                .to_string());
+                    .to_string(),
+            );
         }
         if other.level > self.level {
             self.level = other.level;
@@ -305,9 +309,8 @@ impl SiteProfile {
         self.total = 0;
         for ((name, _), mut site) in names.into_iter().zip(sites) {
             let pages = f64::from(site.pages);
-            site.lines.retain(|_, &mut c| {
-                c >= min_pages.max(1) && f64::from(c) >= min_share * pages
-            });
+            site.lines
+                .retain(|_, &mut c| c >= min_pages.max(1) && f64::from(c) >= min_share * pages);
             if site.lines.is_empty() {
                 continue;
             }
@@ -420,7 +423,10 @@ impl SiteProfile {
                     Ok(level) if level <= 64 => profile.level = level,
                     _ => error(
                         number,
-                        format!("`sampling` takes a level from 0 to 64, not `{}`", rest.trim()),
+                        format!(
+                            "`sampling` takes a level from 0 to 64, not `{}`",
+                            rest.trim()
+                        ),
                     ),
                 },
                 "pruned" => {
@@ -495,9 +501,10 @@ impl SiteProfile {
                                 profile.total += 1;
                             }
                         }
-                        (Some(_), None) if !seen_site => {
-                            error(number, "a line count before the first `site` line".to_string())
-                        }
+                        (Some(_), None) if !seen_site => error(
+                            number,
+                            "a line count before the first `site` line".to_string(),
+                        ),
                         // The site line was bad: said once, there.
                         (Some(_), None) => {}
                         (None, _) => error(
@@ -514,7 +521,9 @@ impl SiteProfile {
         if !seen_header {
             error(
                 0,
-                format!("empty file: a site profile starts with `{PROFILE_MAGIC} {PROFILE_VERSION}`"),
+                format!(
+                    "empty file: a site profile starts with `{PROFILE_MAGIC} {PROFILE_VERSION}`"
+                ),
             );
         }
         if errors.is_empty() {

@@ -16,7 +16,17 @@ fn corpus(pages: usize) -> Vec<(String, Vec<u8>)> {
             let site = format!("site{}.example", i % 3);
             let body = format!("Body line {i} of a page, unique to it.");
             let extra = format!("Shared by some {}", i % 4);
-            (site, page(&["Home", "  Sign up for our newsletter ", &body, "", &extra, "Home"]))
+            (
+                site,
+                page(&[
+                    "Home",
+                    "  Sign up for our newsletter ",
+                    &body,
+                    "",
+                    &extra,
+                    "Home",
+                ]),
+            )
         })
         .collect()
 }
@@ -37,7 +47,10 @@ fn counts_pages_per_line_once_per_page() {
     assert_eq!(site.count(line_key(b"Home")), 3);
     // Trimmed before hashing.
     assert_eq!(site.count(line_key(b"Sign up for our newsletter")), 3);
-    assert_eq!(site.count(line_key(b"Body line 0 of a page, unique to it.")), 1);
+    assert_eq!(
+        site.count(line_key(b"Body line 0 of a page, unique to it.")),
+        1
+    );
     assert_eq!(site.count(line_key(b"not there")), 0);
     assert_eq!(profile.site_count(), 3);
     assert!(profile.site("nowhere").is_none());

@@ -9,4 +9,5 @@ mod common;
 mod bad_input;
 mod basics;
 mod batch;
+mod sites;
 mod snapshots;

@@ -25,7 +25,8 @@ use clap_complete::Shell;
   kzclean -r dumps/ -o clean/ --glob '*.txt' --glob '*.txt.gz'
   kzclean --jsonl --field body < pages.jsonl > clean.jsonl
   kzclean --jsonl -r shards/ -o clean/ --skip-existing   # resume a killed run
-  kzclean learn --jsonl pages.jsonl > sites.prof && kzclean --jsonl --profile sites.prof < pages.jsonl
+  kzclean learn --jsonl pages.jsonl > sites.prof   # a site profile, then:
+  kzclean --jsonl --profile sites.prof < pages.jsonl > clean.jsonl
 
 Files ending in .gz or .zst are read (and, under -r, written) compressed.
 
@@ -152,13 +153,24 @@ pub struct Args {
 
     /// The field holding each record's URL (its site picks the profile's
     /// counts).
-    #[arg(long, value_name = "NAME", default_value = "url", requires = "jsonl", help_heading = "JSON Lines")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "url",
+        requires = "jsonl",
+        help_heading = "JSON Lines"
+    )]
     pub url_field: String,
 
     /// Drop the lines a site repeats, as counted in this profile (written
     /// by `kzclean learn`): a line the rules left undecided and the
     /// classifier kept, on enough of its site's pages.
-    #[arg(long, value_name = "FILE", conflicts_with = "learn_sites", help_heading = "Site profiles")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "learn_sites",
+        help_heading = "Site profiles"
+    )]
     pub profile: Option<PathBuf>,
 
     /// Two passes over the inputs (files, -r or JSON Lines): learn their
@@ -173,7 +185,12 @@ pub struct Args {
     /// A repeated line must be on at least K of its site's pages (the page
     /// cleaned counts if the profile was learned on it; 1 for a profile of
     /// other pages).
-    #[arg(long, value_name = "K", default_value_t = 2, help_heading = "Site profiles")]
+    #[arg(
+        long,
+        value_name = "K",
+        default_value_t = 2,
+        help_heading = "Site profiles"
+    )]
     pub profile_min_pages: u32,
 
     /// ...and on at least this share of its site's pages.

@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use kzclean::{
-    Error, Format, JsonlOptions, OnError, Selection, SiteProfile, codec, learn_stream,
-    site_of_path,
+    Error, Format, JsonlOptions, OnError, Selection, SiteProfile, codec, learn_stream, site_of_path,
 };
 
 use crate::args::{LearnArgs, OnErrorArg};
@@ -21,7 +20,9 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
     let mut failed = 0;
     if args.merge {
         if args.files.is_empty() {
-            return Err(Error::Usage("--merge needs the profiles to merge".to_string()));
+            return Err(Error::Usage(
+                "--merge needs the profiles to merge".to_string(),
+            ));
         }
         for path in &args.files {
             let other = read_profile(path)?;
@@ -54,12 +55,7 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
         } else {
             args.files.clone()
         };
-        failed = learn_inputs(
-            &inputs,
-            &format,
-            args.site.as_deref(),
-            &mut profile,
-        )?;
+        failed = learn_inputs(&inputs, &format, args.site.as_deref(), &mut profile)?;
     }
     profile.prune(args.min_pages, args.min_share);
     let stdout = Path::new("<stdout>");
@@ -112,11 +108,21 @@ pub fn learn_inputs(
         if site.is_none() && *format == Format::Text {
             return Err(Error::Usage(format!(
                 "{}: no site for its pages: name one with --site NAME",
-                if stdin { "<stdin>".to_string() } else { path.display().to_string() }
+                if stdin {
+                    "<stdin>".to_string()
+                } else {
+                    path.display().to_string()
+                }
             )));
         }
         let result = if stdin {
-            learn_stream(io::stdin().lock(), Path::new("<stdin>"), format, site.as_deref(), profile)
+            learn_stream(
+                io::stdin().lock(),
+                Path::new("<stdin>"),
+                format,
+                site.as_deref(),
+                profile,
+            )
         } else {
             match codec::open(path) {
                 Ok(file) => learn_stream(file, path, format, site.as_deref(), profile),

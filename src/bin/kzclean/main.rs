@@ -79,9 +79,7 @@ fn exit_code(e: &Error) -> ExitCode {
         | Error::Model(_)
         | Error::Profile(_)
         | Error::Usage(_)
-        | Error::Record { .. } => {
-            ExitCode::from(2)
-        }
+        | Error::Record { .. } => ExitCode::from(2),
         Error::Io { .. } | Error::Internal(_) => ExitCode::from(1),
     }
 }
