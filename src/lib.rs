@@ -9,7 +9,8 @@
 //!       ─► features   numbers per line, for the model
 //!       ─► rules      rule files compiled once; which rule takes a line
 //!       ─► model      gradient-boosted trees: a probability per line
-//!       ─► cleaner    the passes: rules, then the model, then blank lines
+//!       ─► sites      site profiles: the lines each site repeats
+//!       ─► cleaner    the passes: rules, the model, site profiles, blank lines
 //!       ─► verdict    keep or drop, and why
 //!       ─► output     clean text | explain table | removed lines, stats
 //! pipeline: streams, JSON Lines, compressed files and directory trees,

@@ -1,34 +1,6 @@
-//! Site profiles: which lines repeat across the pages of a site.
-//!
-//! A line such as "Sign up for our newsletter", a menu entry or a footer
-//! repeats on every page of its site in wording no global rule knows.
-//! [`SiteProfile`] counts, per site, on how many pages each distinct line
-//! (trimmed, hashed to 64 bits by [`line_key`]) occurs, and how many pages
-//! the site has. The counts are raw, so profiles add up: learning shard A
-//! and shard B apart and merging the profiles gives the profile of A and B
-//! learned at once, to the byte ([`SiteProfile::merge`]). Thresholds are
-//! applied when the profile is used (the cleaner's `ProfileOptions`), or
-//! once at the end with [`SiteProfile::prune`], which makes a profile
-//! smaller and no longer mergeable.
-//!
-//! Memory is bounded by `max_lines`, the most (site, line) counts held at
-//! once (about 30 bytes each, plus about 100 bytes a site). Past it the
-//! profile samples lines by their key: at level `j` it keeps only the keys
-//! whose top `j` bits are zero, the smallest level that fits. The level is
-//! a function of the set of (site, line) pairs seen, whatever their order,
-//! so sampling keeps merges exact; a sampled line simply has no count.
-//!
-//! The file format (version 1, text, UTF-8, sorted so that equal profiles
-//! are equal files):
-//!
-//! ```text
-//! kzclean-site-profile 1
-//! # comments and blank lines are ignored
-//! sampling 0                      # the level j (0: every line counted)
-//! pruned 3 0.5                    # only if pruned: min pages, min share
-//! site 40 example.com             # PAGES NAME (the name is the rest of the line)
-//! 00a3f0c2b1d4e5f6 37             # KEY (16 hex digits) PAGES-WITH-THE-LINE
-//! ```
+//! Site profiles: which lines repeat across the pages of a site. See
+//! [`SiteProfile`] for the counts, their bound and the file format;
+//! `domain.rs` names a page's site.
 
 mod domain;
 
@@ -46,13 +18,13 @@ pub use domain::{site_of_path, site_of_url};
 pub const PROFILE_MAGIC: &str = "kzclean-site-profile";
 /// The version of the profile format this build reads and writes.
 pub const PROFILE_VERSION: u32 = 1;
-/// The default bound on (site, line) counts held at once (about 110 MB of
-/// memory at most; docs/accuracy.md has the measurement).
+/// The default bound on (site, line) counts held at once: about 110 MB for
+/// the counts, sites apart (docs/accuracy.md has the measurements).
 pub const DEFAULT_MAX_LINES: usize = 2_000_000;
 
 /// The key of a line in a profile: its content without surrounding ASCII
-/// white space, through [`hash_bytes`] and a 64-bit finaliser (so that its
-/// top bits are uniform, for sampling).
+/// white space, through the crate's 64-bit Fx hash and splitmix64's
+/// finaliser (so that its top bits are uniform, for sampling).
 pub fn line_key(line: &[u8]) -> u64 {
     let mut x = hash_bytes(line.trim_ascii());
     // splitmix64's finaliser.
@@ -113,8 +85,43 @@ impl SiteCounts {
     }
 }
 
-/// Per site, the pages each line occurs on. See the [module
-/// documentation](self) for the file format and the memory bound.
+/// Per site, the pages each line occurs on: a site profile.
+///
+/// A line such as "Sign up for our newsletter", a menu entry or a footer
+/// repeats on every page of its site in wording no global rule knows.
+/// [`SiteProfile`] counts, per site, on how many pages each distinct line
+/// (trimmed, hashed to 64 bits by [`line_key`]) occurs, and how many pages
+/// the site has. The counts are raw, so profiles add up: learning shard A
+/// and shard B apart and merging the profiles gives the profile of A and B
+/// learned at once, to the byte ([`SiteProfile::merge`]). Thresholds are
+/// applied when the profile is used (the cleaner's `ProfileOptions`), or
+/// once at the end with [`SiteProfile::prune`], which makes a profile
+/// smaller and no longer mergeable.
+///
+/// Memory is bounded by `max_lines`, the most (site, line) counts held at
+/// once (measured: about 55 bytes each, plus about 170 bytes a site). Past it the
+/// profile samples lines by their key: at level `j` it keeps only the keys
+/// whose top `j` bits are zero, the smallest level that fits. The level is
+/// a function of the set of (site, line) pairs seen, whatever their order,
+/// so sampling keeps merges exact; a sampled line simply has no count.
+///
+/// The file format (version 1, text, UTF-8, sorted so that equal profiles
+/// are equal files):
+///
+/// ```text
+/// kzclean-site-profile 1
+/// # a comment: lines starting with `#`, and blank lines, are ignored
+/// sampling 0
+/// pruned 3 0.5
+/// site 40 example.com
+/// 00a3f0c2b1d4e5f6 37
+/// ```
+///
+/// The first line is the magic word and the version. `sampling J` is the
+/// level (0: every line counted); `pruned MIN-PAGES MIN-SHARE` appears only
+/// in a pruned profile. Then each site: `site PAGES NAME` (the name is the
+/// rest of the line), followed by one `KEY COUNT` line per line of the site
+/// counted: the [`line_key`] in 16 hex digits and the pages holding it.
 #[derive(Debug, Clone)]
 pub struct SiteProfile {
     index: HashMap<Box<str>, u32>,

@@ -143,3 +143,12 @@ fn site_names_keep_spaces() {
     let read = SiteProfile::parse("p", &profile.to_bytes()).unwrap();
     assert_eq!(read.site("my site").unwrap().pages(), 1);
 }
+
+#[test]
+fn the_documented_example_parses() {
+    let example = "kzclean-site-profile 1\n# a comment\nsampling 0\npruned 3 0.5\n\
+                   site 40 example.com\n00a3f0c2b1d4e5f6 37\n";
+    let profile = SiteProfile::parse("p", example.as_bytes()).unwrap();
+    let site = profile.site("example.com").unwrap();
+    assert_eq!((site.pages(), site.count(0x00a3_f0c2_b1d4_e5f6)), (40, 37));
+}

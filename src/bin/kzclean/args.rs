@@ -266,7 +266,7 @@ pub struct LearnArgs {
     #[arg(long, value_name = "SHARE", default_value_t = 0.0, value_parser = share)]
     pub min_share: f64,
 
-    /// Hold at most N line counts (about 30 bytes each); past it, lines
+    /// Hold at most N line counts (about 55 bytes each); past it, lines
     /// are sampled by their hash, the same way whatever the input order.
     #[arg(long, value_name = "N", default_value_t = kzclean::DEFAULT_MAX_LINES)]
     pub max_lines: usize,
