@@ -48,6 +48,9 @@ pub enum Error {
         line: u64,
         message: String,
     },
+    /// The run was asked to stop ([`crate::Pipeline::stop_when`]) before
+    /// it was done.
+    Interrupted,
     /// Something that should not happen did (a thread could not start or
     /// stopped): not the user's fault, so not "bad usage".
     Internal(String),
@@ -117,6 +120,7 @@ impl fmt::Display for Error {
                 line,
                 message,
             } => write!(f, "{}:{}: {}", path.display(), line, message),
+            Error::Interrupted => write!(f, "interrupted before the end"),
             Error::Internal(msg) => write!(f, "internal error: {msg}"),
         }
     }

@@ -15,7 +15,8 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -38,6 +39,9 @@ pub enum FileOutcome {
     Skipped,
     /// Not cleaned: nothing was left at its output path.
     Failed(Error),
+    /// Not cleaned, or stopped mid-file, because the run was asked to stop
+    /// ([`Pipeline::stop_when`]): nothing was left at its output path.
+    Stopped,
 }
 
 /// Totals over a tree.
@@ -47,6 +51,8 @@ pub struct TreeSummary {
     pub done: usize,
     pub skipped: usize,
     pub failed: usize,
+    /// Files not cleaned because the run was asked to stop.
+    pub stopped: usize,
     /// How many of the failures were unusable JSON Lines records.
     pub failed_records: usize,
 }
@@ -59,6 +65,7 @@ impl TreeSummary {
                 self.stats += stats;
             }
             FileOutcome::Skipped => self.skipped += 1,
+            FileOutcome::Stopped => self.stopped += 1,
             FileOutcome::Failed(e) => {
                 self.failed += 1;
                 if matches!(e, Error::Record { .. }) {
@@ -73,6 +80,7 @@ impl TreeSummary {
         self.done += other.done;
         self.skipped += other.skipped;
         self.failed += other.failed;
+        self.stopped += other.stopped;
         self.failed_records += other.failed_records;
         self
     }
@@ -88,6 +96,8 @@ pub struct Pipeline {
     parallel: Option<(rayon::ThreadPool, Vec<Mutex<Worker>>)>,
     /// The first skipped records, for the caller to report.
     warnings: Mutex<Vec<Warning>>,
+    /// Set from outside (a signal handler) to stop the run early.
+    stop: Arc<AtomicBool>,
 }
 
 impl Pipeline {
@@ -126,7 +136,16 @@ impl Pipeline {
             local: Worker::new(cleaner),
             parallel,
             warnings: Mutex::new(Vec::new()),
+            stop: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// Stops the run early once `flag` is set (by a signal handler, say):
+    /// a tree starts no new file, and a stream or file under way ends at its
+    /// next batch with [`Error::Interrupted`] (in a tree, the file is
+    /// [`FileOutcome::Stopped`] and its temporary output removed).
+    pub fn stop_when(&mut self, flag: Arc<AtomicBool>) {
+        self.stop = flag;
     }
 
     /// Takes the warnings: the first skipped records (`--on-error skip`;
@@ -155,6 +174,7 @@ impl Pipeline {
             input_name,
             stats,
             warnings: &self.warnings,
+            stop: &self.stop,
         };
         let result = match &self.parallel {
             None => stream_sequential(&mut self.local, self.mode, &self.format, &mut reader, sink),
@@ -177,13 +197,19 @@ impl Pipeline {
         skip_existing: bool,
         on_file: &(dyn Fn(&FileJob, &FileOutcome) + Sync),
     ) -> TreeSummary {
-        let (mode, format, warnings) = (self.mode, &self.format, &self.warnings);
+        let (mode, format, warnings, stop) = (self.mode, &self.format, &self.warnings, &*self.stop);
         let run = |streamer: Streamer<'_>, job: &FileJob| {
-            let outcome = if skip_existing && fs::symlink_metadata(&job.output).is_ok() {
+            let outcome = if stop.load(Ordering::Relaxed) {
+                // Not started: said once by the caller, not once a file.
+                let mut summary = TreeSummary::default();
+                summary.add(&FileOutcome::Stopped);
+                return summary;
+            } else if skip_existing && fs::symlink_metadata(&job.output).is_ok() {
                 FileOutcome::Skipped
             } else {
-                match clean_file(streamer, mode, format, job, warnings) {
+                match clean_file(streamer, mode, format, job, warnings, stop) {
                     Ok(stats) => FileOutcome::Done(stats),
+                    Err(Error::Interrupted) => FileOutcome::Stopped,
                     Err(e) => FileOutcome::Failed(e),
                 }
             };

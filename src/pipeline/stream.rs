@@ -4,6 +4,7 @@
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
@@ -22,6 +23,8 @@ pub(super) struct Output<'a, W> {
     pub(super) input_name: &'a Path,
     pub(super) stats: &'a mut Stats,
     pub(super) warnings: &'a Mutex<Vec<Warning>>,
+    /// Set when the run must stop: checked before each batch is read.
+    pub(super) stop: &'a AtomicBool,
 }
 
 impl<W: Write> Output<'_, W> {
@@ -52,6 +55,14 @@ impl<W: Write> Output<'_, W> {
             }
             None => Ok(()),
         }
+    }
+
+    /// [`Error::Interrupted`] once the run was asked to stop.
+    fn check_stop(&self) -> Result<(), Error> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted);
+        }
+        Ok(())
     }
 
     pub(super) fn record_error(&self, line: u64, message: String) -> Error {
@@ -90,6 +101,7 @@ pub(super) fn stream_sequential<R: Read, W: Write>(
 ) -> Result<(), Error> {
     let mut batch = Vec::new();
     loop {
+        sink.check_stop()?;
         batch.clear();
         let read = reader.next_batch(&mut batch);
         if batch.is_empty() && read.is_ok() {
@@ -128,6 +140,8 @@ pub(super) fn stream_parallel<R: Read, W: Write>(
         });
         let mut in_flight = 0usize;
         loop {
+            // Returning drops `batches`: the coordinator ends with the scope.
+            sink.check_stop()?;
             let mut batch = Vec::new();
             let read = reader.next_batch(&mut batch);
             let last = batch.is_empty() || read.is_err();

@@ -8,6 +8,7 @@ mod config;
 mod generate;
 mod report;
 mod run;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -42,6 +43,7 @@ fn return_freed_memory() {}
 
 fn main() -> ExitCode {
     return_freed_memory();
+    signals::ignore_file_size_signal();
     let args = Args::parse();
     if let Some(command) = &args.command {
         return match command {
@@ -53,6 +55,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         // The reader went away (`kzclean < x | head`): not a failure.
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        // Already said, with the counts.
+        Err(e @ Error::Interrupted) => exit_code(&e),
         Err(e) => {
             report(&e);
             exit_code(&e)
@@ -68,6 +72,8 @@ fn exit_code(e: &Error) -> ExitCode {
         Error::Rules(_) | Error::Model(_) | Error::Usage(_) | Error::Record { .. } => {
             ExitCode::from(2)
         }
+        // As a shell reports a command a signal ended: 128 + the signal.
+        Error::Interrupted => ExitCode::from(signals::received().map_or(130, |s| 128 + s as u8)),
         Error::Io { .. } | Error::Internal(_) => ExitCode::from(1),
     }
 }

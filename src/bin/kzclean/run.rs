@@ -16,6 +16,7 @@ use kzclean::{
 use crate::args::{Args, OnErrorArg};
 use crate::config::build_cleaner;
 use crate::report::{print_stats, progress_bar, report, report_warnings};
+use crate::signals;
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
     let cleaner = build_cleaner(&args)?;
@@ -196,11 +197,23 @@ fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result
             }
         }
     };
+    pipeline.stop_when(signals::stop_on_signals());
     let summary = pipeline.clean_tree(&plan.jobs, args.skip_existing, &on_file);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     report_warnings(pipeline, &summary.stats);
+    if let Some(signal) = signals::received() {
+        let _ = writeln!(
+            io::stderr().lock(),
+            "kzclean: stopped by {}: {} of {total} files cleaned, {} not (no partial output \
+             left; --skip-existing resumes)",
+            signals::name(signal),
+            summary.done,
+            summary.stopped
+        );
+        return Err(Error::Interrupted);
+    }
     let failed = summary.failed + plan.unreadable.len();
     let mut stderr = io::stderr().lock();
     if args.stats {
