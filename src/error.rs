@@ -68,6 +68,9 @@ pub enum Warning {
         /// Offset of its first byte in the input.
         start: u64,
     },
+    /// A directory of a tree not walked: a link to a directory without
+    /// `-L`, or one already walked.
+    NotFollowed { path: PathBuf, reason: String },
     /// A JSON Lines record `--on-error skip` dropped.
     RecordSkipped {
         path: PathBuf,
@@ -80,7 +83,9 @@ impl Warning {
     /// The input the warning is about.
     pub fn path(&self) -> &Path {
         match self {
-            Warning::Oversized { path, .. } | Warning::RecordSkipped { path, .. } => path,
+            Warning::Oversized { path, .. }
+            | Warning::RecordSkipped { path, .. }
+            | Warning::NotFollowed { path, .. } => path,
         }
     }
 }
@@ -156,6 +161,9 @@ impl fmt::Display for Warning {
                 line,
                 message,
             } => write!(f, "{}:{}: {}", path.display(), line, message),
+            Warning::NotFollowed { path, reason } => {
+                write!(f, "{}: not cleaned: {reason}", path.display())
+            }
         }
     }
 }

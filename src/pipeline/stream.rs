@@ -232,7 +232,7 @@ pub(super) fn add_record_warning(warnings: &mut Vec<Warning>, warning: Warning) 
     warnings.push(warning);
     let record_place = |w: &Warning| match w {
         Warning::RecordSkipped { path, line, .. } => Some((path.clone(), *line)),
-        Warning::Oversized { .. } => None,
+        Warning::Oversized { .. } | Warning::NotFollowed { .. } => None,
     };
     if warnings
         .iter()

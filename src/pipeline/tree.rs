@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::error::Error;
+use crate::error::{Error, Warning};
 
 /// One file to clean.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,10 @@ pub struct Plan {
     /// cleaned, since their outputs would take the place of another
     /// output's temporary file.
     pub leftovers: Vec<PathBuf>,
+    /// Links to directories that were not followed: all of them without
+    /// [`Selection::follow_links`], and with it those that lead to a
+    /// directory already walked (a loop, or a second way to the same one).
+    pub links_not_followed: Vec<Warning>,
 }
 
 /// Where the output `dir/name` is written until it is complete:
@@ -69,6 +73,7 @@ fn is_temp_name(name: &std::ffi::OsStr) -> bool {
 pub struct Selection {
     include: Option<GlobSet>,
     exclude: GlobSet,
+    follow_links: bool,
 }
 
 impl Selection {
@@ -113,7 +118,16 @@ impl Selection {
                 None
             },
             exclude: build(exclude)?,
+            follow_links: false,
         })
+    }
+
+    /// Walks into directories that symbolic links lead to (`-L`), each
+    /// directory once (by device and inode), so link loops end. Without
+    /// it, links to directories are not followed, and [`Plan`] lists them.
+    pub fn follow_links(mut self, follow: bool) -> Selection {
+        self.follow_links = follow;
+        self
     }
 
     /// True when a file at this path (relative to IN) is to be cleaned.
@@ -161,7 +175,14 @@ pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, 
     }
 
     let mut plan = Plan::default();
-    walk(input, Path::new(""), output, selection, &mut plan);
+    let mut walk_state = Walk {
+        out: output,
+        out_root: &out_root,
+        selection,
+        visited: HashSet::new(),
+    };
+    walk_state.visit(&in_meta);
+    walk_state.walk(input, Path::new(""), &mut plan)?;
 
     // IN may still be inside OUT, so an output can land on an input
     // (IN/x/f -> OUT/x/f with IN = OUT/x); symlinks can do the same.
@@ -194,62 +215,150 @@ pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, 
     Ok(plan)
 }
 
-/// Lists `dir` (IN joined with `relative`) into `plan`, depth first.
-fn walk(dir: &Path, relative: &Path, out: &Path, selection: &Selection, plan: &mut Plan) {
-    let mut entries: Vec<fs::DirEntry> = match fs::read_dir(dir).and_then(|r| r.collect()) {
-        Ok(entries) => entries,
-        Err(e) => {
-            plan.unreadable.push(Error::io(dir, e));
-            return;
+/// The state of a walk over IN.
+struct Walk<'a> {
+    out: &'a Path,
+    out_root: &'a Path,
+    selection: &'a Selection,
+    /// Directories walked, by device and inode (with `follow_links`).
+    visited: HashSet<(u64, u64)>,
+}
+
+impl Walk<'_> {
+    /// Marks a directory walked; false if it already was.
+    fn visit(&mut self, meta: &fs::Metadata) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            self.visited.insert((meta.dev(), meta.ino()))
         }
-    };
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let rel = relative.join(entry.file_name());
-        let Ok(kind) = entry.file_type() else {
-            plan.unreadable.push(Error::io(
-                &path,
-                io::Error::other("cannot tell what kind of file this is"),
-            ));
-            continue;
-        };
-        if is_temp_name(&entry.file_name()) {
-            // Its output (or, for a directory, its outputs' directory)
-            // would take the place of another output's temporary file.
-            if kind.is_dir() || selection.is_selected(&rel) {
-                plan.leftovers.push(path);
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            true
+        }
+    }
+
+    /// Lists `dir` (IN joined with `relative`) into `plan`, depth first.
+    fn walk(&mut self, dir: &Path, relative: &Path, plan: &mut Plan) -> Result<(), Error> {
+        let mut entries: Vec<fs::DirEntry> = match fs::read_dir(dir).and_then(|r| r.collect()) {
+            Ok(entries) => entries,
+            Err(e) => {
+                plan.unreadable.push(Error::io(dir, e));
+                return Ok(());
             }
-            continue;
-        }
-        if kind.is_dir() {
-            walk(&path, &rel, out, selection, plan);
-            continue;
-        }
-        let size = if kind.is_symlink() {
-            // A link to a file is read through; a link to a directory is not
-            // followed (no loops); a dangling link is kept so that it is
-            // reported as unreadable rather than silently skipped.
-            match fs::metadata(&path) {
-                Ok(m) if m.is_file() => m.len(),
-                Ok(_) => continue,
-                Err(_) => 0,
-            }
-        } else if kind.is_file() {
-            entry.metadata().map_or(0, |m| m.len())
-        } else {
-            // FIFOs, sockets and devices are not page dumps; reading a FIFO
-            // could block forever.
-            continue;
         };
-        if selection.is_selected(&rel) {
-            plan.jobs.push(FileJob {
-                input: path,
-                output: out.join(&rel),
-                relative: rel,
-                size,
-            });
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let rel = relative.join(entry.file_name());
+            let Ok(kind) = entry.file_type() else {
+                plan.unreadable.push(Error::io(
+                    &path,
+                    io::Error::other("cannot tell what kind of file this is"),
+                ));
+                continue;
+            };
+            if is_temp_name(&entry.file_name()) {
+                // Its output (or, for a directory, its outputs' directory)
+                // would take the place of another output's temporary file.
+                if kind.is_dir() || self.selection.is_selected(&rel) {
+                    plan.leftovers.push(path);
+                }
+                continue;
+            }
+            if kind.is_dir() {
+                // Only a directory reached by a link first is seen twice.
+                if let Ok(meta) = entry.metadata()
+                    && !self.visit(&meta)
+                {
+                    self.not_followed(
+                        plan,
+                        path,
+                        "its directory was already cleaned through a link",
+                    );
+                    continue;
+                }
+                self.walk(&path, &rel, plan)?;
+                continue;
+            }
+            let size = if kind.is_symlink() {
+                // A link to a file is read through; a link to a directory is
+                // followed only with `follow_links`, once per directory; a
+                // dangling link is kept so that it is reported as unreadable
+                // rather than silently skipped.
+                match fs::metadata(&path) {
+                    Ok(m) if m.is_file() => m.len(),
+                    Ok(m) if m.is_dir() => {
+                        self.follow(&path, &rel, &m, plan)?;
+                        continue;
+                    }
+                    Ok(_) => continue,
+                    Err(_) => 0,
+                }
+            } else if kind.is_file() {
+                entry.metadata().map_or(0, |m| m.len())
+            } else {
+                // FIFOs, sockets and devices are not page dumps; reading a
+                // FIFO could block forever.
+                continue;
+            };
+            if self.selection.is_selected(&rel) {
+                plan.jobs.push(FileJob {
+                    input: path,
+                    output: self.out.join(&rel),
+                    relative: rel,
+                    size,
+                });
+            }
         }
+        Ok(())
+    }
+
+    /// A link to a directory: walked with `follow_links` unless its
+    /// directory was already walked; refused if it leads to the outputs.
+    fn follow(
+        &mut self,
+        path: &Path,
+        rel: &Path,
+        meta: &fs::Metadata,
+        plan: &mut Plan,
+    ) -> Result<(), Error> {
+        if !self.selection.follow_links || cfg!(not(unix)) {
+            self.not_followed(
+                plan,
+                path.to_path_buf(),
+                "a link to a directory (-L follows it)",
+            );
+            return Ok(());
+        }
+        let target = fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+        if target.starts_with(self.out_root) || self.out_root.starts_with(&target) {
+            return Err(Error::Usage(format!(
+                "{}: the link leads to {}, which holds or is inside output directory {}: \
+                 outputs would be mixed with inputs; remove the link or choose another \
+                 output directory",
+                path.display(),
+                target.display(),
+                self.out.display()
+            )));
+        }
+        if !self.visit(meta) {
+            self.not_followed(
+                plan,
+                path.to_path_buf(),
+                "its directory was already cleaned (a link loop, or a second link to it)",
+            );
+            return Ok(());
+        }
+        self.walk(path, rel, plan)
+    }
+
+    fn not_followed(&self, plan: &mut Plan, path: PathBuf, reason: &str) {
+        plan.links_not_followed.push(Warning::NotFollowed {
+            path,
+            reason: reason.to_string(),
+        });
     }
 }
 

@@ -483,3 +483,53 @@ fn closed_pipe_after_a_failed_input_still_exits_1() {
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stderr(&out).starts_with(&format!("kzclean: {}: ", missing.display())));
 }
+
+/// `kzclean f > f` used to empty f silently (the shell truncates it, then
+/// kzclean cleaned nothing into it), and `kzclean < f >> f` reads back its
+/// own output. When standard output is the same regular file as an input,
+/// kzclean refuses before reading anything (exit 2), naming the input;
+/// the file is left as it is. Another output file is fine.
+#[cfg(unix)]
+#[test]
+fn output_onto_an_input_is_refused() {
+    let path = scratch("same-as-stdout.txt");
+    let page = b"Skip to content\nThe minister said the plan would start in May.\n";
+    for stdin_too in [false, true] {
+        std::fs::write(&path, page).unwrap();
+        let append = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        let mut command = common::rules_only();
+        command.stdout(append).stderr(std::process::Stdio::piped());
+        if stdin_too {
+            command.stdin(std::fs::File::open(&path).unwrap());
+        } else {
+            command
+                .arg("-")
+                .arg(&path)
+                .stdin(std::process::Stdio::null());
+        }
+        let out = command.output().unwrap();
+        let name = if stdin_too {
+            "<stdin>".to_string()
+        } else {
+            path.display().to_string()
+        };
+        assert_eq!(common::code(&out), 2, "{}", common::stderr(&out));
+        assert!(
+            common::stderr(&out).starts_with(&format!("kzclean: {name}: is also standard output")),
+            "{}",
+            common::stderr(&out)
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), page, "left as it was");
+    }
+    let other = scratch("other-output.txt");
+    let out = common::rules_only()
+        .arg(&path)
+        .stdout(std::fs::File::create(&other).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+    assert!(std::fs::read(&other).unwrap().ends_with(b"start in May.\n"));
+}

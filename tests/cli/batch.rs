@@ -521,6 +521,67 @@ fn a_link_at_a_temporary_name_is_not_followed() {
     assert_eq!(files(&output), paths(&["a.txt", "sub/b.txt"]));
 }
 
+/// Links to directories under -r: without -L each is named on stderr as
+/// not followed (they used to be skipped silently) and the run succeeds;
+/// with -L they are walked, each directory once: a loop back to IN and a
+/// second link to the same directory end with a note, not a hang or a
+/// file cleaned twice. A followed link that leads to the outputs is
+/// refused before any work.
+#[cfg(unix)]
+#[test]
+fn links_to_directories_are_named_or_followed_once_with_dash_l() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    let elsewhere = dir.path().join("elsewhere");
+    write(&input.join("a.txt"), &page(1));
+    write(&elsewhere.join("deep/b.txt"), &page(2));
+    symlink(&elsewhere, input.join("linked")).unwrap();
+    symlink(&elsewhere, input.join("linked-again")).unwrap();
+    symlink(&input, input.join("loop")).unwrap();
+
+    let run = kzclean(&["-r", arg(&input), "-o", arg(&output)], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for link in ["linked", "linked-again", "loop"] {
+        let want = format!(
+            "kzclean: {}: not cleaned: a link to a directory (-L follows it)\n",
+            input.join(link).display()
+        );
+        assert!(run.stderr.contains(&want), "{}", run.stderr);
+    }
+    assert_eq!(files(&output), paths(&["a.txt"]));
+    fs::remove_dir_all(&output).unwrap();
+
+    for follow in ["-L", "--follow"] {
+        let run = kzclean(&[follow, "-r", arg(&input), "-o", arg(&output)], b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(files(&output), paths(&["a.txt", "linked/deep/b.txt"]));
+        assert_eq!(
+            fs::read(output.join("linked/deep/b.txt")).unwrap(),
+            filtered(&page(2))
+        );
+        for link in ["linked-again", "loop"] {
+            let want = format!(
+                "kzclean: {}: not cleaned: its directory was already cleaned (a link loop, or a second link to it)\n",
+                input.join(link).display()
+            );
+            assert!(run.stderr.contains(&want), "{}", run.stderr);
+        }
+        fs::remove_dir_all(&output).unwrap();
+    }
+
+    symlink(&output, input.join("to-output")).unwrap();
+    fs::create_dir_all(&output).unwrap();
+    let run = kzclean(&["-L", "-r", arg(&input), "-o", arg(&output)], b"");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("to-output: the link leads to"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(files(&output), Vec::<PathBuf>::new(), "nothing written");
+}
+
 /// Every `.kzclean-tmp` file under `root`.
 fn temporary_files(root: &Path) -> Vec<PathBuf> {
     files(root)

@@ -121,6 +121,16 @@ pub struct Args {
     #[arg(long, value_name = "PATTERN", action = ArgAction::Append, requires = "recursive", help_heading = "Directories")]
     pub glob: Vec<String>,
 
+    /// Follow symbolic links to directories (each directory once, so loops
+    /// end). Without it they are not followed, and each is named on stderr.
+    #[arg(
+        short = 'L',
+        long,
+        requires = "recursive",
+        help_heading = "Directories"
+    )]
+    pub follow: bool,
+
     /// Leave files whose output already exists alone (resumes a killed run:
     /// outputs appear only once complete).
     #[arg(long, requires = "recursive", help_heading = "Directories")]

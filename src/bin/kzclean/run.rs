@@ -69,12 +69,13 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     if args.recursive {
         return run_tree(&args, &mut pipeline, &rule_ids);
     }
+    let inputs = input_paths(&args);
+    refuse_output_on_input(&inputs)?;
     let started = Instant::now();
     let mut stats = Stats::default();
     let stdout = io::stdout().lock();
     let mut out = LastByte::new(BufWriter::with_capacity(256 * 1024, stdout));
     let stdout_name = Path::new("<stdout>");
-    let inputs = input_paths(&args);
     let mut failed = 0usize;
     for path in &inputs {
         // A file whose output did not end its last line must not run into the
@@ -136,6 +137,47 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Refuses `kzclean f > f` (and `kzclean < f >> f`): when standard output
+/// is a regular file that is also an input (same device and inode), the
+/// shell has already emptied it, or the output would be read back as
+/// input. Where the system cannot tell, nothing is refused.
+fn refuse_output_on_input(inputs: &[PathBuf]) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let identity = |fd: std::os::fd::BorrowedFd<'_>| {
+            let file = std::fs::File::from(fd.try_clone_to_owned().ok()?);
+            let meta = file.metadata().ok()?;
+            meta.is_file().then(|| (meta.dev(), meta.ino()))
+        };
+        let Some(out) = identity(io::stdout().as_fd()) else {
+            return Ok(());
+        };
+        for path in inputs {
+            let same = if path.as_os_str() == "-" {
+                identity(io::stdin().as_fd()) == Some(out)
+            } else {
+                std::fs::metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == out)
+            };
+            if same {
+                let name = if path.as_os_str() == "-" {
+                    "<stdin>".into()
+                } else {
+                    path.display().to_string()
+                };
+                return Err(Error::Usage(format!(
+                    "{name}: is also standard output, so the output would overwrite the \
+                     input as it is read (a shell empties a file given to `>` before kzclean \
+                     starts); write to another file, then rename it"
+                )));
+            }
+        }
+    }
+    let _ = inputs;
+    Ok(())
+}
+
 /// `-r IN -o OUT`: cleans a tree, file by file, with a progress bar on a
 /// terminal. Failed files are reported as they happen and counted.
 fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result<ExitCode, Error> {
@@ -146,10 +188,13 @@ fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result
         )));
     };
     let output = args.output.as_deref().unwrap_or(Path::new("."));
-    let selection = Selection::new(&args.glob)?;
+    let selection = Selection::new(&args.glob)?.follow_links(args.follow);
     let plan = kzclean::plan(input, output, &selection)?;
     for e in &plan.unreadable {
         report(e);
+    }
+    for warning in &plan.links_not_followed {
+        report(warning);
     }
     if let Some(first) = plan.leftovers.first() {
         let _ = writeln!(
