@@ -953,6 +953,49 @@ fn gz_and_zst_round_trip_in_tree_and_file_modes() {
     );
 }
 
+/// Regression: gzip or zstd data on standard input (or in a file named
+/// without .gz/.zst) went through as binary with status 0. It is now
+/// recognised by its magic bytes and decompressed; `-z` writes standard
+/// output gzip-compressed (and the stream is whole, also when a bad record
+/// stops the run).
+#[test]
+fn compressed_standard_input_is_decompressed_and_z_compresses_stdout() {
+    let input = stream(40);
+    let want = filtered(&input);
+    let zst = zstd::encode_all(&input[..], 0).unwrap();
+    for (name, bytes) in [("gzip", gzip(&input)), ("zstd", zst)] {
+        for threads in ["-j1", "-j2"] {
+            let run = kzclean(&[threads], &bytes);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            assert_eq!(run.stdout, want, "{name} {threads}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let misnamed = dir.path().join("pages.txt");
+        write(&misnamed, &bytes);
+        let run = kzclean(&[arg(&misnamed)], b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stdout, want, "{name} in a .txt file");
+    }
+
+    for compress in ["-z", "--compress"] {
+        let run = kzclean(&[compress], &input);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(&run.stdout[..2], b"\x1f\x8b");
+        assert_eq!(gunzip(&run.stdout), want);
+    }
+    let good = record(1, &unicode_page(1));
+    let records = [good.as_str(), "not json\n"].concat();
+    let run = kzclean(&["--jsonl", "-z"], records.as_bytes());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        gunzip(&run.stdout),
+        kzclean(&["--jsonl"], good.as_bytes()).stdout,
+        "a whole gzip stream of the records before the bad one"
+    );
+    let tree = kzclean(&["-z", "-r", "in", "-o", "out"], b"");
+    assert_eq!(tree.code, 2, "{}", tree.stderr);
+}
+
 #[test]
 fn one_and_two_threads_give_identical_bytes() {
     let big = stream(20_000);

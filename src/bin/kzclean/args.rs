@@ -26,7 +26,9 @@ use clap_complete::Shell;
   kzclean --jsonl --field body < pages.jsonl > clean.jsonl
   kzclean --jsonl -r shards/ -o clean/ --skip-existing   # resume a killed run
 
-Files ending in .gz or .zst are read (and, under -r, written) compressed.
+Files ending in .gz or .zst are read (and, under -r, written) compressed;
+other inputs, standard input too, are decompressed when they start with
+gzip or zstd magic bytes. -z compresses standard output with gzip.
 
 Exit status: 0 success (also when the reader closes the pipe), 1 when some
 inputs could not be read or written, 2 for bad usage, a bad rule file or
@@ -82,6 +84,16 @@ pub struct Args {
     /// Print only the removed lines.
     #[arg(long, help_heading = "Output")]
     pub invert: bool,
+
+    /// Write standard output gzip-compressed (under -r, outputs are
+    /// compressed by their names instead).
+    #[arg(
+        short = 'z',
+        long,
+        conflicts_with = "recursive",
+        help_heading = "Output"
+    )]
+    pub compress: bool,
 
     /// Print counts (documents, lines, bytes, per rule) and speed to stderr.
     #[arg(long, help_heading = "Output")]

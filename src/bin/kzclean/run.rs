@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use flate2::write::GzEncoder;
+
 use kzclean::document::DocumentReader;
 use kzclean::{
     Cleaner, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, Pipeline, Selection, Stats,
@@ -74,7 +76,12 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     let started = Instant::now();
     let mut stats = Stats::default();
     let stdout = io::stdout().lock();
-    let mut out = LastByte::new(BufWriter::with_capacity(256 * 1024, stdout));
+    let stdout = BufWriter::with_capacity(256 * 1024, stdout);
+    let mut out = LastByte::new(if args.compress {
+        Stdout::Gzip(GzEncoder::new(stdout, flate2::Compression::default()))
+    } else {
+        Stdout::Plain(stdout)
+    });
     let stdout_name = Path::new("<stdout>");
     let mut failed = 0usize;
     for path in &inputs {
@@ -86,14 +93,13 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             return output_failed(Error::io(stdout_name, e), failed);
         }
         let result = if path.as_os_str() == "-" {
-            let stdin = io::stdin().lock();
-            pipeline.clean_stream(
-                stdin,
-                Path::new("<stdin>"),
-                &mut out,
-                stdout_name,
-                &mut stats,
-            )
+            let stdin_name = Path::new("<stdin>");
+            match codec::sniff(io::stdin().lock()) {
+                Ok(stdin) => {
+                    pipeline.clean_stream(stdin, stdin_name, &mut out, stdout_name, &mut stats)
+                }
+                Err(e) => Err(Error::io(stdin_name, e)),
+            }
         } else {
             match codec::open(path) {
                 Ok(file) => pipeline.clean_stream(file, path, &mut out, stdout_name, &mut stats),
@@ -111,14 +117,14 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             }
             Err(e @ Error::Record { .. }) => {
                 // Every whole record before the bad one goes out first.
-                out.flush().map_err(|e| Error::io(stdout_name, e))?;
+                out.inner.finish().map_err(|e| Error::io(stdout_name, e))?;
                 report_warnings(&mut pipeline, &stats);
                 return Err(e);
             }
             Err(e) => return output_failed(e, failed),
         }
     }
-    if let Err(e) = out.flush() {
+    if let Err(e) = out.inner.finish() {
         return output_failed(Error::io(stdout_name, e), failed);
     }
     report_warnings(&mut pipeline, &stats);
@@ -339,6 +345,38 @@ fn input_paths(args: &Args) -> Vec<PathBuf> {
 
 fn is_output_error(e: &Error, stdout_name: &Path) -> bool {
     matches!(e, Error::Io { path, .. } if path == stdout_name)
+}
+
+/// Standard output, gzip-compressed with `-z`.
+enum Stdout<W: Write> {
+    Plain(W),
+    Gzip(GzEncoder<W>),
+}
+
+impl<W: Write> Stdout<W> {
+    /// Ends the gzip stream, if any, and flushes everything.
+    fn finish(self) -> io::Result<()> {
+        match self {
+            Stdout::Plain(mut w) => w.flush(),
+            Stdout::Gzip(w) => w.finish()?.flush(),
+        }
+    }
+}
+
+impl<W: Write> Write for Stdout<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stdout::Plain(w) => w.write(buf),
+            Stdout::Gzip(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stdout::Plain(w) => w.flush(),
+            Stdout::Gzip(w) => w.flush(),
+        }
+    }
 }
 
 /// A writer that remembers the last byte written through it.
