@@ -68,6 +68,15 @@ pub enum Warning {
         /// Offset of its first byte in the input.
         start: u64,
     },
+    /// Lines of `path` longer than the line limit (`--max-line-bytes`),
+    /// dropped without being held whole.
+    LongLines {
+        path: PathBuf,
+        count: u64,
+        /// The first one's document (1-based) and first byte in the input.
+        document: u64,
+        start: u64,
+    },
     /// A directory of a tree not walked: a link to a directory without
     /// `-L`, or one already walked.
     NotFollowed { path: PathBuf, reason: String },
@@ -85,7 +94,8 @@ impl Warning {
         match self {
             Warning::Oversized { path, .. }
             | Warning::RecordSkipped { path, .. }
-            | Warning::NotFollowed { path, .. } => path,
+            | Warning::NotFollowed { path, .. }
+            | Warning::LongLines { path, .. } => path,
         }
     }
 }
@@ -161,6 +171,18 @@ impl fmt::Display for Warning {
                 line,
                 message,
             } => write!(f, "{}:{}: {}", path.display(), line, message),
+            Warning::LongLines {
+                path,
+                count,
+                document,
+                start,
+            } => write!(
+                f,
+                "{}: {count} line(s) longer than --max-line-bytes dropped without being read \
+                 whole (the first in document {document}, from byte {start}); raise \
+                 --max-line-bytes to clean them",
+                path.display()
+            ),
             Warning::NotFollowed { path, reason } => {
                 write!(f, "{}: not cleaned: {reason}", path.display())
             }

@@ -33,6 +33,7 @@ pub(super) fn clean_file(
     job: &FileJob,
     warnings: &Mutex<Vec<Warning>>,
     stop: &AtomicBool,
+    max_line: usize,
 ) -> Result<Stats, Error> {
     let input = codec::open(&job.input).map_err(|e| Error::io(&job.input, e))?;
     if let Some(parent) = job.output.parent() {
@@ -43,7 +44,7 @@ pub(super) fn clean_file(
     let mut stats = Stats::default();
     let result = (|| {
         let mut sink = Sink::new(file, &job.output).map_err(|e| Error::io(&job.output, e))?;
-        let mut reader = UnitReader::new(input, format);
+        let mut reader = UnitReader::new(input, format, max_line);
         let output = Output {
             out: &mut sink,
             output_name: &job.output,

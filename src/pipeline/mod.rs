@@ -98,6 +98,8 @@ pub struct Pipeline {
     warnings: Mutex<Vec<Warning>>,
     /// Set from outside (a signal handler) to stop the run early.
     stop: Arc<AtomicBool>,
+    /// The longest line held whole (bytes before its `\n`).
+    max_line: usize,
 }
 
 impl Pipeline {
@@ -137,7 +139,18 @@ impl Pipeline {
             parallel,
             warnings: Mutex::new(Vec::new()),
             stop: Arc::new(AtomicBool::new(false)),
+            max_line: crate::document::DEFAULT_MAX_LINE,
         })
+    }
+
+    /// Sets the longest line held in memory, in bytes before its `\n`
+    /// ([`crate::document::DEFAULT_MAX_LINE`] unless set). A longer line is
+    /// never held whole: it is dropped as it is read (written by `--explain`
+    /// and `--invert` chunk by chunk) and counted in
+    /// [`Stats::lines_too_long`]; under JSON Lines such a record is an
+    /// unusable record. Memory stays bounded whatever the input.
+    pub fn set_max_line_bytes(&mut self, max_line: usize) {
+        self.max_line = max_line.max(1);
     }
 
     /// Stops the run early once `flag` is set (by a signal handler, say):
@@ -167,7 +180,7 @@ impl Pipeline {
         output_name: &Path,
         stats: &mut Stats,
     ) -> Result<(), Error> {
-        let mut reader = UnitReader::new(input, &self.format);
+        let mut reader = UnitReader::new(input, &self.format, self.max_line);
         let sink = Output {
             out,
             output_name,
@@ -197,7 +210,13 @@ impl Pipeline {
         skip_existing: bool,
         on_file: &(dyn Fn(&FileJob, &FileOutcome) + Sync),
     ) -> TreeSummary {
-        let (mode, format, warnings, stop) = (self.mode, &self.format, &self.warnings, &*self.stop);
+        let (mode, format, warnings, stop, max_line) = (
+            self.mode,
+            &self.format,
+            &self.warnings,
+            &*self.stop,
+            self.max_line,
+        );
         let run = |streamer: Streamer<'_>, job: &FileJob| {
             let outcome = if stop.load(Ordering::Relaxed) {
                 // Not started: said once by the caller, not once a file.
@@ -207,7 +226,7 @@ impl Pipeline {
             } else if skip_existing && fs::symlink_metadata(&job.output).is_ok() {
                 FileOutcome::Skipped
             } else {
-                match clean_file(streamer, mode, format, job, warnings, stop) {
+                match clean_file(streamer, mode, format, job, warnings, stop, max_line) {
                     Ok(stats) => FileOutcome::Done(stats),
                     Err(Error::Interrupted) => FileOutcome::Stopped,
                     Err(e) => FileOutcome::Failed(e),

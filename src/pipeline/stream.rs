@@ -74,7 +74,8 @@ impl<W: Write> Output<'_, W> {
     }
 }
 
-/// Tells the caller (once per input) that a document was cleaned in parts.
+/// Tells the caller (once per input) that a document was cleaned in parts,
+/// and that lines were too long to hold.
 pub(super) fn warn_if_oversized<R: Read>(
     reader: &UnitReader<R>,
     input_name: &Path,
@@ -85,6 +86,15 @@ pub(super) fn warn_if_oversized<R: Read>(
         let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
         warnings.push(Warning::Oversized {
             path: input_name.to_path_buf(),
+            document,
+            start,
+        });
+    }
+    if let (count @ 1.., Some(Oversized { document, start })) = reader.long_lines() {
+        let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
+        warnings.push(Warning::LongLines {
+            path: input_name.to_path_buf(),
+            count,
             document,
             start,
         });
@@ -232,7 +242,7 @@ pub(super) fn add_record_warning(warnings: &mut Vec<Warning>, warning: Warning) 
     warnings.push(warning);
     let record_place = |w: &Warning| match w {
         Warning::RecordSkipped { path, line, .. } => Some((path.clone(), *line)),
-        Warning::Oversized { .. } | Warning::NotFollowed { .. } => None,
+        Warning::Oversized { .. } | Warning::NotFollowed { .. } | Warning::LongLines { .. } => None,
     };
     if warnings
         .iter()

@@ -4,7 +4,7 @@
 use std::io::{self, BufRead, BufReader, Read};
 
 use super::jsonl::JsonlOptions;
-use crate::document::{DocumentReader, Oversized};
+use crate::document::{DocumentReader, Oversized, Piece};
 
 /// A batch holds at most this many bytes of input (or one larger unit).
 /// With threads, up to three batches (being read, queued, being cleaned)
@@ -38,12 +38,26 @@ pub(super) enum Unit {
         line: u64,
         bytes: Vec<u8>,
     },
+    /// A piece of a line too long to hold (over the line limit): dropped,
+    /// and written only by `--explain` and `--invert`.
+    LongLine {
+        bytes: Vec<u8>,
+        first: bool,
+        last: bool,
+        /// The line opens its document, which is counted with it.
+        opens_document: bool,
+    },
+    /// A JSON Lines record too long to hold, skipped unread.
+    LongRecord { line: u64, max_line: usize },
 }
 
 impl Unit {
     pub(super) fn len(&self) -> usize {
         match self {
-            Unit::Document { bytes, .. } | Unit::Record { bytes, .. } => bytes.len(),
+            Unit::Document { bytes, .. }
+            | Unit::Record { bytes, .. }
+            | Unit::LongLine { bytes, .. } => bytes.len(),
+            Unit::LongRecord { .. } => 0,
         }
     }
 }
@@ -51,35 +65,98 @@ impl Unit {
 /// Reads units from a stream.
 pub(super) enum UnitReader<R> {
     Documents(DocumentReader<R>),
-    Records { reader: BufReader<R>, line: u64 },
+    Records {
+        reader: BufReader<R>,
+        line: u64,
+        max_line: usize,
+    },
 }
 
 impl<R: Read> UnitReader<R> {
-    pub(super) fn new(input: R, format: &Format) -> UnitReader<R> {
+    /// Reads `input`, never holding a line longer than `max_line` bytes.
+    pub(super) fn new(input: R, format: &Format, max_line: usize) -> UnitReader<R> {
         match format {
-            Format::Text => UnitReader::Documents(DocumentReader::new(input)),
+            Format::Text => {
+                UnitReader::Documents(DocumentReader::new(input).with_max_line(max_line))
+            }
             Format::Jsonl(_) => UnitReader::Records {
                 reader: BufReader::with_capacity(256 * 1024, input),
                 line: 0,
+                max_line: max_line.max(1),
             },
         }
     }
 
     pub(super) fn next(&mut self) -> io::Result<Option<Unit>> {
         match self {
-            UnitReader::Documents(r) => Ok(r.next_document()?.map(|d| Unit::Document {
-                bytes: d.bytes,
-                separator: d.separator,
-                follows_part: d.follows_part,
+            UnitReader::Documents(r) => Ok(r.next_piece()?.map(|piece| match piece {
+                Piece::Document(d) => Unit::Document {
+                    bytes: d.bytes,
+                    separator: d.separator,
+                    follows_part: d.follows_part,
+                },
+                Piece::LongLine(c) => Unit::LongLine {
+                    bytes: c.bytes,
+                    first: c.first,
+                    last: c.last,
+                    opens_document: c.opens_document,
+                },
             })),
-            UnitReader::Records { reader, line } => {
+            UnitReader::Records {
+                reader,
+                line,
+                max_line,
+            } => {
                 let mut bytes = Vec::new();
-                if reader.read_until(b'\n', &mut bytes)? == 0 {
+                let mut content_len = 0usize;
+                let mut read_any = false;
+                loop {
+                    let buf = match reader.fill_buf() {
+                        Ok(buf) => buf,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    };
+                    if buf.is_empty() {
+                        break;
+                    }
+                    read_any = true;
+                    let (taken, ends) = match memchr::memchr(b'\n', buf) {
+                        Some(at) => (at + 1, true),
+                        None => (buf.len(), false),
+                    };
+                    content_len += taken - usize::from(ends);
+                    if content_len <= *max_line {
+                        bytes.extend_from_slice(&buf[..taken]);
+                    } else {
+                        // Too long: the rest of it is skipped, not held.
+                        bytes = Vec::new();
+                    }
+                    reader.consume(taken);
+                    if ends {
+                        break;
+                    }
+                }
+                if !read_any {
                     return Ok(None);
                 }
                 *line += 1;
-                Ok(Some(Unit::Record { line: *line, bytes }))
+                Ok(Some(if content_len > *max_line {
+                    Unit::LongRecord {
+                        line: *line,
+                        max_line: *max_line,
+                    }
+                } else {
+                    Unit::Record { line: *line, bytes }
+                }))
             }
+        }
+    }
+
+    /// How many lines were too long, and where the first one is.
+    pub(super) fn long_lines(&self) -> (u64, Option<Oversized>) {
+        match self {
+            UnitReader::Documents(r) => r.long_lines(),
+            UnitReader::Records { .. } => (0, None),
         }
     }
 

@@ -144,6 +144,33 @@ impl Worker {
                 self.clean_document(mode, bytes, separator.as_deref(), *follows_part, out, stats);
                 return Ok(());
             }
+            (
+                Unit::LongLine {
+                    bytes,
+                    first,
+                    last,
+                    opens_document,
+                },
+                _,
+            ) => {
+                write_long_line(mode, bytes, *first, *last, out);
+                if *first {
+                    stats.lines_in += 1;
+                    stats.lines_too_long += 1;
+                    stats.documents += u64::from(*opens_document);
+                }
+                stats.bytes_in += bytes.len() as u64;
+                return Ok(());
+            }
+            (Unit::LongRecord { line, max_line }, _) => {
+                return Err((
+                    *line,
+                    format!(
+                        "record longer than {max_line} bytes (--max-line-bytes), skipped \
+                         unread; raise --max-line-bytes to clean it"
+                    ),
+                ));
+            }
             (Unit::Record { line, bytes }, Format::Jsonl(options)) => (*line, bytes, options),
             (Unit::Record { bytes, .. }, Format::Text) => {
                 // Not produced: records are only read for JSON Lines.
@@ -206,6 +233,23 @@ impl Worker {
         }
         output.chunks.push(bytes);
         output
+    }
+}
+
+/// Writes a chunk of a line too long to hold: nothing in the plain output
+/// (it is dropped), as it came under `--invert`, and under `--explain` in
+/// a `drop<TAB>too-long<TAB>` row. Rows and removed lines always end with
+/// a `\n`.
+fn write_long_line(mode: Mode, bytes: &[u8], first: bool, last: bool, out: &mut Vec<u8>) {
+    if mode == Mode::Clean {
+        return;
+    }
+    if first && mode == Mode::Explain {
+        out.extend_from_slice(b"drop\ttoo-long\t");
+    }
+    out.extend_from_slice(bytes);
+    if last && !bytes.ends_with(b"\n") {
+        out.push(b'\n');
     }
 }
 

@@ -111,6 +111,19 @@ pub struct Args {
     )]
     pub threads: u16,
 
+    /// Drop lines longer than SIZE bytes (K, M, G: binary multiples) as
+    /// they are read, never holding one whole, so memory stays bounded on
+    /// any input (under --jsonl such a record is unusable: see --on-error).
+    /// --explain and --invert still print them.
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = "8M",
+        value_parser = parse_size,
+        help_heading = "Performance"
+    )]
+    pub max_line_bytes: usize,
+
     /// Clean the directory given as FILE into -o OUT: every file under it
     /// goes to the same relative path under OUT, files in parallel.
     #[arg(short = 'r', long, requires = "output", help_heading = "Directories")]
@@ -194,4 +207,42 @@ pub enum Command {
     },
     /// Print the man page, in roff (e.g. `kzclean man > kzclean.1`)
     Man,
+}
+
+/// A size in bytes: digits, then optionally K, M or G (powers of 1024,
+/// with or without a trailing `iB` or `B`).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let digits = upper.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let shift = match &upper[digits.len()..] {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        other => return Err(format!("unknown unit `{other}`; use K, M or G")),
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 4096, 64K or 8M"))?;
+    match n.checked_mul(1 << shift) {
+        Some(0) => Err("must be at least 1 byte".to_string()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("`{text}` is too large")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64K"), Ok(64 << 10));
+        assert_eq!(parse_size("8m"), Ok(8 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        for bad in ["", "0", "-1", "8X", "M", "1.5M"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 }

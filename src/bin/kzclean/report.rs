@@ -101,6 +101,9 @@ pub fn print_stats(stats: &Stats, rule_ids: &[String], seconds: f64) {
     if stats.removed_by_classifier > 0 {
         by_rule.push((stats.removed_by_classifier, "(classifier)"));
     }
+    if stats.lines_too_long > 0 {
+        by_rule.push((stats.lines_too_long, "(longer than --max-line-bytes)"));
+    }
     if !by_rule.is_empty() {
         let _ = writeln!(s, "kzclean: lines removed by rule:");
         for (n, id) in by_rule {

@@ -68,6 +68,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         format,
         usize::from(args.threads),
     )?);
+    pipeline.set_max_line_bytes(args.max_line_bytes);
     if args.recursive {
         return run_tree(&args, &mut pipeline, &rule_ids);
     }
