@@ -166,8 +166,8 @@ impl Worker {
                 return Err((
                     *line,
                     format!(
-                        "record longer than {max_line} bytes (--max-line-bytes), skipped \
-                         unread; raise --max-line-bytes to clean it"
+                        "record longer than {max_line} bytes (--max-line-bytes), not read \
+                         whole; raise --max-line-bytes to clean it"
                     ),
                 ));
             }

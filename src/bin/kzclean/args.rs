@@ -32,7 +32,8 @@ gzip or zstd magic bytes. -z compresses standard output with gzip.
 
 Exit status: 0 success (also when the reader closes the pipe), 1 when some
 inputs could not be read or written, 2 for bad usage, a bad rule file or
-(with --on-error fail) an unusable JSON Lines record."
+(with --on-error fail) an unusable JSON Lines record; under -r, 130 or 143
+when SIGINT or SIGTERM stopped the run (no partial output is left)."
 )]
 pub struct Args {
     #[command(subcommand)]
