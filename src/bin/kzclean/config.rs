@@ -5,9 +5,12 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use kzclean::{Cleaner, CleanerOptions, Error, Model, Preset, RuleSet, RuleSource};
+use kzclean::{
+    Cleaner, CleanerOptions, Error, Format, JsonlOptions, Mode, Model, OnError, Preset, RuleSet,
+    RuleSource,
+};
 
-use crate::args::Args;
+use crate::args::{Args, OnErrorArg};
 
 /// A rule file larger than this is refused before it is read whole: real
 /// rule files are a few kilobytes, and `--rules /dev/zero` or a corpus
@@ -69,4 +72,31 @@ pub fn build_cleaner(args: &Args) -> Result<Cleaner, Error> {
         }
     };
     Ok(Cleaner::with_model(rules, options, model))
+}
+
+/// What to write for each document: `--explain`, `--invert`, or the text.
+pub fn output_mode(args: &Args) -> Mode {
+    if args.explain {
+        Mode::Explain
+    } else if args.invert {
+        Mode::Invert
+    } else {
+        Mode::Clean
+    }
+}
+
+/// How the inputs are read: JSON Lines with `--jsonl`, else text.
+pub fn input_format(args: &Args) -> Format {
+    if args.jsonl {
+        Format::Jsonl(JsonlOptions {
+            field: args.field.clone(),
+            on_error: match args.on_error {
+                OnErrorArg::Fail => OnError::Fail,
+                OnErrorArg::Skip => OnError::Skip,
+            },
+            annotate: args.annotate,
+        })
+    } else {
+        Format::Text
+    }
 }

@@ -10,13 +10,10 @@ use std::time::Instant;
 use flate2::write::GzEncoder;
 
 use kzclean::document::DocumentReader;
-use kzclean::{
-    Cleaner, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, Pipeline, Selection, Stats,
-    codec,
-};
+use kzclean::{Cleaner, Error, FileOutcome, Pipeline, Selection, Stats, codec};
 
-use crate::args::{Args, OnErrorArg};
-use crate::config::build_cleaner;
+use crate::args::Args;
+use crate::config::{build_cleaner, input_format, output_mode};
 use crate::report::{print_stats, progress_bar, report, report_warnings};
 use crate::signals;
 
@@ -34,45 +31,37 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     if args.dump_features {
         return dump_features(&args, cleaner);
     }
-    let mode = if args.explain {
-        Mode::Explain
-    } else if args.invert {
-        Mode::Invert
-    } else {
-        Mode::Clean
-    };
     let rule_ids: Vec<String> = cleaner
         .rules()
         .rules()
         .iter()
         .map(|r| r.id.clone())
         .collect();
-    let format = if args.jsonl {
-        Format::Jsonl(JsonlOptions {
-            field: args.field.clone(),
-            on_error: match args.on_error {
-                OnErrorArg::Fail => OnError::Fail,
-                OnErrorArg::Skip => OnError::Skip,
-            },
-            annotate: args.annotate,
-        })
-    } else {
-        Format::Text
-    };
     // Never dropped: the process ends right after, and freeing the compiled
     // rules one allocation at a time cost 4% of the start-up that a user
     // cleaning one page per process pays for every page.
     let mut pipeline = std::mem::ManuallyDrop::new(Pipeline::with_format(
         cleaner,
-        mode,
-        format,
+        output_mode(&args),
+        input_format(&args),
         usize::from(args.threads),
     )?);
     pipeline.set_max_line_bytes(args.max_line_bytes);
     if args.recursive {
         return run_tree(&args, &mut pipeline, &rule_ids);
     }
-    let inputs = input_paths(&args);
+    run_streams(&args, &mut pipeline, &rule_ids)
+}
+
+/// Cleans each input (files, or standard input) in turn to standard
+/// output. A failed input is reported and the others go on; a failed
+/// output, or a bad record, stops the run.
+fn run_streams(
+    args: &Args,
+    pipeline: &mut Pipeline,
+    rule_ids: &[String],
+) -> Result<ExitCode, Error> {
+    let inputs = input_paths(args);
     refuse_output_on_input(&inputs)?;
     let started = Instant::now();
     let mut stats = Stats::default();
@@ -119,7 +108,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             Err(e @ Error::Record { .. }) => {
                 // Every whole record before the bad one goes out first.
                 out.inner.finish().map_err(|e| Error::io(stdout_name, e))?;
-                report_warnings(&mut pipeline, &stats);
+                report_warnings(pipeline, &stats);
                 return Err(e);
             }
             Err(e) => return output_failed(e, failed),
@@ -128,9 +117,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     if let Err(e) = out.inner.finish() {
         return output_failed(Error::io(stdout_name, e), failed);
     }
-    report_warnings(&mut pipeline, &stats);
+    report_warnings(pipeline, &stats);
     if args.stats {
-        print_stats(&stats, &rule_ids, started.elapsed().as_secs_f64());
+        print_stats(&stats, rule_ids, started.elapsed().as_secs_f64());
     }
     if failed > 0 {
         let mut stderr = io::stderr().lock();
