@@ -70,11 +70,14 @@ pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 
+/// A stream with the bytes [`sniff`] read from its start put back.
+pub type Rejoined<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
+
 /// A stream read as it came, or decompressed: see [`sniff`].
 pub enum Sniffed<R: Read> {
-    Plain(io::Chain<io::Cursor<Vec<u8>>, R>),
-    Gzip(Decoding<MultiGzDecoder<BufReader<io::Chain<io::Cursor<Vec<u8>>, R>>>>),
-    Zstd(Decoding<zstd::Decoder<'static, BufReader<io::Chain<io::Cursor<Vec<u8>>, R>>>>),
+    Plain(Rejoined<R>),
+    Gzip(Decoding<MultiGzDecoder<BufReader<Rejoined<R>>>>),
+    Zstd(Decoding<zstd::Decoder<'static, BufReader<Rejoined<R>>>>),
 }
 
 /// Reads `input` decompressed when it starts with gzip (`1f 8b`) or zstd
