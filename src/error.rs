@@ -48,6 +48,15 @@ pub enum Error {
         line: u64,
         message: String,
     },
+    /// A `conversion` record of a WET input is not usable (a field missing,
+    /// a block over the size limit); its framing was sound.
+    WetRecord {
+        path: PathBuf,
+        /// Offset of the record's `WARC/` line in the input, after
+        /// decompression.
+        offset: u64,
+        message: String,
+    },
     /// Something that should not happen did (a thread could not start or
     /// stopped): not the user's fault, so not "bad usage".
     Internal(String),
@@ -71,13 +80,22 @@ pub enum Warning {
         line: u64,
         message: String,
     },
+    /// A WET record `--on-error skip` dropped.
+    WetRecordSkipped {
+        path: PathBuf,
+        /// As in [`Error::WetRecord`].
+        offset: u64,
+        message: String,
+    },
 }
 
 impl Warning {
     /// The input the warning is about.
     pub fn path(&self) -> &Path {
         match self {
-            Warning::Oversized { path, .. } | Warning::RecordSkipped { path, .. } => path,
+            Warning::Oversized { path, .. }
+            | Warning::RecordSkipped { path, .. }
+            | Warning::WetRecordSkipped { path, .. } => path,
         }
     }
 }
@@ -117,6 +135,11 @@ impl fmt::Display for Error {
                 line,
                 message,
             } => write!(f, "{}:{}: {}", path.display(), line, message),
+            Error::WetRecord {
+                path,
+                offset,
+                message,
+            } => write_wet_record(f, path, *offset, message),
             Error::Internal(msg) => write!(f, "internal error: {msg}"),
         }
     }
@@ -152,6 +175,26 @@ impl fmt::Display for Warning {
                 line,
                 message,
             } => write!(f, "{}:{}: {}", path.display(), line, message),
+            Warning::WetRecordSkipped {
+                path,
+                offset,
+                message,
+            } => write_wet_record(f, path, *offset, message),
         }
     }
+}
+
+/// `path: WARC record at byte N (uncompressed): message`, as the WET
+/// reader's own errors say where they are.
+fn write_wet_record(
+    f: &mut fmt::Formatter<'_>,
+    path: &Path,
+    offset: u64,
+    message: &str,
+) -> fmt::Result {
+    write!(
+        f,
+        "{}: WARC record at byte {offset} (uncompressed): {message}",
+        path.display()
+    )
 }

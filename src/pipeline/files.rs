@@ -46,6 +46,7 @@ pub(super) fn clean_file(
             input_name: &job.input,
             stats: &mut stats,
             warnings,
+            wet: matches!(format, Format::Wet(_)),
         };
         let streamed = match streamer {
             Streamer::Sequential(worker) => {

@@ -1,9 +1,10 @@
-//! The unit of work, a document or a JSON Lines record, read from a stream
-//! in whole units.
+//! The unit of work, a document, a JSON Lines record or a WET record, read
+//! from a stream in whole units.
 
 use std::io::{self, BufRead, BufReader, Read};
 
 use super::jsonl::JsonlOptions;
+use super::wet::{self, WetOptions, WetReader};
 use crate::document::{DocumentReader, Oversized};
 
 /// A batch holds at most this many bytes of input (or one larger unit).
@@ -23,9 +24,13 @@ pub enum Format {
     Text,
     /// One JSON object per line; one of its string fields is the text.
     Jsonl(JsonlOptions),
+    /// WARC records (Common Crawl's WET files): the text of each
+    /// `conversion` record is cleaned into a JSON Lines record.
+    Wet(WetOptions),
 }
 
-/// The unit of work: a document of a text stream, or a JSON Lines record.
+/// The unit of work: a document of a text stream, a JSON Lines record, or a
+/// WET conversion record.
 pub(super) enum Unit {
     Document {
         bytes: Vec<u8>,
@@ -38,12 +43,15 @@ pub(super) enum Unit {
         line: u64,
         bytes: Vec<u8>,
     },
+    /// A WET `conversion` record, or why it cannot be used.
+    Wet(wet::Record),
 }
 
 impl Unit {
     pub(super) fn len(&self) -> usize {
         match self {
             Unit::Document { bytes, .. } | Unit::Record { bytes, .. } => bytes.len(),
+            Unit::Wet(record) => record.page.as_ref().map_or(0, |p| p.text.len()),
         }
     }
 }
@@ -52,6 +60,7 @@ impl Unit {
 pub(super) enum UnitReader<R> {
     Documents(DocumentReader<R>),
     Records { reader: BufReader<R>, line: u64 },
+    Wet(WetReader<R>),
 }
 
 impl<R: Read> UnitReader<R> {
@@ -62,6 +71,7 @@ impl<R: Read> UnitReader<R> {
                 reader: BufReader::with_capacity(256 * 1024, input),
                 line: 0,
             },
+            Format::Wet(_) => UnitReader::Wet(WetReader::new(input)),
         }
     }
 
@@ -80,6 +90,7 @@ impl<R: Read> UnitReader<R> {
                 *line += 1;
                 Ok(Some(Unit::Record { line: *line, bytes }))
             }
+            UnitReader::Wet(r) => Ok(r.next_record()?.map(Unit::Wet)),
         }
     }
 
@@ -87,7 +98,7 @@ impl<R: Read> UnitReader<R> {
     pub(super) fn first_oversized(&self) -> Option<Oversized> {
         match self {
             UnitReader::Documents(r) => r.first_oversized(),
-            UnitReader::Records { .. } => None,
+            UnitReader::Records { .. } | UnitReader::Wet(_) => None,
         }
     }
 
