@@ -9,11 +9,11 @@ use std::time::Instant;
 
 use kzclean::document::DocumentReader;
 use kzclean::{
-    Cleaner, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, Pipeline, Selection, Stats,
-    codec,
+    Cleaner, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, OutputNames, Pipeline,
+    Selection, Stats, WetOptions, codec,
 };
 
-use crate::args::{Args, OnErrorArg};
+use crate::args::{Args, InputFormat, OnErrorArg};
 use crate::config::build_cleaner;
 use crate::report::{print_stats, progress_bar, report, report_warnings};
 
@@ -44,18 +44,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         .iter()
         .map(|r| r.id.clone())
         .collect();
-    let format = if args.jsonl {
-        Format::Jsonl(JsonlOptions {
-            field: args.field.clone(),
-            on_error: match args.on_error {
-                OnErrorArg::Fail => OnError::Fail,
-                OnErrorArg::Skip => OnError::Skip,
-            },
-            annotate: args.annotate,
-        })
-    } else {
-        Format::Text
-    };
+    let (format, wet_by_name, names) = input_format(&args)?;
     // Never dropped: the process ends right after, and freeing the compiled
     // rules one allocation at a time cost 4% of the start-up that a user
     // cleaning one page per process pays for every page.
@@ -65,8 +54,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         format,
         usize::from(args.threads),
     )?);
+    pipeline.read_wet_by_name(wet_by_name);
     if args.recursive {
-        return run_tree(&args, &mut pipeline, &rule_ids);
+        return run_tree(&args, &mut pipeline, names, &rule_ids);
     }
     let started = Instant::now();
     let mut stats = Stats::default();
@@ -107,7 +97,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
                 failed += 1;
                 report(&e);
             }
-            Err(e @ Error::Record { .. }) => {
+            Err(e @ (Error::Record { .. } | Error::WetRecord { .. })) => {
                 // Every whole record before the bad one goes out first.
                 out.flush().map_err(|e| Error::io(stdout_name, e))?;
                 report_warnings(&mut pipeline, &stats);
@@ -137,7 +127,12 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
 
 /// `-r IN -o OUT`: cleans a tree, file by file, with a progress bar on a
 /// terminal. Failed files are reported as they happen and counted.
-fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result<ExitCode, Error> {
+fn run_tree(
+    args: &Args,
+    pipeline: &mut Pipeline,
+    names: OutputNames,
+    rule_ids: &[String],
+) -> Result<ExitCode, Error> {
     let [input] = args.files.as_slice() else {
         return Err(Error::Usage(format!(
             "-r takes exactly one input directory, got {}",
@@ -146,7 +141,7 @@ fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result
     };
     let output = args.output.as_deref().unwrap_or(Path::new("."));
     let selection = Selection::new(&args.glob)?;
-    let plan = kzclean::plan(input, output, &selection)?;
+    let plan = kzclean::plan_with(input, output, &selection, names)?;
     for e in &plan.unreadable {
         report(e);
     }
@@ -225,6 +220,76 @@ fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// How the inputs are read: the format of all of them; the WET options for
+/// inputs named like WET files when no format was given (`None` when one
+/// was); how outputs are named under `-r`. Record flags without records to
+/// apply to are refused.
+fn input_format(args: &Args) -> Result<(Format, Option<WetOptions>, OutputNames), Error> {
+    let given = match (args.jsonl, args.input_format) {
+        (true, None | Some(InputFormat::Jsonl)) => Some(InputFormat::Jsonl),
+        (true, Some(other)) => {
+            return Err(Error::Usage(format!(
+                "--jsonl and --input-format {} disagree; give one of them",
+                format_name(other)
+            )));
+        }
+        (false, given) => given,
+    };
+    let on_error = match args.on_error {
+        Some(OnErrorArg::Skip) => OnError::Skip,
+        Some(OnErrorArg::Fail) | None => OnError::Fail,
+    };
+    let wet = WetOptions {
+        on_error,
+        annotate: args.annotate,
+    };
+    if args.field.is_some() && given != Some(InputFormat::Jsonl) {
+        return Err(Error::Usage(
+            "--field names the text field of JSON Lines records: give it with --jsonl \
+             (WET records are written with their text in \"text\")"
+                .to_string(),
+        ));
+    }
+    let records = match given {
+        Some(InputFormat::Jsonl | InputFormat::Wet) => true,
+        Some(InputFormat::Text) => false,
+        None => args.recursive || args.files.iter().any(|f| kzclean::wet::is_wet_name(f)),
+    };
+    for (flag, set) in [
+        ("--on-error", args.on_error.is_some()),
+        ("--annotate", args.annotate),
+    ] {
+        if set && !records {
+            return Err(Error::Usage(format!(
+                "{flag} applies to JSON Lines and WET records: add --jsonl or --input-format \
+                 wet (files named *.warc.wet.gz or *.wet are read as WET)"
+            )));
+        }
+    }
+    Ok(match given {
+        Some(InputFormat::Text) => (Format::Text, None, OutputNames::AsInput),
+        Some(InputFormat::Jsonl) => (
+            Format::Jsonl(JsonlOptions {
+                field: args.field.clone().unwrap_or_else(|| "text".to_string()),
+                on_error,
+                annotate: args.annotate,
+            }),
+            None,
+            OutputNames::AsInput,
+        ),
+        Some(InputFormat::Wet) => (Format::Wet(wet), None, OutputNames::WetAsJsonl),
+        None => (Format::Text, Some(wet), OutputNames::WetAsJsonl),
+    })
+}
+
+fn format_name(format: InputFormat) -> &'static str {
+    match format {
+        InputFormat::Text => "text",
+        InputFormat::Jsonl => "jsonl",
+        InputFormat::Wet => "wet",
+    }
 }
 
 /// Ends the run on an error that stops all output. A closed pipe is not a
