@@ -8,16 +8,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use kzclean::document::DocumentReader;
-use kzclean::{
-    Cleaner, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, OutputNames, Pipeline,
-    Selection, Stats, WetOptions, codec,
-};
+use kzclean::{Cleaner, Error, FileOutcome, OutputNames, Pipeline, Selection, Stats, codec};
 
-use crate::args::{Args, InputFormat, OnErrorArg};
-use crate::config::build_cleaner;
+use crate::args::Args;
+use crate::config::{build_cleaner, input_format, output_mode};
 use crate::report::{print_stats, progress_bar, report, report_warnings};
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
+    let (format, wet_by_name, names) = input_format(&args)?;
     let cleaner = build_cleaner(&args)?;
     if args.check_rules {
         let mut stderr = io::stderr().lock();
@@ -31,26 +29,18 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     if args.dump_features {
         return dump_features(&args, cleaner);
     }
-    let mode = if args.explain {
-        Mode::Explain
-    } else if args.invert {
-        Mode::Invert
-    } else {
-        Mode::Clean
-    };
     let rule_ids: Vec<String> = cleaner
         .rules()
         .rules()
         .iter()
         .map(|r| r.id.clone())
         .collect();
-    let (format, wet_by_name, names) = input_format(&args)?;
     // Never dropped: the process ends right after, and freeing the compiled
     // rules one allocation at a time cost 4% of the start-up that a user
     // cleaning one page per process pays for every page.
     let mut pipeline = std::mem::ManuallyDrop::new(Pipeline::with_format(
         cleaner,
-        mode,
+        output_mode(&args),
         format,
         usize::from(args.threads),
     )?);
@@ -58,12 +48,23 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     if args.recursive {
         return run_tree(&args, &mut pipeline, names, &rule_ids);
     }
+    run_streams(&args, &mut pipeline, &rule_ids)
+}
+
+/// Cleans each input (files, or standard input) in turn to standard
+/// output. A failed input is reported and the others go on; a failed
+/// output, or a bad record, stops the run.
+fn run_streams(
+    args: &Args,
+    pipeline: &mut Pipeline,
+    rule_ids: &[String],
+) -> Result<ExitCode, Error> {
     let started = Instant::now();
     let mut stats = Stats::default();
     let stdout = io::stdout().lock();
     let mut out = LastByte::new(BufWriter::with_capacity(256 * 1024, stdout));
     let stdout_name = Path::new("<stdout>");
-    let inputs = input_paths(&args);
+    let inputs = input_paths(args);
     let mut failed = 0usize;
     for path in &inputs {
         // A file whose output did not end its last line must not run into the
@@ -100,7 +101,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             Err(e @ (Error::Record { .. } | Error::WetRecord { .. })) => {
                 // Every whole record before the bad one goes out first.
                 out.flush().map_err(|e| Error::io(stdout_name, e))?;
-                report_warnings(&mut pipeline, &stats);
+                report_warnings(pipeline, &stats);
                 return Err(e);
             }
             Err(e) => return output_failed(e, failed),
@@ -109,9 +110,9 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     if let Err(e) = out.flush() {
         return output_failed(Error::io(stdout_name, e), failed);
     }
-    report_warnings(&mut pipeline, &stats);
+    report_warnings(pipeline, &stats);
     if args.stats {
-        print_stats(&stats, &rule_ids, started.elapsed().as_secs_f64());
+        print_stats(&stats, rule_ids, started.elapsed().as_secs_f64());
     }
     if failed > 0 {
         let mut stderr = io::stderr().lock();
@@ -220,76 +221,6 @@ fn run_tree(
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// How the inputs are read: the format of all of them; the WET options for
-/// inputs named like WET files when no format was given (`None` when one
-/// was); how outputs are named under `-r`. Record flags without records to
-/// apply to are refused.
-fn input_format(args: &Args) -> Result<(Format, Option<WetOptions>, OutputNames), Error> {
-    let given = match (args.jsonl, args.input_format) {
-        (true, None | Some(InputFormat::Jsonl)) => Some(InputFormat::Jsonl),
-        (true, Some(other)) => {
-            return Err(Error::Usage(format!(
-                "--jsonl and --input-format {} disagree; give one of them",
-                format_name(other)
-            )));
-        }
-        (false, given) => given,
-    };
-    let on_error = match args.on_error {
-        Some(OnErrorArg::Skip) => OnError::Skip,
-        Some(OnErrorArg::Fail) | None => OnError::Fail,
-    };
-    let wet = WetOptions {
-        on_error,
-        annotate: args.annotate,
-    };
-    if args.field.is_some() && given != Some(InputFormat::Jsonl) {
-        return Err(Error::Usage(
-            "--field names the text field of JSON Lines records: give it with --jsonl \
-             (WET records are written with their text in \"text\")"
-                .to_string(),
-        ));
-    }
-    let records = match given {
-        Some(InputFormat::Jsonl | InputFormat::Wet) => true,
-        Some(InputFormat::Text) => false,
-        None => args.recursive || args.files.iter().any(|f| kzclean::wet::is_wet_name(f)),
-    };
-    for (flag, set) in [
-        ("--on-error", args.on_error.is_some()),
-        ("--annotate", args.annotate),
-    ] {
-        if set && !records {
-            return Err(Error::Usage(format!(
-                "{flag} applies to JSON Lines and WET records: add --jsonl or --input-format \
-                 wet (files named *.warc.wet.gz or *.wet are read as WET)"
-            )));
-        }
-    }
-    Ok(match given {
-        Some(InputFormat::Text) => (Format::Text, None, OutputNames::AsInput),
-        Some(InputFormat::Jsonl) => (
-            Format::Jsonl(JsonlOptions {
-                field: args.field.clone().unwrap_or_else(|| "text".to_string()),
-                on_error,
-                annotate: args.annotate,
-            }),
-            None,
-            OutputNames::AsInput,
-        ),
-        Some(InputFormat::Wet) => (Format::Wet(wet), None, OutputNames::WetAsJsonl),
-        None => (Format::Text, Some(wet), OutputNames::WetAsJsonl),
-    })
-}
-
-fn format_name(format: InputFormat) -> &'static str {
-    match format {
-        InputFormat::Text => "text",
-        InputFormat::Jsonl => "jsonl",
-        InputFormat::Wet => "wet",
-    }
 }
 
 /// Ends the run on an error that stops all output. A closed pipe is not a
