@@ -51,6 +51,15 @@ pub enum Error {
     /// The run was asked to stop ([`crate::Pipeline::stop_when`]) before
     /// it was done.
     Interrupted,
+    /// A `conversion` record of a WET input is not usable (a field missing,
+    /// a block over the size limit); its framing was sound.
+    WetRecord {
+        path: PathBuf,
+        /// Offset of the record's `WARC/` line in the input, after
+        /// decompression.
+        offset: u64,
+        message: String,
+    },
     /// Something that should not happen did (a thread could not start or
     /// stopped): not the user's fault, so not "bad usage".
     Internal(String),
@@ -86,6 +95,13 @@ pub enum Warning {
         line: u64,
         message: String,
     },
+    /// A WET record `--on-error skip` dropped.
+    WetRecordSkipped {
+        path: PathBuf,
+        /// As in [`Error::WetRecord`].
+        offset: u64,
+        message: String,
+    },
 }
 
 impl Warning {
@@ -95,7 +111,8 @@ impl Warning {
             Warning::Oversized { path, .. }
             | Warning::RecordSkipped { path, .. }
             | Warning::NotFollowed { path, .. }
-            | Warning::LongLines { path, .. } => path,
+            | Warning::LongLines { path, .. }
+            | Warning::WetRecordSkipped { path, .. } => path,
         }
     }
 }
@@ -136,6 +153,11 @@ impl fmt::Display for Error {
                 message,
             } => write!(f, "{}:{}: {}", path.display(), line, message),
             Error::Interrupted => write!(f, "interrupted before the end"),
+            Error::WetRecord {
+                path,
+                offset,
+                message,
+            } => write_wet_record(f, path, *offset, message),
             Error::Internal(msg) => write!(f, "internal error: {msg}"),
         }
     }
@@ -186,6 +208,26 @@ impl fmt::Display for Warning {
             Warning::NotFollowed { path, reason } => {
                 write!(f, "{}: not cleaned: {reason}", path.display())
             }
+            Warning::WetRecordSkipped {
+                path,
+                offset,
+                message,
+            } => write_wet_record(f, path, *offset, message),
         }
     }
+}
+
+/// `path: WARC record at byte N (uncompressed): message`, as the WET
+/// reader's own errors say where they are.
+fn write_wet_record(
+    f: &mut fmt::Formatter<'_>,
+    path: &Path,
+    offset: u64,
+    message: &str,
+) -> fmt::Result {
+    write!(
+        f,
+        "{}: WARC record at byte {offset} (uncompressed): {message}",
+        path.display()
+    )
 }

@@ -12,7 +12,7 @@
 //!       ─► cleaner    the passes: rules, then the model, then blank lines
 //!       ─► verdict    keep or drop, and why
 //!       ─► output     clean text | explain table | removed lines, stats
-//! pipeline: streams, JSON Lines, compressed files and directory trees,
+//! pipeline: streams, JSON Lines, WET, compressed files and directory trees,
 //!           cleaned in batches on threads, output in input order
 //! ```
 //!
@@ -54,8 +54,8 @@ pub use model::Model;
 pub use output::{Mode, Stats, write_document};
 pub use params::{Params, Preset};
 pub use pipeline::jsonl::{self, JsonlOptions, OnError};
-pub use pipeline::tree::{FileJob, Plan, Selection, plan};
-pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary, codec};
+pub use pipeline::tree::{FileJob, OutputNames, Plan, Selection, plan, plan_with};
+pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary, WetOptions, codec, wet};
 pub use rules::{DEFAULT_RULES, Presearch, Rule, RuleSet, RuleSource};
 pub use text::count_words;
 pub use verdict::{Reason, Verdict};

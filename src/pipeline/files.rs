@@ -24,8 +24,9 @@ pub(super) enum Streamer<'a> {
 
 /// Cleans one file of a tree into a temporary file beside its output, then
 /// renames it into place. On failure the temporary file is removed; a bad
-/// JSON Lines record is the one failure that leaves an output: the records
-/// before it, as a stream would have them.
+/// record is the one failure that leaves an output: the records before it,
+/// as a stream would have them.
+
 pub(super) fn clean_file(
     streamer: Streamer<'_>,
     mode: Mode,
@@ -51,6 +52,7 @@ pub(super) fn clean_file(
             input_name: &job.input,
             stats: &mut stats,
             warnings,
+            wet: matches!(format, Format::Wet(_)),
             stop,
         };
         let streamed = match streamer {
@@ -64,9 +66,9 @@ pub(super) fn clean_file(
         warn_if_oversized(&reader, &job.input, warnings);
         // A bad record (`--on-error fail`) ends the file as it ends a
         // stream: the whole records before it make its output, and the
-        // error names its line.
+        // error names its place.
         let bad_record = match streamed {
-            Err(e @ Error::Record { .. }) => Some(e),
+            Err(e @ (Error::Record { .. } | Error::WetRecord { .. })) => Some(e),
             other => other.err().map_or(Ok(None), Err)?,
         };
         sink.finish().map_err(|e| Error::io(&job.output, e))?;

@@ -1,7 +1,7 @@
 //! Where documents meet threads: the only module that knows about rayon and
 //! threads.
 //!
-//! A stream (text or JSON Lines) is read in batches of whole units — a
+//! A stream (text, JSON Lines or WET) is read in batches of whole units — a
 //! document, or a record — bounded in bytes, so memory stays flat on endless
 //! streams. With one thread everything runs in order on the caller's thread.
 //! With more, the caller's thread reads the next batch and writes the
@@ -28,6 +28,7 @@ use stream::{Output, stream_parallel, stream_sequential, warn_if_oversized};
 use tree::FileJob;
 pub use units::Format;
 use units::UnitReader;
+pub use wet::WetOptions;
 use worker::{Worker, lock_own_worker};
 
 /// What happened to one file of a tree.
@@ -37,7 +38,8 @@ pub enum FileOutcome {
     Done(Stats),
     /// Not cleaned: its output exists (`--skip-existing`).
     Skipped,
-    /// Not cleaned: nothing was left at its output path.
+    /// Not cleaned: nothing was left at its output path (but for a bad
+    /// record, which leaves the records before it).
     Failed(Error),
     /// Not cleaned, or stopped mid-file, because the run was asked to stop
     /// ([`Pipeline::stop_when`]): nothing was left at its output path.
@@ -68,7 +70,7 @@ impl TreeSummary {
             FileOutcome::Stopped => self.stopped += 1,
             FileOutcome::Failed(e) => {
                 self.failed += 1;
-                if matches!(e, Error::Record { .. }) {
+                if matches!(e, Error::Record { .. } | Error::WetRecord { .. }) {
                     self.failed_records += 1;
                 }
             }
@@ -90,6 +92,8 @@ impl TreeSummary {
 pub struct Pipeline {
     mode: Mode,
     format: Format,
+    /// Inputs named like WET files are read in this format (WET) instead.
+    wet_by_name: Option<Format>,
     /// The caller's worker, used when there is one thread.
     local: Worker,
     /// A pool and one worker per pool thread, when more than one thread.
@@ -135,6 +139,7 @@ impl Pipeline {
         Ok(Pipeline {
             mode,
             format,
+            wet_by_name: None,
             local: Worker::new(cleaner),
             parallel,
             warnings: Mutex::new(Vec::new()),
@@ -161,6 +166,13 @@ impl Pipeline {
         self.stop = flag;
     }
 
+    /// Reads the inputs whose names say WET ([`wet::is_wet_name`]:
+    /// `*.warc.wet.gz`, `*.wet`, …) as WET with these options, whatever the
+    /// pipeline's format; `None` reads every input in that format.
+    pub fn read_wet_by_name(&mut self, options: Option<WetOptions>) {
+        self.wet_by_name = options.map(Format::Wet);
+    }
+
     /// Takes the warnings: the first skipped records (`--on-error skip`;
     /// [`Stats::records_skipped`] has the full count) and the inputs whose
     /// documents were too large to clean whole.
@@ -180,19 +192,21 @@ impl Pipeline {
         output_name: &Path,
         stats: &mut Stats,
     ) -> Result<(), Error> {
-        let mut reader = UnitReader::new(input, &self.format, self.max_line);
+        let format = format_for(&self.format, &self.wet_by_name, input_name).clone();
+        let mut reader = UnitReader::new(input, &format, self.max_line);
         let sink = Output {
             out,
             output_name,
             input_name,
             stats,
             warnings: &self.warnings,
+            wet: matches!(format, Format::Wet(_)),
             stop: &self.stop,
         };
         let result = match &self.parallel {
-            None => stream_sequential(&mut self.local, self.mode, &self.format, &mut reader, sink),
+            None => stream_sequential(&mut self.local, self.mode, &format, &mut reader, sink),
             Some((pool, workers)) => {
-                stream_parallel(pool, workers, self.mode, &self.format, &mut reader, sink)
+                stream_parallel(pool, workers, self.mode, &format, &mut reader, sink)
             }
         };
         warn_if_oversized(&reader, input_name, &self.warnings);
@@ -210,14 +224,11 @@ impl Pipeline {
         skip_existing: bool,
         on_file: &(dyn Fn(&FileJob, &FileOutcome) + Sync),
     ) -> TreeSummary {
-        let (mode, format, warnings, stop, max_line) = (
-            self.mode,
-            &self.format,
-            &self.warnings,
-            &*self.stop,
-            self.max_line,
-        );
+        let (mode, warnings) = (self.mode, &self.warnings);
+        let (format, wet_by_name) = (&self.format, &self.wet_by_name);
+        let (stop, max_line) = (&*self.stop, self.max_line);
         let run = |streamer: Streamer<'_>, job: &FileJob| {
+            let format = format_for(format, wet_by_name, &job.input);
             let outcome = if stop.load(Ordering::Relaxed) {
                 // Not started: said once by the caller, not once a file.
                 let mut summary = TreeSummary::default();
@@ -266,6 +277,15 @@ impl Pipeline {
     }
 }
 
+/// The format an input is read in: WET when its name says so and the
+/// pipeline reads WET by name, else the pipeline's format.
+fn format_for<'a>(format: &'a Format, wet_by_name: &'a Option<Format>, input: &Path) -> &'a Format {
+    match wet_by_name {
+        Some(wet) if wet::is_wet_name(input) => wet,
+        _ => format,
+    }
+}
+
 pub mod codec;
 mod files;
 pub mod jsonl;
@@ -274,4 +294,5 @@ mod stream;
 mod tests;
 pub(crate) mod tree;
 mod units;
+pub mod wet;
 mod worker;

@@ -23,6 +23,8 @@ pub(super) struct Output<'a, W> {
     pub(super) input_name: &'a Path,
     pub(super) stats: &'a mut Stats,
     pub(super) warnings: &'a Mutex<Vec<Warning>>,
+    /// Records are WET records, placed by byte offset, not by line.
+    pub(super) wet: bool,
     /// Set when the run must stop: checked before each batch is read.
     pub(super) stop: &'a AtomicBool,
 }
@@ -38,15 +40,22 @@ impl<W: Write> Output<'_, W> {
         *self.stats += &batch.stats;
         if !batch.skipped.is_empty() {
             let mut warnings = self.warnings.lock().unwrap_or_else(|p| p.into_inner());
-            for (line, message) in batch.skipped {
-                add_record_warning(
-                    &mut warnings,
+            for (place, message) in batch.skipped {
+                let (path, message) = (self.input_name.to_path_buf(), message + " (skipped)");
+                let warning = if self.wet {
+                    Warning::WetRecordSkipped {
+                        path,
+                        offset: place,
+                        message,
+                    }
+                } else {
                     Warning::RecordSkipped {
-                        path: self.input_name.to_path_buf(),
-                        line,
-                        message: message + " (skipped)",
-                    },
-                );
+                        path,
+                        line: place,
+                        message,
+                    }
+                };
+                add_record_warning(&mut warnings, warning);
             }
         }
         match batch.failed {
@@ -65,11 +74,20 @@ impl<W: Write> Output<'_, W> {
         Ok(())
     }
 
-    pub(super) fn record_error(&self, line: u64, message: String) -> Error {
-        Error::Record {
-            path: self.input_name.to_path_buf(),
-            line,
-            message,
+    pub(super) fn record_error(&self, place: u64, message: String) -> Error {
+        let path = self.input_name.to_path_buf();
+        if self.wet {
+            Error::WetRecord {
+                path,
+                offset: place,
+                message,
+            }
+        } else {
+            Error::Record {
+                path,
+                line: place,
+                message,
+            }
         }
     }
 }
@@ -232,7 +250,8 @@ pub(super) fn clean_parallel(
     output
 }
 
-/// Skipped records reported one by one (the first by input and line); the
+/// Skipped records reported one by one (the first by input and line, or
+/// byte offset for WET); the
 /// rest are only counted.
 const MAX_RECORD_WARNINGS: usize = 20;
 
@@ -242,6 +261,7 @@ pub(super) fn add_record_warning(warnings: &mut Vec<Warning>, warning: Warning) 
     warnings.push(warning);
     let record_place = |w: &Warning| match w {
         Warning::RecordSkipped { path, line, .. } => Some((path.clone(), *line)),
+        Warning::WetRecordSkipped { path, offset, .. } => Some((path.clone(), *offset)),
         Warning::Oversized { .. } | Warning::NotFollowed { .. } | Warning::LongLines { .. } => None,
     };
     if warnings

@@ -16,7 +16,8 @@ use crate::error::{Error, Warning};
 pub struct FileJob {
     /// The input, as found under IN.
     pub input: PathBuf,
-    /// Where its output goes: OUT joined with the relative path.
+    /// Where its output goes: OUT joined with the relative path (renamed
+    /// for a WET input, see [`OutputNames`]).
     pub output: PathBuf,
     /// The path relative to IN (what `--glob` matched).
     pub relative: PathBuf,
@@ -137,6 +138,18 @@ impl Selection {
     }
 }
 
+/// How outputs are named under OUT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputNames {
+    /// The same relative path as the input.
+    #[default]
+    AsInput,
+    /// The same, except that a file named like a WET file (read as WET,
+    /// written as JSON Lines) has its `.warc.wet` or `.wet` replaced by
+    /// `.jsonl`, compression kept: `a/x.warc.wet.gz` → `a/x.jsonl.gz`.
+    WetAsJsonl,
+}
+
 /// Walks `input` (sorted, so runs are deterministic) and maps every selected
 /// file to the same relative path under `output`.
 ///
@@ -145,6 +158,18 @@ impl Selection {
 /// inputs), any output path inside IN (when IN is inside OUT) and any output
 /// path that is an input (through symlinks too).
 pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, Error> {
+    plan_with(input, output, selection, OutputNames::AsInput)
+}
+
+/// [`plan`], with outputs named as `names` says. Two inputs whose outputs
+/// would have the same name (`x.wet` and `x.warc.wet`, or `x.wet` and
+/// `x.jsonl` beside it) are refused too.
+pub fn plan_with(
+    input: &Path,
+    output: &Path,
+    selection: &Selection,
+    names: OutputNames,
+) -> Result<Plan, Error> {
     let in_meta = fs::metadata(input).map_err(|e| {
         Error::Usage(format!(
             "{}: cannot read input directory: {e}",
@@ -183,6 +208,25 @@ pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, 
     };
     walk_state.visit(&in_meta);
     walk_state.walk(input, Path::new(""), &mut plan)?;
+    if names == OutputNames::WetAsJsonl {
+        for job in &mut plan.jobs {
+            if let Some(renamed) = crate::pipeline::wet::jsonl_name(&job.relative) {
+                job.output = output.join(renamed);
+            }
+        }
+        let mut seen = std::collections::HashMap::new();
+        for job in &plan.jobs {
+            if let Some(other) = seen.insert(&job.output, &job.input) {
+                return Err(Error::Usage(format!(
+                    "{} and {} would both be written to {}; rename one of them, or leave \
+                     one out with --glob",
+                    other.display(),
+                    job.input.display(),
+                    job.output.display()
+                )));
+            }
+        }
+    }
 
     // IN may still be inside OUT, so an output can land on an input
     // (IN/x/f -> OUT/x/f with IN = OUT/x); symlinks can do the same.
@@ -192,7 +236,8 @@ pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, 
         .filter_map(|j| fs::canonicalize(&j.input).ok())
         .collect();
     for job in &plan.jobs {
-        let target = resolve(&out_root.join(&job.relative)).unwrap_or_default();
+        let relative = job.output.strip_prefix(output).unwrap_or(&job.relative);
+        let target = resolve(&out_root.join(relative)).unwrap_or_default();
         if target.starts_with(&in_root) {
             return Err(Error::Usage(format!(
                 "{}: output would be written inside input directory {} (it is inside \

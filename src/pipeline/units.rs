@@ -1,9 +1,10 @@
-//! The unit of work, a document or a JSON Lines record, read from a stream
-//! in whole units.
+//! The unit of work, a document, a JSON Lines record or a WET record, read
+//! from a stream in whole units.
 
 use std::io::{self, BufRead, BufReader, Read};
 
 use super::jsonl::JsonlOptions;
+use super::wet::{self, WetOptions, WetReader};
 use crate::document::{DocumentReader, Oversized, Piece};
 
 /// A batch holds at most this many bytes of input (or one larger unit).
@@ -23,9 +24,13 @@ pub enum Format {
     Text,
     /// One JSON object per line; one of its string fields is the text.
     Jsonl(JsonlOptions),
+    /// WARC records (Common Crawl's WET files): the text of each
+    /// `conversion` record is cleaned into a JSON Lines record.
+    Wet(WetOptions),
 }
 
-/// The unit of work: a document of a text stream, or a JSON Lines record.
+/// The unit of work: a document of a text stream, a JSON Lines record, or a
+/// WET conversion record.
 pub(super) enum Unit {
     Document {
         bytes: Vec<u8>,
@@ -38,6 +43,8 @@ pub(super) enum Unit {
         line: u64,
         bytes: Vec<u8>,
     },
+    /// A WET `conversion` record, or why it cannot be used.
+    Wet(wet::Record),
     /// A piece of a line too long to hold (over the line limit): dropped,
     /// and written only by `--explain` and `--invert`.
     LongLine {
@@ -57,6 +64,7 @@ impl Unit {
             Unit::Document { bytes, .. }
             | Unit::Record { bytes, .. }
             | Unit::LongLine { bytes, .. } => bytes.len(),
+            Unit::Wet(record) => record.page.as_ref().map_or(0, |p| p.text.len()),
             Unit::LongRecord { .. } => 0,
         }
     }
@@ -70,10 +78,12 @@ pub(super) enum UnitReader<R> {
         line: u64,
         max_line: usize,
     },
+    Wet(WetReader<R>),
 }
 
 impl<R: Read> UnitReader<R> {
-    /// Reads `input`, never holding a line longer than `max_line` bytes.
+    /// Reads `input`, never holding a text line or JSON Lines record longer
+    /// than `max_line` bytes.
     pub(super) fn new(input: R, format: &Format, max_line: usize) -> UnitReader<R> {
         match format {
             Format::Text => {
@@ -84,6 +94,7 @@ impl<R: Read> UnitReader<R> {
                 line: 0,
                 max_line: max_line.max(1),
             },
+            Format::Wet(_) => UnitReader::Wet(WetReader::new(input)),
         }
     }
 
@@ -149,14 +160,7 @@ impl<R: Read> UnitReader<R> {
                     Unit::Record { line: *line, bytes }
                 }))
             }
-        }
-    }
-
-    /// How many lines were too long, and where the first one is.
-    pub(super) fn long_lines(&self) -> (u64, Option<Oversized>) {
-        match self {
-            UnitReader::Documents(r) => r.long_lines(),
-            UnitReader::Records { .. } => (0, None),
+            UnitReader::Wet(r) => Ok(r.next_record()?.map(Unit::Wet)),
         }
     }
 
@@ -164,7 +168,15 @@ impl<R: Read> UnitReader<R> {
     pub(super) fn first_oversized(&self) -> Option<Oversized> {
         match self {
             UnitReader::Documents(r) => r.first_oversized(),
-            UnitReader::Records { .. } => None,
+            UnitReader::Records { .. } | UnitReader::Wet(_) => None,
+        }
+    }
+
+    /// How many lines were too long, and where the first one is.
+    pub(super) fn long_lines(&self) -> (u64, Option<Oversized>) {
+        match self {
+            UnitReader::Documents(r) => r.long_lines(),
+            UnitReader::Records { .. } | UnitReader::Wet(_) => (0, None),
         }
     }
 

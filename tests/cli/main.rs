@@ -10,3 +10,4 @@ mod bad_input;
 mod basics;
 mod batch;
 mod snapshots;
+mod wet;

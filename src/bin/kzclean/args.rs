@@ -25,15 +25,17 @@ use clap_complete::Shell;
   kzclean -r dumps/ -o clean/ --glob '*.txt' --glob '*.txt.gz'
   kzclean --jsonl --field body < pages.jsonl > clean.jsonl
   kzclean --jsonl -r shards/ -o clean/ --skip-existing   # resume a killed run
+  kzclean CC-MAIN-*.warc.wet.gz > pages.jsonl            # Common Crawl WET files
 
 Files ending in .gz or .zst are read (and, under -r, written) compressed;
 other inputs, standard input too, are decompressed when they start with
 gzip or zstd magic bytes. -z compresses standard output with gzip.
 
 Exit status: 0 success (also when the reader closes the pipe), 1 when some
-inputs could not be read or written, 2 for bad usage, a bad rule file or
-(with --on-error fail) an unusable JSON Lines record; under -r, 130 or 143
-when SIGINT or SIGTERM stopped the run (no partial output is left)."
+inputs could not be read or written (a WET file cut short), 2 for bad usage,
+a bad rule file or (with --on-error fail) an unusable JSON Lines or WET
+record; under -r, 130 or 143 when SIGINT or SIGTERM stopped the run (no
+partial output is left)."
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -63,7 +65,7 @@ pub struct Args {
 
     /// Write the classifier's feature rows instead of cleaning (for
     /// tools/train-model/train.py).
-    #[arg(long, hide = true, conflicts_with_all = ["recursive", "jsonl", "explain", "invert"])]
+    #[arg(long, hide = true, conflicts_with_all = ["recursive", "jsonl", "input_format", "explain", "invert"])]
     pub dump_features: bool,
 
     /// Remove more: less boilerplate gets through, some article text is lost.
@@ -163,27 +165,50 @@ pub struct Args {
     pub skip_existing: bool,
 
     /// Read JSON Lines: clean one string field of each record and write the
-    /// rest of the record back unchanged.
-    #[arg(long, help_heading = "JSON Lines")]
+    /// rest of the record back unchanged (same as --input-format jsonl).
+    #[arg(long, help_heading = "JSON Lines and WET")]
     pub jsonl: bool,
 
-    /// The field holding the text.
+    /// How to read the inputs. Default: wet for files named *.wet,
+    /// *.warc.wet.gz, *.wet.gz or *.wet.zst, text for the others.
     #[arg(
         long,
-        value_name = "NAME",
-        default_value = "text",
-        requires = "jsonl",
-        help_heading = "JSON Lines"
+        value_enum,
+        value_name = "FORMAT",
+        help_heading = "JSON Lines and WET"
     )]
-    pub field: String,
+    pub input_format: Option<InputFormat>,
 
-    /// What to do with a line that is not a JSON object with a string field
-    #[arg(long, value_enum, value_name = "ACTION", default_value_t = OnErrorArg::Fail, requires = "jsonl", help_heading = "JSON Lines")]
-    pub on_error: OnErrorArg,
+    /// The JSON Lines field holding the text [default: text].
+    #[arg(long, value_name = "NAME", help_heading = "JSON Lines and WET")]
+    pub field: Option<String>,
+
+    /// What to do with a record that cannot be used (JSON Lines: not an
+    /// object with a string field; WET: a conversion record with a field
+    /// missing or over 16 MiB) [default: fail].
+    #[arg(
+        long,
+        value_enum,
+        value_name = "ACTION",
+        help_heading = "JSON Lines and WET"
+    )]
+    pub on_error: Option<OnErrorArg>,
 
     /// Add "kzclean":{"lines_removed":N,"bytes_removed":M} to each record.
-    #[arg(long, requires = "jsonl", help_heading = "JSON Lines")]
+    #[arg(long, help_heading = "JSON Lines and WET")]
     pub annotate: bool,
+}
+
+/// `--input-format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// Pages separated by form-feed lines
+    Text,
+    /// JSON Lines, as --jsonl
+    Jsonl,
+    /// WARC records (Common Crawl WET): each conversion record's text,
+    /// cleaned, as a JSON Lines record {"id","url","date","language","text"}
+    Wet,
 }
 
 /// `--on-error` values.
@@ -191,7 +216,7 @@ pub struct Args {
 pub enum OnErrorArg {
     /// Stop with exit status 2; every record before it is written
     Fail,
-    /// Drop the line, count it and go on
+    /// Drop the record, count it and go on
     Skip,
 }
 

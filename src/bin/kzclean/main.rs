@@ -66,12 +66,15 @@ fn main() -> ExitCode {
 
 /// 2 for what the user must fix before running again (flags, rule or model
 /// files, an unusable record under `--on-error fail`); 1 for everything
-/// else (a file that cannot be read or written, an internal error).
+/// else (a file that cannot be read or written or is cut short, an internal
+/// error).
 fn exit_code(e: &Error) -> ExitCode {
     match e {
-        Error::Rules(_) | Error::Model(_) | Error::Usage(_) | Error::Record { .. } => {
-            ExitCode::from(2)
-        }
+        Error::Rules(_)
+        | Error::Model(_)
+        | Error::Usage(_)
+        | Error::Record { .. }
+        | Error::WetRecord { .. } => ExitCode::from(2),
         // As a shell reports a command a signal ended: 128 + the signal.
         Error::Interrupted => ExitCode::from(signals::received().map_or(130, |s| 128 + s as u8)),
         Error::Io { .. } | Error::Internal(_) => ExitCode::from(1),

@@ -42,7 +42,12 @@ pub fn report_warnings(pipeline: &mut Pipeline, stats: &Stats) {
     if stats.records_skipped > 0 {
         let listed = warnings
             .iter()
-            .filter(|w| matches!(w, Warning::RecordSkipped { .. }))
+            .filter(|w| {
+                matches!(
+                    w,
+                    Warning::RecordSkipped { .. } | Warning::WetRecordSkipped { .. }
+                )
+            })
             .count();
         let more = stats.records_skipped as usize - listed.min(stats.records_skipped as usize);
         let _ = writeln!(

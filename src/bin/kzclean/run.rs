@@ -10,7 +10,7 @@ use std::time::Instant;
 use flate2::write::GzEncoder;
 
 use kzclean::document::DocumentReader;
-use kzclean::{Cleaner, Error, FileOutcome, Pipeline, Selection, Stats, codec};
+use kzclean::{Cleaner, Error, FileOutcome, OutputNames, Pipeline, Selection, Stats, codec};
 
 use crate::args::Args;
 use crate::config::{build_cleaner, input_format, output_mode};
@@ -18,6 +18,7 @@ use crate::report::{print_stats, progress_bar, report, report_warnings};
 use crate::signals;
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
+    let (format, wet_by_name, names) = input_format(&args)?;
     let cleaner = build_cleaner(&args)?;
     if args.check_rules {
         let mut stderr = io::stderr().lock();
@@ -43,12 +44,13 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     let mut pipeline = std::mem::ManuallyDrop::new(Pipeline::with_format(
         cleaner,
         output_mode(&args),
-        input_format(&args),
+        format,
         usize::from(args.threads),
     )?);
+    pipeline.read_wet_by_name(wet_by_name);
     pipeline.set_max_line_bytes(args.max_line_bytes);
     if args.recursive {
-        return run_tree(&args, &mut pipeline, &rule_ids);
+        return run_tree(&args, &mut pipeline, names, &rule_ids);
     }
     run_streams(&args, &mut pipeline, &rule_ids)
 }
@@ -105,7 +107,7 @@ fn run_streams(
                 failed += 1;
                 report(&e);
             }
-            Err(e @ Error::Record { .. }) => {
+            Err(e @ (Error::Record { .. } | Error::WetRecord { .. })) => {
                 // Every whole record before the bad one goes out first.
                 out.inner.finish().map_err(|e| Error::io(stdout_name, e))?;
                 report_warnings(pipeline, &stats);
@@ -176,7 +178,12 @@ fn refuse_output_on_input(inputs: &[PathBuf]) -> Result<(), Error> {
 
 /// `-r IN -o OUT`: cleans a tree, file by file, with a progress bar on a
 /// terminal. Failed files are reported as they happen and counted.
-fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result<ExitCode, Error> {
+fn run_tree(
+    args: &Args,
+    pipeline: &mut Pipeline,
+    names: OutputNames,
+    rule_ids: &[String],
+) -> Result<ExitCode, Error> {
     let [input] = args.files.as_slice() else {
         return Err(Error::Usage(format!(
             "-r takes exactly one input directory, got {}",
@@ -185,7 +192,7 @@ fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result
     };
     let output = args.output.as_deref().unwrap_or(Path::new("."));
     let selection = Selection::new(&args.glob)?.follow_links(args.follow);
-    let plan = kzclean::plan(input, output, &selection)?;
+    let plan = kzclean::plan_with(input, output, &selection, names)?;
     for e in &plan.unreadable {
         report(e);
     }
