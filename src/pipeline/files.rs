@@ -26,7 +26,6 @@ pub(super) enum Streamer<'a> {
 /// renames it into place. On failure the temporary file is removed; a bad
 /// record is the one failure that leaves an output: the records before it,
 /// as a stream would have them.
-
 pub(super) fn clean_file(
     streamer: Streamer<'_>,
     mode: Mode,
