@@ -8,7 +8,9 @@
 //!   not `*.gold.txt`, sorted, each followed by a form-feed line), when that
 //!   directory exists. It is never needed.
 //!
-//! Run with `cargo bench`; `cargo bench -- rules/engine` for one group.
+//! Run with `cargo bench`; `cargo bench -- rules/engine` for one group;
+//! `cargo bench -- 'jsonl/pipeline-j1/mix|wet/pipeline-j1/mix'` to compare
+//! WET input with JSON Lines on the same texts.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -18,7 +20,9 @@ use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterio
 use kzclean::Presearch;
 use kzclean::count_words;
 use kzclean::document::{content, is_blank, lines};
-use kzclean::{Cleaner, CleanerOptions, Format, JsonlOptions, Mode, Pipeline, RuleSet, Stats};
+use kzclean::{
+    Cleaner, CleanerOptions, Format, JsonlOptions, Mode, Pipeline, RuleSet, Stats, WetOptions,
+};
 
 /// The generated part of `mix`, in bytes (roughly).
 const GENERATED_BYTES: usize = 8 * 1024 * 1024;
@@ -256,6 +260,34 @@ fn to_jsonl(stream: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Every document of a text stream as the block of a WET conversion record
+/// (a warcinfo record first, as in Common Crawl's files), uncompressed.
+fn to_wet(stream: &[u8]) -> Vec<u8> {
+    let record = |out: &mut Vec<u8>, kind: &str, headers: &str, block: &[u8]| {
+        out.extend_from_slice(
+            format!(
+                "WARC/1.0\r\nWARC-Type: {kind}\r\n{headers}Content-Length: {}\r\n\r\n",
+                block.len()
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(block);
+        out.extend_from_slice(b"\r\n\r\n");
+    };
+    let mut out = Vec::new();
+    record(&mut out, "warcinfo", "", b"isPartOf: bench\r\n");
+    let text = String::from_utf8_lossy(stream);
+    for (i, doc) in text.split("\x0c\n").enumerate() {
+        let headers = format!(
+            "WARC-Target-URI: https://example.com/{i}\r\nWARC-Date: 2024-05-01T00:00:00Z\r\n\
+             WARC-Record-ID: <urn:uuid:{i:036}>\r\nWARC-Identified-Content-Language: eng\r\n\
+             Content-Type: text/plain\r\n"
+        );
+        record(&mut out, "conversion", &headers, doc.as_bytes());
+    }
+    out
+}
+
 fn run_pipeline(pipeline: &mut Pipeline, input: &[u8], out: &mut Vec<u8>) {
     out.clear();
     let mut stats = Stats::default();
@@ -328,6 +360,15 @@ fn bench_input(
     let mut jsonl = pipeline(true, Format::Jsonl(JsonlOptions::default()), 1);
     group.bench_function(format!("jsonl/pipeline-j1/{name}"), |b| {
         b.iter(|| run_pipeline(&mut jsonl, &records, &mut out))
+    });
+
+    // The same texts as WET records: compare the times with the JSON Lines
+    // case above (the byte counts differ by the framing of each).
+    let wet = to_wet(input);
+    group.throughput(Throughput::Bytes(wet.len() as u64));
+    let mut wet_pipeline = pipeline(true, Format::Wet(WetOptions::default()), 1);
+    group.bench_function(format!("wet/pipeline-j1/{name}"), |b| {
+        b.iter(|| run_pipeline(&mut wet_pipeline, &wet, &mut out))
     });
 }
 

@@ -21,7 +21,7 @@ sanitizer=${FUZZ_SANITIZER:-none}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(rule_file clean_document document_reader jsonl)
+    targets=(rule_file clean_document document_reader jsonl wet)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -109,6 +109,51 @@ pub struct DocumentReader<R> {
     /// Where each read lands before its bytes join `pending`: allocated and
     /// zeroed once, so a read that returns a few bytes costs a few bytes.
     read_buf: Box<[u8]>,
+    /// A line with more bytes than this before its `\n` is too long: it is
+    /// handed out in chunks as it is read, never held whole.
+    max_line: usize,
+    /// Lines of `pending[start..line_checked]` are known to be within
+    /// `max_line`; `line_checked` is a line start.
+    line_checked: usize,
+    /// Handing out a line that is too long, chunk by chunk.
+    long: Option<LongState>,
+    /// Lines found too long, and where the first one starts.
+    long_lines: u64,
+    first_long_line: Option<Oversized>,
+}
+
+/// Where a too-long line is while it is being handed out.
+#[derive(Debug, Clone, Copy)]
+struct LongState {
+    /// The next chunk is the line's first.
+    first: bool,
+    /// The line is the first line of its document.
+    opens_document: bool,
+}
+
+/// What [`DocumentReader::next_piece`] hands out: a document (or a part of
+/// one), or a chunk of a line too long to hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Document(Document),
+    LongLine(LongLineChunk),
+}
+
+/// A piece of a line longer than the reader's line limit
+/// ([`DocumentReader::with_max_line`]), in input order. The line's chunks
+/// come one after another, between the parts of its document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LongLineChunk {
+    /// The bytes, as they came; the last chunk ends with the line's `\n`,
+    /// if it has one. Never empty.
+    pub bytes: Vec<u8>,
+    /// The line's first chunk.
+    pub first: bool,
+    /// The line's last chunk.
+    pub last: bool,
+    /// The line is the first of its document (the document is counted
+    /// with it; what follows it is a later part).
+    pub opens_document: bool,
 }
 
 /// How much is read at a time.
@@ -120,6 +165,10 @@ pub struct Limits {
     pub bytes: usize,
     pub lines: usize,
 }
+
+/// The longest line (bytes before its `\n`) a [`DocumentReader`] holds by
+/// default: far above any page's line, far below what would exhaust memory.
+pub const DEFAULT_MAX_LINE: usize = 8 << 20;
 
 impl Limits {
     /// Far above any real page (the largest of the 1,569 dev pages has
@@ -199,36 +248,163 @@ impl<R: Read> DocumentReader<R> {
             scanned: 0,
             eof: false,
             read_buf: Box::default(),
+            max_line: DEFAULT_MAX_LINE,
+            line_checked: 0,
+            long: None,
+            long_lines: 0,
+            first_long_line: None,
         }
     }
 
-    /// The next document, or `None` at the end of the stream.
+    /// Sets the longest line held whole (bytes before its `\n`, at least
+    /// 1; [`DEFAULT_MAX_LINE`] unless set). A longer line is handed out by
+    /// [`DocumentReader::next_piece`] in chunks as it is read, and skipped by
+    /// [`DocumentReader::next_document`]; the document around it comes in
+    /// parts, before and after it. Memory stays bounded whatever the input.
+    pub fn with_max_line(mut self, max_line: usize) -> DocumentReader<R> {
+        self.max_line = max_line.max(1);
+        self
+    }
+
+    /// How many lines were too long, and where the first one starts (its
+    /// document, and its first byte in the stream).
+    pub fn long_lines(&self) -> (u64, Option<Oversized>) {
+        (self.long_lines, self.first_long_line)
+    }
+
+    /// The next document, or `None` at the end of the stream. Lines over
+    /// the line limit are skipped (see [`DocumentReader::next_piece`]).
     pub fn next_document(&mut self) -> io::Result<Option<Document>> {
         loop {
+            match self.next_piece()? {
+                Some(Piece::Document(d)) => return Ok(Some(d)),
+                Some(Piece::LongLine(_)) => {}
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// The next document or chunk of a too-long line, or `None` at the end
+    /// of the stream.
+    pub fn next_piece(&mut self) -> io::Result<Option<Piece>> {
+        loop {
+            if let Some(state) = self.long {
+                if let Some(chunk) = self.long_chunk(state)? {
+                    return Ok(Some(Piece::LongLine(chunk)));
+                }
+                continue;
+            }
             let separator = self.find_separator();
             // The bytes known to hold no separator: all of the document, or
             // as much of it as has been read.
             let known_end = separator.map_or(self.scanned, |(at, _)| at);
+            // A line too long to hold: the document's lines before it go as
+            // a part (cut earlier if over the limits), then it, in chunks.
+            if let Some(line_start) = self.long_line_start(known_end) {
+                let end = self
+                    .part_end(known_end)
+                    .filter(|&end| end < line_start)
+                    .map(|end| (end, true))
+                    .or((line_start > self.start).then_some((line_start, false)));
+                match end {
+                    Some((end, oversized)) => {
+                        return Ok(Some(Piece::Document(self.take_part(end, oversized))));
+                    }
+                    None => {
+                        self.long_lines += 1;
+                        self.first_long_line.get_or_insert(Oversized {
+                            document: self.documents + 1,
+                            start: self.consumed + self.start as u64,
+                        });
+                        self.long = Some(LongState {
+                            first: true,
+                            opens_document: !self.in_parts,
+                        });
+                        continue;
+                    }
+                }
+            }
             // A part ends before the document's last byte: whether a part
             // that would end exactly there is the whole document depends on
             // the next read, and where documents end must not.
             if let Some(end) = self.part_end(known_end)
                 && end < known_end
             {
-                return Ok(Some(self.take_part(end)));
+                return Ok(Some(Piece::Document(self.take_part(end, true))));
             }
             if let Some((at, len)) = separator {
-                return Ok(Some(self.take_document(at, len)));
+                return Ok(Some(Piece::Document(self.take_document(at, len))));
             }
             if self.eof {
                 if self.start == self.pending.len() {
                     return Ok(None);
                 }
                 let end = self.pending.len();
-                return Ok(Some(self.take_document(end, 0)));
+                return Ok(Some(Piece::Document(self.take_document(end, 0))));
             }
             self.fill()?;
         }
+    }
+
+    /// The start of the first line of `pending[start..known_end]` with more
+    /// than `max_line` bytes before its `\n` (or before `known_end`, for
+    /// the last line, when it is that long already). Each line is checked
+    /// once, and only in documents longer than the limit.
+    fn long_line_start(&mut self, known_end: usize) -> Option<usize> {
+        if known_end - self.start <= self.max_line {
+            return None;
+        }
+        let from = self.line_checked;
+        let mut line_start = from;
+        for at in memchr::memchr_iter(b'\n', &self.pending[from..known_end]) {
+            if from + at - line_start > self.max_line {
+                break;
+            }
+            line_start = from + at + 1;
+        }
+        self.line_checked = line_start;
+        let line_end = memchr::memchr(b'\n', &self.pending[line_start..known_end])
+            .map_or(known_end, |at| line_start + at);
+        (line_end - line_start > self.max_line).then_some(line_start)
+    }
+
+    /// The next chunk of the too-long line at `start`, if one is ready: up
+    /// to its `\n`, or all that was read of it but its last byte (so that
+    /// the chunk the end of the input ends is never empty).
+    fn long_chunk(&mut self, state: LongState) -> io::Result<Option<LongLineChunk>> {
+        let rest = &self.pending[self.start..];
+        let (end, last) = match memchr::memchr(b'\n', rest) {
+            Some(at) => (self.start + at + 1, true),
+            None if self.eof => (self.pending.len(), true),
+            None if rest.len() > 1 => (self.pending.len() - 1, false),
+            None => {
+                self.fill()?;
+                return Ok(None);
+            }
+        };
+        if end == self.start {
+            // Nothing left of the line at the end of the input (cannot
+            // happen: its last byte was held back).
+            self.long = None;
+            return Ok(None);
+        }
+        let bytes = self.cut(end, 0);
+        if last {
+            self.long = None;
+            // What follows it is a later part of its document.
+            self.in_parts = true;
+        } else {
+            self.long = Some(LongState {
+                first: false,
+                ..state
+            });
+        }
+        Ok(Some(LongLineChunk {
+            bytes,
+            first: state.first,
+            last,
+            opens_document: state.opens_document,
+        }))
     }
 
     /// The first document that reached the size limit without a separator
@@ -300,14 +476,17 @@ impl<R: Read> DocumentReader<R> {
         self.line_limit_end
     }
 
-    /// Hands out `pending[start..end]` as a part of an oversized document.
-    fn take_part(&mut self, end: usize) -> Document {
+    /// Hands out `pending[start..end]` as a part of a document: one over
+    /// the size limits (`oversized`), or one a too-long line cuts.
+    fn take_part(&mut self, end: usize, oversized: bool) -> Document {
         // The first part of the first oversized document: later parts and
         // documents leave it as it is.
-        self.first_oversized.get_or_insert(Oversized {
-            document: self.documents + 1,
-            start: self.consumed + self.start as u64,
-        });
+        if oversized {
+            self.first_oversized.get_or_insert(Oversized {
+                document: self.documents + 1,
+                start: self.consumed + self.start as u64,
+            });
+        }
         let part = self.take_document(end, 0);
         self.in_parts = true;
         // The parts are one document of the stream: it is numbered once,
@@ -320,8 +499,20 @@ impl<R: Read> DocumentReader<R> {
     /// of `separator_len` bytes at `end` (none when 0).
     fn take_document(&mut self, end: usize, separator_len: usize) -> Document {
         self.documents += 1;
-        let separator_end = end + separator_len;
-        let separator = (separator_len > 0).then(|| self.pending[end..separator_end].to_vec());
+        let separator =
+            (separator_len > 0).then(|| self.pending[end..end + separator_len].to_vec());
+        let bytes = self.cut(end, separator_len);
+        Document {
+            bytes,
+            separator,
+            follows_part: std::mem::take(&mut self.in_parts),
+        }
+    }
+
+    /// Takes `pending[start..end]` out, and the `skip` bytes after it, and
+    /// starts the search for the next document or line after them.
+    fn cut(&mut self, end: usize, skip: usize) -> Vec<u8> {
+        let separator_end = end + skip;
         let rest_len = self.pending.len() - separator_end;
         let bytes = if self.start == 0 && end >= rest_len {
             // The document is most of the buffer: hand out the buffer itself
@@ -347,14 +538,11 @@ impl<R: Read> DocumentReader<R> {
         }
         self.scanned = self.start;
         self.counted = self.start;
+        self.line_checked = self.start;
         self.line_ends = 0;
         self.line_limit_end = None;
         self.no_line_end_until = None;
-        Document {
-            bytes,
-            separator,
-            follows_part: std::mem::take(&mut self.in_parts),
-        }
+        bytes
     }
 
     /// Reads more bytes into `pending`; sets `eof` at the end.
@@ -364,6 +552,7 @@ impl<R: Read> DocumentReader<R> {
             self.consumed += self.start as u64;
             self.pending.drain(..self.start);
             self.counted -= self.start;
+            self.line_checked -= self.start;
             for at in [&mut self.line_limit_end, &mut self.no_line_end_until]
                 .into_iter()
                 .flatten()
@@ -586,6 +775,61 @@ pub(crate) mod tests {
                     (b"d\ne\nf\n".to_vec(), None, false),
                 ],
                 "chunk {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_over_the_line_limit_comes_in_chunks_between_parts() {
+        let input = b"a\nLONGLINE\nb\n\x0c\nLONGER!!!\r\n\x0c\nc\n1234\nTAIL-LONG";
+        for chunk in [1, 2, 3, 1000] {
+            let mut reader = DocumentReader::new(Chunked(input, chunk)).with_max_line(4);
+            let (mut docs, mut line, mut lines) = (Vec::new(), Vec::new(), Vec::new());
+            while let Some(piece) = reader.next_piece().unwrap() {
+                match piece {
+                    Piece::Document(d) => {
+                        docs.push((d.bytes, d.separator.is_some(), d.follows_part))
+                    }
+                    Piece::LongLine(c) => {
+                        assert!(!c.bytes.is_empty());
+                        assert_eq!(c.first, line.is_empty(), "chunk {chunk}");
+                        line.extend_from_slice(&c.bytes);
+                        if c.last {
+                            lines.push((std::mem::take(&mut line), c.opens_document));
+                        }
+                    }
+                }
+            }
+            assert_eq!(
+                lines,
+                vec![
+                    (b"LONGLINE\n".to_vec(), false),
+                    (b"LONGER!!!\r\n".to_vec(), true),
+                    (b"TAIL-LONG".to_vec(), false),
+                ],
+                "chunk {chunk}"
+            );
+            assert_eq!(
+                docs,
+                vec![
+                    (b"a\n".to_vec(), false, false),
+                    (b"b\n".to_vec(), true, true),
+                    // The document the long line opened: empty, a later part.
+                    (vec![], true, true),
+                    // At the limit (4 bytes before the newline): held.
+                    (b"c\n1234\n".to_vec(), false, false),
+                ],
+                "chunk {chunk}"
+            );
+            assert_eq!(
+                reader.long_lines(),
+                (
+                    3,
+                    Some(Oversized {
+                        document: 1,
+                        start: 2
+                    })
+                )
             );
         }
     }

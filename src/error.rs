@@ -50,6 +50,18 @@ pub enum Error {
         line: u64,
         message: String,
     },
+    /// The run was asked to stop ([`crate::Pipeline::stop_when`]) before
+    /// it was done.
+    Interrupted,
+    /// A `conversion` record of a WET input is not usable (a field missing,
+    /// a block over the size limit); its framing was sound.
+    WetRecord {
+        path: PathBuf,
+        /// Offset of the record's `WARC/` line in the input, after
+        /// decompression.
+        offset: u64,
+        message: String,
+    },
     /// Something that should not happen did (a thread could not start or
     /// stopped): not the user's fault, so not "bad usage".
     Internal(String),
@@ -67,10 +79,29 @@ pub enum Warning {
         /// Offset of its first byte in the input.
         start: u64,
     },
+    /// Lines of `path` longer than the line limit (`--max-line-bytes`),
+    /// dropped without being held whole.
+    LongLines {
+        path: PathBuf,
+        count: u64,
+        /// The first one's document (1-based) and first byte in the input.
+        document: u64,
+        start: u64,
+    },
+    /// A directory of a tree not walked: a link to a directory without
+    /// `-L`, or one already walked.
+    NotFollowed { path: PathBuf, reason: String },
     /// A JSON Lines record `--on-error skip` dropped.
     RecordSkipped {
         path: PathBuf,
         line: u64,
+        message: String,
+    },
+    /// A WET record `--on-error skip` dropped.
+    WetRecordSkipped {
+        path: PathBuf,
+        /// As in [`Error::WetRecord`].
+        offset: u64,
         message: String,
     },
 }
@@ -79,7 +110,11 @@ impl Warning {
     /// The input the warning is about.
     pub fn path(&self) -> &Path {
         match self {
-            Warning::Oversized { path, .. } | Warning::RecordSkipped { path, .. } => path,
+            Warning::Oversized { path, .. }
+            | Warning::RecordSkipped { path, .. }
+            | Warning::NotFollowed { path, .. }
+            | Warning::LongLines { path, .. }
+            | Warning::WetRecordSkipped { path, .. } => path,
         }
     }
 }
@@ -119,6 +154,12 @@ impl fmt::Display for Error {
                 line,
                 message,
             } => write!(f, "{}:{}: {}", path.display(), line, message),
+            Error::Interrupted => write!(f, "interrupted before the end"),
+            Error::WetRecord {
+                path,
+                offset,
+                message,
+            } => write_wet_record(f, path, *offset, message),
             Error::Internal(msg) => write!(f, "internal error: {msg}"),
         }
     }
@@ -154,6 +195,41 @@ impl fmt::Display for Warning {
                 line,
                 message,
             } => write!(f, "{}:{}: {}", path.display(), line, message),
+            Warning::LongLines {
+                path,
+                count,
+                document,
+                start,
+            } => write!(
+                f,
+                "{}: {count} line(s) longer than --max-line-bytes dropped without being read \
+                 whole (the first in document {document}, from byte {start}); raise \
+                 --max-line-bytes to clean them",
+                path.display()
+            ),
+            Warning::NotFollowed { path, reason } => {
+                write!(f, "{}: not cleaned: {reason}", path.display())
+            }
+            Warning::WetRecordSkipped {
+                path,
+                offset,
+                message,
+            } => write_wet_record(f, path, *offset, message),
         }
     }
+}
+
+/// `path: WARC record at byte N (uncompressed): message`, as the WET
+/// reader's own errors say where they are.
+fn write_wet_record(
+    f: &mut fmt::Formatter<'_>,
+    path: &Path,
+    offset: u64,
+    message: &str,
+) -> fmt::Result {
+    write!(
+        f,
+        "{}: WARC record at byte {offset} (uncompressed): {message}",
+        path.display()
+    )
 }

@@ -13,7 +13,7 @@
 //!       ─► cleaner    the passes: rules, the model, site profiles, blank lines
 //!       ─► verdict    keep or drop, and why
 //!       ─► output     clean text | explain table | removed lines, stats
-//! pipeline: streams, JSON Lines, compressed files and directory trees,
+//! pipeline: streams, JSON Lines, WET, compressed files and directory trees,
 //!           cleaned in batches on threads, output in input order
 //! ```
 //!
@@ -57,8 +57,8 @@ pub use output::{Mode, Stats, write_document};
 pub use params::{Params, Preset};
 pub use pipeline::jsonl::{self, JsonlOptions, OnError};
 pub use pipeline::learn::{LearnSummary, learn_stream};
-pub use pipeline::tree::{FileJob, Plan, Selection, list, plan};
-pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary, codec};
+pub use pipeline::tree::{FileJob, OutputNames, Plan, Selection, list, plan, plan_with};
+pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary, WetOptions, codec, wet};
 pub use rules::{DEFAULT_RULES, Presearch, Rule, RuleSet, RuleSource};
 pub use sites::{
     DEFAULT_MAX_LINES, PROFILE_MAGIC, PROFILE_VERSION, SiteCounts, SiteProfile, line_key,

@@ -144,6 +144,9 @@ pub struct Stats {
     pub removed_by_site_profile: u64,
     /// JSON Lines records dropped as unusable (`--on-error skip`).
     pub records_skipped: u64,
+    /// Lines dropped unread for being longer than the line limit
+    /// (`--max-line-bytes`); counted in `lines_in` too.
+    pub lines_too_long: u64,
 }
 
 impl Stats {
@@ -208,5 +211,6 @@ impl AddAssign<&Stats> for Stats {
         self.removed_by_classifier += other.removed_by_classifier;
         self.removed_by_site_profile += other.removed_by_site_profile;
         self.records_skipped += other.records_skipped;
+        self.lines_too_long += other.lines_too_long;
     }
 }

@@ -34,11 +34,6 @@ macro_rules! params {
                 }
             }
 
-            /// Every settable name with its doc line, for help and errors.
-            pub fn names() -> &'static [(&'static str, &'static str)] {
-                &[ $( ($name, concat!($($doc),*)), )* ]
-            }
-
             /// Sets one value by its rule-file name, if it is within the
             /// setting's range.
             pub fn set(&mut self, name: &str, value: f64) -> Result<(), String> {

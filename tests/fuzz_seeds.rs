@@ -17,6 +17,8 @@ mod document_reader;
 mod jsonl;
 #[path = "../fuzz/fuzz_targets/rule_file_check.rs"]
 mod rule_file;
+#[path = "../fuzz/fuzz_targets/wet_check.rs"]
+mod wet;
 
 /// Runs `check` on the empty input and on every file of
 /// `fuzz/corpus/TARGET`, and fails naming each seed it panicked on. The
@@ -66,4 +68,9 @@ fn jsonl_seeds() {
 #[test]
 fn rule_file_seeds() {
     run_seeds("rule_file", rule_file::check);
+}
+
+#[test]
+fn wet_seeds() {
+    run_seeds("wet", wet::check);
 }

@@ -1,5 +1,6 @@
 //! Compressed files: `.gz` and `.zst` are read and written by extension, so a
-//! corpus can stay compressed on disk end to end. Everything else is plain.
+//! corpus can stay compressed on disk end to end. Any other input (standard
+//! input too) is decompressed when it starts with gzip or zstd magic bytes.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -8,9 +9,9 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 
-/// How a file's bytes are stored, decided by its name alone (sniffing would
-/// make a file's meaning depend on its first bytes, and a `.txt` that happens
-/// to start with gzip magic must stay text).
+/// How a file's bytes are stored, decided by its name. A name without these
+/// extensions is read by [`sniff`]: text never starts with gzip's `1f 8b`
+/// (`8b` is no UTF-8 lead byte) or zstd's `28 b5 2f fd`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Codec {
     Plain,
@@ -52,7 +53,7 @@ pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
         ));
     }
     Ok(match Codec::of(path) {
-        Codec::Plain => Box::new(file),
+        Codec::Plain => Box::new(sniff(file)?),
         // Multi-member: `cat a.gz b.gz > c.gz` is a valid gzip stream, and
         // a plain decoder would silently stop after `a`.
         Codec::Gzip => Box::new(Decoding {
@@ -66,10 +67,66 @@ pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
     })
 }
 
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+
+/// A stream with the bytes [`sniff`] read from its start put back.
+pub type Rejoined<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
+
+/// A stream read as it came, or decompressed: see [`sniff`].
+pub enum Sniffed<R: Read> {
+    Plain(Rejoined<R>),
+    Gzip(Decoding<MultiGzDecoder<BufReader<Rejoined<R>>>>),
+    Zstd(Decoding<zstd::Decoder<'static, BufReader<Rejoined<R>>>>),
+}
+
+/// Reads `input` decompressed when it starts with gzip (`1f 8b`) or zstd
+/// (`28 b5 2f fd`) magic bytes, as it came otherwise. For standard input
+/// and files named without `.gz` or `.zst`.
+pub fn sniff<R: Read>(mut input: R) -> io::Result<Sniffed<R>> {
+    let mut head = vec![0; ZSTD_MAGIC.len()];
+    let mut got = 0;
+    while got < head.len() {
+        match input.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(got);
+    let is_gzip = head.starts_with(GZIP_MAGIC);
+    let is_zstd = head.starts_with(ZSTD_MAGIC);
+    let whole = io::Cursor::new(head).chain(input);
+    Ok(if is_gzip {
+        Sniffed::Gzip(Decoding {
+            inner: MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, whole)),
+            format: "gzip",
+        })
+    } else if is_zstd {
+        Sniffed::Zstd(Decoding {
+            inner: zstd::Decoder::with_buffer(BufReader::with_capacity(256 * 1024, whole))?,
+            format: "zstd",
+        })
+    } else {
+        Sniffed::Plain(whole)
+    })
+}
+
+impl<R: Read> Read for Sniffed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Sniffed::Plain(r) => r.read(buf),
+            Sniffed::Gzip(r) => r.read(buf),
+            Sniffed::Zstd(r) => r.read(buf),
+        }
+    }
+}
+
 /// A decompressor whose own errors say what they are about: the decoders
 /// report a truncated or foreign file as "unexpected end of file" or
 /// "incomplete frame", which reads like a failing disk.
-struct Decoding<R> {
+pub struct Decoding<R> {
     inner: R,
     format: &'static str,
 }
@@ -176,6 +233,31 @@ mod tests {
             let mut back = Vec::new();
             open(&path).unwrap().read_to_end(&mut back).unwrap();
             assert_eq!(back, data, "{name}");
+        }
+    }
+
+    #[test]
+    fn compressed_bytes_are_recognised_by_their_magic_whatever_the_name() {
+        let data = b"line one\n\x0c\nline two\xff\n".repeat(100);
+        let gz = {
+            let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(&data).unwrap();
+            e.finish().unwrap()
+        };
+        let zst = zstd::encode_all(&data[..], 0).unwrap();
+        for (name, bytes) in [("gzip", &gz), ("zstd", &zst), ("plain", &data)] {
+            // One byte per read: the magic bytes arrive in pieces.
+            let mut back = Vec::new();
+            sniff(crate::document::tests::Chunked(bytes, 1))
+                .unwrap()
+                .read_to_end(&mut back)
+                .unwrap();
+            assert_eq!(back, data, "{name}");
+        }
+        for short in [&b""[..], b"\x1f", b"(\xb5/"] {
+            let mut back = Vec::new();
+            sniff(short).unwrap().read_to_end(&mut back).unwrap();
+            assert_eq!(back, short, "too short to be compressed: as it came");
         }
     }
 

@@ -5,6 +5,7 @@ use std::fs::{self, File};
 use std::io;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 use super::codec::{self, Sink};
 use super::stream::{Output, stream_parallel, stream_sequential, warn_if_oversized};
@@ -15,20 +16,24 @@ use super::worker::Worker;
 use crate::error::{Error, Warning};
 use crate::output::{Mode, Stats};
 
-/// Cleans one file of a tree into a temporary file beside its output, then
-/// renames it into place. On failure the temporary file is removed.
 /// How a file's units are cleaned: by one worker, or by the whole pool.
 pub(super) enum Streamer<'a> {
     Sequential(&'a mut Worker),
     Parallel(&'a rayon::ThreadPool, &'a [Mutex<Worker>]),
 }
 
+/// Cleans one file of a tree into a temporary file beside its output, then
+/// renames it into place. On failure the temporary file is removed; a bad
+/// record is the one failure that leaves an output: the records before it,
+/// as a stream would have them.
 pub(super) fn clean_file(
     streamer: Streamer<'_>,
     mode: Mode,
     format: &Format,
     job: &FileJob,
     warnings: &Mutex<Vec<Warning>>,
+    stop: &AtomicBool,
+    max_line: usize,
 ) -> Result<Stats, Error> {
     let input = codec::open(&job.input).map_err(|e| Error::io(&job.input, e))?;
     if let Some(parent) = job.output.parent() {
@@ -39,13 +44,15 @@ pub(super) fn clean_file(
     let mut stats = Stats::default();
     let result = (|| {
         let mut sink = Sink::new(file, &job.output).map_err(|e| Error::io(&job.output, e))?;
-        let mut reader = UnitReader::new(input, format);
+        let mut reader = UnitReader::new(input, format, max_line);
         let output = Output {
             out: &mut sink,
             output_name: &job.output,
             input_name: &job.input,
             stats: &mut stats,
             warnings,
+            wet: matches!(format, Format::Wet(_)),
+            stop,
         };
         let streamed = match streamer {
             Streamer::Sequential(worker) => {
@@ -56,11 +63,19 @@ pub(super) fn clean_file(
             }
         };
         warn_if_oversized(&reader, &job.input, warnings);
-        streamed?;
+        // A bad record (`--on-error fail`) ends the file as it ends a
+        // stream: the whole records before it make its output, and the
+        // error names its place.
+        let bad_record = match streamed {
+            Err(e @ (Error::Record { .. } | Error::WetRecord { .. })) => Some(e),
+            other => other.err().map_or(Ok(None), Err)?,
+        };
         sink.finish().map_err(|e| Error::io(&job.output, e))?;
-        fs::rename(&temp, &job.output).map_err(|e| Error::io(&job.output, e))
+        fs::rename(&temp, &job.output).map_err(|e| Error::io(&job.output, e))?;
+        bad_record.map_or(Ok(()), Err)
     })();
     if result.is_err() {
+        // Gone already after a bad record (renamed into place).
         let _ = fs::remove_file(&temp);
     }
     result.map(|()| stats)

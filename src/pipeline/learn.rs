@@ -58,6 +58,14 @@ pub fn learn_stream<R: Read>(
         Format::Jsonl(options) => {
             learn_records(input, input_name, options, site, profile, &mut summary)?;
         }
+        Format::Wet(_) => {
+            return Err(Error::Usage(format!(
+                "{}: site profiles are learned from text or JSON Lines, not WET yet; \
+                 convert the WET file to JSON Lines first (`kzclean --no-classifier \
+                 --no-default-rules FILE.warc.wet.gz`)",
+                input_name.display()
+            )));
+        }
     }
     Ok(summary)
 }

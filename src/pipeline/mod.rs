@@ -1,7 +1,7 @@
 //! Where documents meet threads: the only module that knows about rayon and
 //! threads.
 //!
-//! A stream (text or JSON Lines) is read in batches of whole units — a
+//! A stream (text, JSON Lines or WET) is read in batches of whole units — a
 //! document, or a record — bounded in bytes, so memory stays flat on endless
 //! streams. With one thread everything runs in order on the caller's thread.
 //! With more, the caller's thread reads the next batch and writes the
@@ -15,7 +15,8 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -28,6 +29,7 @@ use stream::{Output, stream_parallel, stream_sequential, warn_if_oversized};
 use tree::FileJob;
 pub use units::Format;
 use units::UnitReader;
+pub use wet::WetOptions;
 use worker::{Worker, lock_own_worker};
 
 /// What happened to one file of a tree.
@@ -37,8 +39,12 @@ pub enum FileOutcome {
     Done(Stats),
     /// Not cleaned: its output exists (`--skip-existing`).
     Skipped,
-    /// Not cleaned: nothing was left at its output path.
+    /// Not cleaned: nothing was left at its output path (but for a bad
+    /// record, which leaves the records before it).
     Failed(Error),
+    /// Not cleaned, or stopped mid-file, because the run was asked to stop
+    /// ([`Pipeline::stop_when`]): nothing was left at its output path.
+    Stopped,
 }
 
 /// Totals over a tree.
@@ -48,6 +54,8 @@ pub struct TreeSummary {
     pub done: usize,
     pub skipped: usize,
     pub failed: usize,
+    /// Files not cleaned because the run was asked to stop.
+    pub stopped: usize,
     /// How many of the failures were unusable JSON Lines records.
     pub failed_records: usize,
 }
@@ -60,9 +68,10 @@ impl TreeSummary {
                 self.stats += stats;
             }
             FileOutcome::Skipped => self.skipped += 1,
+            FileOutcome::Stopped => self.stopped += 1,
             FileOutcome::Failed(e) => {
                 self.failed += 1;
-                if matches!(e, Error::Record { .. }) {
+                if matches!(e, Error::Record { .. } | Error::WetRecord { .. }) {
                     self.failed_records += 1;
                 }
             }
@@ -74,6 +83,7 @@ impl TreeSummary {
         self.done += other.done;
         self.skipped += other.skipped;
         self.failed += other.failed;
+        self.stopped += other.stopped;
         self.failed_records += other.failed_records;
         self
     }
@@ -83,12 +93,18 @@ impl TreeSummary {
 pub struct Pipeline {
     mode: Mode,
     format: Format,
+    /// Inputs named like WET files are read in this format (WET) instead.
+    wet_by_name: Option<Format>,
     /// The caller's worker, used when there is one thread.
     local: Worker,
     /// A pool and one worker per pool thread, when more than one thread.
     parallel: Option<(rayon::ThreadPool, Vec<Mutex<Worker>>)>,
     /// The first skipped records, for the caller to report.
     warnings: Mutex<Vec<Warning>>,
+    /// Set from outside (a signal handler) to stop the run early.
+    stop: Arc<AtomicBool>,
+    /// The longest line held whole (bytes before its `\n`).
+    max_line: usize,
     /// With a site profile, the site of every file of a tree (`--site`);
     /// `None`: each file's folder name.
     tree_site: Option<String>,
@@ -127,11 +143,39 @@ impl Pipeline {
         Ok(Pipeline {
             mode,
             format,
+            wet_by_name: None,
             local: Worker::new(cleaner),
             parallel,
             warnings: Mutex::new(Vec::new()),
+            stop: Arc::new(AtomicBool::new(false)),
+            max_line: crate::document::DEFAULT_MAX_LINE,
             tree_site: None,
         })
+    }
+
+    /// Sets the longest line held in memory, in bytes before its `\n`
+    /// ([`crate::document::DEFAULT_MAX_LINE`] unless set). A longer line is
+    /// never held whole: it is dropped as it is read (written by `--explain`
+    /// and `--invert` chunk by chunk) and counted in
+    /// [`Stats::lines_too_long`]; under JSON Lines such a record is an
+    /// unusable record. Memory stays bounded whatever the input.
+    pub fn set_max_line_bytes(&mut self, max_line: usize) {
+        self.max_line = max_line.max(1);
+    }
+
+    /// Stops the run early once `flag` is set (by a signal handler, say):
+    /// a tree starts no new file, and a stream or file under way ends at its
+    /// next batch with [`Error::Interrupted`] (in a tree, the file is
+    /// [`FileOutcome::Stopped`] and its temporary output removed).
+    pub fn stop_when(&mut self, flag: Arc<AtomicBool>) {
+        self.stop = flag;
+    }
+
+    /// Reads the inputs whose names say WET ([`wet::is_wet_name`]:
+    /// `*.warc.wet.gz`, `*.wet`, …) as WET with these options, whatever the
+    /// pipeline's format; `None` reads every input in that format.
+    pub fn read_wet_by_name(&mut self, options: Option<WetOptions>) {
+        self.wet_by_name = options.map(Format::Wet);
     }
 
     /// True when the cleaner has a site profile.
@@ -167,18 +211,21 @@ impl Pipeline {
         output_name: &Path,
         stats: &mut Stats,
     ) -> Result<(), Error> {
-        let mut reader = UnitReader::new(input, &self.format);
+        let format = format_for(&self.format, &self.wet_by_name, input_name).clone();
+        let mut reader = UnitReader::new(input, &format, self.max_line);
         let sink = Output {
             out,
             output_name,
             input_name,
             stats,
             warnings: &self.warnings,
+            wet: matches!(format, Format::Wet(_)),
+            stop: &self.stop,
         };
         let result = match &self.parallel {
-            None => stream_sequential(&mut self.local, self.mode, &self.format, &mut reader, sink),
+            None => stream_sequential(&mut self.local, self.mode, &format, &mut reader, sink),
             Some((pool, workers)) => {
-                stream_parallel(pool, workers, self.mode, &self.format, &mut reader, sink)
+                stream_parallel(pool, workers, self.mode, &format, &mut reader, sink)
             }
         };
         warn_if_oversized(&reader, input_name, &self.warnings);
@@ -196,7 +243,9 @@ impl Pipeline {
         skip_existing: bool,
         on_file: &(dyn Fn(&FileJob, &FileOutcome) + Sync),
     ) -> TreeSummary {
-        let (mode, format, warnings) = (self.mode, &self.format, &self.warnings);
+        let (mode, warnings) = (self.mode, &self.warnings);
+        let (format, wet_by_name) = (&self.format, &self.wet_by_name);
+        let (stop, max_line) = (&*self.stop, self.max_line);
         let profiled = self.local.cleaner.has_profile();
         let tree_site = self.tree_site.as_deref();
         let site_of = |job: &FileJob| {
@@ -205,11 +254,18 @@ impl Pipeline {
                 .or_else(|| site_of_path(&job.input))
         };
         let run = |streamer: Streamer<'_>, job: &FileJob| {
-            let outcome = if skip_existing && fs::symlink_metadata(&job.output).is_ok() {
+            let format = format_for(format, wet_by_name, &job.input);
+            let outcome = if stop.load(Ordering::Relaxed) {
+                // Not started: said once by the caller, not once a file.
+                let mut summary = TreeSummary::default();
+                summary.add(&FileOutcome::Stopped);
+                return summary;
+            } else if skip_existing && fs::symlink_metadata(&job.output).is_ok() {
                 FileOutcome::Skipped
             } else {
-                match clean_file(streamer, mode, format, job, warnings) {
+                match clean_file(streamer, mode, format, job, warnings, stop, max_line) {
                     Ok(stats) => FileOutcome::Done(stats),
+                    Err(Error::Interrupted) => FileOutcome::Stopped,
                     Err(e) => FileOutcome::Failed(e),
                 }
             };
@@ -285,6 +341,15 @@ fn lock(worker: &Mutex<Worker>) -> std::sync::MutexGuard<'_, Worker> {
     worker.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The format an input is read in: WET when its name says so and the
+/// pipeline reads WET by name, else the pipeline's format.
+fn format_for<'a>(format: &'a Format, wet_by_name: &'a Option<Format>, input: &Path) -> &'a Format {
+    match wet_by_name {
+        Some(wet) if wet::is_wet_name(input) => wet,
+        _ => format,
+    }
+}
+
 pub mod codec;
 mod files;
 pub mod jsonl;
@@ -294,4 +359,5 @@ mod stream;
 mod tests;
 pub(crate) mod tree;
 mod units;
+pub mod wet;
 mod worker;

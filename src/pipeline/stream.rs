@@ -4,6 +4,7 @@
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use rayon::prelude::*;
@@ -22,6 +23,10 @@ pub(super) struct Output<'a, W> {
     pub(super) input_name: &'a Path,
     pub(super) stats: &'a mut Stats,
     pub(super) warnings: &'a Mutex<Vec<Warning>>,
+    /// Records are WET records, placed by byte offset, not by line.
+    pub(super) wet: bool,
+    /// Set when the run must stop: checked before each batch is read.
+    pub(super) stop: &'a AtomicBool,
 }
 
 impl<W: Write> Output<'_, W> {
@@ -35,15 +40,22 @@ impl<W: Write> Output<'_, W> {
         *self.stats += &batch.stats;
         if !batch.skipped.is_empty() {
             let mut warnings = self.warnings.lock().unwrap_or_else(|p| p.into_inner());
-            for (line, message) in batch.skipped {
-                add_record_warning(
-                    &mut warnings,
+            for (place, message) in batch.skipped {
+                let (path, message) = (self.input_name.to_path_buf(), message + " (skipped)");
+                let warning = if self.wet {
+                    Warning::WetRecordSkipped {
+                        path,
+                        offset: place,
+                        message,
+                    }
+                } else {
                     Warning::RecordSkipped {
-                        path: self.input_name.to_path_buf(),
-                        line,
-                        message: message + " (skipped)",
-                    },
-                );
+                        path,
+                        line: place,
+                        message,
+                    }
+                };
+                add_record_warning(&mut warnings, warning);
             }
         }
         match batch.failed {
@@ -54,16 +66,34 @@ impl<W: Write> Output<'_, W> {
         }
     }
 
-    pub(super) fn record_error(&self, line: u64, message: String) -> Error {
-        Error::Record {
-            path: self.input_name.to_path_buf(),
-            line,
-            message,
+    /// [`Error::Interrupted`] once the run was asked to stop.
+    fn check_stop(&self) -> Result<(), Error> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(Error::Interrupted);
+        }
+        Ok(())
+    }
+
+    pub(super) fn record_error(&self, place: u64, message: String) -> Error {
+        let path = self.input_name.to_path_buf();
+        if self.wet {
+            Error::WetRecord {
+                path,
+                offset: place,
+                message,
+            }
+        } else {
+            Error::Record {
+                path,
+                line: place,
+                message,
+            }
         }
     }
 }
 
-/// Tells the caller (once per input) that a document was cleaned in parts.
+/// Tells the caller (once per input) that a document was cleaned in parts,
+/// and that lines were too long to hold.
 pub(super) fn warn_if_oversized<R: Read>(
     reader: &UnitReader<R>,
     input_name: &Path,
@@ -74,6 +104,15 @@ pub(super) fn warn_if_oversized<R: Read>(
         let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
         warnings.push(Warning::Oversized {
             path: input_name.to_path_buf(),
+            document,
+            start,
+        });
+    }
+    if let (count @ 1.., Some(Oversized { document, start })) = reader.long_lines() {
+        let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
+        warnings.push(Warning::LongLines {
+            path: input_name.to_path_buf(),
+            count,
             document,
             start,
         });
@@ -90,6 +129,7 @@ pub(super) fn stream_sequential<R: Read, W: Write>(
 ) -> Result<(), Error> {
     let mut batch = Vec::new();
     loop {
+        sink.check_stop()?;
         batch.clear();
         let read = reader.next_batch(&mut batch);
         if batch.is_empty() && read.is_ok() {
@@ -128,6 +168,8 @@ pub(super) fn stream_parallel<R: Read, W: Write>(
         });
         let mut in_flight = 0usize;
         loop {
+            // Returning drops `batches`: the coordinator ends with the scope.
+            sink.check_stop()?;
             let mut batch = Vec::new();
             let read = reader.next_batch(&mut batch);
             let last = batch.is_empty() || read.is_err();
@@ -208,7 +250,8 @@ pub(super) fn clean_parallel(
     output
 }
 
-/// Skipped records reported one by one (the first by input and line); the
+/// Skipped records reported one by one (the first by input and line, or
+/// byte offset for WET); the
 /// rest are only counted.
 const MAX_RECORD_WARNINGS: usize = 20;
 
@@ -218,7 +261,8 @@ pub(super) fn add_record_warning(warnings: &mut Vec<Warning>, warning: Warning) 
     warnings.push(warning);
     let record_place = |w: &Warning| match w {
         Warning::RecordSkipped { path, line, .. } => Some((path.clone(), *line)),
-        Warning::Oversized { .. } => None,
+        Warning::WetRecordSkipped { path, offset, .. } => Some((path.clone(), *offset)),
+        Warning::Oversized { .. } | Warning::NotFollowed { .. } | Warning::LongLines { .. } => None,
     };
     if warnings
         .iter()

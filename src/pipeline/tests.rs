@@ -61,7 +61,7 @@ proptest::proptest! {
         chunk in 1usize..40,
     ) {
         let reader = crate::document::tests::Chunked(&input, chunk);
-        let mut reader = UnitReader::new(reader, &Format::Text);
+        let mut reader = UnitReader::new(reader, &Format::Text, crate::document::DEFAULT_MAX_LINE);
         let mut back = Vec::new();
         while let Some(Unit::Document {
             bytes, separator, ..

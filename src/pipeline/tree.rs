@@ -9,14 +9,15 @@ use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::error::Error;
+use crate::error::{Error, Warning};
 
 /// One file to clean.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileJob {
     /// The input, as found under IN.
     pub input: PathBuf,
-    /// Where its output goes: OUT joined with the relative path.
+    /// Where its output goes: OUT joined with the relative path (renamed
+    /// for a WET input, see [`OutputNames`]).
     pub output: PathBuf,
     /// The path relative to IN (what `--glob` matched).
     pub relative: PathBuf,
@@ -37,6 +38,10 @@ pub struct Plan {
     /// cleaned, since their outputs would take the place of another
     /// output's temporary file.
     pub leftovers: Vec<PathBuf>,
+    /// Links to directories that were not followed: all of them without
+    /// [`Selection::follow_links`], and with it those that lead to a
+    /// directory already walked (a loop, or a second way to the same one).
+    pub links_not_followed: Vec<Warning>,
 }
 
 /// Where the output `dir/name` is written until it is complete:
@@ -69,6 +74,7 @@ fn is_temp_name(name: &std::ffi::OsStr) -> bool {
 pub struct Selection {
     include: Option<GlobSet>,
     exclude: GlobSet,
+    follow_links: bool,
 }
 
 impl Selection {
@@ -113,7 +119,16 @@ impl Selection {
                 None
             },
             exclude: build(exclude)?,
+            follow_links: false,
         })
+    }
+
+    /// Walks into directories that symbolic links lead to (`-L`), each
+    /// directory once (by device and inode), so link loops end. Without
+    /// it, links to directories are not followed, and [`Plan`] lists them.
+    pub fn follow_links(mut self, follow: bool) -> Selection {
+        self.follow_links = follow;
+        self
     }
 
     /// True when a file at this path (relative to IN) is to be cleaned.
@@ -121,6 +136,18 @@ impl Selection {
         self.include.as_ref().is_none_or(|s| s.is_match(relative))
             && !self.exclude.is_match(relative)
     }
+}
+
+/// How outputs are named under OUT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputNames {
+    /// The same relative path as the input.
+    #[default]
+    AsInput,
+    /// The same, except that a file named like a WET file (read as WET,
+    /// written as JSON Lines) has its `.warc.wet` or `.wet` replaced by
+    /// `.jsonl`, compression kept: `a/x.warc.wet.gz` → `a/x.jsonl.gz`.
+    WetAsJsonl,
 }
 
 /// Walks `input` (sorted, so runs are deterministic) and maps every selected
@@ -131,6 +158,18 @@ impl Selection {
 /// inputs), any output path inside IN (when IN is inside OUT) and any output
 /// path that is an input (through symlinks too).
 pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, Error> {
+    plan_with(input, output, selection, OutputNames::AsInput)
+}
+
+/// [`plan`], with outputs named as `names` says. Two inputs whose outputs
+/// would have the same name (`x.wet` and `x.warc.wet`, or `x.wet` and
+/// `x.jsonl` beside it) are refused too.
+pub fn plan_with(
+    input: &Path,
+    output: &Path,
+    selection: &Selection,
+    names: OutputNames,
+) -> Result<Plan, Error> {
     let in_meta = fs::metadata(input).map_err(|e| {
         Error::Usage(format!(
             "{}: cannot read input directory: {e}",
@@ -161,7 +200,33 @@ pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, 
     }
 
     let mut plan = Plan::default();
-    walk(input, Path::new(""), output, selection, &mut plan);
+    let mut walk_state = Walk {
+        out: output,
+        out_root: &out_root,
+        selection,
+        visited: HashSet::new(),
+    };
+    walk_state.visit(&in_meta);
+    walk_state.walk(input, Path::new(""), &mut plan)?;
+    if names == OutputNames::WetAsJsonl {
+        for job in &mut plan.jobs {
+            if let Some(renamed) = crate::pipeline::wet::jsonl_name(&job.relative) {
+                job.output = output.join(renamed);
+            }
+        }
+        let mut seen = std::collections::HashMap::new();
+        for job in &plan.jobs {
+            if let Some(other) = seen.insert(&job.output, &job.input) {
+                return Err(Error::Usage(format!(
+                    "{} and {} would both be written to {}; rename one of them, or leave \
+                     one out with --glob",
+                    other.display(),
+                    job.input.display(),
+                    job.output.display()
+                )));
+            }
+        }
+    }
 
     // IN may still be inside OUT, so an output can land on an input
     // (IN/x/f -> OUT/x/f with IN = OUT/x); symlinks can do the same.
@@ -171,7 +236,8 @@ pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, 
         .filter_map(|j| fs::canonicalize(&j.input).ok())
         .collect();
     for job in &plan.jobs {
-        let target = resolve(&out_root.join(&job.relative)).unwrap_or_default();
+        let relative = job.output.strip_prefix(output).unwrap_or(&job.relative);
+        let target = resolve(&out_root.join(relative)).unwrap_or_default();
         if target.starts_with(&in_root) {
             return Err(Error::Usage(format!(
                 "{}: output would be written inside input directory {} (it is inside \
@@ -195,7 +261,8 @@ pub fn plan(input: &Path, output: &Path, selection: &Selection) -> Result<Plan, 
 }
 
 /// The selected files under `input`, sorted, for reading only (`kzclean
-/// learn -r`): each job's `output` is its relative path.
+/// learn -r`): each job's `output` is its relative path. Links are
+/// followed as [`plan`] follows them.
 pub fn list(input: &Path, selection: &Selection) -> Result<Plan, Error> {
     let meta = fs::metadata(input).map_err(|e| {
         Error::Usage(format!(
@@ -210,66 +277,163 @@ pub fn list(input: &Path, selection: &Selection) -> Result<Plan, Error> {
         )));
     }
     let mut plan = Plan::default();
-    walk(input, Path::new(""), Path::new(""), selection, &mut plan);
+    let mut walk_state = Walk {
+        out: Path::new(""),
+        // No output: a relative name no canonical path starts with, or is
+        // the start of.
+        out_root: Path::new("\0"),
+        selection,
+        visited: HashSet::new(),
+    };
+    walk_state.visit(&meta);
+    walk_state.walk(input, Path::new(""), &mut plan)?;
     Ok(plan)
 }
 
-/// Lists `dir` (IN joined with `relative`) into `plan`, depth first.
-fn walk(dir: &Path, relative: &Path, out: &Path, selection: &Selection, plan: &mut Plan) {
-    let mut entries: Vec<fs::DirEntry> = match fs::read_dir(dir).and_then(|r| r.collect()) {
-        Ok(entries) => entries,
-        Err(e) => {
-            plan.unreadable.push(Error::io(dir, e));
-            return;
+/// The state of a walk over IN.
+struct Walk<'a> {
+    out: &'a Path,
+    out_root: &'a Path,
+    selection: &'a Selection,
+    /// Directories walked, by device and inode (with `follow_links`).
+    visited: HashSet<(u64, u64)>,
+}
+
+impl Walk<'_> {
+    /// Marks a directory walked; false if it already was.
+    fn visit(&mut self, meta: &fs::Metadata) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            self.visited.insert((meta.dev(), meta.ino()))
         }
-    };
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let rel = relative.join(entry.file_name());
-        let Ok(kind) = entry.file_type() else {
-            plan.unreadable.push(Error::io(
-                &path,
-                io::Error::other("cannot tell what kind of file this is"),
-            ));
-            continue;
-        };
-        if is_temp_name(&entry.file_name()) {
-            // Its output (or, for a directory, its outputs' directory)
-            // would take the place of another output's temporary file.
-            if kind.is_dir() || selection.is_selected(&rel) {
-                plan.leftovers.push(path);
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            true
+        }
+    }
+
+    /// Lists `dir` (IN joined with `relative`) into `plan`, depth first.
+    fn walk(&mut self, dir: &Path, relative: &Path, plan: &mut Plan) -> Result<(), Error> {
+        let mut entries: Vec<fs::DirEntry> = match fs::read_dir(dir).and_then(|r| r.collect()) {
+            Ok(entries) => entries,
+            Err(e) => {
+                plan.unreadable.push(Error::io(dir, e));
+                return Ok(());
             }
-            continue;
-        }
-        if kind.is_dir() {
-            walk(&path, &rel, out, selection, plan);
-            continue;
-        }
-        let size = if kind.is_symlink() {
-            // A link to a file is read through; a link to a directory is not
-            // followed (no loops); a dangling link is kept so that it is
-            // reported as unreadable rather than silently skipped.
-            match fs::metadata(&path) {
-                Ok(m) if m.is_file() => m.len(),
-                Ok(_) => continue,
-                Err(_) => 0,
-            }
-        } else if kind.is_file() {
-            entry.metadata().map_or(0, |m| m.len())
-        } else {
-            // FIFOs, sockets and devices are not page dumps; reading a FIFO
-            // could block forever.
-            continue;
         };
-        if selection.is_selected(&rel) {
-            plan.jobs.push(FileJob {
-                input: path,
-                output: out.join(&rel),
-                relative: rel,
-                size,
-            });
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let rel = relative.join(entry.file_name());
+            let Ok(kind) = entry.file_type() else {
+                plan.unreadable.push(Error::io(
+                    &path,
+                    io::Error::other("cannot tell what kind of file this is"),
+                ));
+                continue;
+            };
+            if is_temp_name(&entry.file_name()) {
+                // Its output (or, for a directory, its outputs' directory)
+                // would take the place of another output's temporary file.
+                if kind.is_dir() || self.selection.is_selected(&rel) {
+                    plan.leftovers.push(path);
+                }
+                continue;
+            }
+            if kind.is_dir() {
+                // Only a directory reached by a link first is seen twice.
+                if let Ok(meta) = entry.metadata()
+                    && !self.visit(&meta)
+                {
+                    self.not_followed(
+                        plan,
+                        path,
+                        "its directory was already cleaned through a link",
+                    );
+                    continue;
+                }
+                self.walk(&path, &rel, plan)?;
+                continue;
+            }
+            let size = if kind.is_symlink() {
+                // A link to a file is read through; a link to a directory is
+                // followed only with `follow_links`, once per directory; a
+                // dangling link is kept so that it is reported as unreadable
+                // rather than silently skipped.
+                match fs::metadata(&path) {
+                    Ok(m) if m.is_file() => m.len(),
+                    Ok(m) if m.is_dir() => {
+                        self.follow(&path, &rel, &m, plan)?;
+                        continue;
+                    }
+                    Ok(_) => continue,
+                    Err(_) => 0,
+                }
+            } else if kind.is_file() {
+                entry.metadata().map_or(0, |m| m.len())
+            } else {
+                // FIFOs, sockets and devices are not page dumps; reading a
+                // FIFO could block forever.
+                continue;
+            };
+            if self.selection.is_selected(&rel) {
+                plan.jobs.push(FileJob {
+                    input: path,
+                    output: self.out.join(&rel),
+                    relative: rel,
+                    size,
+                });
+            }
         }
+        Ok(())
+    }
+
+    /// A link to a directory: walked with `follow_links` unless its
+    /// directory was already walked; refused if it leads to the outputs.
+    fn follow(
+        &mut self,
+        path: &Path,
+        rel: &Path,
+        meta: &fs::Metadata,
+        plan: &mut Plan,
+    ) -> Result<(), Error> {
+        if !self.selection.follow_links || cfg!(not(unix)) {
+            self.not_followed(
+                plan,
+                path.to_path_buf(),
+                "a link to a directory (-L follows it)",
+            );
+            return Ok(());
+        }
+        let target = fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
+        if target.starts_with(self.out_root) || self.out_root.starts_with(&target) {
+            return Err(Error::Usage(format!(
+                "{}: the link leads to {}, which holds or is inside output directory {}: \
+                 outputs would be mixed with inputs; remove the link or choose another \
+                 output directory",
+                path.display(),
+                target.display(),
+                self.out.display()
+            )));
+        }
+        if !self.visit(meta) {
+            self.not_followed(
+                plan,
+                path.to_path_buf(),
+                "its directory was already cleaned (a link loop, or a second link to it)",
+            );
+            return Ok(());
+        }
+        self.walk(path, rel, plan)
+    }
+
+    fn not_followed(&self, plan: &mut Plan, path: PathBuf, reason: &str) {
+        plan.links_not_followed.push(Warning::NotFollowed {
+            path,
+            reason: reason.to_string(),
+        });
     }
 }
 

@@ -1,10 +1,11 @@
-//! The unit of work, a document or a JSON Lines record, read from a stream
-//! in whole units.
+//! The unit of work, a document, a JSON Lines record or a WET record, read
+//! from a stream in whole units.
 
 use std::io::{self, BufRead, BufReader, Read};
 
 use super::jsonl::JsonlOptions;
-use crate::document::{DocumentReader, Oversized};
+use super::wet::{self, WetOptions, WetReader};
+use crate::document::{DocumentReader, Oversized, Piece};
 
 /// A batch holds at most this many bytes of input (or one larger unit).
 /// With threads, up to three batches (being read, queued, being cleaned)
@@ -23,9 +24,13 @@ pub enum Format {
     Text,
     /// One JSON object per line; one of its string fields is the text.
     Jsonl(JsonlOptions),
+    /// WARC records (Common Crawl's WET files): the text of each
+    /// `conversion` record is cleaned into a JSON Lines record.
+    Wet(WetOptions),
 }
 
-/// The unit of work: a document of a text stream, or a JSON Lines record.
+/// The unit of work: a document of a text stream, a JSON Lines record, or a
+/// WET conversion record.
 pub(super) enum Unit {
     Document {
         bytes: Vec<u8>,
@@ -38,12 +43,29 @@ pub(super) enum Unit {
         line: u64,
         bytes: Vec<u8>,
     },
+    /// A WET `conversion` record, or why it cannot be used.
+    Wet(wet::Record),
+    /// A piece of a line too long to hold (over the line limit): dropped,
+    /// and written only by `--explain` and `--invert`.
+    LongLine {
+        bytes: Vec<u8>,
+        first: bool,
+        last: bool,
+        /// The line opens its document, which is counted with it.
+        opens_document: bool,
+    },
+    /// A JSON Lines record too long to hold, skipped unread.
+    LongRecord { line: u64, max_line: usize },
 }
 
 impl Unit {
     pub(super) fn len(&self) -> usize {
         match self {
-            Unit::Document { bytes, .. } | Unit::Record { bytes, .. } => bytes.len(),
+            Unit::Document { bytes, .. }
+            | Unit::Record { bytes, .. }
+            | Unit::LongLine { bytes, .. } => bytes.len(),
+            Unit::Wet(record) => record.page.as_ref().map_or(0, |p| p.text.len()),
+            Unit::LongRecord { .. } => 0,
         }
     }
 }
@@ -51,35 +73,94 @@ impl Unit {
 /// Reads units from a stream.
 pub(super) enum UnitReader<R> {
     Documents(DocumentReader<R>),
-    Records { reader: BufReader<R>, line: u64 },
+    Records {
+        reader: BufReader<R>,
+        line: u64,
+        max_line: usize,
+    },
+    Wet(WetReader<R>),
 }
 
 impl<R: Read> UnitReader<R> {
-    pub(super) fn new(input: R, format: &Format) -> UnitReader<R> {
+    /// Reads `input`, never holding a text line or JSON Lines record longer
+    /// than `max_line` bytes.
+    pub(super) fn new(input: R, format: &Format, max_line: usize) -> UnitReader<R> {
         match format {
-            Format::Text => UnitReader::Documents(DocumentReader::new(input)),
+            Format::Text => {
+                UnitReader::Documents(DocumentReader::new(input).with_max_line(max_line))
+            }
             Format::Jsonl(_) => UnitReader::Records {
                 reader: BufReader::with_capacity(256 * 1024, input),
                 line: 0,
+                max_line: max_line.max(1),
             },
+            Format::Wet(_) => UnitReader::Wet(WetReader::new(input)),
         }
     }
 
     pub(super) fn next(&mut self) -> io::Result<Option<Unit>> {
         match self {
-            UnitReader::Documents(r) => Ok(r.next_document()?.map(|d| Unit::Document {
-                bytes: d.bytes,
-                separator: d.separator,
-                follows_part: d.follows_part,
+            UnitReader::Documents(r) => Ok(r.next_piece()?.map(|piece| match piece {
+                Piece::Document(d) => Unit::Document {
+                    bytes: d.bytes,
+                    separator: d.separator,
+                    follows_part: d.follows_part,
+                },
+                Piece::LongLine(c) => Unit::LongLine {
+                    bytes: c.bytes,
+                    first: c.first,
+                    last: c.last,
+                    opens_document: c.opens_document,
+                },
             })),
-            UnitReader::Records { reader, line } => {
+            UnitReader::Records {
+                reader,
+                line,
+                max_line,
+            } => {
                 let mut bytes = Vec::new();
-                if reader.read_until(b'\n', &mut bytes)? == 0 {
+                let mut content_len = 0usize;
+                let mut read_any = false;
+                loop {
+                    let buf = match reader.fill_buf() {
+                        Ok(buf) => buf,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    };
+                    if buf.is_empty() {
+                        break;
+                    }
+                    read_any = true;
+                    let (taken, ends) = match memchr::memchr(b'\n', buf) {
+                        Some(at) => (at + 1, true),
+                        None => (buf.len(), false),
+                    };
+                    content_len += taken - usize::from(ends);
+                    if content_len <= *max_line {
+                        bytes.extend_from_slice(&buf[..taken]);
+                    } else {
+                        // Too long: the rest of it is skipped, not held.
+                        bytes = Vec::new();
+                    }
+                    reader.consume(taken);
+                    if ends {
+                        break;
+                    }
+                }
+                if !read_any {
                     return Ok(None);
                 }
                 *line += 1;
-                Ok(Some(Unit::Record { line: *line, bytes }))
+                Ok(Some(if content_len > *max_line {
+                    Unit::LongRecord {
+                        line: *line,
+                        max_line: *max_line,
+                    }
+                } else {
+                    Unit::Record { line: *line, bytes }
+                }))
             }
+            UnitReader::Wet(r) => Ok(r.next_record()?.map(Unit::Wet)),
         }
     }
 
@@ -87,7 +168,15 @@ impl<R: Read> UnitReader<R> {
     pub(super) fn first_oversized(&self) -> Option<Oversized> {
         match self {
             UnitReader::Documents(r) => r.first_oversized(),
-            UnitReader::Records { .. } => None,
+            UnitReader::Records { .. } | UnitReader::Wet(_) => None,
+        }
+    }
+
+    /// How many lines were too long, and where the first one is.
+    pub(super) fn long_lines(&self) -> (u64, Option<Oversized>) {
+        match self {
+            UnitReader::Documents(r) => r.long_lines(),
+            UnitReader::Records { .. } | UnitReader::Wet(_) => (0, None),
         }
     }
 

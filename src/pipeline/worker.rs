@@ -7,13 +7,15 @@ use std::io::Write;
 use super::jsonl::{self, JsonlOptions, OnError};
 use super::units::Format;
 use super::units::Unit;
+use super::wet::{Page, WetOptions};
 use crate::cleaner::Cleaner;
 use crate::document::{Limits, is_separator, lines, part_end};
 use crate::output::{Mode, Stats, write_and_count};
 use crate::sites::site_of_url;
 use crate::verdict::Verdict;
 
-/// A record that could not be used: its line and what is wrong.
+/// A record that could not be used: where it is (its line for JSON Lines,
+/// its byte offset for WET) and what is wrong.
 pub(super) type Problem = (u64, String);
 
 /// The cleaned output of a batch.
@@ -133,7 +135,7 @@ impl Worker {
         out: &mut Vec<u8>,
         stats: &mut Stats,
     ) -> Result<(), Problem> {
-        let (line, bytes, options) = match (unit, format) {
+        match (unit, format) {
             (
                 Unit::Document {
                     bytes,
@@ -143,15 +145,69 @@ impl Worker {
                 _,
             ) => {
                 self.clean_document(mode, bytes, separator.as_deref(), *follows_part, out, stats);
-                return Ok(());
+                Ok(())
             }
-            (Unit::Record { line, bytes }, Format::Jsonl(options)) => (*line, bytes, options),
-            (Unit::Record { bytes, .. }, Format::Text) => {
+            (
+                Unit::LongLine {
+                    bytes,
+                    first,
+                    last,
+                    opens_document,
+                },
+                _,
+            ) => {
+                write_long_line(mode, bytes, *first, *last, out);
+                if *first {
+                    stats.lines_in += 1;
+                    stats.lines_too_long += 1;
+                    stats.documents += u64::from(*opens_document);
+                }
+                stats.bytes_in += bytes.len() as u64;
+                Ok(())
+            }
+            (Unit::LongRecord { line, max_line }, _) => Err((
+                *line,
+                format!(
+                    "record longer than {max_line} bytes (--max-line-bytes), not read whole; \
+                     raise --max-line-bytes to clean it"
+                ),
+            )),
+            (Unit::Record { line, bytes }, Format::Jsonl(options)) => {
+                self.clean_record(mode, options, *line, bytes, out, stats)
+            }
+            (Unit::Wet(record), Format::Wet(options)) => {
+                let page = record
+                    .page
+                    .as_ref()
+                    .map_err(|message| (record.offset, message.clone()))?;
+                if self.cleaner.has_profile() {
+                    self.cleaner
+                        .set_record_site(site_of_url(&page.url).as_deref());
+                }
+                self.clean_page(mode, options, page, out, stats);
+                Ok(())
+            }
+            (Unit::Record { bytes, .. }, _) => {
                 // Not produced: records are only read for JSON Lines.
                 out.extend_from_slice(bytes);
-                return Ok(());
+                Ok(())
             }
-        };
+            // Not produced: WET records are only read for WET.
+            (Unit::Wet(_), _) => Ok(()),
+        }
+    }
+
+    /// Cleans a JSON Lines record's text field, writing every other byte of
+    /// it back as it came.
+    fn clean_record(
+        &mut self,
+        mode: Mode,
+        options: &JsonlOptions,
+        line: u64,
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) -> Result<(), Problem> {
         if crate::document::is_blank(crate::document::content(bytes)) {
             // Blank lines between records are not records; pass them on so
             // line numbers of input and output still match.
@@ -178,12 +234,7 @@ impl Worker {
         match rest.iter().rposition(|&b| b == b'}') {
             Some(close) if options.annotate => {
                 out.extend_from_slice(&rest[..close]);
-                let _ = write!(
-                    out,
-                    ",\"kzclean\":{{\"lines_removed\":{},\"bytes_removed\":{}}}",
-                    record_stats.lines_in - record_stats.lines_out,
-                    record_stats.bytes_in - record_stats.bytes_out
-                );
+                write_annotation(&record_stats, out);
                 out.extend_from_slice(&rest[close..]);
             }
             _ => out.extend_from_slice(rest),
@@ -191,6 +242,44 @@ impl Worker {
         self.scratch = cleaned;
         *stats += &record_stats;
         Ok(())
+    }
+
+    /// Cleans a WET page's text as the same text on standard input would be
+    /// cleaned, and writes it as one JSON Lines record:
+    /// `{"id":…,"url":…,"date":…,["language":…,]"text":…}`.
+    fn clean_page(
+        &mut self,
+        mode: Mode,
+        options: &WetOptions,
+        page: &Page,
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) {
+        let mut record_stats = Stats::default();
+        let mut cleaned = std::mem::take(&mut self.scratch);
+        cleaned.clear();
+        self.clean_text(mode, &page.text, &mut cleaned, &mut record_stats);
+        out.extend_from_slice(b"{\"id\":");
+        jsonl::write_string(&page.id, out);
+        out.extend_from_slice(b",\"url\":");
+        jsonl::write_string(&page.url, out);
+        out.extend_from_slice(b",\"date\":");
+        jsonl::write_string(&page.date, out);
+        if let Some(language) = &page.language {
+            out.extend_from_slice(b",\"language\":");
+            jsonl::write_string(language, out);
+        }
+        out.extend_from_slice(b",\"text\":");
+        // Kept lines are the page's own bytes: a page that is not valid
+        // UTF-8 (WET text should be) gets U+FFFD for its invalid bytes, as a
+        // JSON string must be text.
+        jsonl::write_string(&String::from_utf8_lossy(&cleaned), out);
+        if options.annotate {
+            write_annotation(&record_stats, out);
+        }
+        out.extend_from_slice(b"}\n");
+        self.scratch = cleaned;
+        *stats += &record_stats;
     }
 
     /// Cleans a batch in order on this thread.
@@ -217,11 +306,43 @@ impl Worker {
     }
 }
 
+/// Writes a chunk of a line too long to hold: nothing in the plain output
+/// (it is dropped), as it came under `--invert`, and under `--explain` in
+/// a `drop<TAB>too-long<TAB>` row. Rows and removed lines always end with
+/// a `\n`.
+fn write_long_line(mode: Mode, bytes: &[u8], first: bool, last: bool, out: &mut Vec<u8>) {
+    if mode == Mode::Clean {
+        return;
+    }
+    if first && mode == Mode::Explain {
+        out.extend_from_slice(b"drop\ttoo-long\t");
+    }
+    out.extend_from_slice(bytes);
+    if last && !bytes.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+}
+
+/// `,"kzclean":{"lines_removed":N,"bytes_removed":M}` for `--annotate`.
+fn write_annotation(stats: &Stats, out: &mut Vec<u8>) {
+    // Writing into a `Vec` cannot fail.
+    let _ = write!(
+        out,
+        ",\"kzclean\":{{\"lines_removed\":{},\"bytes_removed\":{}}}",
+        stats.lines_in - stats.lines_out,
+        stats.bytes_in - stats.bytes_out
+    );
+}
+
 /// Files a record problem: counted and kept when skipping (returns true: go
 /// on), or the batch's stopping point when failing (returns false).
 pub(super) fn record_problem(format: &Format, problem: Problem, output: &mut BatchOutput) -> bool {
     match format {
         Format::Jsonl(JsonlOptions {
+            on_error: OnError::Skip,
+            ..
+        })
+        | Format::Wet(WetOptions {
             on_error: OnError::Skip,
             ..
         }) => {

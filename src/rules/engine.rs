@@ -351,16 +351,6 @@ impl Engine {
     ) -> Result<Engine, Vec<LineError>> {
         let mut by_rank: Vec<u32> = (0..rules.len() as u32).collect();
         by_rank.sort_by_key(|&i| (rules[i as usize].action, i));
-        let too_large = |rule: &Rule, e: &dyn std::fmt::Display| {
-            error_at(
-                &rule.origin,
-                format!(
-                    "rule `{}`: the regex is too large once compiled ({e}); \
-                     split it into several rules or use fewer phrases",
-                    rule.id
-                ),
-            )
-        };
         let mut regexes = Vec::with_capacity(rules.len());
         // What the compiled rules take together: like the one set of
         // before, they may not pass the size limit (hundreds of rules
@@ -404,7 +394,7 @@ impl Engine {
                     regexes.push(Some(regex));
                 }
                 Err(e) => {
-                    errors.push(too_large(rule, &e));
+                    errors.push(too_large_alone(rule, &e));
                     regexes.push(None);
                     continue;
                 }
@@ -418,59 +408,24 @@ impl Engine {
             }
         }
         debug_assert!(anchored_ranks.is_sorted());
-        let anchored = if anchored_hirs.is_empty() {
-            None
-        } else {
-            match Automaton::build(&anchored_hirs, true, MatchKind::All, ANCHORED_CACHE_LIMIT) {
-                Ok(regex) if compiled_bytes + regex.nfa_bytes() > size_limit => {
-                    let anchored = anchored_ranks.iter().map(|&rank| by_rank[rank as usize]);
-                    compiled.extend(anchored);
-                    return Err(too_large_together(rules, &compiled, size_limit));
-                }
-                Ok(regex) => Some(Anchored {
-                    regex,
-                    rank_of: anchored_ranks,
-                    max_words: anchored_max_words,
-                }),
-                Err(e) => {
-                    // Blame the rules that are too large alone, if any.
-                    for &rank in &anchored_ranks {
-                        let index = by_rank[rank as usize] as usize;
-                        if let Err(e) =
-                            Automaton::build(&[&hirs[index]], true, MatchKind::All, DFA_CACHE_LIMIT)
-                        {
-                            errors.push(too_large(&rules[index], &e));
-                        }
-                    }
-                    if errors.is_empty() {
-                        errors.push(LineError {
-                            path: "<rules>".into(),
-                            line: 0,
-                            message: format!("the rules together are too large to compile: {e}"),
-                        });
-                    }
-                    None
-                }
-            }
-        };
+        let anchored = build_anchored(
+            AnchoredParts {
+                rules,
+                hirs,
+                by_rank: &by_rank,
+                patterns: anchored_hirs,
+                ranks: anchored_ranks,
+                max_words: anchored_max_words,
+            },
+            compiled_bytes,
+            &mut compiled,
+            size_limit,
+            &mut errors,
+        )?;
         if !errors.is_empty() {
             return Err(errors);
         }
-        // One automaton pattern per distinct literal, with every rank that
-        // needs it.
-        literal_sets.sort();
-        let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut literal_start = Vec::new();
-        let mut literal_ranks = Vec::new();
-        for (literal, rank) in literal_sets {
-            if patterns.last() != Some(&literal) {
-                literal_start.push(literal_ranks.len() as u32);
-                patterns.push(literal);
-            }
-            // A rule's literals are distinct: each pair is new.
-            literal_ranks.push(rank);
-        }
-        literal_start.push(literal_ranks.len() as u32);
+        let (patterns, literal_start, literal_ranks) = index_literals(literal_sets);
         let literals = if patterns.is_empty() {
             None
         } else {
@@ -495,6 +450,102 @@ impl Engine {
             unfiltered,
         })
     }
+}
+
+/// The error for a rule whose regex is too large compiled on its own.
+fn too_large_alone(rule: &Rule, e: &dyn std::fmt::Display) -> LineError {
+    error_at(
+        &rule.origin,
+        format!(
+            "rule `{}`: the regex is too large once compiled ({e}); \
+             split it into several rules or use fewer phrases",
+            rule.id
+        ),
+    )
+}
+
+/// The start-anchored rules, gathered for one automaton.
+struct AnchoredParts<'a> {
+    rules: &'a [Rule],
+    hirs: &'a [Hir],
+    by_rank: &'a [u32],
+    patterns: Vec<&'a Hir>,
+    ranks: Vec<u32>,
+    max_words: u32,
+}
+
+/// Compiles the start-anchored rules into one automaton, within what the
+/// other rules left of `size_limit`. When it cannot be built, the rules too
+/// large alone are blamed in `errors` (or the set as a whole).
+fn build_anchored(
+    parts: AnchoredParts<'_>,
+    compiled_bytes: usize,
+    compiled: &mut Vec<u32>,
+    size_limit: usize,
+    errors: &mut Vec<LineError>,
+) -> Result<Option<Anchored>, Vec<LineError>> {
+    let AnchoredParts {
+        rules,
+        hirs,
+        by_rank,
+        patterns,
+        ranks,
+        max_words,
+    } = parts;
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    Ok(
+        match Automaton::build(&patterns, true, MatchKind::All, ANCHORED_CACHE_LIMIT) {
+            Ok(regex) if compiled_bytes + regex.nfa_bytes() > size_limit => {
+                compiled.extend(ranks.iter().map(|&rank| by_rank[rank as usize]));
+                return Err(too_large_together(rules, compiled, size_limit));
+            }
+            Ok(regex) => Some(Anchored {
+                regex,
+                rank_of: ranks,
+                max_words,
+            }),
+            Err(e) => {
+                // Blame the rules that are too large alone, if any.
+                for &rank in &ranks {
+                    let index = by_rank[rank as usize] as usize;
+                    if let Err(e) =
+                        Automaton::build(&[&hirs[index]], true, MatchKind::All, DFA_CACHE_LIMIT)
+                    {
+                        errors.push(too_large_alone(&rules[index], &e));
+                    }
+                }
+                if errors.is_empty() {
+                    errors.push(LineError {
+                        path: "<rules>".into(),
+                        line: 0,
+                        message: format!("the rules together are too large to compile: {e}"),
+                    });
+                }
+                None
+            }
+        },
+    )
+}
+
+/// One automaton pattern per distinct literal, with every rank that needs
+/// it: (patterns, where each pattern's ranks start in the list, the ranks).
+fn index_literals(mut literal_sets: Vec<(Vec<u8>, u32)>) -> (Vec<Vec<u8>>, Vec<u32>, Vec<u32>) {
+    literal_sets.sort();
+    let mut patterns: Vec<Vec<u8>> = Vec::new();
+    let mut literal_start = Vec::new();
+    let mut literal_ranks = Vec::new();
+    for (literal, rank) in literal_sets {
+        if patterns.last() != Some(&literal) {
+            literal_start.push(literal_ranks.len() as u32);
+            patterns.push(literal);
+        }
+        // A rule's literals are distinct: each pair is new.
+        literal_ranks.push(rank);
+    }
+    literal_start.push(literal_ranks.len() as u32);
+    (patterns, literal_start, literal_ranks)
 }
 
 /// A lazy DFA over patterns, shared by threads, with the PikeVM on the same

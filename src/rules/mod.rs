@@ -19,6 +19,7 @@
 use std::sync::{Arc, Mutex, TryLockError};
 
 use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_syntax::hir::Hir;
 
 use crate::error::LineError;
 use crate::params::{Params, Preset};
@@ -107,138 +108,19 @@ impl RuleSet {
         size_limit: usize,
     ) -> Result<RuleSet, Vec<LineError>> {
         let mut errors = Vec::new();
-        let mut files: Vec<RuleFile> = Vec::new();
-        if with_defaults {
-            let (file, e) = file::parse_all(DEFAULT_ORIGIN, DEFAULT_RULES.as_bytes());
-            files.push(file);
-            errors.extend(e);
-        }
-        for source in sources {
-            let (file, e) = file::parse_all(&source.path, source.bytes);
-            files.push(file);
-            errors.extend(e);
-        }
-        let mut params = Params::preset(preset);
-        let mut specs: Vec<RuleSpec> = Vec::new();
-        for file in &files {
-            for setting in &file.settings {
-                if let Err(message) = params.set(&setting.name, setting.value) {
-                    errors.push(error_at(&setting.origin, message));
-                }
-            }
-            for spec in &file.rules {
-                if let Some(first) = specs.iter().find(|s| s.id == spec.id) {
-                    errors.push(error_at(
-                        &spec.origin,
-                        format!(
-                            "duplicate rule id `{}` (first defined at {}:{}); ids must be unique",
-                            spec.id, first.origin.path, first.origin.line
-                        ),
-                    ));
-                    continue;
-                }
-                specs.push(spec.clone());
-            }
-        }
-        let mut disabled: Vec<&str> = Vec::new();
-        for file in &files {
-            for (id, origin) in &file.disabled {
-                let before = specs.len();
-                specs.retain(|s| &s.id != id);
-                if specs.len() < before {
-                    disabled.push(id);
-                } else if !disabled.contains(&id.as_str()) {
-                    errors.push(error_at(
-                        origin,
-                        format!("`disable {id}`: no rule has this id"),
-                    ));
-                }
-            }
-        }
+        let files = parse_files(with_defaults, sources, &mut errors);
+        let (params, specs) = gather_specs(&files, preset, &mut errors);
         let mut rules = Vec::new();
         let mut hirs = Vec::new();
         let mut phrase_trees = PhraseHirs::default();
         for spec in &specs {
-            let mut max_words = spec.max_words;
-            if spec.scope == Scope::Line {
-                let longest = spec
-                    .patterns
-                    .iter()
-                    .map(|p| count_words(p.as_bytes()))
-                    .max()
-                    .unwrap_or(0);
-                let implied = longest + LINE_SCOPE_SLACK_WORDS;
-                max_words = Some(max_words.map_or(implied, |m| m.min(implied)));
-            }
-            // A hand-written regex (a `regex` rule's one pattern) is parsed,
-            // and its syntax checked, per rule so that errors carry a line
-            // number. Phrases cannot be bad: their tree is built directly.
-            let regex = &spec.patterns[0];
-            let parsed = match phrase_trees.build(spec) {
-                Some(hir) => Ok(hir),
-                None => regex_syntax::Parser::new().parse(regex),
-            };
-            let hir = match parsed {
-                Ok(hir) => hir,
-                Err(e) => {
-                    errors.push(error_at(
-                        &spec.origin,
-                        format!(
-                            "rule `{}`: bad regex: {}",
-                            spec.id,
-                            e.to_string().replace('\n', " ")
-                        ),
-                    ));
-                    continue;
+            match compile_spec(spec, &mut phrase_trees) {
+                Ok((rule, hir)) => {
+                    rules.push(rule);
+                    hirs.push(hir);
                 }
-            };
-            // A regex that matches every line (`.*`, `(foo)?`) drops or keeps
-            // the whole input: almost surely a mistake, so it is refused.
-            // Under a word limit it is a way to say "every short line".
-            if spec.scope == Scope::Regex
-                && spec.max_words.is_none()
-                && matches_every_line(&hir, regex)
-            {
-                errors.push(error_at(
-                    &spec.origin,
-                    format!(
-                        "rule `{}`: the regex matches every line (it can match an empty \
-                         string); make part of it required, or add words<=N to apply it \
-                         to short lines only",
-                        spec.id
-                    ),
-                ));
-                continue;
+                Err(e) => errors.push(e),
             }
-            // A hand-written regex can blow up when compiled (counted
-            // repetitions of Unicode classes): refuse it here, with its line,
-            // rather than spend seconds compiling it.
-            // Only the forward NFA is built, and not for the built-in rules
-            // (a test compiles them): start-up is paid once per process.
-            if spec.scope == Scope::Regex
-                && spec.origin.path != DEFAULT_ORIGIN
-                && let Err(e) = thompson::Compiler::new()
-                    .configure(
-                        thompson::Config::new()
-                            .which_captures(WhichCaptures::None)
-                            .nfa_size_limit(Some(RULE_SIZE_LIMIT))
-                            .shrink(false),
-                    )
-                    .build_from_hir(&hir)
-            {
-                errors.push(error_at(
-                    &spec.origin,
-                    format!("rule `{}`: {}", spec.id, describe_nfa_error(&e)),
-                ));
-                continue;
-            }
-            hirs.push(hir);
-            rules.push(Rule {
-                id: spec.id.clone(),
-                action: spec.action,
-                max_words,
-                origin: spec.origin.clone(),
-            });
         }
         if !errors.is_empty() {
             // In file order, then line order, as a user reads the files.
@@ -407,6 +289,150 @@ impl RuleSet {
         }
         (best != u32::MAX).then(|| engine.by_rank[best as usize])
     }
+}
+
+/// Parses the built-in rules (unless left out) and each source, keeping
+/// what parses and every error.
+fn parse_files(
+    with_defaults: bool,
+    sources: &[RuleSource<'_>],
+    errors: &mut Vec<LineError>,
+) -> Vec<RuleFile> {
+    let mut files = Vec::new();
+    if with_defaults {
+        let (file, e) = file::parse_all(DEFAULT_ORIGIN, DEFAULT_RULES.as_bytes());
+        files.push(file);
+        errors.extend(e);
+    }
+    for source in sources {
+        let (file, e) = file::parse_all(&source.path, source.bytes);
+        files.push(file);
+        errors.extend(e);
+    }
+    files
+}
+
+/// The files' settings applied over the preset, and their rules in file
+/// order: duplicate ids refused, `disable`d rules taken out.
+fn gather_specs(
+    files: &[RuleFile],
+    preset: Preset,
+    errors: &mut Vec<LineError>,
+) -> (Params, Vec<RuleSpec>) {
+    let mut params = Params::preset(preset);
+    let mut specs: Vec<RuleSpec> = Vec::new();
+    for file in files {
+        for setting in &file.settings {
+            if let Err(message) = params.set(&setting.name, setting.value) {
+                errors.push(error_at(&setting.origin, message));
+            }
+        }
+        for spec in &file.rules {
+            if let Some(first) = specs.iter().find(|s| s.id == spec.id) {
+                errors.push(error_at(
+                    &spec.origin,
+                    format!(
+                        "duplicate rule id `{}` (first defined at {}:{}); ids must be unique",
+                        spec.id, first.origin.path, first.origin.line
+                    ),
+                ));
+                continue;
+            }
+            specs.push(spec.clone());
+        }
+    }
+    let mut disabled: Vec<&str> = Vec::new();
+    for file in files {
+        for (id, origin) in &file.disabled {
+            let before = specs.len();
+            specs.retain(|s| &s.id != id);
+            if specs.len() < before {
+                disabled.push(id);
+            } else if !disabled.contains(&id.as_str()) {
+                errors.push(error_at(
+                    origin,
+                    format!("`disable {id}`: no rule has this id"),
+                ));
+            }
+        }
+    }
+    (params, specs)
+}
+
+/// One rule's identity and syntax tree, or why it is refused (with its
+/// line).
+fn compile_spec(spec: &RuleSpec, phrase_trees: &mut PhraseHirs) -> Result<(Rule, Hir), LineError> {
+    let mut max_words = spec.max_words;
+    if spec.scope == Scope::Line {
+        let longest = spec
+            .patterns
+            .iter()
+            .map(|p| count_words(p.as_bytes()))
+            .max()
+            .unwrap_or(0);
+        let implied = longest + LINE_SCOPE_SLACK_WORDS;
+        max_words = Some(max_words.map_or(implied, |m| m.min(implied)));
+    }
+    // A hand-written regex (a `regex` rule's one pattern) is parsed, and its
+    // syntax checked, per rule so that errors carry a line number. Phrases
+    // cannot be bad: their tree is built directly.
+    let regex = &spec.patterns[0];
+    let parsed = match phrase_trees.build(spec) {
+        Some(hir) => Ok(hir),
+        None => regex_syntax::Parser::new().parse(regex),
+    };
+    let hir = parsed.map_err(|e| {
+        error_at(
+            &spec.origin,
+            format!(
+                "rule `{}`: bad regex: {}",
+                spec.id,
+                e.to_string().replace('\n', " ")
+            ),
+        )
+    })?;
+    // A regex that matches every line (`.*`, `(foo)?`) drops or keeps the
+    // whole input: almost surely a mistake, so it is refused. Under a word
+    // limit it is a way to say "every short line".
+    if spec.scope == Scope::Regex && spec.max_words.is_none() && matches_every_line(&hir, regex) {
+        return Err(error_at(
+            &spec.origin,
+            format!(
+                "rule `{}`: the regex matches every line (it can match an empty \
+                 string); make part of it required, or add words<=N to apply it \
+                 to short lines only",
+                spec.id
+            ),
+        ));
+    }
+    // A hand-written regex can blow up when compiled (counted repetitions of
+    // Unicode classes): refuse it here, with its line, rather than spend
+    // seconds compiling it. Only the forward NFA is built, and not for the
+    // built-in rules (a test compiles them): start-up is paid once per
+    // process.
+    if spec.scope == Scope::Regex
+        && spec.origin.path != DEFAULT_ORIGIN
+        && let Err(e) = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .which_captures(WhichCaptures::None)
+                    .nfa_size_limit(Some(RULE_SIZE_LIMIT))
+                    .shrink(false),
+            )
+            .build_from_hir(&hir)
+    {
+        return Err(error_at(
+            &spec.origin,
+            format!("rule `{}`: {}", spec.id, describe_nfa_error(&e)),
+        ));
+    }
+    let rule = Rule {
+        id: spec.id.clone(),
+        action: spec.action,
+        max_words,
+        origin: spec.origin.clone(),
+    };
+    Ok((rule, hir))
 }
 
 mod engine;

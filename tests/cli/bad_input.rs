@@ -142,10 +142,11 @@ fn invalid_utf8_anywhere_in_kept_and_dropped_lines() {
 #[test]
 fn a_20_mb_single_line_passes_through_whole() {
     // Manual check with 100 MB: see GUARANTEES.md for the peak RSS measured.
+    // Over the default line limit (8 MiB): held whole only when raised.
     for unit in [&b"word "[..], b"a"] {
         let mut input = unit.repeat(20 * 1024 * 1024 / unit.len());
         input.push(b'\n');
-        let out = run(&[], &input);
+        let out = run(&["--max-line-bytes", "32M"], &input);
         assert_ok(&out);
         assert!(out.stdout == input, "a long line must come out whole");
     }
@@ -482,4 +483,203 @@ fn closed_pipe_after_a_failed_input_still_exits_1() {
     assert_eq!(first, line);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert!(stderr(&out).starts_with(&format!("kzclean: {}: ", missing.display())));
+}
+
+/// `kzclean f > f` used to empty f silently (the shell truncates it, then
+/// kzclean cleaned nothing into it), and `kzclean < f >> f` reads back its
+/// own output. When standard output is the same regular file as an input,
+/// kzclean refuses before reading anything (exit 2), naming the input;
+/// the file is left as it is. Another output file is fine.
+#[cfg(unix)]
+#[test]
+fn output_onto_an_input_is_refused() {
+    let path = scratch("same-as-stdout.txt");
+    let page = b"Skip to content\nThe minister said the plan would start in May.\n";
+    for stdin_too in [false, true] {
+        std::fs::write(&path, page).unwrap();
+        let append = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        let mut command = common::rules_only();
+        command.stdout(append).stderr(std::process::Stdio::piped());
+        if stdin_too {
+            command.stdin(std::fs::File::open(&path).unwrap());
+        } else {
+            command
+                .arg("-")
+                .arg(&path)
+                .stdin(std::process::Stdio::null());
+        }
+        let out = command.output().unwrap();
+        let name = if stdin_too {
+            "<stdin>".to_string()
+        } else {
+            path.display().to_string()
+        };
+        assert_eq!(common::code(&out), 2, "{}", common::stderr(&out));
+        assert!(
+            common::stderr(&out).starts_with(&format!("kzclean: {name}: is also standard output")),
+            "{}",
+            common::stderr(&out)
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), page, "left as it was");
+    }
+    let other = scratch("other-output.txt");
+    let out = common::rules_only()
+        .arg(&path)
+        .stdout(std::fs::File::create(&other).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+    assert!(std::fs::read(&other).unwrap().ends_with(b"start in May.\n"));
+}
+
+/// Regression: a gzip "bomb" with no newline (1 GB of zeros in 4.7 MB)
+/// took 2.1 GB of memory, since a line was always held whole. A line over
+/// --max-line-bytes is now dropped as it is read. Here 64 MiB of bytes
+/// without a newline (random, so gzip cannot shrink them and the pipe's
+/// small buffer holds back only a sliver) are piped in gzip-compressed with
+/// a 4 KiB limit; once they are written, kzclean has read all but a pipe
+/// buffer of them, and its peak RSS so far (VmHWM) is well below the line:
+/// it was not held. The text after the line is kept.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_gzip_bomb_without_newlines_is_dropped_in_bounded_memory() {
+    use std::io::{Read as _, Write as _};
+    use std::process::Stdio;
+    let line_len = 64usize << 20;
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut line = Vec::with_capacity(line_len);
+    while line.len() < line_len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        line.extend(
+            state
+                .to_le_bytes()
+                .iter()
+                .map(|&b| if b == b'\n' { b'n' } else { b }),
+        );
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&line).unwrap();
+    gz.flush().unwrap(); // a sync flush: all of it decodable now
+    let head = std::mem::take(gz.get_mut());
+    drop(line);
+    gz.write_all(b"\nThe council met on Tuesday.\n").unwrap();
+    let tail = gz.finish().unwrap();
+
+    let mut child = kzclean()
+        .args(["--max-line-bytes", "4096", "-j2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        stdout.read_to_end(&mut bytes).unwrap();
+        bytes
+    });
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&head).unwrap();
+    let status = fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let peak_kib: usize = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    stdin.write_all(&tail).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = reader.join().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout, b"The council met on Tuesday.\n");
+    assert!(
+        stderr(&out).contains("<stdin>: 1 line(s) longer than --max-line-bytes dropped"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        peak_kib < (line_len >> 10) / 2,
+        "peak RSS {peak_kib} KiB with {} MiB of the line read: it was held",
+        line_len >> 20
+    );
+}
+
+/// A line over --max-line-bytes is dropped, yet --explain and --invert
+/// still show it byte for byte (in chunks, never held whole), between the
+/// lines around it; its document is cut around it; --stats counts it; the
+/// limit is exact (a line of exactly the limit is held and kept).
+#[test]
+fn a_line_over_the_limit_is_dropped_and_shown_by_explain_and_invert() {
+    let long: Vec<u8> = b"0123456789".repeat(2000); // 20,000 bytes
+    let at_limit = vec![b'k'; 4096];
+    let mut input = b"The first line of the page stays.\n".to_vec();
+    input.extend_from_slice(&long);
+    input.extend_from_slice(b"\r\nThe last line of the page stays.\n");
+    input.extend_from_slice(&at_limit);
+    input.push(b'\n');
+    input.extend_from_slice(&long); // no final newline
+    for threads in ["-j1", "-j2"] {
+        let args = |extra: &'static str| vec!["--max-line-bytes", "4K", threads, extra];
+        let out = run(&args("--stats"), &input);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let mut want =
+            b"The first line of the page stays.\nThe last line of the page stays.\n".to_vec();
+        want.extend_from_slice(&at_limit);
+        want.push(b'\n');
+        assert_eq!(out.stdout, want, "{threads}");
+        assert!(
+            stderr(&out).contains("2  (longer than --max-line-bytes)"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains("kzclean: 1 documents; lines 5 in, 3 out"),
+            "{}",
+            stderr(&out)
+        );
+
+        let invert = run(&args("--invert"), &input);
+        let mut long_crlf = long.clone();
+        long_crlf.extend_from_slice(b"\r\n");
+        assert_eq!(
+            invert.stdout,
+            [&long_crlf[..], &long, b"\n"].concat(),
+            "{threads}"
+        );
+
+        let explain = run(&args("--explain"), &input);
+        let rows: Vec<&[u8]> = explain.stdout.split_inclusive(|&b| b == b'\n').collect();
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[1], [&b"drop\ttoo-long\t"[..], &long_crlf].concat());
+        assert_eq!(rows[4], [&b"drop\ttoo-long\t"[..], &long, b"\n"].concat());
+    }
+}
+
+/// Under --jsonl a record over --max-line-bytes cannot be parsed without
+/// holding it: it is an unusable record, named by line (exit 2 after the
+/// records before it), or skipped and counted with --on-error skip.
+#[test]
+fn a_jsonl_record_over_the_limit_is_an_unusable_record() {
+    let good = "{\"text\":\"The minister spoke.\\n\"}\n";
+    let huge = format!("{{\"text\":\"{}\"}}\n", "x".repeat(10_000));
+    let input = [good, huge.as_str(), good].concat();
+    let fail = run(&["--jsonl", "--max-line-bytes", "4K"], input.as_bytes());
+    assert_eq!(code(&fail), 2, "{}", stderr(&fail));
+    assert!(
+        stderr(&fail).contains("<stdin>:2: record longer than 4096 bytes (--max-line-bytes)"),
+        "{}",
+        stderr(&fail)
+    );
+    assert_eq!(fail.stdout, good.as_bytes());
+    let skip = run(
+        &["--jsonl", "--max-line-bytes", "4K", "--on-error", "skip"],
+        input.as_bytes(),
+    );
+    assert_eq!(code(&skip), 0, "{}", stderr(&skip));
+    assert_eq!(skip.stdout, [good, good].concat().as_bytes());
 }

@@ -334,11 +334,20 @@ fn random_words(size: usize) -> Vec<u8> {
 /// real write failure, on any file system. `None`, with a note, where there
 /// is no `sh` or it cannot set the limit.
 fn with_file_size_limit(blocks: u32, args: &[&str]) -> Option<Run> {
-    let script = format!("trap '' XFSZ && ulimit -f {blocks} || exit 125; exec \"$@\"");
+    limited("trap '' XFSZ", blocks, args, None)
+}
+
+/// [`with_file_size_limit`] after `setup` (a shell command that sets what
+/// SIGXFSZ does), standard output into `stdout` if given.
+fn limited(setup: &str, blocks: u32, args: &[&str], stdout: Option<fs::File>) -> Option<Run> {
+    let script = format!("{setup} && ulimit -f {blocks} || exit 125; exec \"$@\"");
     let mut command = std::process::Command::new("sh");
     command
         .args(["-c", &script, "sh", env!("CARGO_BIN_EXE_kzclean")])
         .args(args);
+    if let Some(file) = stdout {
+        command.stdout(file);
+    }
     let out = match command.output() {
         Ok(out) => out,
         Err(e) => {
@@ -430,6 +439,53 @@ fn a_write_failure_in_a_tree_fails_its_files_cleanly_and_the_others_are_done() {
     }
 }
 
+/// Regression: under a file-size limit with SIGXFSZ left as it is (what a
+/// shell gives a command), the first write past the limit killed kzclean
+/// (status 153, no message), leaving a truncated output and, under -r, a
+/// temporary file. kzclean now ignores the signal, so the write fails with
+/// EFBIG and is reported: exit 1, no temporary file, the others cleaned.
+#[cfg(unix)]
+#[test]
+fn a_file_size_limit_is_a_reported_write_error_not_a_silent_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    let big = stream(3000);
+    write(&input.join("a.txt"), &page(1));
+    write(&input.join("big.txt"), &big);
+    let default_signal = "trap - XFSZ";
+    let args = ["--no-classifier", "-r", arg(&input), "-o", arg(&output)];
+    let Some(run) = limited(default_signal, 128, &args, None) else {
+        return;
+    };
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let want = format!(
+        "kzclean: {}: File too large (os error 27)\n",
+        output.join("big.txt").display()
+    );
+    assert!(run.stderr.contains(&want), "{}", run.stderr);
+    assert_eq!(files(&output), paths(&["a.txt"]), "no temporary file left");
+
+    // Standard output redirected to a file: the same, named `<stdout>`.
+    let stdout = dir.path().join("stdout.txt");
+    let file = fs::File::create(&stdout).unwrap();
+    let big_path = input.join("big.txt");
+    let Some(run) = limited(
+        default_signal,
+        128,
+        &["--no-classifier", arg(&big_path)],
+        Some(file),
+    ) else {
+        return;
+    };
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("kzclean: <stdout>: File too large (os error 27)"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// A symbolic link planted at a temporary output's name is not followed:
 /// it is replaced by the temporary file, so the file it points to is left
 /// as it was (an input here, which kzclean must never modify), a dangling
@@ -463,6 +519,154 @@ fn a_link_at_a_temporary_name_is_not_followed() {
         assert_eq!(fs::read(&out).unwrap(), filtered(&source), "{name}");
     }
     assert_eq!(files(&output), paths(&["a.txt", "sub/b.txt"]));
+}
+
+/// Links to directories under -r: without -L each is named on stderr as
+/// not followed (they used to be skipped silently) and the run succeeds;
+/// with -L they are walked, each directory once: a loop back to IN and a
+/// second link to the same directory end with a note, not a hang or a
+/// file cleaned twice. A followed link that leads to the outputs is
+/// refused before any work.
+#[cfg(unix)]
+#[test]
+fn links_to_directories_are_named_or_followed_once_with_dash_l() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    let elsewhere = dir.path().join("elsewhere");
+    write(&input.join("a.txt"), &page(1));
+    write(&elsewhere.join("deep/b.txt"), &page(2));
+    symlink(&elsewhere, input.join("linked")).unwrap();
+    symlink(&elsewhere, input.join("linked-again")).unwrap();
+    symlink(&input, input.join("loop")).unwrap();
+
+    let run = kzclean(&["-r", arg(&input), "-o", arg(&output)], b"");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for link in ["linked", "linked-again", "loop"] {
+        let want = format!(
+            "kzclean: {}: not cleaned: a link to a directory (-L follows it)\n",
+            input.join(link).display()
+        );
+        assert!(run.stderr.contains(&want), "{}", run.stderr);
+    }
+    assert_eq!(files(&output), paths(&["a.txt"]));
+    fs::remove_dir_all(&output).unwrap();
+
+    for follow in ["-L", "--follow"] {
+        let run = kzclean(&[follow, "-r", arg(&input), "-o", arg(&output)], b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(files(&output), paths(&["a.txt", "linked/deep/b.txt"]));
+        assert_eq!(
+            fs::read(output.join("linked/deep/b.txt")).unwrap(),
+            filtered(&page(2))
+        );
+        for link in ["linked-again", "loop"] {
+            let want = format!(
+                "kzclean: {}: not cleaned: its directory was already cleaned (a link loop, or a second link to it)\n",
+                input.join(link).display()
+            );
+            assert!(run.stderr.contains(&want), "{}", run.stderr);
+        }
+        fs::remove_dir_all(&output).unwrap();
+    }
+
+    symlink(&output, input.join("to-output")).unwrap();
+    fs::create_dir_all(&output).unwrap();
+    let run = kzclean(&["-L", "-r", arg(&input), "-o", arg(&output)], b"");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("to-output: the link leads to"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(files(&output), Vec::<PathBuf>::new(), "nothing written");
+}
+
+/// Every `.kzclean-tmp` file under `root`.
+fn temporary_files(root: &Path) -> Vec<PathBuf> {
+    files(root)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".kzclean-tmp"))
+        .collect()
+}
+
+/// SIGINT or SIGTERM while a tree is being cleaned: the files under way
+/// stop at their next batch and their temporary outputs are removed (they
+/// used to stay, hidden), no new file is started, the outputs already
+/// renamed into place are whole, and the status is 128 + the signal, as a
+/// shell reports a command the signal ended. `--skip-existing` then
+/// finishes the job. The signal is sent once a temporary file is seen, so
+/// it always lands mid-file (the run takes far longer than a poll).
+#[cfg(unix)]
+#[test]
+fn an_interrupted_tree_run_removes_its_temporary_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    let big = stream(7000);
+    let names: Vec<String> = (0..30).map(|i| format!("f{i:02}.txt")).collect();
+    for name in &names {
+        write(&input.join(name), &big);
+    }
+    let clean = kzclean(&["--no-classifier"], &big).stdout;
+    for (signal, name, threads) in [
+        (libc::SIGINT, "SIGINT", "-j1"),
+        (libc::SIGTERM, "SIGTERM", "-j2"),
+    ] {
+        let mut child = common::kzclean()
+            .args([
+                "--no-classifier",
+                threads,
+                "-r",
+                arg(&input),
+                "-o",
+                arg(&output),
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        while temporary_files(&output).is_empty() {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the run ended before a temporary file was seen"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        // SAFETY: a plain kill(2) of our own child.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+        let out = child.wait_with_output().unwrap();
+        let stderr = common::stderr(&out);
+        assert_eq!(common::code(&out), 128 + signal, "{stderr}");
+        assert!(
+            stderr.contains(&format!("kzclean: stopped by {name}: ")),
+            "{stderr}"
+        );
+        assert_eq!(temporary_files(&output), Vec::<PathBuf>::new(), "{name}");
+        let done = files(&output);
+        assert!(done.len() < names.len(), "{name}: stopped before the end");
+        for file in &done {
+            assert_eq!(
+                fs::read(output.join(file)).unwrap(),
+                clean,
+                "{name}: {file:?} whole"
+            );
+        }
+        let resumed = kzclean(
+            &[
+                "--no-classifier",
+                "-r",
+                arg(&input),
+                "-o",
+                arg(&output),
+                "--skip-existing",
+            ],
+            b"",
+        );
+        assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+        assert_eq!(files(&output).len(), names.len());
+        fs::remove_dir_all(&output).unwrap();
+    }
 }
 
 #[test]
@@ -617,8 +821,11 @@ fn a_byte_order_mark_before_a_record_stays_and_the_record_is_cleaned() {
     );
 }
 
+/// As for a stream: the whole records before the bad one are written to
+/// the file's output (it used to be left out entirely, though the docs said
+/// they were kept), the error names file:line, and the status is 2.
 #[test]
-fn a_bad_record_in_a_tree_fails_its_file_only() {
+fn a_bad_record_in_a_tree_keeps_the_records_before_it_and_fails_its_file() {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in"), dir.path().join("out"));
     let good = record(1, &unicode_page(1));
@@ -627,14 +834,25 @@ fn a_bad_record_in_a_tree_fails_its_file_only() {
         [good.as_str(), "not json\n"].concat().as_bytes(),
     );
     write(&input.join("b.jsonl"), good.as_bytes());
-    let run = kzclean(&["--jsonl", "-r", arg(&input), "-o", arg(&output)], b"");
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("a.jsonl:2: not a valid JSON record"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(files(&output), paths(&["b.jsonl"]), "no partial a.jsonl");
+    let cleaned_good = kzclean(&["--jsonl"], good.as_bytes()).stdout;
+    for threads in ["-j1", "-j2"] {
+        let args = ["--jsonl", threads, "-r", arg(&input), "-o", arg(&output)];
+        let run = kzclean(&args, b"");
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("a.jsonl:2: not a valid JSON record"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(files(&output), paths(&["a.jsonl", "b.jsonl"]));
+        assert_eq!(
+            fs::read(output.join("a.jsonl")).unwrap(),
+            cleaned_good,
+            "{threads}: the record before the bad one, nothing more"
+        );
+        assert_eq!(fs::read(output.join("b.jsonl")).unwrap(), cleaned_good);
+        fs::remove_dir_all(&output).unwrap();
+    }
 
     let skip = [
         "--jsonl",
@@ -733,6 +951,49 @@ fn gz_and_zst_round_trip_in_tree_and_file_modes() {
         "{}",
         run.stderr
     );
+}
+
+/// Regression: gzip or zstd data on standard input (or in a file named
+/// without .gz/.zst) went through as binary with status 0. It is now
+/// recognised by its magic bytes and decompressed; `-z` writes standard
+/// output gzip-compressed (and the stream is whole, also when a bad record
+/// stops the run).
+#[test]
+fn compressed_standard_input_is_decompressed_and_z_compresses_stdout() {
+    let input = stream(40);
+    let want = filtered(&input);
+    let zst = zstd::encode_all(&input[..], 0).unwrap();
+    for (name, bytes) in [("gzip", gzip(&input)), ("zstd", zst)] {
+        for threads in ["-j1", "-j2"] {
+            let run = kzclean(&[threads], &bytes);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            assert_eq!(run.stdout, want, "{name} {threads}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let misnamed = dir.path().join("pages.txt");
+        write(&misnamed, &bytes);
+        let run = kzclean(&[arg(&misnamed)], b"");
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stdout, want, "{name} in a .txt file");
+    }
+
+    for compress in ["-z", "--compress"] {
+        let run = kzclean(&[compress], &input);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(&run.stdout[..2], b"\x1f\x8b");
+        assert_eq!(gunzip(&run.stdout), want);
+    }
+    let good = record(1, &unicode_page(1));
+    let records = [good.as_str(), "not json\n"].concat();
+    let run = kzclean(&["--jsonl", "-z"], records.as_bytes());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        gunzip(&run.stdout),
+        kzclean(&["--jsonl"], good.as_bytes()).stdout,
+        "a whole gzip stream of the records before the bad one"
+    );
+    let tree = kzclean(&["-z", "-r", "in", "-o", "out"], b"");
+    assert_eq!(tree.code, 2, "{}", tree.stderr);
 }
 
 #[test]

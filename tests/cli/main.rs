@@ -11,3 +11,4 @@ mod basics;
 mod batch;
 mod sites;
 mod snapshots;
+mod wet;

@@ -1,15 +1,16 @@
 //! Flags to settings: the rule files read, the rule set and model built,
-//! the cleaner made.
+//! the cleaner made, how inputs are read and outputs named.
 
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
 
 use kzclean::{
-    Cleaner, CleanerOptions, Error, Model, Preset, ProfileOptions, RuleSet, RuleSource, SiteProfile,
+    Cleaner, CleanerOptions, Error, Format, JsonlOptions, Mode, Model, OnError, OutputNames,
+    Preset, ProfileOptions, RuleSet, RuleSource, SiteProfile, WetOptions,
 };
 
-use crate::args::Args;
+use crate::args::{Args, InputFormat, OnErrorArg};
 
 /// A rule file larger than this is refused before it is read whole: real
 /// rule files are a few kilobytes, and `--rules /dev/zero` or a corpus
@@ -86,4 +87,86 @@ pub fn with_profile(args: &Args, cleaner: Cleaner, profile: SiteProfile) -> Clea
             min_share: args.profile_min_share,
         },
     )
+}
+
+/// What to write for each document: `--explain`, `--invert`, or the text.
+pub fn output_mode(args: &Args) -> Mode {
+    if args.explain {
+        Mode::Explain
+    } else if args.invert {
+        Mode::Invert
+    } else {
+        Mode::Clean
+    }
+}
+
+/// How the inputs are read: the format of all of them; the WET options for
+/// inputs named like WET files when no format was given (`None` when one
+/// was); how outputs are named under `-r`. Record flags without records to
+/// apply to are refused.
+pub fn input_format(args: &Args) -> Result<(Format, Option<WetOptions>, OutputNames), Error> {
+    let given = match (args.jsonl, args.input_format) {
+        (true, None | Some(InputFormat::Jsonl)) => Some(InputFormat::Jsonl),
+        (true, Some(other)) => {
+            return Err(Error::Usage(format!(
+                "--jsonl and --input-format {} disagree; give one of them",
+                format_name(other)
+            )));
+        }
+        (false, given) => given,
+    };
+    let on_error = match args.on_error {
+        Some(OnErrorArg::Skip) => OnError::Skip,
+        Some(OnErrorArg::Fail) | None => OnError::Fail,
+    };
+    let wet = WetOptions {
+        on_error,
+        annotate: args.annotate,
+    };
+    if args.field.is_some() && given != Some(InputFormat::Jsonl) {
+        return Err(Error::Usage(
+            "--field names the text field of JSON Lines records: give it with --jsonl \
+             (WET records are written with their text in \"text\")"
+                .to_string(),
+        ));
+    }
+    let records = match given {
+        Some(InputFormat::Jsonl | InputFormat::Wet) => true,
+        Some(InputFormat::Text) => false,
+        None => args.recursive || args.files.iter().any(|f| kzclean::wet::is_wet_name(f)),
+    };
+    for (flag, set) in [
+        ("--on-error", args.on_error.is_some()),
+        ("--annotate", args.annotate),
+    ] {
+        if set && !records {
+            return Err(Error::Usage(format!(
+                "{flag} applies to JSON Lines and WET records: add --jsonl or --input-format \
+                 wet (files named *.warc.wet.gz or *.wet are read as WET)"
+            )));
+        }
+    }
+    Ok(match given {
+        Some(InputFormat::Text) => (Format::Text, None, OutputNames::AsInput),
+        Some(InputFormat::Jsonl) => (
+            Format::Jsonl(JsonlOptions {
+                field: args.field.clone().unwrap_or_else(|| "text".to_string()),
+                on_error,
+                annotate: args.annotate,
+                url_field: args.url_field.clone(),
+            }),
+            None,
+            OutputNames::AsInput,
+        ),
+        Some(InputFormat::Wet) => (Format::Wet(wet), None, OutputNames::WetAsJsonl),
+        None => (Format::Text, Some(wet), OutputNames::WetAsJsonl),
+    })
+}
+
+fn format_name(format: InputFormat) -> &'static str {
+    match format {
+        InputFormat::Text => "text",
+        InputFormat::Jsonl => "jsonl",
+        InputFormat::Wet => "wet",
+    }
 }

@@ -10,6 +10,7 @@ mod generate;
 mod learn;
 mod report;
 mod run;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -44,6 +45,7 @@ fn return_freed_memory() {}
 
 fn main() -> ExitCode {
     return_freed_memory();
+    signals::ignore_file_size_signal();
     let args = Args::parse();
     if let Some(command) = &args.command {
         return match command {
@@ -63,6 +65,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         // The reader went away (`kzclean < x | head`): not a failure.
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        // Already said, with the counts.
+        Err(e @ Error::Interrupted) => exit_code(&e),
         Err(e) => {
             report(&e);
             exit_code(&e)
@@ -72,14 +76,18 @@ fn main() -> ExitCode {
 
 /// 2 for what the user must fix before running again (flags, rule or model
 /// files, an unusable record under `--on-error fail`); 1 for everything
-/// else (a file that cannot be read or written, an internal error).
+/// else (a file that cannot be read or written or is cut short, an internal
+/// error).
 fn exit_code(e: &Error) -> ExitCode {
     match e {
         Error::Rules(_)
         | Error::Model(_)
         | Error::Profile(_)
         | Error::Usage(_)
-        | Error::Record { .. } => ExitCode::from(2),
+        | Error::Record { .. }
+        | Error::WetRecord { .. } => ExitCode::from(2),
+        // As a shell reports a command a signal ended: 128 + the signal.
+        Error::Interrupted => ExitCode::from(signals::received().map_or(130, |s| 128 + s as u8)),
         Error::Io { .. } | Error::Internal(_) => ExitCode::from(1),
     }
 }

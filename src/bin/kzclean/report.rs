@@ -42,7 +42,12 @@ pub fn report_warnings(pipeline: &mut Pipeline, stats: &Stats) {
     if stats.records_skipped > 0 {
         let listed = warnings
             .iter()
-            .filter(|w| matches!(w, Warning::RecordSkipped { .. }))
+            .filter(|w| {
+                matches!(
+                    w,
+                    Warning::RecordSkipped { .. } | Warning::WetRecordSkipped { .. }
+                )
+            })
             .count();
         let more = stats.records_skipped as usize - listed.min(stats.records_skipped as usize);
         let _ = writeln!(
@@ -103,6 +108,9 @@ pub fn print_stats(stats: &Stats, rule_ids: &[String], seconds: f64) {
     }
     if stats.removed_by_site_profile > 0 {
         by_rule.push((stats.removed_by_site_profile, "(site profile)"));
+    }
+    if stats.lines_too_long > 0 {
+        by_rule.push((stats.lines_too_long, "(longer than --max-line-bytes)"));
     }
     if !by_rule.is_empty() {
         let _ = writeln!(s, "kzclean: lines removed by rule:");

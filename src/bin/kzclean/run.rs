@@ -7,17 +7,21 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use flate2::write::GzEncoder;
+
 use kzclean::document::DocumentReader;
 use kzclean::{
-    Cleaner, Error, FileOutcome, Format, JsonlOptions, Mode, OnError, Pipeline, Selection,
-    SiteProfile, Stats, codec, site_of_path,
+    Cleaner, Error, FileOutcome, Format, OutputNames, Pipeline, Selection, SiteProfile, Stats,
+    codec, site_of_path,
 };
 
-use crate::args::{Args, OnErrorArg};
-use crate::config::{build_cleaner, with_profile};
+use crate::args::Args;
+use crate::config::{build_cleaner, input_format, output_mode, with_profile};
 use crate::report::{print_stats, progress_bar, report, report_warnings};
+use crate::signals;
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
+    let (format, wet_by_name, names) = input_format(&args)?;
     let mut cleaner = build_cleaner(&args)?;
     if args.check_rules {
         let mut stderr = io::stderr().lock();
@@ -31,32 +35,12 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     if args.dump_features {
         return dump_features(&args, cleaner);
     }
-    let mode = if args.explain {
-        Mode::Explain
-    } else if args.invert {
-        Mode::Invert
-    } else {
-        Mode::Clean
-    };
     let rule_ids: Vec<String> = cleaner
         .rules()
         .rules()
         .iter()
         .map(|r| r.id.clone())
         .collect();
-    let format = if args.jsonl {
-        Format::Jsonl(JsonlOptions {
-            field: args.field.clone(),
-            on_error: match args.on_error {
-                OnErrorArg::Fail => OnError::Fail,
-                OnErrorArg::Skip => OnError::Skip,
-            },
-            annotate: args.annotate,
-            url_field: args.url_field.clone(),
-        })
-    } else {
-        Format::Text
-    };
     if args.learn_sites {
         cleaner = learn_sites(&args, &format, cleaner)?;
     }
@@ -65,19 +49,38 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     // cleaning one page per process pays for every page.
     let mut pipeline = std::mem::ManuallyDrop::new(Pipeline::with_format(
         cleaner,
-        mode,
+        output_mode(&args),
         format,
         usize::from(args.threads),
     )?);
+    pipeline.read_wet_by_name(wet_by_name);
+    pipeline.set_max_line_bytes(args.max_line_bytes);
     if args.recursive {
-        return run_tree(&args, &mut pipeline, &rule_ids);
+        return run_tree(&args, &mut pipeline, names, &rule_ids);
     }
+    run_streams(&args, &mut pipeline, &rule_ids)
+}
+
+/// Cleans each input (files, or standard input) in turn to standard
+/// output. A failed input is reported and the others go on; a failed
+/// output, or a bad record, stops the run.
+fn run_streams(
+    args: &Args,
+    pipeline: &mut Pipeline,
+    rule_ids: &[String],
+) -> Result<ExitCode, Error> {
+    let inputs = input_paths(args);
+    refuse_output_on_input(&inputs)?;
     let started = Instant::now();
     let mut stats = Stats::default();
     let stdout = io::stdout().lock();
-    let mut out = LastByte::new(BufWriter::with_capacity(256 * 1024, stdout));
+    let stdout = BufWriter::with_capacity(256 * 1024, stdout);
+    let mut out = LastByte::new(if args.compress {
+        Stdout::Gzip(GzEncoder::new(stdout, flate2::Compression::default()))
+    } else {
+        Stdout::Plain(stdout)
+    });
     let stdout_name = Path::new("<stdout>");
-    let inputs = input_paths(&args);
     let mut failed = 0usize;
     for path in &inputs {
         // A file whose output did not end its last line must not run into the
@@ -96,14 +99,13 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
             pipeline.set_site(site.as_deref());
         }
         let result = if path.as_os_str() == "-" {
-            let stdin = io::stdin().lock();
-            pipeline.clean_stream(
-                stdin,
-                Path::new("<stdin>"),
-                &mut out,
-                stdout_name,
-                &mut stats,
-            )
+            let stdin_name = Path::new("<stdin>");
+            match codec::sniff(io::stdin().lock()) {
+                Ok(stdin) => {
+                    pipeline.clean_stream(stdin, stdin_name, &mut out, stdout_name, &mut stats)
+                }
+                Err(e) => Err(Error::io(stdin_name, e)),
+            }
         } else {
             match codec::open(path) {
                 Ok(file) => pipeline.clean_stream(file, path, &mut out, stdout_name, &mut stats),
@@ -119,21 +121,21 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
                 failed += 1;
                 report(&e);
             }
-            Err(e @ Error::Record { .. }) => {
+            Err(e @ (Error::Record { .. } | Error::WetRecord { .. })) => {
                 // Every whole record before the bad one goes out first.
-                out.flush().map_err(|e| Error::io(stdout_name, e))?;
-                report_warnings(&mut pipeline, &stats);
+                out.inner.finish().map_err(|e| Error::io(stdout_name, e))?;
+                report_warnings(pipeline, &stats);
                 return Err(e);
             }
             Err(e) => return output_failed(e, failed),
         }
     }
-    if let Err(e) = out.flush() {
+    if let Err(e) = out.inner.finish() {
         return output_failed(Error::io(stdout_name, e), failed);
     }
-    report_warnings(&mut pipeline, &stats);
+    report_warnings(pipeline, &stats);
     if args.stats {
-        print_stats(&stats, &rule_ids, started.elapsed().as_secs_f64());
+        print_stats(&stats, rule_ids, started.elapsed().as_secs_f64());
     }
     if failed > 0 {
         let mut stderr = io::stderr().lock();
@@ -147,9 +149,55 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Refuses `kzclean f > f` (and `kzclean < f >> f`): when standard output
+/// is a regular file that is also an input (same device and inode), the
+/// shell has already emptied it, or the output would be read back as
+/// input. Where the system cannot tell, nothing is refused.
+fn refuse_output_on_input(inputs: &[PathBuf]) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let identity = |fd: std::os::fd::BorrowedFd<'_>| {
+            let file = std::fs::File::from(fd.try_clone_to_owned().ok()?);
+            let meta = file.metadata().ok()?;
+            meta.is_file().then(|| (meta.dev(), meta.ino()))
+        };
+        let Some(out) = identity(io::stdout().as_fd()) else {
+            return Ok(());
+        };
+        for path in inputs {
+            let same = if path.as_os_str() == "-" {
+                identity(io::stdin().as_fd()) == Some(out)
+            } else {
+                std::fs::metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == out)
+            };
+            if same {
+                let name = if path.as_os_str() == "-" {
+                    "<stdin>".into()
+                } else {
+                    path.display().to_string()
+                };
+                return Err(Error::Usage(format!(
+                    "{name}: is also standard output, so the output would overwrite the \
+                     input as it is read (a shell empties a file given to `>` before kzclean \
+                     starts); write to another file, then rename it"
+                )));
+            }
+        }
+    }
+    let _ = inputs;
+    Ok(())
+}
+
 /// `-r IN -o OUT`: cleans a tree, file by file, with a progress bar on a
 /// terminal. Failed files are reported as they happen and counted.
-fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result<ExitCode, Error> {
+fn run_tree(
+    args: &Args,
+    pipeline: &mut Pipeline,
+    names: OutputNames,
+    rule_ids: &[String],
+) -> Result<ExitCode, Error> {
     let [input] = args.files.as_slice() else {
         return Err(Error::Usage(format!(
             "-r takes exactly one input directory, got {}",
@@ -157,12 +205,15 @@ fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result
         )));
     };
     let output = args.output.as_deref().unwrap_or(Path::new("."));
-    let selection = Selection::new(&args.glob)?;
-    let plan = kzclean::plan(input, output, &selection)?;
+    let selection = Selection::new(&args.glob)?.follow_links(args.follow);
+    let plan = kzclean::plan_with(input, output, &selection, names)?;
     // Each file's folder is its site unless --site names one.
     pipeline.set_site(args.site.as_deref());
     for e in &plan.unreadable {
         report(e);
+    }
+    for warning in &plan.links_not_followed {
+        report(warning);
     }
     if let Some(first) = plan.leftovers.first() {
         let _ = writeln!(
@@ -210,11 +261,23 @@ fn run_tree(args: &Args, pipeline: &mut Pipeline, rule_ids: &[String]) -> Result
             }
         }
     };
+    pipeline.stop_when(signals::stop_on_signals());
     let summary = pipeline.clean_tree(&plan.jobs, args.skip_existing, &on_file);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     report_warnings(pipeline, &summary.stats);
+    if let Some(signal) = signals::received() {
+        let _ = writeln!(
+            io::stderr().lock(),
+            "kzclean: stopped by {}: {} of {total} files cleaned, {} not (no partial output \
+             left; --skip-existing resumes)",
+            signals::name(signal),
+            summary.done,
+            summary.stopped
+        );
+        return Err(Error::Interrupted);
+    }
     let failed = summary.failed + plan.unreadable.len();
     let mut stderr = io::stderr().lock();
     if args.stats {
@@ -319,6 +382,38 @@ fn input_paths(args: &Args) -> Vec<PathBuf> {
 
 fn is_output_error(e: &Error, stdout_name: &Path) -> bool {
     matches!(e, Error::Io { path, .. } if path == stdout_name)
+}
+
+/// Standard output, gzip-compressed with `-z`.
+enum Stdout<W: Write> {
+    Plain(W),
+    Gzip(GzEncoder<W>),
+}
+
+impl<W: Write> Stdout<W> {
+    /// Ends the gzip stream, if any, and flushes everything.
+    fn finish(self) -> io::Result<()> {
+        match self {
+            Stdout::Plain(mut w) => w.flush(),
+            Stdout::Gzip(w) => w.finish()?.flush(),
+        }
+    }
+}
+
+impl<W: Write> Write for Stdout<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stdout::Plain(w) => w.write(buf),
+            Stdout::Gzip(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stdout::Plain(w) => w.flush(),
+            Stdout::Gzip(w) => w.flush(),
+        }
+    }
 }
 
 /// A writer that remembers the last byte written through it.
