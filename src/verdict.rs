@@ -21,7 +21,7 @@ pub enum Reason {
     Cut(u32),
     /// No rule matched and the classifier is off: kept.
     NoRule,
-    /// The rules did not decide the line and the classifier kept it, but
+    /// The rules did not decide the line (the classifier never scores it):
     /// the site profile has it on `pages` of the site's `site_pages` pages
     /// (at least `ProfileOptions::min_pages`, and at least
     /// `min_share` of them): the site's repeated boilerplate. Dropped.

@@ -12,8 +12,10 @@
 //! keeps the best lines of a page whose lines all look doubtful. With the
 //! classifier off they are kept.
 //! With a site profile (see [`crate::sites`]) and the page's site known, a
-//! line the rules left undecided and the classifier kept is dropped when
-//! the profile has it on enough of the site's pages ([`ProfileOptions`]).
+//! line the rules left undecided is dropped before the classifier sees it
+//! when the profile has it on enough of the site's pages
+//! ([`ProfileOptions`]), so the document's bar is set by the lines that
+//! remain.
 //! A last pass lays out blank lines: one blank line between kept paragraphs
 //! where the input had one or more, none at the edges.
 
@@ -180,10 +182,10 @@ impl Cleaner {
         self.measure_lines(doc);
         let prose_total = self.match_rules(doc);
         self.decide_by_rules(doc, prose_total, verdicts);
+        self.decide_by_site(doc, verdicts);
         if self.options.classifier {
             self.decide_by_model(verdicts);
         }
-        self.decide_by_site(doc, verdicts);
         layout_blank_lines(verdicts);
     }
 
@@ -403,9 +405,12 @@ impl Cleaner {
         }
     }
 
-    /// Pass 4, with a profile and a known site: the lines the rules did not
-    /// decide and the classifier kept, found on enough of the site's pages,
-    /// are dropped.
+    /// Pass 2b, with a profile and a known site: the lines the rules did not
+    /// decide, found on enough of the site's pages, are dropped before the
+    /// model scores the rest. Taking them out first lets the per-document
+    /// bar be set by the page's own lines (leave-one-out on dev's
+    /// multi-page domains: +0.0218 mean F1, against +0.0185 when they were
+    /// dropped after the model).
     fn decide_by_site(&self, doc: &[u8], verdicts: &mut [Verdict]) {
         let (Some((profile, options)), Some(site)) = (&self.profile, self.site) else {
             return;
@@ -414,7 +419,7 @@ impl Cleaner {
         let site_pages = site.pages();
         let bar = options.min_share * f64::from(site_pages);
         for (verdict, span) in verdicts.iter_mut().zip(&self.spans) {
-            if !verdict.keep || !matches!(verdict.reason, Reason::Model { .. } | Reason::NoRule) {
+            if verdict.reason != Reason::NoRule {
                 continue;
             }
             let pages = site.count(line_key(&doc[span.clone()]));

@@ -212,8 +212,8 @@ pub struct Args {
     pub url_field: String,
 
     /// Drop the lines a site repeats, as counted in this profile (written
-    /// by `kzclean learn`): a line the rules left undecided and the
-    /// classifier kept, on enough of its site's pages.
+    /// by `kzclean learn`): a line the rules left undecided, on enough of
+    /// its site's pages.
     #[arg(
         long,
         value_name = "FILE",
