@@ -6,23 +6,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::common::{arg, write};
-
-/// What a run gave back.
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn kzclean(args: &[&str], stdin: &[u8]) -> Run {
-    let out = common::run(common::kzclean().args(args), stdin);
-    Run {
-        code: common::code(&out),
-        stderr: common::stderr(&out),
-        stdout: out.stdout,
-    }
-}
+use crate::common::{Run, arg, run_args as kzclean, write};
 
 /// The stdin filter's output for `bytes`: what every other mode must match.
 fn filtered(bytes: &[u8]) -> Vec<u8> {
@@ -362,11 +346,7 @@ fn limited(setup: &str, blocks: u32, args: &[&str], stdout: Option<fs::File>) ->
         );
         return None;
     }
-    Some(Run {
-        code: common::code(&out),
-        stderr: common::stderr(&out),
-        stdout: out.stdout,
-    })
+    Some(Run::from(out))
 }
 
 /// Writes failing under OUT: kzclean runs with a file-size limit of 64 or

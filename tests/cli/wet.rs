@@ -9,23 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{self, arg, write};
-
-/// What a run gave back.
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn kzclean(args: &[&str], stdin: &[u8]) -> Run {
-    let out = common::run(common::kzclean().args(args), stdin);
-    Run {
-        code: common::code(&out),
-        stderr: common::stderr(&out),
-        stdout: out.stdout,
-    }
-}
+use crate::common::{arg, run_args as kzclean, write};
 
 /// One WARC record: version line, header (CRLF), block, CRLF CRLF.
 fn warc_record(kind: &str, headers: &[(&str, String)], block: &[u8]) -> Vec<u8> {

@@ -68,6 +68,28 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// What a run gave back, decoded for assertions.
+pub struct Run {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: code(&out),
+            stderr: stderr(&out),
+            stdout: out.stdout,
+        }
+    }
+}
+
+/// The built binary (classifier on) with `args`, fed `stdin`.
+pub fn run_args(args: &[&str], stdin: &[u8]) -> Run {
+    run(kzclean().args(args), stdin).into()
+}
+
 /// A scratch path `name` in a directory of its own for `group` (one per
 /// test file) under Cargo's temporary directory for integration tests.
 pub fn scratch(group: &str, name: &str) -> PathBuf {
