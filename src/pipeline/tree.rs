@@ -170,18 +170,7 @@ pub fn plan_with(
     selection: &Selection,
     names: OutputNames,
 ) -> Result<Plan, Error> {
-    let in_meta = fs::metadata(input).map_err(|e| {
-        Error::Usage(format!(
-            "{}: cannot read input directory: {e}",
-            input.display()
-        ))
-    })?;
-    if !in_meta.is_dir() {
-        return Err(Error::Usage(format!(
-            "{}: not a directory; -r cleans a directory tree (give files without -r)",
-            input.display()
-        )));
-    }
+    let in_meta = input_directory(input, "cleans")?;
     if fs::metadata(output).is_ok_and(|m| !m.is_dir()) {
         return Err(Error::Usage(format!(
             "{}: exists and is not a directory; -o needs a directory to write into",
@@ -264,18 +253,7 @@ pub fn plan_with(
 /// learn -r`): each job's `output` is its relative path. Links are
 /// followed as [`plan`] follows them.
 pub fn list(input: &Path, selection: &Selection) -> Result<Plan, Error> {
-    let meta = fs::metadata(input).map_err(|e| {
-        Error::Usage(format!(
-            "{}: cannot read input directory: {e}",
-            input.display()
-        ))
-    })?;
-    if !meta.is_dir() {
-        return Err(Error::Usage(format!(
-            "{}: not a directory; -r reads a directory tree (give files without -r)",
-            input.display()
-        )));
-    }
+    let meta = input_directory(input, "reads")?;
     let mut plan = Plan::default();
     let mut walk_state = Walk {
         out: Path::new(""),
@@ -288,6 +266,24 @@ pub fn list(input: &Path, selection: &Selection) -> Result<Plan, Error> {
     walk_state.visit(&meta);
     walk_state.walk(input, Path::new(""), &mut plan)?;
     Ok(plan)
+}
+
+/// The metadata of `-r`'s input, refused (bad usage) unless it is a
+/// directory; `verb` says what -r does with it, for the message.
+fn input_directory(input: &Path, verb: &str) -> Result<fs::Metadata, Error> {
+    let meta = fs::metadata(input).map_err(|e| {
+        Error::Usage(format!(
+            "{}: cannot read input directory: {e}",
+            input.display()
+        ))
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: not a directory; -r {verb} a directory tree (give files without -r)",
+            input.display()
+        )));
+    }
+    Ok(meta)
 }
 
 /// The state of a walk over IN.

@@ -342,6 +342,15 @@ pub enum OnErrorArg {
     Skip,
 }
 
+impl From<OnErrorArg> for kzclean::OnError {
+    fn from(arg: OnErrorArg) -> kzclean::OnError {
+        match arg {
+            OnErrorArg::Fail => kzclean::OnError::Fail,
+            OnErrorArg::Skip => kzclean::OnError::Skip,
+        }
+    }
+}
+
 /// What kzclean can do besides cleaning. A file named like one of these
 /// is cleaned when given as `./NAME`.
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,7 @@
 //! the cleaner made, how inputs are read and outputs named.
 
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use kzclean::{
@@ -10,7 +10,7 @@ use kzclean::{
     Preset, ProfileOptions, RuleSet, RuleSource, SiteProfile, WetOptions,
 };
 
-use crate::args::{Args, InputFormat, OnErrorArg};
+use crate::args::{Args, InputFormat};
 
 /// A rule file larger than this is refused before it is read whole: real
 /// rule files are a few kilobytes, and `--rules /dev/zero` or a corpus
@@ -18,18 +18,35 @@ use crate::args::{Args, InputFormat, OnErrorArg};
 const MAX_RULE_FILE: u64 = 16 * 1024 * 1024;
 
 fn read_rule_file(path: &Path) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_RULE_FILE + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_RULE_FILE {
-        return Err(io::Error::other(format!(
+    read_at_most(path, MAX_RULE_FILE)?.ok_or_else(|| {
+        io::Error::other(format!(
             "larger than {} MiB, the most a rule file may hold; check that it is the rule \
              file you meant, or split it into several --rules files",
             MAX_RULE_FILE >> 20
-        )));
+        ))
+    })
+}
+
+/// A file the user named for settings (rules, a profile), read whole
+/// unless it holds more than `max` bytes (`None`): a device or a corpus
+/// named by mistake is refused before it fills memory.
+pub fn read_at_most(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
+/// The one input directory of `-r`.
+pub fn tree_input(files: &[PathBuf]) -> Result<&Path, Error> {
+    match files {
+        [input] => Ok(input),
+        _ => Err(Error::Usage(format!(
+            "-r takes exactly one input directory, got {}",
+            files.len()
+        ))),
     }
-    Ok(bytes)
 }
 
 pub fn build_cleaner(args: &Args) -> Result<Cleaner, Error> {
@@ -115,10 +132,7 @@ pub fn input_format(args: &Args) -> Result<(Format, Option<WetOptions>, OutputNa
         }
         (false, given) => given,
     };
-    let on_error = match args.on_error {
-        Some(OnErrorArg::Skip) => OnError::Skip,
-        Some(OnErrorArg::Fail) | None => OnError::Fail,
-    };
+    let on_error = args.on_error.map_or(OnError::Fail, OnError::from);
     let wet = WetOptions {
         on_error,
         annotate: args.annotate,

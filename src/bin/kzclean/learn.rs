@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use kzclean::{
-    Error, Format, JsonlOptions, OnError, Selection, SiteProfile, codec, learn_stream, site_of_path,
+    Error, Format, JsonlOptions, Selection, SiteProfile, codec, learn_stream, site_of_path,
 };
 
-use crate::args::{LearnArgs, OnErrorArg};
+use crate::args::LearnArgs;
+use crate::config::{read_at_most, tree_input};
 use crate::report::report;
 
 /// A profile file larger than this is refused before it is read whole.
@@ -39,10 +40,7 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
             Format::Jsonl(JsonlOptions {
                 field: args.field.clone(),
                 url_field: args.url_field.clone(),
-                on_error: match args.on_error {
-                    OnErrorArg::Fail => OnError::Fail,
-                    OnErrorArg::Skip => OnError::Skip,
-                },
+                on_error: args.on_error.into(),
                 annotate: false,
             })
         } else {
@@ -73,13 +71,7 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
 
 /// The files under the one directory of `-r`.
 pub fn tree_inputs(files: &[PathBuf], glob: &[String]) -> Result<Vec<PathBuf>, Error> {
-    let [input] = files else {
-        return Err(Error::Usage(format!(
-            "-r takes exactly one input directory, got {}",
-            files.len()
-        )));
-    };
-    let plan = kzclean::list(input, &Selection::new(glob)?)?;
+    let plan = kzclean::list(tree_input(files)?, &Selection::new(glob)?)?;
     for e in &plan.unreadable {
         report(e);
     }
@@ -154,17 +146,14 @@ pub fn learn_inputs(
 
 /// Reads and parses a profile file.
 pub fn read_profile(path: &Path) -> Result<SiteProfile, Error> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_PROFILE_FILE + 1).read_to_end(&mut bytes))
-        .map_err(|e| Error::Usage(format!("{}: cannot read profile: {e}", path.display())))?;
-    if bytes.len() as u64 > MAX_PROFILE_FILE {
-        return Err(Error::Usage(format!(
-            "{}: larger than {} GiB, the most a profile may hold",
-            path.display(),
-            MAX_PROFILE_FILE >> 30
-        )));
-    }
+    let bytes = read_at_most(path, MAX_PROFILE_FILE)
+        .map_err(|e| Error::Usage(format!("{}: cannot read profile: {e}", path.display())))?
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{}: larger than {} GiB, the most a profile may hold",
+                path.display(),
+                MAX_PROFILE_FILE >> 30
+            ))
+        })?;
     SiteProfile::parse(&path.display().to_string(), &bytes).map_err(Error::Profile)
 }

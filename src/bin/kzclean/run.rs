@@ -16,7 +16,7 @@ use kzclean::{
 };
 
 use crate::args::Args;
-use crate::config::{build_cleaner, input_format, output_mode, with_profile};
+use crate::config::{build_cleaner, input_format, output_mode, tree_input, with_profile};
 use crate::report::{print_stats, progress_bar, report, report_warnings};
 use crate::signals;
 
@@ -198,12 +198,7 @@ fn run_tree(
     names: OutputNames,
     rule_ids: &[String],
 ) -> Result<ExitCode, Error> {
-    let [input] = args.files.as_slice() else {
-        return Err(Error::Usage(format!(
-            "-r takes exactly one input directory, got {}",
-            args.files.len()
-        )));
-    };
+    let input = tree_input(&args.files)?;
     let output = args.output.as_deref().unwrap_or(Path::new("."));
     let selection = Selection::new(&args.glob)?.follow_links(args.follow);
     let plan = kzclean::plan_with(input, output, &selection, names)?;
