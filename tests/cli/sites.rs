@@ -233,3 +233,42 @@ fn bad_profiles_name_the_file_and_line() {
     assert_eq!(code, 2);
     assert!(err.contains("--site NAME"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn links_to_site_folders_are_learned_only_with_follow() {
+    let dir = scratch("sites", "linked");
+    let _ = fs::remove_dir_all(&dir);
+    let pages = scratch("sites", "linked-pages");
+    let _ = fs::remove_dir_all(&pages);
+    for n in 0..3 {
+        write(&pages.join(format!("{n}.txt")), page(n).as_bytes());
+    }
+    fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(&pages, dir.join("linked.example")).unwrap();
+
+    let (code, profile, err) = run(common::kzclean().args(["learn", "-r", arg(&dir)]), b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(!profile.contains("linked.example"), "{profile}");
+    assert!(err.contains("-L follows it"), "{err}");
+    let profile = learn(&["-r", "-L", arg(&dir)], b"");
+    assert!(profile.contains("\nsite 3 linked.example\n"), "{profile}");
+
+    // Both passes of --learn-sites follow it; the link is named once without -L.
+    let out_dir = scratch("sites", "linked-out");
+    let _ = fs::remove_dir_all(&out_dir);
+    let (code, _, err) = run(
+        common::rules_only().args(["--learn-sites", "-r", "-L", arg(&dir), "-o", arg(&out_dir)]),
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        fs::read_to_string(out_dir.join("linked.example/1.txt")).unwrap(),
+        "Page 1 tells its own story about the harbour and the town.\n"
+    );
+    let (_, _, err) = run(
+        common::rules_only().args(["--learn-sites", "-r", arg(&dir), "-o", arg(&out_dir)]),
+        b"",
+    );
+    assert_eq!(err.matches("-L follows it").count(), 1, "{err}");
+}

@@ -281,6 +281,10 @@ pub struct LearnArgs {
     #[arg(long, value_name = "PATTERN", action = ArgAction::Append, requires = "recursive")]
     pub glob: Vec<String>,
 
+    /// Follow symbolic links to directories under -r (each directory once).
+    #[arg(short = 'L', long, requires = "recursive")]
+    pub follow: bool,
+
     /// Add up the profiles given as FILEs instead of reading pages.
     #[arg(long)]
     pub merge: bool,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use kzclean::{
-    Error, Format, JsonlOptions, Selection, SiteProfile, codec, learn_stream, site_of_path,
+    Error, Format, JsonlOptions, Plan, Selection, SiteProfile, codec, learn_stream, site_of_path,
 };
 
 use crate::args::LearnArgs;
@@ -47,7 +47,14 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
             Format::Text
         };
         let inputs = if args.recursive {
-            tree_inputs(&args.files, &args.glob)?
+            let plan = tree_plan(&args.files, &args.glob, args.follow)?;
+            for e in &plan.unreadable {
+                report(e);
+            }
+            for warning in &plan.links_not_followed {
+                report(warning);
+            }
+            plan.jobs.into_iter().map(|j| j.input).collect()
         } else if args.files.is_empty() {
             vec![PathBuf::from("-")]
         } else {
@@ -69,13 +76,14 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
     })
 }
 
-/// The files under the one directory of `-r`.
-pub fn tree_inputs(files: &[PathBuf], glob: &[String]) -> Result<Vec<PathBuf>, Error> {
-    let plan = kzclean::list(tree_input(files)?, &Selection::new(glob)?)?;
-    for e in &plan.unreadable {
-        report(e);
-    }
-    Ok(plan.jobs.into_iter().map(|j| j.input).collect())
+/// The files under the one directory of `-r`, following links to
+/// directories with `follow` (`-L`). Returns the plan: what could not be
+/// read and the links not followed are the caller's to report (the cleaning
+/// pass of `--learn-sites` reports them; its learning pass does not, so
+/// each is named once).
+pub fn tree_plan(files: &[PathBuf], glob: &[String], follow: bool) -> Result<Plan, Error> {
+    let selection = Selection::new(glob)?.follow_links(follow);
+    kzclean::list(tree_input(files)?, &selection)
 }
 
 /// Learns every input into `profile`: a text file's pages belong to `site`

@@ -302,7 +302,11 @@ fn run_tree(
 /// `--learn-sites`: the first pass, over the same inputs as the second.
 fn learn_sites(args: &Args, format: &Format, cleaner: Cleaner) -> Result<Cleaner, Error> {
     let inputs = if args.recursive {
-        crate::learn::tree_inputs(&args.files, &args.glob)?
+        crate::learn::tree_plan(&args.files, &args.glob, args.follow)?
+            .jobs
+            .into_iter()
+            .map(|j| j.input)
+            .collect()
     } else {
         input_paths(args)
     };
