@@ -13,6 +13,13 @@ what `kzclean < page.txt` prints for it. Records keep their input order.
 Needs `pip install kzclean pyspark` where the driver runs, and kzclean on
 every worker (docs/pipelines.md: shipping it to a cluster).
 
+With --learn-sites, a first pass learns a site profile from INPUT (map: a
+kzclean.SiteProfile per partition; reduce: merge them, which equals learning
+every page at once) and the second pass cleans with it: each record's site
+is its URL field's registered domain, and lines a site repeats on most of
+its pages are dropped. --profile FILE uses a profile learned before
+(`kzclean learn`, or this script's --save-profile).
+
 Records are read as text lines and decoded with json, not with
 spark.read.json: no schema to infer (a pass over all the input), no fields
 reordered, nulls kept. The Cleaner is built on the driver, so bad rules stop
@@ -25,23 +32,9 @@ import json
 import sys
 
 
-def clean_partition(records, cleaner, field, drop_empty, batch_size):
-    """Cleans one partition's JSON lines, batch_size records per clean_many.
-
-    One thread per task: Spark already runs a task per core.
-    """
-    batch = []
-
-    def flush():
-        texts = cleaner.clean_many([r[field] for r in batch], threads=1)
-        for record, text in zip(batch, texts):
-            if drop_empty and not text.strip():
-                continue
-            record[field] = text
-            yield json.dumps(record, ensure_ascii=False)
-        batch.clear()
-
-    for line in records:
+def parse_records(lines, field):
+    """The JSON records of a partition's lines (blank lines skipped)."""
+    for line in lines:
         if not line.strip():
             continue
         try:
@@ -50,6 +43,55 @@ def clean_partition(records, cleaner, field, drop_empty, batch_size):
             raise ValueError(f"not a JSON record ({e}): {line[:200]!r}") from None
         if not isinstance(record, dict) or not isinstance(record.get(field), str):
             raise ValueError(f"record without a string field {field!r}: {line[:200]!r}")
+        yield record
+
+
+def url_of(record, url_field):
+    url = record.get(url_field)
+    return url if isinstance(url, str) else None
+
+
+def learn_partition(lines, field, url_field):
+    """The map step of --learn-sites: one partition's site profile (records
+    without a URL, or with one that names no site, are not counted)."""
+    from kzclean import SiteProfile
+
+    profile = SiteProfile()
+    for record in parse_records(lines, field):
+        url = url_of(record, url_field)
+        if url is not None:
+            try:
+                profile.add(record[field], url=url)
+            except ValueError:
+                pass  # a URL without a host: no site to count it for
+    yield profile
+
+
+def merge_profiles(a, b):
+    """The reduce step: profiles hold counts, so merging adds them up."""
+    a.merge(b)
+    return a
+
+
+def clean_partition(records, cleaner, field, drop_empty, batch_size, url_field=None):
+    """Cleans one partition's JSON lines, batch_size records per clean_many;
+    with url_field, each record's URL names its site for the profile.
+
+    One thread per task: Spark already runs a task per core.
+    """
+    batch = []
+
+    def flush():
+        urls = [url_of(r, url_field) for r in batch] if url_field else None
+        texts = cleaner.clean_many([r[field] for r in batch], threads=1, urls=urls)
+        for record, text in zip(batch, texts):
+            if drop_empty and not text.strip():
+                continue
+            record[field] = text
+            yield json.dumps(record, ensure_ascii=False)
+        batch.clear()
+
+    for record in parse_records(records, field):
         batch.append(record)
         if len(batch) >= batch_size:
             yield from flush()
@@ -67,15 +109,31 @@ def main(argv=None):
     parser.add_argument("--no-classifier", action="store_true", help="rules only, as kzclean --no-classifier")
     parser.add_argument("--drop-empty", action="store_true", help="leave out records whose text cleaning empties")
     parser.add_argument("--batch-size", type=int, default=256, help="records per clean_many call (default: 256)")
+    parser.add_argument("--learn-sites", action="store_true", help="learn a site profile from INPUT first, then clean with it")
+    parser.add_argument("--profile", help="clean with this site profile (kzclean learn's file)")
+    parser.add_argument("--save-profile", help="with --learn-sites: also write the learned profile to this file")
+    parser.add_argument("--url-field", default="url", help="the field holding each record's URL (default: url)")
     parser.add_argument("--master", help="Spark master, e.g. local[2] (default: spark-submit's, else local[*])")
     parser.add_argument("--compress", choices=["gzip", "bzip2"], help="compress the part files")
     args = parser.parse_args(argv)
 
+    if args.learn_sites and args.profile:
+        parser.error("--learn-sites learns the profile; --profile reads one: give one of them")
+    if args.save_profile and not args.learn_sites:
+        parser.error("--save-profile needs --learn-sites")
+
     from kzclean import Cleaner
     from pyspark.sql import SparkSession
 
+    def build_cleaner(profile):
+        return Cleaner(
+            rules=args.rules or None, preset=args.preset, classifier=not args.no_classifier, profile=profile
+        )
+
     try:
-        cleaner = Cleaner(rules=args.rules or None, preset=args.preset, classifier=not args.no_classifier)
+        # Built before Spark starts, so bad rules or a bad profile stop the
+        # job first (with --learn-sites, rebuilt with the profile it learns).
+        cleaner = build_cleaner(args.profile)
     except (ValueError, OSError) as e:
         sys.exit(f"spark_clean: {e}")
 
@@ -90,9 +148,18 @@ def main(argv=None):
             "bzip2": "org.apache.hadoop.io.compress.BZip2Codec",
         }[args.compress]
         field, drop_empty, batch_size = args.field, args.drop_empty, args.batch_size
+        url_field = args.url_field if (args.learn_sites or args.profile) else None
+        lines = spark.sparkContext.textFile(args.input)
+        if args.learn_sites:
+            profile = lines.mapPartitions(lambda part: learn_partition(part, field, url_field)).treeReduce(
+                merge_profiles
+            )
+            if args.save_profile:
+                with open(args.save_profile, "wb") as f:
+                    f.write(profile.to_bytes())
+            cleaner = build_cleaner(profile)
         (
-            spark.sparkContext.textFile(args.input)
-            .mapPartitions(lambda lines: clean_partition(lines, cleaner, field, drop_empty, batch_size))
+            lines.mapPartitions(lambda part: clean_partition(part, cleaner, field, drop_empty, batch_size, url_field))
             .saveAsTextFile(args.output, compressionCodecClass=codec)
         )
     finally:

@@ -47,6 +47,11 @@ def _batches(docs: Iterable[Document], size: int) -> Iterator[List[Document]]:
         yield batch
 
 
+def _url(doc: Document, key: str) -> Optional[str]:
+    url = doc.metadata.get(key) if doc.metadata else None
+    return url if isinstance(url, str) else None
+
+
 class KzcleanFilter(PipelineStep):
     """Replaces each document's text by kzclean's cleaned text.
 
@@ -64,6 +69,12 @@ class KzcleanFilter(PipelineStep):
         rules, preset, classifier: as for :class:`kzclean.Cleaner`. The rules
             are compiled here, so bad rules fail when the pipeline is built,
             not in its workers; workers get the rule text, not a path.
+        profile, profile_min_pages, profile_min_share: a site profile
+            (:class:`kzclean.SiteProfile`, or a ``kzclean learn`` file's path
+            or bytes), as for :class:`kzclean.Cleaner`; each document's site
+            is the registered domain of ``doc.metadata[url_key]``.
+        url_key: the metadata key holding the page's URL (default ``url``,
+            as datatrove's WARC and Common Crawl readers set it).
         drop_empty: drop documents that cleaning leaves empty.
         batch_size: documents per ``clean_many`` call.
         threads: Rust threads per task. The default, 1, suits executors that
@@ -81,6 +92,10 @@ class KzcleanFilter(PipelineStep):
         rules: Optional[Union[RuleItem, Sequence[RuleItem]]] = None,
         preset: Optional[str] = None,
         classifier: bool = True,
+        profile=None,
+        profile_min_pages: int = 2,
+        profile_min_share: float = 0.7,
+        url_key: str = "url",
         drop_empty: bool = True,
         batch_size: int = 256,
         threads: Optional[int] = 1,
@@ -91,7 +106,16 @@ class KzcleanFilter(PipelineStep):
             raise ValueError("batch_size must be at least 1")
         if threads is not None and threads < 1:
             raise ValueError("threads must be at least 1, or None for one per core")
-        self.cleaner = Cleaner(rules=rules, preset=preset, classifier=classifier)
+        self.cleaner = Cleaner(
+            rules=rules,
+            preset=preset,
+            classifier=classifier,
+            profile=profile,
+            profile_min_pages=profile_min_pages,
+            profile_min_share=profile_min_share,
+        )
+        self.url_key = url_key
+        self.with_urls = profile is not None
         self.drop_empty = drop_empty
         self.batch_size = batch_size
         self.threads = threads
@@ -104,7 +128,8 @@ class KzcleanFilter(PipelineStep):
         with writer_context as writer:
             for batch in _batches(data, self.batch_size):
                 with self.track_time("batch"):
-                    cleaned = self.cleaner.clean_many([doc.text for doc in batch], threads=self.threads)
+                    urls = [_url(doc, self.url_key) for doc in batch] if self.with_urls else None
+                    cleaned = self.cleaner.clean_many([doc.text for doc in batch], threads=self.threads, urls=urls)
                 for doc, text in zip(batch, cleaned):
                     self.stat_update("total")
                     self.stat_update("lines_removed", value=_line_count(doc.text) - _line_count(text))

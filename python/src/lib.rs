@@ -1,5 +1,6 @@
 //! Python bindings of kzclean: `kzclean.Cleaner` cleans one text, a list of
-//! texts on Rust threads, or explains its verdicts, with the GIL released.
+//! texts on Rust threads, or explains its verdicts, with the GIL released;
+//! `kzclean.SiteProfile` learns and merges site profiles.
 //!
 //! Only the items kzclean re-exports at its root are used, so the library's
 //! module layout can change without breaking this crate.
@@ -8,7 +9,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
-use kzclean::{Cleaner as RustCleaner, CleanerOptions, Preset, RuleSet, RuleSource};
+use kzclean::{
+    Cleaner as RustCleaner, CleanerOptions, DEFAULT_MAX_LINES, Preset, ProfileOptions, RuleSet,
+    RuleSource, SiteProfile as RustProfile, site_of_url,
+};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError, PyRuntimeError,
     PyTypeError, PyValueError,
@@ -167,15 +171,7 @@ fn parse_preset(preset: Option<&str>) -> PyResult<Preset> {
 fn read_rule_file(path: &Path) -> PyResult<Vec<u8>> {
     use std::io::Read;
     let shown = path.display();
-    let fail = |e: std::io::Error| {
-        let msg = format!("{shown}: cannot read rule file: {e}");
-        match e.kind() {
-            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
-            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
-            std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(msg),
-            _ => PyOSError::new_err(msg),
-        }
-    };
+    let fail = |e: std::io::Error| os_error(&format!("{shown}: cannot read rule file"), e);
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .map_err(fail)?
@@ -278,7 +274,8 @@ fn build_rules(sources: &[Source], preset: Preset) -> PyResult<RuleSet> {
 /// Cleans plain-text page dumps: drops navigation, cookie notices, share
 /// buttons and other boilerplate lines, keeps the article body.
 ///
-/// Cleaner(rules=None, preset=None, classifier=True)
+/// Cleaner(rules=None, preset=None, classifier=True, profile=None,
+///         profile_min_pages=2, profile_min_share=0.7)
 ///
 /// rules: extra rules added to the built-in ones, like the CLI's --rules:
 ///     rule-file text (str or bytes), a rule file's path (os.PathLike, or a
@@ -286,9 +283,14 @@ fn build_rules(sources: &[Source], preset: Preset) -> PyResult<RuleSet> {
 /// preset: None (balanced), "precision" (remove more) or "recall" (keep
 ///     more), like --precision / --recall.
 /// classifier: False decides with the rules only, like --no-classifier.
+/// profile: a SiteProfile, or a profile file's path or bytes, like
+///     --profile: a page cleaned with its url= or site= drops the lines its
+///     site repeats on at least profile_min_pages pages and
+///     profile_min_share of them (--profile-min-pages, --profile-min-share).
 ///
-/// Raises ValueError for invalid rules (each problem as `path:line: message`)
-/// or an unknown preset, OSError for an unreadable rule file.
+/// Raises ValueError for invalid rules or an invalid profile (each problem
+/// as `path:line: message`) or an unknown preset, OSError for an unreadable
+/// rule or profile file.
 ///
 /// One Cleaner can be shared by many threads; it releases the GIL while it
 /// cleans. It pickles by its settings (the rule text, not a path), so Spark
@@ -298,68 +300,209 @@ struct Cleaner {
     sources: Vec<Source>,
     preset: Option<String>,
     classifier: bool,
+    profile: Option<(Arc<RustProfile>, ProfileOptions)>,
     clean_pool: Pool,
     explain_pool: Pool,
 }
 
 impl Cleaner {
-    fn build(sources: Vec<Source>, preset: Option<String>, classifier: bool) -> PyResult<Self> {
+    fn build(
+        sources: Vec<Source>,
+        preset: Option<String>,
+        classifier: bool,
+        profile: Option<(Arc<RustProfile>, ProfileOptions)>,
+    ) -> PyResult<Self> {
         let rules = build_rules(&sources, parse_preset(preset.as_deref())?)?;
-        let clean = RustCleaner::new(
-            rules.clone(),
-            CleanerOptions {
-                classifier,
-                explain: false,
-            },
-        );
-        let explain = RustCleaner::new(
-            rules,
-            CleanerOptions {
-                classifier,
-                explain: true,
-            },
-        );
+        let make = |explain| {
+            let cleaner = RustCleaner::new(
+                rules.clone(),
+                CleanerOptions {
+                    classifier,
+                    explain,
+                },
+            );
+            match &profile {
+                Some((p, options)) => cleaner.with_profile(Arc::clone(p), *options),
+                None => cleaner,
+            }
+        };
         Ok(Cleaner {
+            clean_pool: Pool::new(make(false)),
+            explain_pool: Pool::new(make(true)),
             sources,
             preset,
             classifier,
-            clean_pool: Pool::new(clean),
-            explain_pool: Pool::new(explain),
+            profile,
         })
+    }
+
+    /// The site a page is cleaned as: `site=` as given, else its URL's
+    /// registered domain; none without a profile (nothing to look up).
+    fn site_of(&self, url: Option<&str>, site: Option<&str>) -> Option<String> {
+        self.profile.as_ref()?;
+        match site {
+            Some(site) => Some(site.to_string()),
+            None => url.and_then(site_of_url),
+        }
+    }
+}
+
+/// `profile=`: a SiteProfile, a path (str or os.PathLike) or a profile
+/// file's bytes.
+fn profile_of(item: &Bound<'_, PyAny>) -> PyResult<Arc<RustProfile>> {
+    if let Ok(p) = item.cast::<SiteProfile>() {
+        return Ok(Arc::new(lock(&p.get().inner).clone()));
+    }
+    if let Ok(b) = item.cast::<PyBytes>() {
+        return parse_profile("<profile>", b.as_bytes()).map(Arc::new);
+    }
+    if item.is_instance_of::<PyString>() || item.hasattr("__fspath__")? {
+        let path: PathBuf = item.extract()?;
+        return read_profile(&path).map(Arc::new);
+    }
+    Err(PyTypeError::new_err(format!(
+        "profile must be a SiteProfile, a profile file's path (str or os.PathLike) or its \
+         bytes, not {}",
+        item.get_type().name()?
+    )))
+}
+
+fn parse_profile(name: &str, bytes: &[u8]) -> PyResult<RustProfile> {
+    RustProfile::parse(name, bytes).map_err(|errors| {
+        PyValueError::new_err(
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })
+}
+
+fn read_profile(path: &Path) -> PyResult<RustProfile> {
+    let shown = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| os_error(&format!("{shown}: cannot read profile"), e))?;
+    parse_profile(&shown, &bytes)
+}
+
+fn os_error(what: &str, e: std::io::Error) -> PyErr {
+    let msg = format!("{what}: {e}");
+    match e.kind() {
+        std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
+        std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
+        std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(msg),
+        _ => PyOSError::new_err(msg),
+    }
+}
+
+fn profile_options(min_pages: i64, min_share: f64) -> PyResult<ProfileOptions> {
+    let min_pages = u32::try_from(min_pages).map_err(|_| {
+        PyValueError::new_err(format!(
+            "profile_min_pages must be a count from 0, not {min_pages}"
+        ))
+    })?;
+    if !(0.0..=1.0).contains(&min_share) {
+        return Err(PyValueError::new_err(format!(
+            "profile_min_share must be a share from 0 to 1, not {min_share}"
+        )));
+    }
+    Ok(ProfileOptions {
+        min_pages,
+        min_share,
+    })
+}
+
+/// `urls=` / `sites=` of clean_many: one per text, or None.
+fn per_text(
+    name: &str,
+    values: Option<Vec<Option<String>>>,
+    texts: usize,
+) -> PyResult<Vec<Option<String>>> {
+    match values {
+        None => Ok(vec![None; texts]),
+        Some(v) if v.len() == texts => Ok(v),
+        Some(v) => Err(PyValueError::new_err(format!(
+            "{name} must have one item per text: {} texts, {} {name}",
+            texts,
+            v.len()
+        ))),
     }
 }
 
 #[pymethods]
 impl Cleaner {
     #[new]
-    #[pyo3(signature = (rules=None, preset=None, classifier=true))]
+    #[pyo3(signature = (
+        rules=None,
+        preset=None,
+        classifier=true,
+        profile=None,
+        profile_min_pages=2,
+        profile_min_share=0.7
+    ))]
     fn new(
         rules: Option<&Bound<'_, PyAny>>,
         preset: Option<String>,
         classifier: bool,
+        profile: Option<&Bound<'_, PyAny>>,
+        profile_min_pages: i64,
+        profile_min_share: f64,
     ) -> PyResult<Self> {
-        // The preset is checked before any rule file is read.
+        // The cheap checks come before any file is read.
         parse_preset(preset.as_deref())?;
-        Cleaner::build(sources_of(rules)?, preset, classifier)
+        let options = profile_options(profile_min_pages, profile_min_share)?;
+        let profile = profile.map(profile_of).transpose()?.map(|p| (p, options));
+        Cleaner::build(sources_of(rules)?, preset, classifier, profile)
     }
 
     /// Cleans one document and returns its kept lines, unchanged and in
     /// order (the same text as `kzclean < file`). The whole string is one
     /// document: form-feed lines in it are not document separators.
-    fn clean(&self, py: Python<'_>, text: PyBackedStr) -> PyResult<String> {
-        py.detach(|| guarded(|| into_string(self.clean_pool.take().get().clean(text.as_bytes()))))
+    /// url / site: the page's URL or site name, for the profile.
+    #[pyo3(signature = (text, url=None, site=None))]
+    fn clean(
+        &self,
+        py: Python<'_>,
+        text: PyBackedStr,
+        url: Option<&str>,
+        site: Option<&str>,
+    ) -> PyResult<String> {
+        let site = self.site_of(url, site);
+        py.detach(|| {
+            guarded(|| {
+                let mut lease = self.clean_pool.take();
+                let cleaner = lease.get();
+                cleaner.set_site(site.as_deref());
+                into_string(cleaner.clean(text.as_bytes()))
+            })
+        })
     }
 
     /// Cleans many documents in parallel on Rust threads, without the GIL,
     /// and returns them in input order: the same as [clean(t) for t in texts],
-    /// faster. threads: how many threads (None: one per core).
-    #[pyo3(signature = (texts, threads=None))]
+    /// faster. threads: how many threads (None: one per core). urls / sites:
+    /// one per text (or None), for the profile.
+    #[pyo3(signature = (texts, threads=None, urls=None, sites=None))]
     fn clean_many(
         &self,
         py: Python<'_>,
         texts: Vec<PyBackedStr>,
         threads: Option<i64>,
+        urls: Option<Vec<Option<String>>>,
+        sites: Option<Vec<Option<String>>>,
     ) -> PyResult<Vec<String>> {
+        let urls = per_text("urls", urls, texts.len())?;
+        let sites = per_text("sites", sites, texts.len())?;
+        let sites: Vec<Option<String>> = urls
+            .iter()
+            .zip(&sites)
+            .map(|(url, site)| self.site_of(url.as_deref(), site.as_deref()))
+            .collect();
+        let clean = |cleaner: &mut RustCleaner, text: &PyBackedStr, site: &Option<String>| {
+            cleaner.set_site(site.as_deref());
+            into_string(cleaner.clean(text.as_bytes()))
+        };
         let threads = match threads {
             None => all_cores(),
             Some(n) if n >= 1 => usize::try_from(n).unwrap_or(usize::MAX),
@@ -373,9 +516,10 @@ impl Cleaner {
         let run = || -> Vec<String> {
             texts
                 .par_iter()
+                .zip(&sites)
                 .map_init(
                     || pool.take(),
-                    |lease, t| into_string(lease.get().clean(t.as_bytes())),
+                    |lease, (t, site)| clean(lease.get(), t, site),
                 )
                 .collect()
         };
@@ -385,7 +529,8 @@ impl Cleaner {
                     let mut lease = pool.take();
                     return Ok(texts
                         .iter()
-                        .map(|t| into_string(lease.get().clean(t.as_bytes())))
+                        .zip(&sites)
+                        .map(|(t, site)| clean(lease.get(), t, site))
                         .collect());
                 }
                 Ok(thread_pool(threads)?.install(run))
@@ -396,13 +541,23 @@ impl Cleaner {
     /// Says, for each line of one document, whether it is kept and why:
     /// a list of (keep, reason, line) tuples, the rows of `kzclean --explain`
     /// (line without its line terminator). The reason names the rule, or the
-    /// classifier's probability/threshold and the deciding feature.
-    fn explain(&self, py: Python<'_>, text: PyBackedStr) -> PyResult<Vec<(bool, String, String)>> {
+    /// classifier's probability/threshold and the deciding feature, or
+    /// `site-repeat(N/M)` for a line the profile drops.
+    #[pyo3(signature = (text, url=None, site=None))]
+    fn explain(
+        &self,
+        py: Python<'_>,
+        text: PyBackedStr,
+        url: Option<&str>,
+        site: Option<&str>,
+    ) -> PyResult<Vec<(bool, String, String)>> {
+        let site = self.site_of(url, site);
         py.detach(|| {
             guarded(|| {
-                self.explain_pool
-                    .take()
-                    .get()
+                let mut lease = self.explain_pool.take();
+                let cleaner = lease.get();
+                cleaner.set_site(site.as_deref());
+                cleaner
                     .explain(text.as_bytes())
                     .into_iter()
                     .map(|row| (row.keep, row.reason, into_string(row.line.to_vec())))
@@ -452,11 +607,21 @@ impl Cleaner {
             Some(p) => format!("{p:?}"),
         };
         let classifier = if self.classifier { "True" } else { "False" };
-        format!("kzclean.Cleaner(rules={rules}, preset={preset}, classifier={classifier})")
+        let profile = match &self.profile {
+            None => String::new(),
+            Some((p, o)) => format!(
+                ", profile=<SiteProfile of {} sites>, profile_min_pages={}, profile_min_share={}",
+                p.site_count(),
+                o.min_pages,
+                o.min_share
+            ),
+        };
+        format!("kzclean.Cleaner(rules={rules}, preset={preset}, classifier={classifier}{profile})")
     }
 
-    /// Pickles the settings (rule names and text, preset, classifier); the
-    /// unpickled Cleaner compiles the rules again and reads no file.
+    /// Pickles the settings (rule names and text, preset, classifier, the
+    /// profile's bytes); the unpickled Cleaner compiles the rules again and
+    /// reads no file.
     fn __reduce__<'py>(
         &self,
         py: Python<'py>,
@@ -467,17 +632,153 @@ impl Cleaner {
             .iter()
             .map(|s| (s.name.clone(), PyBytes::new(py, &s.bytes)))
             .collect();
-        let args = (sources, self.preset.clone(), self.classifier).into_pyobject(py)?;
+        let profile = self
+            .profile
+            .as_ref()
+            .map(|(p, o)| (PyBytes::new(py, &p.to_bytes()), o.min_pages, o.min_share));
+        let args = (sources, self.preset.clone(), self.classifier, profile).into_pyobject(py)?;
         Ok((rebuild, args))
+    }
+}
+
+/// What each site repeats: per site, on how many of its pages each line
+/// occurs, as `kzclean learn` writes it.
+///
+/// SiteProfile(max_lines=2000000)
+///
+/// Learn with add(text, url=... or site=...), add up the profiles of
+/// shards with merge() (the same as learning every page in one), write one
+/// with to_bytes() (a `kzclean learn` profile file) and read one with
+/// SiteProfile.load(path) or SiteProfile.from_bytes(data). max_lines
+/// bounds the line counts held (past it, a fixed sample of lines is
+/// counted, as `kzclean learn --max-lines`). Pickles by its bytes; safe
+/// to share between threads.
+#[pyclass(frozen, module = "kzclean", name = "SiteProfile")]
+struct SiteProfile {
+    inner: Mutex<RustProfile>,
+}
+
+impl SiteProfile {
+    fn wrap(profile: RustProfile) -> SiteProfile {
+        SiteProfile {
+            inner: Mutex::new(profile),
+        }
+    }
+}
+
+#[pymethods]
+impl SiteProfile {
+    #[new]
+    #[pyo3(signature = (max_lines=DEFAULT_MAX_LINES as i64))]
+    fn new(max_lines: i64) -> PyResult<Self> {
+        let max_lines = usize::try_from(max_lines)
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| {
+                PyValueError::new_err(format!("max_lines must be at least 1, not {max_lines}"))
+            })?;
+        Ok(SiteProfile::wrap(RustProfile::new(max_lines)))
+    }
+
+    /// Counts one page of a site: `site=` names it, else `url=` gives it
+    /// (the URL's registered domain, as for JSON Lines records).
+    #[pyo3(signature = (text, url=None, site=None))]
+    fn add(
+        &self,
+        py: Python<'_>,
+        text: PyBackedStr,
+        url: Option<&str>,
+        site: Option<&str>,
+    ) -> PyResult<()> {
+        let site = match (site, url) {
+            (Some(site), _) => site.to_string(),
+            (None, Some(url)) => site_of_url(url).ok_or_else(|| {
+                PyValueError::new_err(format!("no site in url {url:?}: give site= instead"))
+            })?,
+            (None, None) => {
+                return Err(PyValueError::new_err(
+                    "a page needs its site: give url= or site=",
+                ));
+            }
+        };
+        py.detach(|| guarded(|| lock(&self.inner).add_page(&site, text.as_bytes())))
+    }
+
+    /// Adds another profile's counts to this one.
+    fn merge(&self, other: &Bound<'_, SiteProfile>) -> PyResult<()> {
+        let other = lock(&other.get().inner).clone();
+        lock(&self.inner)
+            .merge(&other)
+            .map_err(|e| PyValueError::new_err(format!("cannot merge profiles: {e}")))
+    }
+
+    /// The profile file's bytes, as `kzclean learn` writes them.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &lock(&self.inner).to_bytes())
+    }
+
+    /// Reads a profile from a file's bytes (ValueError naming the line of
+    /// each problem).
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<SiteProfile> {
+        parse_profile("<profile>", data).map(SiteProfile::wrap)
+    }
+
+    /// Reads a profile file (OSError if unreadable, ValueError if invalid).
+    #[staticmethod]
+    fn load(path: PathBuf) -> PyResult<SiteProfile> {
+        read_profile(&path).map(SiteProfile::wrap)
+    }
+
+    /// How many sites it counts.
+    #[getter]
+    fn sites(&self) -> usize {
+        lock(&self.inner).site_count()
+    }
+
+    /// How many pages of `site` it counted (0 for a site it does not know).
+    fn pages(&self, site: &str) -> u32 {
+        lock(&self.inner).site(site).map_or(0, |s| s.pages())
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        match other.cast::<SiteProfile>() {
+            Ok(o) if std::ptr::eq(self, o.get()) => true,
+            Ok(o) => *lock(&self.inner) == *lock(&o.get().inner),
+            Err(_) => false,
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        let p = lock(&self.inner);
+        format!(
+            "<kzclean.SiteProfile: {} sites, {} line counts>",
+            p.site_count(),
+            p.line_count()
+        )
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let from_bytes = py
+            .import("kzclean._kzclean")?
+            .getattr("SiteProfile")?
+            .getattr("from_bytes")?;
+        let args = (self.to_bytes(py),).into_pyobject(py)?;
+        Ok((from_bytes, args))
     }
 }
 
 /// Rebuilds a pickled Cleaner from its settings (see Cleaner.__reduce__).
 #[pyfunction]
+#[pyo3(signature = (sources, preset, classifier, profile=None))]
 fn _rebuild(
     sources: Vec<(String, PyBackedBytes)>,
     preset: Option<String>,
     classifier: bool,
+    profile: Option<(PyBackedBytes, u32, f64)>,
 ) -> PyResult<Cleaner> {
     let sources = sources
         .into_iter()
@@ -486,12 +787,23 @@ fn _rebuild(
             bytes: bytes.to_vec(),
         })
         .collect();
-    Cleaner::build(sources, preset, classifier)
+    let profile = match profile {
+        Some((bytes, min_pages, min_share)) => Some((
+            Arc::new(parse_profile("<profile>", &bytes)?),
+            ProfileOptions {
+                min_pages,
+                min_share,
+            },
+        )),
+        None => None,
+    };
+    Cleaner::build(sources, preset, classifier, profile)
 }
 
 #[pymodule]
 fn _kzclean(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Cleaner>()?;
+    m.add_class::<SiteProfile>()?;
     m.add_function(wrap_pyfunction!(_rebuild, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -93,6 +93,34 @@ def test_keep_empty_and_settings(tmp_path, cli):
     assert [d.text for d in out[:-1]] == [cli(PAGES[name], "--recall", "--no-classifier") for name in sorted(PAGES)]
 
 
+def test_a_profile_drops_each_site_s_repeated_lines_by_the_document_url():
+    from datatrove.data import Document
+
+    from kzclean import Cleaner, SiteProfile
+
+    repeated = "The Harbour Gazette is printed on recycled paper by volunteers of the town"
+    docs = [
+        Document(
+            text=f"{repeated}\nStory {i} is about the harbour and the town, with facts of its own.\n",
+            id=str(i),
+            metadata={"link": f"https://news{i % 2}.example.org/{i}"},
+        )
+        for i in range(4)
+    ]
+    docs.append(Document(text=docs[0].text, id="no-url"))
+    profile = SiteProfile()
+    for d in docs[:4]:
+        profile.add(d.text, url=d.metadata["link"])
+    step = KzcleanFilter(profile=profile, url_key="link", threads=1)
+    originals = [d.text for d in docs]
+    out = list(step.run(iter(docs)))
+    cleaner = Cleaner(profile=profile)
+    assert [d.text for d in out[:4]] == [cleaner.clean(t, url=d.metadata["link"]) for t, d in zip(originals, out[:4])]
+    assert all(repeated not in d.text for d in out[:4])
+    # Without a URL the page is cleaned as without a profile.
+    assert out[4].text == Cleaner().clean(originals[4])
+
+
 def test_bad_rules_fail_when_the_pipeline_is_built():
     with pytest.raises(ValueError, match="<rules>:1:"):
         KzcleanFilter(rules="drop x nonsense Y\n")

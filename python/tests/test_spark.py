@@ -81,3 +81,45 @@ def test_spark_job_refuses_bad_rules_before_starting(tmp_path):
     )
     assert done.returncode == 1
     assert f"{bad}:1: rule `x`: unknown scope" in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"), reason="Spark needs Java")
+def test_spark_learn_sites_cleans_as_the_cli_learn_sites(tmp_path, kzclean_bin):
+    repeated = "The Harbour Gazette is printed on recycled paper by volunteers of the town"
+    records = [
+        {
+            "id": i,
+            "url": f"https://{['a.example.com', 'www.b.co.uk'][i % 2]}/p/{i}",
+            "text": f"{repeated}\nStory {i} is about the harbour and the town, with facts of its own.\n",
+        }
+        for i in range(8)
+    ]
+    records += [{"id": 100 + i, "text": PAGES[name]} for i, name in enumerate(sorted(PAGES)[:3])]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    cli = subprocess.run(
+        [str(kzclean_bin), "--jsonl", "--learn-sites", str(source)], capture_output=True, check=True
+    )
+    expected = {r["id"]: r["text"] for r in map(json.loads, cli.stdout.decode().splitlines())}
+    assert all(repeated not in expected[i] for i in range(8))
+
+    out, saved = tmp_path / "out", tmp_path / "learned.prof"
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--master", "local[2]", "--learn-sites", "--save-profile", str(saved)]
+        + [str(source), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    got = [json.loads(line) for p in sorted(out.glob("part-*")) for line in p.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in got] == [r["id"] for r in records]
+    assert {r["id"]: r["text"] for r in got} == expected
+    # Records without a URL have no site on Spark, as on standard input (a
+    # named file's folder would be their site).
+    learned = subprocess.run(
+        [str(kzclean_bin), "learn", "--jsonl"], input=source.read_bytes(), capture_output=True, check=True
+    ).stdout
+    assert saved.read_bytes() == learned
