@@ -116,9 +116,13 @@ pub fn write_reason(reason: Reason, rules: &RuleSet, out: &mut Vec<u8>) {
             probability,
             threshold,
             feature,
+            site_seen,
         } => {
             // Two decimals: enough to see how close to the threshold it was.
             let _ = write!(out, "model:{probability:.2}/{threshold:.2}");
+            if let Some((pages, site_pages)) = site_seen {
+                let _ = write!(out, " site-seen({pages}/{site_pages})");
+            }
             if let Some(f) = feature {
                 out.push(b' ');
                 out.extend_from_slice(FEATURE_NAMES[f as usize].as_bytes());

@@ -22,18 +22,21 @@ pub enum Reason {
     /// No rule matched and the classifier is off: kept.
     NoRule,
     /// The rules did not decide the line (the classifier never scores it):
-    /// the site profile has it on `pages` of the site's `site_pages` pages
-    /// (at least `ProfileOptions::min_pages`, and at least
+    /// the site profile has it on `pages` of the site's `site_pages` other
+    /// pages (at least `ProfileOptions::min_pages`, and at least
     /// `min_share` of them): the site's repeated boilerplate. Dropped.
     SiteRepeat { pages: u32, site_pages: u32 },
     /// The classifier decided: its probability that the line is article
     /// text, the document's bar (lines at or above it are kept; it is
-    /// `keep-threshold` or lower), and (with `--explain`) the feature that
-    /// weighed most.
+    /// `keep-threshold` or lower), (with `--explain`) the feature that
+    /// weighed most, and, when a site profile has the line on some of the
+    /// site's other pages (too few to drop it), how many of how many: that
+    /// lowered the probability.
     Model {
         probability: f32,
         threshold: f32,
         feature: Option<u16>,
+        site_seen: Option<(u32, u32)>,
     },
 }
 

@@ -31,7 +31,7 @@ class Cleaner:
         preset: Optional[str] = None,
         classifier: bool = True,
         profile: Optional[Union["SiteProfile", bytes, str, "os.PathLike[str]"]] = None,
-        profile_min_pages: int = 2,
+        profile_min_pages: int = 1,
         profile_min_share: float = 0.7,
     ) -> None: ...
     def clean(self, text: str, url: Optional[str] = None, site: Optional[str] = None) -> str:

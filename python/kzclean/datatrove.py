@@ -93,7 +93,7 @@ class KzcleanFilter(PipelineStep):
         preset: Optional[str] = None,
         classifier: bool = True,
         profile=None,
-        profile_min_pages: int = 2,
+        profile_min_pages: int = 1,
         profile_min_share: float = 0.7,
         url_key: str = "url",
         drop_empty: bool = True,

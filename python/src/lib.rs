@@ -275,7 +275,7 @@ fn build_rules(sources: &[Source], preset: Preset) -> PyResult<RuleSet> {
 /// buttons and other boilerplate lines, keeps the article body.
 ///
 /// Cleaner(rules=None, preset=None, classifier=True, profile=None,
-///         profile_min_pages=2, profile_min_share=0.7)
+///         profile_min_pages=1, profile_min_share=0.7)
 ///
 /// rules: extra rules added to the built-in ones, like the CLI's --rules:
 ///     rule-file text (str or bytes), a rule file's path (os.PathLike, or a
@@ -438,7 +438,7 @@ impl Cleaner {
         preset=None,
         classifier=true,
         profile=None,
-        profile_min_pages=2,
+        profile_min_pages=1,
         profile_min_share=0.7
     ))]
     fn new(

@@ -195,3 +195,95 @@ fn the_document_rule_only_lowers_the_bar() {
     assert!(page_thresholds.iter().all(|&t| t < keep_threshold));
     assert!(by_page > fixed, "{by_page} <= {fixed}");
 }
+
+/// Pages of one site: a template line on every page, a line on page 0
+/// only of the others, and each page's own prose.
+fn site_pages() -> Vec<String> {
+    (0..4)
+        .map(|n| {
+            let shared = if n == 1 {
+                "Our shop ships worldwide from the harbour warehouse on weekdays.\n"
+            } else {
+                ""
+            };
+            format!(
+                "The Harbour Gazette is printed on recycled paper by volunteers of the town\n\
+                 {shared}Page {n} tells its own long story about the harbour, the boats, \
+                 the fishermen and the town council, which met on Tuesday to decide.\n"
+            )
+        })
+        .collect()
+}
+
+fn with_site_profile(pages: &[&String]) -> Cleaner {
+    let mut profile = crate::SiteProfile::default();
+    for page in pages {
+        profile.add_page("site.example", page.as_bytes());
+    }
+    let mut c = Cleaner::new(
+        RuleSet::builtin(),
+        CleanerOptions {
+            classifier: true,
+            explain: false,
+        },
+    )
+    .with_profile(Arc::new(profile), ProfileOptions::default());
+    c.set_site(Some("site.example"));
+    c
+}
+
+fn reasons(c: &mut Cleaner, doc: &str) -> Vec<String> {
+    c.explain(doc.as_bytes())
+        .into_iter()
+        .map(|row| format!("{} {}", if row.keep { "keep" } else { "drop" }, row.reason))
+        .collect()
+}
+
+#[test]
+fn a_profile_learned_with_or_without_the_page_decides_alike() {
+    let pages = site_pages();
+    let all: Vec<&String> = pages.iter().collect();
+    let others: Vec<&String> = pages.iter().skip(1).collect();
+    let with_page = reasons(&mut with_site_profile(&all), &pages[0]);
+    let without_page = reasons(&mut with_site_profile(&others), &pages[0]);
+    assert_eq!(with_page, without_page);
+    assert_eq!(with_page[0], "drop site-repeat(3/3)");
+    assert!(with_page[1].starts_with("keep model:"), "{with_page:?}");
+}
+
+#[test]
+fn a_line_on_a_few_other_pages_counts_against_it() {
+    let pages = site_pages();
+    let all: Vec<&String> = pages.iter().collect();
+    let mut c = with_site_profile(&all);
+    // Page 1's "ships worldwide" line is on none of the other pages; on a
+    // new page of the site it is on 1 of 4.
+    let new_page = format!("{}{}", pages[1], PROSE);
+    let rows = reasons(&mut c, &new_page);
+    assert!(rows[1].contains(" site-seen(1/4)"), "{rows:?}");
+    let probability = |c: &mut Cleaner| -> f32 {
+        let mut v = Vec::new();
+        c.classify(new_page.as_bytes(), &mut v);
+        match v[1].reason {
+            Reason::Model { probability, .. } => probability,
+            other => panic!("{other:?}"),
+        }
+    };
+    let mut plain = Cleaner::new(RuleSet::builtin(), CleanerOptions::default());
+    assert!(!reasons(&mut plain, &new_page)[1].contains("site-seen"));
+    assert!(probability(&mut c) < probability(&mut plain));
+}
+
+#[test]
+fn a_copy_of_a_profiled_page_is_not_emptied() {
+    let pages = site_pages();
+    // Page 2 twice (a URL variant crawled twice): cleaning either copy,
+    // every line is on the other copy.
+    let mut c = with_site_profile(&[&pages[2], &pages[2]]);
+    let rows = reasons(&mut c, &pages[2]);
+    assert!(rows.iter().all(|r| !r.contains("site-")), "{rows:?}");
+    assert!(rows[1].starts_with("keep model:"), "{rows:?}");
+    // Page 3 is no copy: the template line goes.
+    let rows = reasons(&mut c, &pages[3]);
+    assert_eq!(rows[0], "drop site-repeat(2/2)");
+}

@@ -199,6 +199,18 @@ impl SiteProfile {
         &self.sites[index as usize]
     }
 
+    /// Whether a line with this key would have a count if it were on a
+    /// page: false for the keys sampling leaves out.
+    pub fn counts_key(&self, key: u64) -> bool {
+        SiteProfile::sampled(self.level, key)
+    }
+
+    /// Whether the profile was pruned (`learn --min-pages/--min-share`):
+    /// lines on few pages have no count then.
+    pub fn is_pruned(&self) -> bool {
+        self.pruned.is_some()
+    }
+
     fn sampled(level: u32, key: u64) -> bool {
         key.checked_shr(64 - level).unwrap_or(0) == 0
     }

@@ -9,8 +9,8 @@ url, domain per page). Pages are grouped by meta.jsonl's `domain`. For each
 page of a domain with two or more pages, a profile is learned from the
 OTHER pages of its domain only (`kzclean learn --jsonl`, records carrying
 their URL), and the page is cleaned as a JSON Lines record with
-`--profile` (site from its URL), with `--profile-min-pages 1` since the
-page is not in its profile (ARGS are added, e.g. --profile-min-share 0.5).
+`--profile` (site from its URL) (ARGS are added, e.g.
+--profile-min-share 0.5).
 A profile is never learned from the page it cleans. Every other page is
 cleaned with the profile of all multi-page domains (their sites are not in
 it): the script checks that their output is byte-identical to cleaning
@@ -86,7 +86,7 @@ def main() -> None:
     gold = {m["id"]: read(os.path.join(a.corpus, m["id"] + ".gold.txt")) for m in metas}
 
     tmp = tempfile.mkdtemp(prefix="site-profiles-")
-    flags = ["--profile-min-pages", "1", *a.args]
+    flags = [*a.args]
 
     def multi(m: dict) -> tuple[str, str]:
         others = [o for o in by_domain[m["domain"]] if o["id"] != m["id"]]

@@ -231,18 +231,18 @@ pub struct Args {
     #[arg(long, value_name = "NAME", help_heading = "Site profiles")]
     pub site: Option<String>,
 
-    /// A repeated line must be on at least K of its site's pages (the page
-    /// cleaned counts if the profile was learned on it; 1 for a profile of
-    /// other pages).
+    /// A repeated line must be on at least K of its site's other pages
+    /// (the page cleaned is not counted, whether or not the profile was
+    /// learned on it).
     #[arg(
         long,
         value_name = "K",
-        default_value_t = 2,
+        default_value_t = 1,
         help_heading = "Site profiles"
     )]
     pub profile_min_pages: u32,
 
-    /// ...and on at least this share of its site's pages.
+    /// ...and on at least this share of its site's other pages.
     #[arg(long, value_name = "SHARE", default_value_t = 0.7, value_parser = share, help_heading = "Site profiles")]
     pub profile_min_share: f64,
 }
