@@ -49,7 +49,10 @@ mod sites;
 mod text;
 mod verdict;
 
-pub use cleaner::{Cleaner, CleanerOptions, ExplainedLine, ProfileOptions, expected_f_threshold};
+pub use cleaner::{
+    Cleaner, CleanerOptions, ExplainedLine, MAX_AUTO_WIDTH, ProfileOptions, UnwrapWidth,
+    expected_f_threshold,
+};
 pub use error::{Error, LineError, Warning};
 pub use features::FEATURE_NAMES;
 pub use model::Model;

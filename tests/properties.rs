@@ -14,7 +14,9 @@ use std::sync::LazyLock;
 
 use kzclean::document::{DocumentReader, Limits, content, is_blank, is_separator, lines, part_end};
 use kzclean::write_document;
-use kzclean::{Cleaner, CleanerOptions, Error, Mode, Pipeline, Preset, RuleSet, RuleSource, Stats};
+use kzclean::{
+    Cleaner, CleanerOptions, Error, Mode, Pipeline, Preset, RuleSet, RuleSource, Stats, UnwrapWidth,
+};
 use proptest::prelude::*;
 
 use common::is_subsequence;
@@ -110,7 +112,7 @@ fn generated_rules(seed: u64) -> String {
 
 /// Cleaners to draw from, compiled once per test binary: the page rules,
 /// and generated rule files with and without the defaults, the classifier
-/// on and off, and each preset. (Compiling rules per case would dominate the
+/// on and off, each preset, and `--unwrap`. (Compiling rules per case would dominate the
 /// test time in debug builds.)
 static CLEANERS: LazyLock<Vec<Cleaner>> = LazyLock::new(|| {
     let presets = [Preset::Balanced, Preset::Precision, Preset::Recall];
@@ -118,13 +120,19 @@ static CLEANERS: LazyLock<Vec<Cleaner>> = LazyLock::new(|| {
     for seed in 0..24u64 {
         let text = generated_rules(seed);
         let rules = rule_set(&text, seed % 2 == 0, presets[(seed % 3) as usize]);
-        pool.push(Cleaner::new(
+        let cleaner = Cleaner::new(
             rules,
             CleanerOptions {
                 classifier: seed % 4 < 2,
                 explain: seed % 3 == 0,
             },
-        ));
+        );
+        // Some join wrapped lines first (--unwrap): the same guarantees.
+        pool.push(match seed % 6 {
+            1 => cleaner.with_unwrap(UnwrapWidth::Auto),
+            4 => cleaner.with_unwrap(UnwrapWidth::Columns(10 + seed as usize)),
+            _ => cleaner,
+        });
     }
     pool
 });

@@ -18,7 +18,9 @@ class Cleaner:
     ``profile``: a :class:`SiteProfile`, or a profile file's path or bytes
     (``--profile``); pages cleaned with their ``url=`` or ``site=`` drop the
     lines their site repeats on ``profile_min_pages`` pages and
-    ``profile_min_share`` of them.
+    ``profile_min_share`` of them. ``unwrap``: for hard-wrapped text
+    (``--unwrap``): True joins each paragraph's lines at each document's
+    longest line, an int at that width.
 
     Raises ValueError for invalid rules or profile (``path:line: message``)
     or an unknown preset, OSError for an unreadable rule or profile file.
@@ -33,6 +35,7 @@ class Cleaner:
         profile: Optional[Union["SiteProfile", bytes, str, "os.PathLike[str]"]] = None,
         profile_min_pages: int = 1,
         profile_min_share: float = 0.7,
+        unwrap: Optional[Union[bool, int]] = None,
     ) -> None: ...
     def clean(self, text: str, url: Optional[str] = None, site: Optional[str] = None) -> str:
         """Cleans one document; the kept lines, as ``kzclean < file`` prints them."""
@@ -93,4 +96,5 @@ def _rebuild(
     preset: Optional[str],
     classifier: bool,
     profile: Optional[Tuple[bytes, int, float]] = None,
+    unwrap: Optional[int] = None,
 ) -> Cleaner: ...

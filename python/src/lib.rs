@@ -11,7 +11,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
 use kzclean::{
     Cleaner as RustCleaner, CleanerOptions, DEFAULT_MAX_LINES, Preset, ProfileOptions, RuleSet,
-    RuleSource, SiteProfile as RustProfile, site_of_url,
+    RuleSource, SiteProfile as RustProfile, UnwrapWidth, site_of_url,
 };
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyOSError, PyPermissionError, PyRuntimeError,
@@ -275,7 +275,7 @@ fn build_rules(sources: &[Source], preset: Preset) -> PyResult<RuleSet> {
 /// buttons and other boilerplate lines, keeps the article body.
 ///
 /// Cleaner(rules=None, preset=None, classifier=True, profile=None,
-///         profile_min_pages=1, profile_min_share=0.7)
+///         profile_min_pages=1, profile_min_share=0.7, unwrap=None)
 ///
 /// rules: extra rules added to the built-in ones, like the CLI's --rules:
 ///     rule-file text (str or bytes), a rule file's path (os.PathLike, or a
@@ -287,6 +287,9 @@ fn build_rules(sources: &[Source], preset: Preset) -> PyResult<RuleSet> {
 ///     --profile: a page cleaned with its url= or site= drops the lines its
 ///     site repeats on at least profile_min_pages pages and
 ///     profile_min_share of them (--profile-min-pages, --profile-min-share).
+/// unwrap: for hard-wrapped text, like --unwrap: True joins each
+///     paragraph's lines at each document's longest line, an int at that
+///     width; the paragraph's lines are kept or dropped together.
 ///
 /// Raises ValueError for invalid rules or an invalid profile (each problem
 /// as `path:line: message`) or an unknown preset, OSError for an unreadable
@@ -301,6 +304,7 @@ struct Cleaner {
     preset: Option<String>,
     classifier: bool,
     profile: Option<(Arc<RustProfile>, ProfileOptions)>,
+    unwrap: Option<UnwrapWidth>,
     clean_pool: Pool,
     explain_pool: Pool,
 }
@@ -311,6 +315,7 @@ impl Cleaner {
         preset: Option<String>,
         classifier: bool,
         profile: Option<(Arc<RustProfile>, ProfileOptions)>,
+        unwrap: Option<UnwrapWidth>,
     ) -> PyResult<Self> {
         let rules = build_rules(&sources, parse_preset(preset.as_deref())?)?;
         let make = |explain| {
@@ -321,6 +326,10 @@ impl Cleaner {
                     explain,
                 },
             );
+            let cleaner = match unwrap {
+                Some(width) => cleaner.with_unwrap(width),
+                None => cleaner,
+            };
             match &profile {
                 Some((p, options)) => cleaner.with_profile(Arc::clone(p), *options),
                 None => cleaner,
@@ -333,6 +342,7 @@ impl Cleaner {
             preset,
             classifier,
             profile,
+            unwrap,
         })
     }
 
@@ -413,6 +423,23 @@ fn profile_options(min_pages: i64, min_share: f64) -> PyResult<ProfileOptions> {
     })
 }
 
+/// `unwrap=`: None or False (off), True (each document's longest line), or
+/// a width of 10 characters or more.
+fn unwrap_of(item: Option<&Bound<'_, PyAny>>) -> PyResult<Option<UnwrapWidth>> {
+    let Some(item) = item else { return Ok(None) };
+    if let Ok(b) = item.cast::<pyo3::types::PyBool>() {
+        return Ok(b.is_true().then_some(UnwrapWidth::Auto));
+    }
+    match item.extract::<i64>() {
+        Ok(n) if n >= 10 => Ok(Some(UnwrapWidth::Columns(n as usize))),
+        _ => Err(PyValueError::new_err(format!(
+            "unwrap must be None, True (each document's longest line) or a width of 10 or more, \
+             not {}",
+            item.repr()?
+        ))),
+    }
+}
+
 /// `urls=` / `sites=` of clean_many: one per text, or None.
 fn per_text(
     name: &str,
@@ -439,7 +466,8 @@ impl Cleaner {
         classifier=true,
         profile=None,
         profile_min_pages=1,
-        profile_min_share=0.7
+        profile_min_share=0.7,
+        unwrap=None
     ))]
     fn new(
         rules: Option<&Bound<'_, PyAny>>,
@@ -448,12 +476,14 @@ impl Cleaner {
         profile: Option<&Bound<'_, PyAny>>,
         profile_min_pages: i64,
         profile_min_share: f64,
+        unwrap: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         // The cheap checks come before any file is read.
         parse_preset(preset.as_deref())?;
+        let unwrap = unwrap_of(unwrap)?;
         let options = profile_options(profile_min_pages, profile_min_share)?;
         let profile = profile.map(profile_of).transpose()?.map(|p| (p, options));
-        Cleaner::build(sources_of(rules)?, preset, classifier, profile)
+        Cleaner::build(sources_of(rules)?, preset, classifier, profile, unwrap)
     }
 
     /// Cleans one document and returns its kept lines, unchanged and in
@@ -616,7 +646,14 @@ impl Cleaner {
                 o.min_share
             ),
         };
-        format!("kzclean.Cleaner(rules={rules}, preset={preset}, classifier={classifier}{profile})")
+        let unwrap = match self.unwrap {
+            None => String::new(),
+            Some(UnwrapWidth::Auto) => ", unwrap=True".to_string(),
+            Some(UnwrapWidth::Columns(n)) => format!(", unwrap={n}"),
+        };
+        format!(
+            "kzclean.Cleaner(rules={rules}, preset={preset}, classifier={classifier}{profile}{unwrap})"
+        )
     }
 
     /// Pickles the settings (rule names and text, preset, classifier, the
@@ -636,7 +673,19 @@ impl Cleaner {
             .profile
             .as_ref()
             .map(|(p, o)| (PyBytes::new(py, &p.to_bytes()), o.min_pages, o.min_share));
-        let args = (sources, self.preset.clone(), self.classifier, profile).into_pyobject(py)?;
+        // unwrap: 0 for each document's longest line, else the width.
+        let unwrap = self.unwrap.map(|w| match w {
+            UnwrapWidth::Auto => 0,
+            UnwrapWidth::Columns(n) => n,
+        });
+        let args = (
+            sources,
+            self.preset.clone(),
+            self.classifier,
+            profile,
+            unwrap,
+        )
+            .into_pyobject(py)?;
         Ok((rebuild, args))
     }
 }
@@ -773,12 +822,13 @@ impl SiteProfile {
 
 /// Rebuilds a pickled Cleaner from its settings (see Cleaner.__reduce__).
 #[pyfunction]
-#[pyo3(signature = (sources, preset, classifier, profile=None))]
+#[pyo3(signature = (sources, preset, classifier, profile=None, unwrap=None))]
 fn _rebuild(
     sources: Vec<(String, PyBackedBytes)>,
     preset: Option<String>,
     classifier: bool,
     profile: Option<(PyBackedBytes, u32, f64)>,
+    unwrap: Option<usize>,
 ) -> PyResult<Cleaner> {
     let sources = sources
         .into_iter()
@@ -797,7 +847,11 @@ fn _rebuild(
         )),
         None => None,
     };
-    Cleaner::build(sources, preset, classifier, profile)
+    let unwrap = unwrap.map(|n| match n {
+        0 => UnwrapWidth::Auto,
+        n => UnwrapWidth::Columns(n),
+    });
+    Cleaner::build(sources, preset, classifier, profile, unwrap)
 }
 
 #[pymodule]

@@ -236,3 +236,25 @@ def test_repr_and_properties():
     assert cleaner.preset == "recall" and cleaner.classifier is False
     assert "skip-link" in cleaner.rule_ids
     assert kzclean.__version__
+
+
+WRAPPED = (
+    "Home\nAbout\n"
+    "The minister said on Tuesday that the new plan for the harbour would\r\n"
+    "start in May, after a long debate in the council about its cost and its\n"
+    "benefits for the fishermen of the town and their families.\n\n"
+    "Share this\n"
+)
+
+
+def test_unwrap_cleans_as_the_cli(cli):
+    for unwrap, flag in ((True, "--unwrap"), (72, "--unwrap=72")):
+        cleaner = kzclean.Cleaner(unwrap=unwrap)
+        assert cleaner.clean(WRAPPED) == cli(WRAPPED, flag)
+        assert pickle.loads(pickle.dumps(cleaner)).clean(WRAPPED) == cli(WRAPPED, flag)
+        assert f"unwrap={unwrap}" in repr(cleaner)
+    assert kzclean.Cleaner(unwrap=True).clean(WRAPPED) != kzclean.Cleaner().clean(WRAPPED)
+    assert kzclean.Cleaner(unwrap=False).clean(WRAPPED) == kzclean.Cleaner().clean(WRAPPED)
+    for bad in (5, "wide", 2.5):
+        with pytest.raises(ValueError, match="unwrap must be"):
+            kzclean.Cleaner(unwrap=bad)

@@ -18,6 +18,9 @@
 //! remain.
 //! A last pass lays out blank lines: one blank line between kept paragraphs
 //! where the input had one or more, none at the edges.
+//! With `--unwrap` ([`Cleaner::with_unwrap`]), the lines of a hard-wrapped
+//! paragraph are joined into one block first, and each line gets its
+//! block's verdict (`unwrap.rs`).
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -30,6 +33,9 @@ use crate::rules::{Action, Presearch, RuleSet};
 use crate::sites::{SiteProfile, line_key};
 use crate::text::count_words;
 use crate::verdict::{Reason, Verdict};
+
+mod unwrap;
+pub use unwrap::{MAX_AUTO_WIDTH, UnwrapWidth};
 
 /// How a [`Cleaner`] works, beyond its rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +113,12 @@ pub struct Cleaner {
     /// the model; empty otherwise.
     site_seen: Vec<(u32, u32)>,
     site_counts: Vec<(u32, u32)>,
+    /// With `--unwrap`: the width, and the joined document, its blocks'
+    /// line counts and their verdicts (reused across documents).
+    unwrap: Option<UnwrapWidth>,
+    joined: Vec<u8>,
+    blocks: Vec<u32>,
+    block_verdicts: Vec<Verdict>,
 }
 
 impl Cleaner {
@@ -135,6 +147,10 @@ impl Cleaner {
             site: None,
             site_seen: Vec::new(),
             site_counts: Vec::new(),
+            unwrap: None,
+            joined: Vec::new(),
+            blocks: Vec::new(),
+            block_verdicts: Vec::new(),
         }
     }
 
@@ -145,6 +161,15 @@ impl Cleaner {
         self.profile = Some((profile, options));
         self.stream_site = None;
         self.site = None;
+        self
+    }
+
+    /// Joins the lines of hard-wrapped paragraphs before deciding
+    /// (`--unwrap`): each line gets its paragraph's verdict, so the output
+    /// is still made of whole input lines. The classifier was trained on
+    /// one block per line; this brings a wrapped dump back to that.
+    pub fn with_unwrap(mut self, width: UnwrapWidth) -> Cleaner {
+        self.unwrap = Some(width);
         self
     }
 
@@ -187,6 +212,29 @@ impl Cleaner {
     /// Decides every line of `doc` (lines as [`lines`] splits them):
     /// `verdicts` is cleared and gets one verdict per line.
     pub fn classify(&mut self, doc: &[u8], verdicts: &mut Vec<Verdict>) {
+        if let Some(width) = self.unwrap {
+            let mut joined = std::mem::take(&mut self.joined);
+            let mut blocks = std::mem::take(&mut self.blocks);
+            if unwrap::join_wrapped(doc, width, &mut joined, &mut blocks) {
+                let mut block_verdicts = std::mem::take(&mut self.block_verdicts);
+                self.classify_lines(&joined, &mut block_verdicts);
+                verdicts.clear();
+                for (&n, &verdict) in blocks.iter().zip(&block_verdicts) {
+                    verdicts.extend(std::iter::repeat_n(verdict, n as usize));
+                }
+                self.block_verdicts = block_verdicts;
+                self.joined = joined;
+                self.blocks = blocks;
+                return;
+            }
+            self.joined = joined;
+            self.blocks = blocks;
+        }
+        self.classify_lines(doc, verdicts);
+    }
+
+    /// [`Cleaner::classify`] on the lines as they are.
+    fn classify_lines(&mut self, doc: &[u8], verdicts: &mut Vec<Verdict>) {
         verdicts.clear();
         self.measure_lines(doc);
         let prose_total = self.match_rules(doc);

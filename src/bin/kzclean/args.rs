@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
+use kzclean::UnwrapWidth;
 
 /// Strip scraped-page boilerplate from plain-text page dumps; keep the article.
 ///
@@ -77,6 +78,21 @@ pub struct Args {
     /// Keep more: less text is lost, more boilerplate gets through.
     #[arg(long, help_heading = "Rules")]
     pub recall: bool,
+
+    /// For hard-wrapped dumps (lynx, w3m, html2text): join each paragraph's
+    /// lines, decide the paragraph, keep or drop all its lines. WIDTH: the
+    /// wrap width (default: each document's longest line).
+    #[arg(
+        long,
+        value_name = "WIDTH",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "auto",
+        value_parser = unwrap_width,
+        conflicts_with = "dump_features",
+        help_heading = "Rules"
+    )]
+    pub unwrap: Option<UnwrapWidth>,
 
     /// Check the rule files and exit: 0 when they compile, 2 otherwise.
     #[arg(long, help_heading = "Rules")]
@@ -248,6 +264,20 @@ pub struct Args {
 }
 
 /// A share: a number from 0 to 1.
+/// `--unwrap[=WIDTH]`: `auto`, or a width of 10 characters or more.
+pub fn unwrap_width(text: &str) -> Result<UnwrapWidth, String> {
+    match text {
+        "auto" => Ok(UnwrapWidth::Auto),
+        _ => match text.parse::<usize>() {
+            Ok(n) if n >= 10 => Ok(UnwrapWidth::Columns(n)),
+            _ => Err(format!(
+                "`{text}` is not a wrap width: give a number of characters (10 or more), or no \
+                 value to use each document's longest line"
+            )),
+        },
+    }
+}
+
 pub fn share(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(s) if (0.0..=1.0).contains(&s) => Ok(s),

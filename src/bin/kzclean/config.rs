@@ -88,7 +88,10 @@ pub fn build_cleaner(args: &Args) -> Result<Cleaner, Error> {
             Arc::new(model)
         }
     };
-    let cleaner = Cleaner::with_model(rules, options, model);
+    let mut cleaner = Cleaner::with_model(rules, options, model);
+    if let Some(width) = args.unwrap {
+        cleaner = cleaner.with_unwrap(width);
+    }
     Ok(match &args.profile {
         Some(path) => with_profile(args, cleaner, crate::learn::read_profile(path)?),
         None => cleaner,
