@@ -108,9 +108,12 @@ def test_a_cleaner_with_a_profile_cleans_as_the_cli(tmp_path, kzclean_bin, cli):
         assert cleaner.clean(text, url="https://unknown.org/x") == cli(text)
     cleaner = Cleaner(profile=path)
     rows = cleaner.explain(text, url=url)
-    assert rows[0] == (False, "site-repeat(3/3)", REPEATED)
-    # A higher bar than the site's pages keeps the line.
-    assert Cleaner(profile=path, profile_min_pages=4).clean(text, url=url) == cli(text)
+    # The page is in the profile: the counts are of the site's 2 other pages.
+    assert rows[0] == (False, "site-repeat(2/2)", REPEATED)
+    # Below a higher bar the line goes to the model, with the profile's
+    # evidence against it.
+    rows = Cleaner(profile=path, profile_min_pages=3).explain(text, url=url)
+    assert rows[0][1].startswith("model:") and " site-seen(2/2)" in rows[0][1], rows[0]
 
 
 def test_clean_many_takes_a_url_or_site_per_text(tmp_path):
