@@ -20,6 +20,7 @@ fn cleaner(rules: &str) -> Cleaner {
         CleanerOptions {
             classifier: false,
             explain: false,
+            fast: false,
         },
     )
 }

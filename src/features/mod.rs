@@ -22,6 +22,7 @@ pub mod stopwords;
 
 use facts::MAX_STOP_SETS_PER_LINE;
 pub use facts::{LineScan, flag};
+pub use fast::{FAST_FEATURE_COUNT, FAST_FEATURE_NAMES, FastScratch};
 pub use scan::scan_line;
 use stopwords::LanguageSet;
 
@@ -664,6 +665,7 @@ pub(crate) fn xorshift(state: &mut u64) -> u64 {
 }
 
 mod facts;
+mod fast;
 mod scan;
 #[cfg(test)]
 mod tests;

@@ -2,27 +2,26 @@
 //! or eight interleaved walks, all bit-identical to one walk per row.
 
 use super::{Model, Tree4};
-use crate::features::FEATURE_COUNT;
 
 impl Model {
     /// [`Model::score_rows`] for trees of depth 4 or less: sixteen or eight
     /// rows at once with SIMD, else eight walks interleaved; no bounds
     /// checks in the walk (indices are masked to the fixed-size arrays,
     /// feature indices were checked when parsing).
-    pub(super) fn score_rows4(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512cd") {
             // SAFETY: the CPU has AVX-512F and AVX-512CD, checked just above.
-            unsafe { self.score_rows4_avx512(rows, scores) };
+            unsafe { self.score_rows4_avx512::<W>(rows, scores) };
             return;
         }
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            unsafe { self.score_rows4_avx2(rows, scores) };
+            unsafe { self.score_rows4_avx2::<W>(rows, scores) };
             return;
         }
-        self.score_rows4_portable(rows, scores);
+        self.score_rows4_portable::<W>(rows, scores);
     }
 
     /// [`Model::score_rows4`] on eight rows at once with AVX2: every split of
@@ -34,10 +33,10 @@ impl Model {
     /// order as the walk, so scores are bit-identical.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    pub(super) fn score_rows4_avx2(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4_avx2<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
         use std::arch::x86_64::*;
         const LANES: usize = 8;
-        let row_count = rows.len() / FEATURE_COUNT;
+        let row_count = rows.len() / W;
         // block[f]: feature f of the group's eight rows. 128 slots, so that
         // a split's feature index masked to 7 bits needs no bounds check
         // (indices were checked when parsing; padding splits use 0).
@@ -54,13 +53,13 @@ impl Model {
             // registers (stored one value at a time, they took a tenth of
             // the time). When the count is not a multiple of eight, the last
             // eight overlap the eight before, so no load passes a row's end.
-            const _: () = assert!(FEATURE_COUNT >= LANES);
-            let firsts = (0..FEATURE_COUNT / LANES * LANES)
+            // Rows of fewer than eight features are refused by score_rows.
+            let firsts = (0..W / LANES * LANES)
                 .step_by(LANES)
-                .chain((!FEATURE_COUNT.is_multiple_of(LANES)).then_some(FEATURE_COUNT - LANES));
+                .chain((!W.is_multiple_of(LANES)).then_some(W - LANES));
             for first in firsts {
                 let part: [__m256; LANES] = std::array::from_fn(|k| {
-                    let at = group[k] * FEATURE_COUNT + first;
+                    let at = group[k] * W + first;
                     let values = &rows[at..at + LANES];
                     // SAFETY: eight f32 read from a slice of eight.
                     unsafe { _mm256_loadu_ps(values.as_ptr()) }
@@ -84,8 +83,8 @@ impl Model {
             };
             // The next group's rows are fetched while this one is scored, a
             // 64-byte line a tree, as in score_rows4_avx512.
-            let next = &rows[(start + lanes) * FEATURE_COUNT..];
-            let ahead = next[..next.len().min(LANES * FEATURE_COUNT)].chunks(16);
+            let next = &rows[(start + lanes) * W..];
+            let ahead = next[..next.len().min(LANES * W)].chunks(16);
             // Rows 0, 1, 4, 5 and rows 2, 3, 6, 7, as pick_leaves gives them.
             let mut sum_outer = _mm256_setzero_pd();
             let mut sum_inner = _mm256_setzero_pd();
@@ -151,10 +150,10 @@ impl Model {
     /// bit-identical.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512cd")]
-    pub(super) fn score_rows4_avx512(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4_avx512<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
         use std::arch::x86_64::*;
         const LANES: usize = 16;
-        let row_count = rows.len() / FEATURE_COUNT;
+        let row_count = rows.len() / W;
         // block[f]: feature f of the group's sixteen rows; 128 slots and
         // aligned as in score_rows4_avx2 (a 64-byte slot on a 16-byte
         // boundary straddles two cache lines).
@@ -168,10 +167,10 @@ impl Model {
             // Sixteen features of the sixteen rows at a time, transposed in
             // registers (stored one value at a time, or scattered, they
             // took a quarter of the time).
-            for first in (0..FEATURE_COUNT).step_by(LANES) {
-                let count = LANES.min(FEATURE_COUNT - first);
+            for first in (0..W).step_by(LANES) {
+                let count = LANES.min(W - first);
                 let part: [__m512; LANES] = std::array::from_fn(|k| {
-                    let at = group[k] * FEATURE_COUNT + first;
+                    let at = group[k] * W + first;
                     let values = &rows[at..at + count];
                     // SAFETY: the mask reads only the slice's `count` f32.
                     unsafe { _mm512_maskz_loadu_ps(((1u32 << count) - 1) as u16, values.as_ptr()) }
@@ -192,8 +191,8 @@ impl Model {
             };
             // The next group's rows are fetched while this one is scored, a
             // 64-byte line a tree (all at once, the prefetches stalled).
-            let next = &rows[(start + lanes) * FEATURE_COUNT..];
-            let ahead = next[..next.len().min(LANES * FEATURE_COUNT)].chunks(16);
+            let next = &rows[(start + lanes) * W..];
+            let ahead = next[..next.len().min(LANES * W)].chunks(16);
             let mut sum_even = _mm512_setzero_pd();
             let mut sum_odd = _mm512_setzero_pd();
             let mut score_tree = |tree: &Tree4| {
@@ -247,28 +246,28 @@ impl Model {
         }
     }
     /// [`Model::score_rows4`] without SIMD: eight walks interleaved.
-    pub(super) fn score_rows4_portable(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4_portable<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
         const LANES: usize = 8;
-        let row_count = rows.len() / FEATURE_COUNT;
+        let row_count = rows.len() / W;
         let mut start = 0;
         while start < row_count {
             let lanes = LANES.min(row_count - start);
             // Rows past the end repeat the last one; their scores are dropped.
             let row_of = |k: usize| {
                 let r = start + k.min(lanes - 1);
-                let row: &[f32; FEATURE_COUNT] = rows[r * FEATURE_COUNT..(r + 1) * FEATURE_COUNT]
+                let row: &[f32; W] = rows[r * W..(r + 1) * W]
                     .try_into()
                     .expect("rows come in whole feature rows");
                 row
             };
-            let group: [&[f32; FEATURE_COUNT]; LANES] = std::array::from_fn(row_of);
+            let group: [&[f32; W]; LANES] = std::array::from_fn(row_of);
             let mut sums = [0.0f64; LANES];
             for tree in &self.trees4 {
                 let mut at = [0usize; LANES];
                 for _ in 0..4 {
                     for k in 0..LANES {
                         let (feature, threshold) = tree.splits[at[k] & 15];
-                        let x = group[k][(feature as usize).min(FEATURE_COUNT - 1)];
+                        let x = group[k][(feature as usize).min(W - 1)];
                         // Right unless `x <= t`, so NaN goes right as in the walk.
                         at[k] = 2 * at[k] + 2 - usize::from(x <= threshold);
                     }
