@@ -24,15 +24,8 @@ pub const FAST_FEATURE_NAMES: &[&str] = &[
     "nonascii_share",
     "ends_terminal",
     "ends_colon",
-    "starts_bullet",
-    "starts_lower",
-    "starts_digit",
-    "separators",
     "commas_per_word",
     "sentence_ends",
-    "has_at",
-    "has_url",
-    "has_copyright",
     "duplicates",
     "blank_before",
     "blank_after",
@@ -43,25 +36,21 @@ pub const FAST_FEATURE_NAMES: &[&str] = &[
     "short_share@-2",
     "ends_terminal@-2",
     "punct_ratio@-2",
-    "starts_bullet@-2",
     "rule_dropped@-2",
     "log_words@-1",
     "short_share@-1",
     "ends_terminal@-1",
     "punct_ratio@-1",
-    "starts_bullet@-1",
     "rule_dropped@-1",
     "log_words@+1",
     "short_share@+1",
     "ends_terminal@+1",
     "punct_ratio@+1",
-    "starts_bullet@+1",
     "rule_dropped@+1",
     "log_words@+2",
     "short_share@+2",
     "ends_terminal@+2",
     "punct_ratio@+2",
-    "starts_bullet@+2",
     "rule_dropped@+2",
     // The +-3-line window and the nearest prose.
     "window_log_words",
@@ -80,11 +69,11 @@ pub const FAST_FEATURE_NAMES: &[&str] = &[
 ];
 
 /// The number of features in a `--fast` row.
-pub const FAST_FEATURE_COUNT: usize = 61;
+pub const FAST_FEATURE_COUNT: usize = 50;
 const _: () = assert!(FAST_FEATURE_NAMES.len() == FAST_FEATURE_COUNT);
 
-const LINE_FEATURES: usize = 25;
-const NEIGHBOUR_FEATURES: usize = 6;
+const LINE_FEATURES: usize = 18;
+const NEIGHBOUR_FEATURES: usize = 5;
 const NEIGHBOURS: [isize; 4] = [-2, -1, 1, 2];
 /// Lines of at least this many words are long.
 const LONG_LINE_WORDS: u32 = 15;
@@ -103,16 +92,6 @@ const LEAD: u16 = 1 << 5;
 /// `.`, `!`, `?`: a sentence ends when white space follows.
 const TERMINAL: u16 = 1 << 6;
 const COMMA: u16 = 1 << 7;
-/// `|`.
-const BAR: u16 = 1 << 8;
-/// `·` and `»` after 0xC2; `©` after 0xC2 is [`COPY_AFTER_C2`].
-const SEP_AFTER_C2: u16 = 1 << 9;
-/// `•`, `›`, `–`, `—` after 0xE2 0x80.
-const SEP_AFTER_80: u16 = 1 << 10;
-const COPY_AFTER_C2: u16 = 1 << 11;
-const AT: u16 = 1 << 12;
-const SLASH: u16 = 1 << 13;
-const COLON: u16 = 1 << 14;
 
 static CLASS: [u16; 256] = {
     let mut t = [0u16; 256];
@@ -144,27 +123,6 @@ static CLASS: [u16; 256] = {
         if c == b',' {
             k |= COMMA;
         }
-        if c == b'|' {
-            k |= BAR;
-        }
-        if matches!(c, 0xb7 | 0xbb) {
-            k |= SEP_AFTER_C2;
-        }
-        if matches!(c, 0xa2 | 0xba | 0x93 | 0x94) {
-            k |= SEP_AFTER_80;
-        }
-        if c == 0xa9 {
-            k |= COPY_AFTER_C2;
-        }
-        if c == b'@' {
-            k |= AT;
-        }
-        if c == b'/' {
-            k |= SLASH;
-        }
-        if c == b':' {
-            k |= COLON;
-        }
         t[b] = k;
         b += 1;
     }
@@ -174,9 +132,6 @@ static CLASS: [u16; 256] = {
 mod bits {
     pub const ENDS_TERMINAL: u8 = 1;
     pub const ENDS_COLON: u8 = 1 << 1;
-    pub const STARTS_BULLET: u8 = 1 << 2;
-    pub const STARTS_LOWER: u8 = 1 << 3;
-    pub const STARTS_DIGIT: u8 = 1 << 4;
 }
 
 /// What one pass over a line's bytes yields.
@@ -198,12 +153,8 @@ pub struct FastScan {
     pub punct: u32,
     /// Characters beyond ASCII.
     pub lead: u32,
-    pub separators: u32,
     pub commas: u32,
     pub sentence_ends: u32,
-    pub at: u32,
-    pub urls: u32,
-    pub copyright: u32,
     flags: u8,
 }
 
@@ -213,6 +164,27 @@ pub struct FastScan {
 /// block of it when the line fills its last block), so the last token ends
 /// like any other.
 pub fn fast_scan(text: &[u8]) -> FastScan {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt") {
+        // SAFETY: the CPU has AVX2 and POPCNT, checked just above.
+        return unsafe { fast_scan_avx2(text) };
+    }
+    scan_with(text, Masks::of)
+}
+
+/// [`fast_scan`] with 32-byte compares and one instruction per popcount
+/// (without POPCNT, a count is a dozen instructions); the same counts.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt")]
+fn fast_scan_avx2(text: &[u8]) -> FastScan {
+    // The closure has this function's target features.
+    scan_with(text, |block, chunks| {
+        Masks::of_avx2(block, chunks.div_ceil(2))
+    })
+}
+
+#[inline(always)]
+fn scan_with(text: &[u8], masks_of: impl Fn(&[u8; 64], usize) -> Masks) -> FastScan {
     let mut s = FastScan {
         bytes: text.len() as u32,
         ..FastScan::default()
@@ -222,20 +194,18 @@ pub fn fast_scan(text: &[u8]) -> FastScan {
         space: u64::MAX,
         ..Masks::default()
     };
-    let mut prev_byte = b' ';
     let mut blocks = text.chunks_exact(64);
     for block in &mut blocks {
         let block: &[u8; 64] = block.try_into().expect("chunks of 64");
-        let m = Masks::of(block, 4);
-        s.add(&m, &prev, block, prev_byte);
-        prev_byte = block[63];
+        let m = masks_of(block, 4);
+        s.add(&m, &prev);
         prev = m;
     }
     let rest = blocks.remainder();
     let mut last = [b' '; 64];
     last[..rest.len()].copy_from_slice(rest);
-    let m = Masks::of(&last, rest.len().div_ceil(16));
-    s.add(&m, &prev, &last, prev_byte);
+    let m = masks_of(&last, rest.len().div_ceil(16));
+    s.add(&m, &prev);
 
     let trimmed = text.trim_ascii();
     if let Some(&last) = trimmed.last() {
@@ -249,21 +219,6 @@ pub fn fast_scan(text: &[u8]) -> FastScan {
         }
         if matches!(last, b':') || wide_end("：".as_bytes()) {
             s.flags |= bits::ENDS_COLON;
-        }
-    }
-    if let Some(&first) = trimmed.first() {
-        if matches!(first, b'*' | b'-' | b'+' | b'>' | b'#')
-            || trimmed.starts_with("•".as_bytes())
-            || trimmed.starts_with("·".as_bytes())
-            || trimmed.starts_with("»".as_bytes())
-        {
-            s.flags |= bits::STARTS_BULLET;
-        }
-        if first.is_ascii_lowercase() {
-            s.flags |= bits::STARTS_LOWER;
-        }
-        if first.is_ascii_digit() {
-            s.flags |= bits::STARTS_DIGIT;
         }
     }
     s
@@ -282,10 +237,6 @@ struct Masks {
     lead: u64,
     terminal: u64,
     comma: u64,
-    bar: u64,
-    at: u64,
-    colon: u64,
-    slash: u64,
 }
 
 impl Masks {
@@ -324,10 +275,6 @@ impl Masks {
                     bits(within(0xc0, 0xff)),
                     bits(_mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'))),
                     bits(eq(b',')),
-                    bits(eq(b'|')),
-                    bits(eq(b'@')),
-                    bits(eq(b':')),
-                    bits(eq(b'/')),
                 ]
             };
             m.space |= bits[0];
@@ -339,10 +286,46 @@ impl Masks {
             m.lead |= bits[6];
             m.terminal |= bits[7];
             m.comma |= bits[8];
-            m.bar |= bits[9];
-            m.at |= bits[10];
-            m.colon |= bits[11];
-            m.slash |= bits[12];
+        }
+        m
+    }
+
+    /// [`Masks::of`] 32 bytes at a time: the first `halves` halves of the
+    /// block hold the line.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn of_avx2(block: &[u8; 64], halves: usize) -> Masks {
+        use std::arch::x86_64::*;
+        let mut m = Masks {
+            space: u64::MAX.checked_shl(32 * halves as u32).unwrap_or(0),
+            ..Masks::default()
+        };
+        for k in 0..halves.min(2) {
+            // SAFETY: 32 bytes read from a block of 64 at k * 32.
+            let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(k * 32).cast()) };
+            let eq = |c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+            let within = |lo: u8, hi: u8| {
+                let x = _mm256_sub_epi8(v, _mm256_set1_epi8(lo as i8));
+                _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8((hi - lo) as i8)), x)
+            };
+            let bits = |x: __m256i| u64::from(_mm256_movemask_epi8(x) as u32) << (k * 32);
+            let punct = _mm256_or_si256(
+                _mm256_or_si256(within(0x21, 0x2f), within(0x3a, 0x40)),
+                _mm256_or_si256(within(0x5b, 0x60), within(0x7b, 0x7e)),
+            );
+            m.space |= bits(_mm256_or_si256(eq(b' '), within(9, 13)));
+            m.upper |= bits(within(b'A', b'Z'));
+            m.lower |= bits(within(b'a', b'z'));
+            m.digit |= bits(within(b'0', b'9'));
+            m.punct |= bits(punct);
+            m.high |= bits(v);
+            m.lead |= bits(within(0xc0, 0xff));
+            m.terminal |= bits(_mm256_or_si256(
+                _mm256_or_si256(eq(b'.'), eq(b'!')),
+                eq(b'?'),
+            ));
+            m.comma |= bits(eq(b','));
         }
         m
     }
@@ -368,10 +351,6 @@ impl Masks {
             m.lead |= bit(LEAD);
             m.terminal |= bit(TERMINAL);
             m.comma |= bit(COMMA);
-            m.bar |= bit(BAR);
-            m.at |= bit(AT);
-            m.colon |= bit(COLON);
-            m.slash |= bit(SLASH);
         }
         m
     }
@@ -384,10 +363,9 @@ fn after(x: u64, prev: u64, k: u32) -> u64 {
 }
 
 impl FastScan {
-    /// Adds one block's counts; `prev` and `prev_byte` are the block
-    /// before's.
+    /// Adds one block's counts; `prev` is the block before's.
     #[inline]
-    fn add(&mut self, m: &Masks, prev: &Masks, block: &[u8; 64], prev_byte: u8) {
+    fn add(&mut self, m: &Masks, prev: &Masks) {
         let count = |x: u64| x.count_ones();
         let nonspace = !m.space;
         let prev_space = after(m.space, prev.space, 1);
@@ -413,21 +391,6 @@ impl FastScan {
         self.lead += count(m.lead);
         self.continuation += count(m.high & !m.lead);
         self.commas += count(m.comma);
-        self.separators += count(m.bar);
-        self.at += count(m.at);
-        self.urls += count(m.slash & after(m.colon, prev.colon, 1));
-        // Separators and the copyright sign beyond ASCII: by their bytes.
-        let mut high = m.high;
-        while high != 0 {
-            let k = high.trailing_zeros() as usize;
-            high &= high - 1;
-            let before = if k == 0 { prev_byte } else { block[k - 1] };
-            let c = CLASS[block[k] as usize];
-            let has = |bit: u16| u32::from(c & bit != 0);
-            let (c2, x80) = (u32::from(before == 0xc2), u32::from(before == 0x80));
-            self.separators += c2 & has(SEP_AFTER_C2) | x80 & has(SEP_AFTER_80);
-            self.copyright += c2 & has(COPY_AFTER_C2);
-        }
     }
 
     #[inline]
@@ -461,7 +424,7 @@ struct FastLine {
 #[derive(Debug, Clone, Default)]
 pub struct FastScratch {
     lines: Vec<FastLine>,
-    hashes: Vec<u128>,
+    hashes: Vec<u64>,
     prose_above: Vec<u32>,
     prose_below: Vec<u32>,
     words_before: Vec<u32>,
@@ -530,19 +493,24 @@ impl FastScratch {
         if let Some(last) = self.lines.last_mut() {
             last.blank_after = true;
         }
-        // Duplicates, from one sort of the hashes.
+        // Duplicates, from one sort of the hashes: each key is the hash's
+        // top bits above the line's index (64-bit keys sort faster than
+        // the default features' 128-bit ones; equal top bits of two lines
+        // that differ are as rare as the hash's collisions).
+        let index_bits = usize::BITS - n.leading_zeros();
+        let hash_mask = u64::MAX.checked_shl(index_bits).unwrap_or(0);
         self.hashes.clear();
         self.hashes.extend(
             self.lines
                 .iter()
                 .enumerate()
-                .map(|(i, l)| u128::from(l.hash) << 64 | i as u128),
+                .map(|(i, l)| l.hash & hash_mask | i as u64),
         );
         self.hashes.sort_unstable();
-        for run in self.hashes.chunk_by(|a, b| a >> 64 == b >> 64) {
+        for run in self.hashes.chunk_by(|a, b| a & hash_mask == b & hash_mask) {
             let duplicates = ((run.len() - 1) as u32).min(MAX_DUPLICATES);
             for &key in run {
-                self.lines[key as u64 as usize].duplicates = duplicates;
+                self.lines[(key & !hash_mask) as usize].duplicates = duplicates;
             }
         }
         // Blocks: runs of lines between blank lines.
@@ -577,7 +545,6 @@ impl FastScratch {
                 s.short_share(),
                 s.bit(bits::ENDS_TERMINAL),
                 s.punct_ratio(),
-                s.bit(bits::STARTS_BULLET),
                 f32::from(u8::from(l.rule == RuleMark::Dropped)),
             ]
         }));
@@ -648,15 +615,8 @@ impl FastScratch {
             ratio(s.lead, chars),
             s.bit(bits::ENDS_TERMINAL),
             s.bit(bits::ENDS_COLON),
-            s.bit(bits::STARTS_BULLET),
-            s.bit(bits::STARTS_LOWER),
-            s.bit(bits::STARTS_DIGIT),
-            s.separators as f32,
             ratio(s.commas, s.words.max(1)),
             s.sentence_ends as f32,
-            f32::from(u8::from(s.at > 0)),
-            f32::from(u8::from(s.urls > 0)),
-            f32::from(u8::from(s.copyright > 0)),
             line.duplicates as f32,
             f32::from(u8::from(line.blank_before)),
             f32::from(u8::from(line.blank_after)),
@@ -717,7 +677,7 @@ mod tests {
     fn reference(text: &[u8]) -> FastScan {
         let mut s = fast_scan(b"");
         s.bytes = text.len() as u32;
-        let (mut prev_space, mut prev_terminal, mut prev) = (1u32, 0u32, b' ');
+        let (mut prev_space, mut prev_terminal) = (1u32, 0u32);
         let (mut len, mut all_lower) = (0u32, 0u32);
         for &b in text.iter().chain(b" ") {
             let c = CLASS[b as usize];
@@ -739,14 +699,8 @@ mod tests {
             s.lead += has(LEAD);
             s.continuation += u32::from(b & 0xc0 == 0x80);
             s.commas += has(COMMA);
-            let (c2, x80) = (u32::from(prev == 0xc2), u32::from(prev == 0x80));
-            s.separators += has(BAR) + (c2 & has(SEP_AFTER_C2)) + (x80 & has(SEP_AFTER_80));
-            s.copyright += c2 & has(COPY_AFTER_C2);
-            s.at += has(AT);
-            s.urls += u32::from(prev == b':') & has(SLASH);
             prev_space = space;
             prev_terminal = has(TERMINAL);
-            prev = b;
         }
         s.flags = fast_scan(text).flags;
         s
@@ -806,6 +760,14 @@ mod tests {
         let block: [u8; 64] = std::array::from_fn(|k| (k * 37 + 11) as u8);
         let (a, b) = (Masks::of(&block, 4), Masks::of_bytes(&block));
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            for (chunks, halves) in [(4, 2), (2, 1), (0, 0)] {
+                // SAFETY: the CPU has AVX2, checked just above.
+                let c = unsafe { Masks::of_avx2(&block, halves) };
+                assert_eq!(format!("{c:?}"), format!("{:?}", Masks::of(&block, chunks)));
+            }
+        }
     }
 
     #[test]
@@ -820,15 +782,9 @@ mod tests {
     }
 
     #[test]
-    fn separators_copyright_urls_and_bullets() {
-        let s = fast_scan("• Home | News » Sport — © 2024 https://x.org".as_bytes());
-        assert_eq!(s.separators, 4);
-        assert_eq!(s.copyright, 1);
-        assert_eq!(s.urls, 1);
-        assert_eq!(s.flags & bits::STARTS_BULLET, bits::STARTS_BULLET);
-        // Invalid UTF-8 is counted, never refused.
-        let s = fast_scan(b"\xff\xc2 ab");
-        assert_eq!((s.words, s.short, s.lead), (2, 1, 2));
+    fn invalid_utf8_is_counted_never_refused() {
+        let s = fast_scan(b"\xff\xc2 ab \xe4\xb8\xad");
+        assert_eq!((s.words, s.short, s.lead, s.continuation), (3, 1, 3, 2));
     }
 
     #[test]
@@ -849,6 +805,7 @@ mod tests {
         // The line above was dropped by a rule.
         let above_dropped = LINE_FEATURES + 2 * NEIGHBOUR_FEATURES - 1;
         assert_eq!(row[above_dropped], 1.0);
-        assert_eq!(row[21], 1.0, "blank before");
+        let blank_before = FAST_FEATURE_NAMES.iter().position(|&n| n == "blank_before");
+        assert_eq!(row[blank_before.unwrap()], 1.0);
     }
 }
