@@ -7,7 +7,7 @@
 //! in Latin letters. [`FAST_FEATURE_NAMES`] fixes the order of a row, and
 //! `rules/fast.model` names the same features.
 
-use super::{MAX_DUPLICATES, RuleMark, log_count, log_mean, ratio};
+use super::facts::{MAX_DUPLICATES, RuleMark, log_count, log_mean, ratio};
 use crate::text::hash_bytes;
 
 /// `--fast`'s features, in the order of a row.
