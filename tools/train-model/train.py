@@ -8,6 +8,8 @@
                                                                           # each dataset by a model of the others
     python3 tools/train-model/train.py --corpus ../shared/corpus --cv --no-fit --preset recall
                                                                           # as kzclean --recall decides
+    python3 tools/train-model/train.py --corpus ../shared/corpus --features fast --trees 16 --learning-rate 0.3
+                                                                          # --fast's model, rules/fast.model
 
 Needs numpy, scikit-learn and lightgbm (`pip install numpy scikit-learn lightgbm`)
 and a release build (`cargo build --release`). The features come from
