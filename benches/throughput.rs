@@ -10,7 +10,9 @@
 //!
 //! Run with `cargo bench`; `cargo bench -- rules/engine` for one group;
 //! `cargo bench -- 'jsonl/pipeline-j1/mix|wet/pipeline-j1/mix'` to compare
-//! WET input with JSON Lines on the same texts.
+//! WET input with JSON Lines on the same texts; `cargo bench -- small-docs`
+//! for the cost per document (documents of eight lines, each format, the
+//! default pipeline and `--fast`'s); `fast/` is `--fast`.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -298,10 +300,16 @@ fn run_pipeline(pipeline: &mut Pipeline, input: &[u8], out: &mut Vec<u8>) {
 }
 
 fn pipeline(classifier: bool, format: Format, threads: usize) -> Pipeline {
+    pipeline_with(classifier, false, format, threads)
+}
+
+/// [`pipeline`], or `--fast`'s with `fast`.
+fn pipeline_with(classifier: bool, fast: bool, format: Format, threads: usize) -> Pipeline {
     let cleaner = Cleaner::new(
         RuleSet::builtin(),
         CleanerOptions {
             classifier,
+            fast,
             ..CleanerOptions::default()
         },
     );
@@ -350,6 +358,10 @@ fn bench_input(
     group.bench_function(format!("full/pipeline-j1/{name}"), |b| {
         b.iter(|| run_pipeline(&mut full, input, &mut out))
     });
+    let mut fast = pipeline_with(true, true, Format::Text, 1);
+    group.bench_function(format!("fast/pipeline-j1/{name}"), |b| {
+        b.iter(|| run_pipeline(&mut fast, input, &mut out))
+    });
     let mut full2 = pipeline(true, Format::Text, 2);
     group.bench_function(format!("full/pipeline-j2/{name}"), |b| {
         b.iter(|| run_pipeline(&mut full2, input, &mut out))
@@ -372,13 +384,58 @@ fn bench_input(
     });
 }
 
+/// The same lines as documents of eight lines each, as a stream, JSON
+/// Lines records and WET records, with the default pipeline and
+/// `--fast`'s: per-document costs (a record's parse, escapes and headers,
+/// a document's passes) weigh more than in whole pages. Compare each
+/// format's time with the text stream's.
+fn bench_small_documents(
+    group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    input: &[u8],
+) {
+    let mut stream = Vec::with_capacity(input.len() + input.len() / 8);
+    let kept = lines(input).filter(|l| content(l) != b"\x0c");
+    for (i, line) in kept.enumerate() {
+        if i > 0 && i % 8 == 0 {
+            stream.extend_from_slice(b"\x0c\n");
+        }
+        stream.extend_from_slice(line);
+        if !line.ends_with(b"\n") {
+            stream.push(b'\n');
+        }
+    }
+    let mut out = Vec::with_capacity(stream.len());
+    let inputs = [
+        ("text", Format::Text, stream.clone()),
+        (
+            "jsonl",
+            Format::Jsonl(JsonlOptions::default()),
+            to_jsonl(&stream),
+        ),
+        ("wet", Format::Wet(WetOptions::default()), to_wet(&stream)),
+    ];
+    for (format_name, format, bytes) in inputs {
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        for (preset, fast) in [("full", false), ("fast", true)] {
+            let mut p = pipeline_with(true, fast, format.clone(), 1);
+            group.bench_function(
+                format!("small-docs/{preset}/{format_name}-j1/{name}"),
+                |b| b.iter(|| run_pipeline(&mut p, &bytes, &mut out)),
+            );
+        }
+    }
+}
+
 fn throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("throughput");
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(2))
         .measurement_time(Duration::from_secs(8));
-    bench_input(&mut group, "mix", &mix());
+    let mix = mix();
+    bench_input(&mut group, "mix", &mix);
+    bench_small_documents(&mut group, "mix", &mix);
     if let Some(dev) = dev() {
         bench_input(&mut group, "dev", &dev);
     }

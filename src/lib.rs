@@ -54,7 +54,7 @@ pub use cleaner::{
     expected_f_threshold,
 };
 pub use error::{Error, LineError, Warning};
-pub use features::FEATURE_NAMES;
+pub use features::{FAST_FEATURE_NAMES, FEATURE_NAMES};
 pub use model::Model;
 pub use output::{Mode, Stats, write_document};
 pub use params::{Params, Preset};

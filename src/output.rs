@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::ops::AddAssign;
 
 use crate::document::lines;
-use crate::features::FEATURE_NAMES;
+use crate::features::{FAST_FEATURE_NAMES, FEATURE_NAMES};
 use crate::rules::RuleSet;
 use crate::verdict::{Reason, Verdict};
 
@@ -125,7 +125,13 @@ pub fn write_reason(reason: Reason, rules: &RuleSet, out: &mut Vec<u8>) {
             }
             if let Some(f) = feature {
                 out.push(b' ');
-                out.extend_from_slice(FEATURE_NAMES[f as usize].as_bytes());
+                // `--fast`'s features are numbered after the default ones.
+                let name = FEATURE_NAMES
+                    .iter()
+                    .chain(FAST_FEATURE_NAMES)
+                    .nth(f as usize)
+                    .unwrap_or(&"?");
+                out.extend_from_slice(name.as_bytes());
             }
         }
     }

@@ -125,6 +125,7 @@ static CLEANERS: LazyLock<Vec<Cleaner>> = LazyLock::new(|| {
             CleanerOptions {
                 classifier: seed % 4 < 2,
                 explain: seed % 3 == 0,
+                fast: seed % 5 == 0,
             },
         );
         // Some join wrapped lines first (--unwrap): the same guarantees.

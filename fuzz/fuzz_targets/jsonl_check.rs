@@ -93,6 +93,7 @@ fn run(key: Key, input: &[u8]) -> (Vec<u8>, Stats, Result<(), Error>) {
                 classifier: key.classifier,
                 // As the CLI sets it: reasons named under `--explain`.
                 explain: key.mode() == Mode::Explain,
+                fast: false,
             },
         );
         Pipeline::with_format(

@@ -36,6 +36,7 @@ fn run(key: Key, input: &[u8]) -> (Vec<u8>, Result<(), String>) {
             CleanerOptions {
                 classifier: key.classifier,
                 explain: false,
+                fast: false,
             },
         );
         let options = WetOptions {

@@ -13,7 +13,8 @@ class Cleaner:
     ``rules``: extra rules added to the built-in ones, like the CLI's
     ``--rules``: rule-file text (str or bytes), a rule file's path
     (``os.PathLike``, or a one-line str naming an existing file), or a list
-    of these. ``preset``: None (balanced), ``"precision"`` or ``"recall"``.
+    of these. ``preset``: None (balanced), ``"precision"``, ``"recall"`` or
+    ``"fast"`` (``--fast``: several times faster, a little less accurate).
     ``classifier=False`` decides with the rules only (``--no-classifier``).
     ``profile``: a :class:`SiteProfile`, or a profile file's path or bytes
     (``--profile``); pages cleaned with their ``url=`` or ``site=`` drop the

@@ -157,13 +157,15 @@ fn into_string(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-fn parse_preset(preset: Option<&str>) -> PyResult<Preset> {
+/// The rules' preset, and whether it is `--fast`.
+fn parse_preset(preset: Option<&str>) -> PyResult<(Preset, bool)> {
     match preset {
-        None => Ok(Preset::Balanced),
-        Some("precision") => Ok(Preset::Precision),
-        Some("recall") => Ok(Preset::Recall),
+        None => Ok((Preset::Balanced, false)),
+        Some("precision") => Ok((Preset::Precision, false)),
+        Some("recall") => Ok((Preset::Recall, false)),
+        Some("fast") => Ok((Preset::Balanced, true)),
         Some(other) => Err(PyValueError::new_err(format!(
-            "preset must be None, 'precision' or 'recall', not '{other}'"
+            "preset must be None, 'precision', 'recall' or 'fast', not '{other}'"
         ))),
     }
 }
@@ -280,8 +282,9 @@ fn build_rules(sources: &[Source], preset: Preset) -> PyResult<RuleSet> {
 /// rules: extra rules added to the built-in ones, like the CLI's --rules:
 ///     rule-file text (str or bytes), a rule file's path (os.PathLike, or a
 ///     one-line str naming an existing file), or a list of these.
-/// preset: None (balanced), "precision" (remove more) or "recall" (keep
-///     more), like --precision / --recall.
+/// preset: None (balanced), "precision" (remove more), "recall" (keep
+///     more) or "fast" (a whole crawl: several times faster, a little less
+///     accurate), like --precision / --recall / --fast.
 /// classifier: False decides with the rules only, like --no-classifier.
 /// profile: a SiteProfile, or a profile file's path or bytes, like
 ///     --profile: a page cleaned with its url= or site= drops the lines its
@@ -317,13 +320,20 @@ impl Cleaner {
         profile: Option<(Arc<RustProfile>, ProfileOptions)>,
         unwrap: Option<UnwrapWidth>,
     ) -> PyResult<Self> {
-        let rules = build_rules(&sources, parse_preset(preset.as_deref())?)?;
+        let (rule_preset, fast) = parse_preset(preset.as_deref())?;
+        if fast && !classifier {
+            return Err(PyValueError::new_err(
+                "preset 'fast' needs the classifier (classifier=False is the rules alone)",
+            ));
+        }
+        let rules = build_rules(&sources, rule_preset)?;
         let make = |explain| {
             let cleaner = RustCleaner::new(
                 rules.clone(),
                 CleanerOptions {
                     classifier,
                     explain,
+                    fast,
                 },
             );
             let cleaner = match unwrap {

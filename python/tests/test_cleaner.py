@@ -16,6 +16,7 @@ SETTINGS = [
     ({"preset": "recall"}, ["--recall"]),
     ({"classifier": False}, ["--no-classifier"]),
     ({"preset": "recall", "classifier": False}, ["--recall", "--no-classifier"]),
+    ({"preset": "fast"}, ["--fast"]),
 ]
 
 RULES = """\
@@ -132,8 +133,10 @@ def test_unreadable_rule_files_raise_os_errors(tmp_path):
 
 
 def test_bad_settings_raise():
-    with pytest.raises(ValueError, match="preset must be None, 'precision' or 'recall', not 'fast'"):
-        kzclean.Cleaner(preset="fast")
+    with pytest.raises(ValueError, match="preset must be None, 'precision', 'recall' or 'fast', not 'quick'"):
+        kzclean.Cleaner(preset="quick")
+    with pytest.raises(ValueError, match="preset 'fast' needs the classifier"):
+        kzclean.Cleaner(preset="fast", classifier=False)
     with pytest.raises(TypeError, match="rules must be"):
         kzclean.Cleaner(rules=42)
     with pytest.raises(TypeError):

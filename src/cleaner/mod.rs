@@ -26,7 +26,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use crate::document::{content, is_blank, lines};
-use crate::features::{FEATURE_COUNT, FeatureScratch, RuleMark};
+use crate::features::{FAST_FEATURE_COUNT, FEATURE_COUNT, FastScratch, FeatureScratch, RuleMark};
 use crate::model::{Model, logistic};
 use crate::output::{Mode, write_document, write_reason};
 use crate::rules::{Action, Presearch, RuleSet};
@@ -46,6 +46,9 @@ pub struct CleanerOptions {
     /// Name the feature behind each classifier verdict (costs a second walk
     /// of the trees; for `--explain`).
     pub explain: bool,
+    /// `--fast`: only the rules anchored at a line's start, and a small
+    /// model over cheap features ([`crate::FAST_FEATURE_NAMES`]).
+    pub fast: bool,
 }
 
 impl Default for CleanerOptions {
@@ -53,6 +56,7 @@ impl Default for CleanerOptions {
         CleanerOptions {
             classifier: true,
             explain: false,
+            fast: false,
         }
     }
 }
@@ -95,6 +99,8 @@ pub struct Cleaner {
     spans: Vec<std::ops::Range<usize>>,
     presearch: Vec<Presearch>,
     features: FeatureScratch,
+    /// `--fast`'s features.
+    fast: FastScratch,
     /// The lines the model scores (verdict index, non-blank line index),
     /// a chunk of their feature rows, and their scores.
     to_score: Vec<(u32, u32)>,
@@ -122,13 +128,30 @@ pub struct Cleaner {
 }
 
 impl Cleaner {
-    /// A cleaner with the built-in model.
+    /// A cleaner with the built-in model (`--fast`'s with `options.fast`).
     pub fn new(rules: RuleSet, options: CleanerOptions) -> Cleaner {
-        Cleaner::with_model(rules, options, Model::builtin())
+        let model = if options.fast {
+            Model::builtin_fast()
+        } else {
+            Model::builtin()
+        };
+        Cleaner::with_model(rules, options, model)
     }
 
-    /// A cleaner with another model (`--model`).
+    /// A cleaner with another model (`--model`): its features must be
+    /// those of `options.fast`'s choice ([`Model::parse`] or
+    /// [`Model::parse_fast`]), or every line scores as the empty model.
     pub fn with_model(rules: RuleSet, options: CleanerOptions, model: Arc<Model>) -> Cleaner {
+        let width = if options.fast {
+            FAST_FEATURE_COUNT
+        } else {
+            FEATURE_COUNT
+        };
+        let model = if model.width() == width {
+            model
+        } else {
+            Arc::new(Model::empty_for(width))
+        };
         Cleaner {
             rules,
             options,
@@ -137,6 +160,7 @@ impl Cleaner {
             spans: Vec::new(),
             presearch: Vec::new(),
             features: FeatureScratch::default(),
+            fast: FastScratch::default(),
             to_score: Vec::new(),
             rows: Vec::new(),
             scores: Vec::new(),
@@ -249,6 +273,10 @@ impl Cleaner {
     /// Pass 1a: each line's span, words and (with the classifier on) its
     /// features.
     fn measure_lines(&mut self, doc: &[u8]) {
+        if self.options.fast {
+            self.measure_lines_fast(doc);
+            return;
+        }
         let classifier = self.options.classifier;
         let infos = &mut self.scratch;
         infos.clear();
@@ -279,12 +307,38 @@ impl Cleaner {
         }
     }
 
+    /// Pass 1a of `--fast`: each line's span and cheap features (words
+    /// are white-space separated tokens).
+    fn measure_lines_fast(&mut self, doc: &[u8]) {
+        let infos = &mut self.scratch;
+        infos.clear();
+        self.spans.clear();
+        self.fast.begin();
+        let mut at = 0;
+        for line in lines(doc) {
+            let text = content(line);
+            self.spans.push(at..at + text.len());
+            at += line.len();
+            if is_blank(text) {
+                self.fast.push_blank();
+                infos.push(LineInfo::BLANK);
+                continue;
+            }
+            infos.push(LineInfo {
+                blank: false,
+                words: self.fast.push(text),
+                rule: None,
+            });
+        }
+    }
+
     /// Pass 1b: what the rules say about each line: the anchored automaton
     /// and literal search over all lines at once (four lines in step), then
     /// the rules line by line. Returns how much prose (words in lines of 10
     /// or more words no rule matched) the document has.
     fn match_rules(&mut self, doc: &[u8]) -> f64 {
         let classifier = self.options.classifier;
+        let fast = self.options.fast;
         let infos = &mut self.scratch;
         let rules = &self.rules;
         self.presearch.clear();
@@ -295,26 +349,36 @@ impl Cleaner {
             .enumerate()
             .filter(|(_, (info, _))| !info.blank)
             .map(|(i, (info, span))| (i, &doc[span.clone()], info.words));
-        rules.presearch(searched, &mut self.presearch);
+        if fast {
+            rules.presearch_anchored(searched, &mut self.presearch);
+        } else {
+            rules.presearch(searched, &mut self.presearch);
+        }
         let mut prose_total = 0.0;
         let mut row = 0;
         for ((info, span), &found) in infos.iter_mut().zip(&self.spans).zip(&self.presearch) {
             if info.blank {
                 continue;
             }
-            let rule = rules.match_line_with(&doc[span.clone()], info.words, found);
+            let rule = if fast {
+                rules.match_anchored_with(&doc[span.clone()], info.words, found)
+            } else {
+                rules.match_line_with(&doc[span.clone()], info.words, found)
+            };
             info.rule = rule;
             if rule.is_none() && info.words >= PROSE_LINE_WORDS {
                 prose_total += f64::from(info.words);
             }
             if classifier && let Some(i) = rule {
-                self.features.mark(
-                    row,
-                    match rules.rules()[i as usize].action {
-                        Action::Keep => RuleMark::Kept,
-                        _ => RuleMark::Dropped,
-                    },
-                );
+                let mark = match rules.rules()[i as usize].action {
+                    Action::Keep => RuleMark::Kept,
+                    _ => RuleMark::Dropped,
+                };
+                if fast {
+                    self.fast.mark(row, mark);
+                } else {
+                    self.features.mark(row, mark);
+                }
             }
             row += 1;
         }
@@ -396,7 +460,14 @@ impl Cleaner {
     /// at a time (rows are built on demand, so memory stays bounded however
     /// long the document), then the document's threshold decides them.
     fn decide_by_model(&mut self, verdicts: &mut [Verdict]) {
-        self.features.finish();
+        let fast = self.options.fast;
+        let (width, feature_base) = if fast {
+            self.fast.finish();
+            (FAST_FEATURE_COUNT, FEATURE_COUNT as u16)
+        } else {
+            self.features.finish();
+            (FEATURE_COUNT, 0)
+        };
         let params = self.rules.params();
         // (verdict index, non-blank line index) of the lines to score.
         self.to_score.clear();
@@ -419,9 +490,13 @@ impl Cleaner {
         // the run).
         self.rows.resize(SCORE_CHUNK * FEATURE_COUNT, 0.0);
         for chunk in self.to_score.chunks(SCORE_CHUNK) {
-            let rows = &mut self.rows[..chunk.len() * FEATURE_COUNT];
-            for (&(_, line), out) in chunk.iter().zip(rows.chunks_exact_mut(FEATURE_COUNT)) {
-                self.features.row_into(line as usize, out);
+            let rows = &mut self.rows[..chunk.len() * width];
+            for (&(_, line), out) in chunk.iter().zip(rows.chunks_exact_mut(width)) {
+                if fast {
+                    self.fast.row_into(line as usize, out);
+                } else {
+                    self.features.row_into(line as usize, out);
+                }
             }
             self.scores.clear();
             self.scores.resize(chunk.len(), 0.0);
@@ -449,11 +524,16 @@ impl Cleaner {
             let keep = probability >= threshold;
             let feature = if self.options.explain {
                 // Explaining is slow anyway: the row is built again.
-                let row = &mut self.rows[..FEATURE_COUNT];
-                self.features.row_into(line as usize, row);
+                let row = &mut self.rows[..width];
+                if fast {
+                    self.fast.row_into(line as usize, row);
+                } else {
+                    self.features.row_into(line as usize, row);
+                }
+                // `--fast`'s features are numbered after the default ones.
                 self.model
                     .strongest_feature(row, keep)
-                    .map(|(f, _)| f as u16)
+                    .map(|(f, _)| feature_base + f as u16)
             } else {
                 None
             };
@@ -570,10 +650,18 @@ impl Cleaner {
             };
             write!(out, "{doc_index}\t{line_index}\t{state}")?;
             let mut values = [0.0; FEATURE_COUNT];
-            if state == 2 {
-                self.features.row_into(row, &mut values);
+            let width = if self.options.fast {
+                FAST_FEATURE_COUNT
+            } else {
+                FEATURE_COUNT
+            };
+            let values = &mut values[..width];
+            if state == 2 && self.options.fast {
+                self.fast.row_into(row, values);
+            } else if state == 2 {
+                self.features.row_into(row, values);
             }
-            for value in values {
+            for &mut value in values {
                 write!(out, "\t{value}")?;
             }
             writeln!(out)?;

@@ -20,6 +20,7 @@ fn cleaner(rules: &str) -> Cleaner {
         CleanerOptions {
             classifier: false,
             explain: false,
+            fast: false,
         },
     )
 }
@@ -220,14 +221,8 @@ fn with_site_profile(pages: &[&String]) -> Cleaner {
     for page in pages {
         profile.add_page("site.example", page.as_bytes());
     }
-    let mut c = Cleaner::new(
-        RuleSet::builtin(),
-        CleanerOptions {
-            classifier: true,
-            explain: false,
-        },
-    )
-    .with_profile(Arc::new(profile), ProfileOptions::default());
+    let mut c = Cleaner::new(RuleSet::builtin(), CleanerOptions::default())
+        .with_profile(Arc::new(profile), ProfileOptions::default());
     c.set_site(Some("site.example"));
     c
 }

@@ -1,5 +1,8 @@
 //! What one pass over a line's bytes yields ([`LineScan`]), written by
-//! the scan and its token rules, read by the feature rows.
+//! the scan and its token rules, read by the feature rows; and the small
+//! helpers both feature sets (the default and `--fast`'s) share.
+
+use std::sync::LazyLock;
 
 /// Stop words whose languages are kept per line: a 100 MB line of stop
 /// words would otherwise hold 16 bytes for each. Beyond this, a line's
@@ -63,5 +66,64 @@ impl LineScan {
     #[inline]
     pub fn has(&self, bit: u16) -> bool {
         self.flags & bit != 0
+    }
+}
+
+/// Duplicate counts are capped here.
+pub(super) const MAX_DUPLICATES: u32 = 5;
+
+/// What the rules said of a line, as the classifier sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleMark {
+    /// No rule matched: the classifier decides.
+    Undecided,
+    /// A drop or cut rule matched.
+    Dropped,
+    /// A keep rule matched.
+    Kept,
+}
+
+#[inline]
+pub(super) fn ratio(part: u32, whole: u32) -> f32 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f32 / whole as f32
+    }
+}
+
+/// ln(1 + n) of the small counts most lines have, computed by the same
+/// function as larger ones (so values are identical): a lookup is several
+/// times cheaper than the logarithm.
+static SMALL_LOG_COUNTS: LazyLock<[f32; 256]> =
+    LazyLock::new(|| std::array::from_fn(|n| (n as f32).ln_1p()));
+
+/// ln(1 + words / lines) of a window of 1 to 7 lines holding fewer than
+/// 512 words, computed by the same expression as other windows (so values
+/// are identical): a lookup in place of the logarithm on every row.
+static WINDOW_LOG_MEANS: LazyLock<Box<[[f32; 512]; 7]>> = LazyLock::new(|| {
+    Box::new(std::array::from_fn(|k| {
+        std::array::from_fn(|w| (w as f32 / (k + 1) as f32).ln_1p())
+    }))
+});
+
+/// ln(1 + words / lines); `words` is a whole number.
+#[inline]
+pub(super) fn log_mean(words: f32, lines: usize) -> f32 {
+    let whole = words as usize;
+    match WINDOW_LOG_MEANS
+        .get(lines.wrapping_sub(1))
+        .and_then(|t| t.get(whole))
+    {
+        Some(&value) if whole as f32 == words => value,
+        _ => (words / lines as f32).ln_1p(),
+    }
+}
+
+#[inline]
+pub(super) fn log_count(n: u32) -> f32 {
+    match SMALL_LOG_COUNTS.get(n as usize) {
+        Some(&value) => value,
+        None => (n as f32).ln_1p(),
     }
 }

@@ -15,13 +15,12 @@
 //! [`FEATURE_NAMES`] fixes the order; the model file names the features it was
 //! trained on and is refused if they differ.
 
-use std::sync::LazyLock;
-
 mod stoplists;
 pub mod stopwords;
 
-use facts::MAX_STOP_SETS_PER_LINE;
-pub use facts::{LineScan, flag};
+pub use facts::{LineScan, RuleMark, flag};
+use facts::{MAX_DUPLICATES, MAX_STOP_SETS_PER_LINE, log_count, log_mean, ratio};
+pub use fast::{FAST_FEATURE_COUNT, FAST_FEATURE_NAMES, FastScratch};
 pub use scan::scan_line;
 use stopwords::LanguageSet;
 
@@ -33,19 +32,6 @@ const LONG_LINE_WORDS: f32 = 15.0;
 const GOOD_STOP_DENSITY: f32 = 0.2;
 /// Distances to the nearest prose line are capped here.
 const MAX_DISTANCE: u32 = 20;
-/// Duplicate counts are capped here.
-const MAX_DUPLICATES: u32 = 5;
-
-/// What the rules said of a line, as the classifier sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RuleMark {
-    /// No rule matched: the classifier decides.
-    Undecided,
-    /// A drop or cut rule matched.
-    Dropped,
-    /// A keep rule matched.
-    Kept,
-}
 
 /// The features, in the order of a feature row. Neighbour features carry
 /// their offset: `@-1` is the non-blank line above.
@@ -521,15 +507,6 @@ fn shape_of(s: &LineScan) -> (u8, u16, bool) {
     (bucket, marks, s.digits > 0)
 }
 
-#[inline]
-fn ratio(part: u32, whole: u32) -> f32 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f32 / whole as f32
-    }
-}
-
 /// How many of `sets` hold each language. Common words are in dozens of
 /// lists, so the sets are added as bit-sliced binary counters (plane `p`
 /// holds bit `p` of all 128 counts): a few word operations per set instead
@@ -561,42 +538,6 @@ fn count_languages(sets: &[LanguageSet]) -> [u32; 128] {
 #[inline]
 fn bit(s: &LineScan, b: u16) -> f32 {
     f32::from(u8::from(s.has(b)))
-}
-
-/// ln(1 + n) of the small counts most lines have, computed by the same
-/// function as larger ones (so values are identical): a lookup is several
-/// times cheaper than the logarithm.
-static SMALL_LOG_COUNTS: LazyLock<[f32; 256]> =
-    LazyLock::new(|| std::array::from_fn(|n| (n as f32).ln_1p()));
-
-/// ln(1 + words / lines) of a window of 1 to 7 lines holding fewer than
-/// 512 words, computed by the same expression as other windows (so values
-/// are identical): a lookup in place of the logarithm on every row.
-static WINDOW_LOG_MEANS: LazyLock<Box<[[f32; 512]; 7]>> = LazyLock::new(|| {
-    Box::new(std::array::from_fn(|k| {
-        std::array::from_fn(|w| (w as f32 / (k + 1) as f32).ln_1p())
-    }))
-});
-
-/// ln(1 + words / lines); `words` is a whole number.
-#[inline]
-fn log_mean(words: f32, lines: usize) -> f32 {
-    let whole = words as usize;
-    match WINDOW_LOG_MEANS
-        .get(lines.wrapping_sub(1))
-        .and_then(|t| t.get(whole))
-    {
-        Some(&value) if whole as f32 == words => value,
-        _ => (words / lines as f32).ln_1p(),
-    }
-}
-
-#[inline]
-fn log_count(n: u32) -> f32 {
-    match SMALL_LOG_COUNTS.get(n as usize) {
-        Some(&value) => value,
-        None => (n as f32).ln_1p(),
-    }
 }
 
 fn line_features(line: &Line, out: &mut [f32]) {
@@ -664,6 +605,7 @@ pub(crate) fn xorshift(state: &mut u64) -> u64 {
 }
 
 mod facts;
+mod fast;
 mod scan;
 #[cfg(test)]
 mod tests;

@@ -3,11 +3,22 @@
 
 use super::{LEAF, Model, Node};
 use crate::error::LineError;
-use crate::features::{FEATURE_COUNT, FEATURE_NAMES};
+use crate::features::FEATURE_NAMES;
 
 impl Model {
-    /// Parses a model file; `path` labels errors.
+    /// Parses a model file for the default features; `path` labels errors.
     pub fn parse(path: &str, bytes: &[u8]) -> Result<Model, Vec<LineError>> {
+        Model::parse_for(path, bytes, FEATURE_NAMES)
+    }
+
+    /// Parses a model file whose rows have the features `names` (the
+    /// default features, or `--fast`'s).
+    pub(crate) fn parse_for(
+        path: &str,
+        bytes: &[u8],
+        names: &[&str],
+    ) -> Result<Model, Vec<LineError>> {
+        let width = names.len();
         let err = |line: usize, message: String| {
             vec![LineError {
                 path: path.to_string(),
@@ -34,16 +45,16 @@ impl Model {
         let (n, line) = next("`features N`")?;
         let count =
             count_after(line, "features").ok_or_else(|| err(n, "expected `features N`".into()))?;
-        if count != FEATURE_COUNT {
+        if count != width {
             return Err(err(
                 n,
                 format!(
-                    "the model has {count} features, this kzclean computes {FEATURE_COUNT}; \
+                    "the model has {count} features, this kzclean computes {width}; \
                      retrain it with tools/train-model/train.py"
                 ),
             ));
         }
-        for want in FEATURE_NAMES {
+        for want in names {
             let (n, name) = next("a feature name")?;
             if name != *want {
                 return Err(err(
@@ -65,6 +76,7 @@ impl Model {
             // that aborts.
             roots: Vec::with_capacity(trees.min(1024)),
             trees4: Vec::new(),
+            width,
         };
         for _ in 0..trees {
             let (n, line) = next("`tree K`")?;
@@ -75,7 +87,7 @@ impl Model {
             model.roots.push(base as u32);
             for k in 0..size {
                 let (n, line) = next("a node")?;
-                let node = parse_node(line, base, k, size).map_err(|m| err(n, m))?;
+                let node = parse_node(line, base, k, size, width).map_err(|m| err(n, m))?;
                 model.nodes.push(node);
             }
         }
@@ -93,7 +105,13 @@ fn count_after(line: &str, keyword: &str) -> Option<usize> {
 }
 
 /// Children must come after their parent, so every walk ends at a leaf.
-fn parse_node(line: &str, base: usize, index: usize, size: usize) -> Result<Node, String> {
+fn parse_node(
+    line: &str,
+    base: usize,
+    index: usize,
+    size: usize,
+    width: usize,
+) -> Result<Node, String> {
     let mut fields = line.split_ascii_whitespace();
     let number = |s: Option<&str>, what: &str| -> Result<f64, String> {
         s.and_then(|s| s.parse::<f64>().ok())
@@ -118,8 +136,8 @@ fn parse_node(line: &str, base: usize, index: usize, size: usize) -> Result<Node
             let feature = fields
                 .next()
                 .and_then(|s| s.parse::<usize>().ok())
-                .filter(|&f| f < FEATURE_COUNT)
-                .ok_or_else(|| format!("expected a feature index below {FEATURE_COUNT}"))?;
+                .filter(|&f| f < width)
+                .ok_or_else(|| format!("expected a feature index below {width}"))?;
             let threshold = number(fields.next(), "a threshold")?;
             let left = child(fields.next())?;
             let right = child(fields.next())?;

@@ -2,27 +2,26 @@
 //! or eight interleaved walks, all bit-identical to one walk per row.
 
 use super::{Model, Tree4};
-use crate::features::FEATURE_COUNT;
 
 impl Model {
     /// [`Model::score_rows`] for trees of depth 4 or less: sixteen or eight
     /// rows at once with SIMD, else eight walks interleaved; no bounds
     /// checks in the walk (indices are masked to the fixed-size arrays,
     /// feature indices were checked when parsing).
-    pub(super) fn score_rows4(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512cd") {
             // SAFETY: the CPU has AVX-512F and AVX-512CD, checked just above.
-            unsafe { self.score_rows4_avx512(rows, scores) };
+            unsafe { self.score_rows4_avx512::<W>(rows, scores) };
             return;
         }
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            unsafe { self.score_rows4_avx2(rows, scores) };
+            unsafe { self.score_rows4_avx2::<W>(rows, scores) };
             return;
         }
-        self.score_rows4_portable(rows, scores);
+        self.score_rows4_portable::<W>(rows, scores);
     }
 
     /// [`Model::score_rows4`] on eight rows at once with AVX2: every split of
@@ -34,110 +33,113 @@ impl Model {
     /// order as the walk, so scores are bit-identical.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    pub(super) fn score_rows4_avx2(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4_avx2<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
         use std::arch::x86_64::*;
         const LANES: usize = 8;
-        let row_count = rows.len() / FEATURE_COUNT;
+        let row_count = rows.len() / W;
         // block[f]: feature f of the group's eight rows. 128 slots, so that
         // a split's feature index masked to 7 bits needs no bounds check
         // (indices were checked when parsing; padding splits use 0).
         // Aligned, so that no slot straddles two cache lines (on a 16-byte
         // boundary, half the compares' loads did, and cost 10%).
-        let mut block = Aligned([[0.0f32; LANES]; 128]);
-        let block = &mut block.0;
-        let mut start = 0;
-        while start < row_count {
-            let lanes = LANES.min(row_count - start);
-            // Rows past the end repeat the last one; their scores are dropped.
-            let group: [usize; LANES] = std::array::from_fn(|k| start + k.min(lanes - 1));
-            // Eight features of the eight rows at a time, transposed in
-            // registers (stored one value at a time, they took a tenth of
-            // the time). When the count is not a multiple of eight, the last
-            // eight overlap the eight before, so no load passes a row's end.
-            const _: () = assert!(FEATURE_COUNT >= LANES);
-            let firsts = (0..FEATURE_COUNT / LANES * LANES)
-                .step_by(LANES)
-                .chain((!FEATURE_COUNT.is_multiple_of(LANES)).then_some(FEATURE_COUNT - LANES));
-            for first in firsts {
-                let part: [__m256; LANES] = std::array::from_fn(|k| {
-                    let at = group[k] * FEATURE_COUNT + first;
-                    let values = &rows[at..at + LANES];
-                    // SAFETY: eight f32 read from a slice of eight.
-                    unsafe { _mm256_loadu_ps(values.as_ptr()) }
-                });
-                let slots = &mut block[first..first + LANES];
-                for (slot, column) in slots.iter_mut().zip(transpose8(part)) {
-                    // SAFETY: eight f32 stored into an array of eight.
-                    unsafe { _mm256_storeu_ps(slot.as_mut_ptr(), column) };
+        // Kept between calls (zeroing 4 KiB at every call cost more than
+        // scoring a small document); slots at or past W are never read.
+        BLOCK8.with_borrow_mut(|aligned| {
+            let block = &mut aligned.0;
+            let mut start = 0;
+            while start < row_count {
+                let lanes = LANES.min(row_count - start);
+                // Rows past the end repeat the last one; their scores are dropped.
+                let group: [usize; LANES] = std::array::from_fn(|k| start + k.min(lanes - 1));
+                // Eight features of the eight rows at a time, transposed in
+                // registers (stored one value at a time, they took a tenth of
+                // the time). When the count is not a multiple of eight, the last
+                // eight overlap the eight before, so no load passes a row's end.
+                // Rows of fewer than eight features are refused by score_rows.
+                let firsts = (0..W / LANES * LANES)
+                    .step_by(LANES)
+                    .chain((!W.is_multiple_of(LANES)).then_some(W - LANES));
+                for first in firsts {
+                    let part: [__m256; LANES] = std::array::from_fn(|k| {
+                        let at = group[k] * W + first;
+                        let values = &rows[at..at + LANES];
+                        // SAFETY: eight f32 read from a slice of eight.
+                        unsafe { _mm256_loadu_ps(values.as_ptr()) }
+                    });
+                    let slots = &mut block[first..first + LANES];
+                    for (slot, column) in slots.iter_mut().zip(transpose8(part)) {
+                        // SAFETY: eight f32 stored into an array of eight.
+                        unsafe { _mm256_storeu_ps(slot.as_mut_ptr(), column) };
+                    }
                 }
+                // goes_right(p): all ones in the lanes whose value is not at
+                // most split p's threshold (`!(x <= t)`: true for NaN, as in
+                // the walk).
+                let goes_right = |tree: &Tree4, p: usize| {
+                    let (f, threshold) = tree.splits[p];
+                    // SAFETY: eight f32 read from an array of eight.
+                    let x = unsafe { _mm256_loadu_ps(block[(f & 127) as usize].as_ptr()) };
+                    // `!(t >= x)`, the same test with the operands swapped, so
+                    // that the load is folded into the compare.
+                    _mm256_cmp_ps::<_CMP_NGE_UQ>(_mm256_set1_ps(threshold), x)
+                };
+                // The next group's rows are fetched while this one is scored, a
+                // 64-byte line a tree, as in score_rows4_avx512.
+                let next = &rows[(start + lanes) * W..];
+                let ahead = next[..next.len().min(LANES * W)].chunks(16);
+                // Rows 0, 1, 4, 5 and rows 2, 3, 6, 7, as pick_leaves gives them.
+                let mut sum_outer = _mm256_setzero_pd();
+                let mut sum_inner = _mm256_setzero_pd();
+                let mut score_tree = |tree: &Tree4| {
+                    let c = |p| goes_right(tree, p);
+                    // The path's turn at each depth: node 1 + b0, then
+                    // 3 + 2 b0 + b1, then 7 + 4 b0 + 2 b1 + b2.
+                    let b0 = c(0);
+                    let b1 = _mm256_blendv_ps(c(1), c(2), b0);
+                    let b2 = _mm256_blendv_ps(
+                        _mm256_blendv_ps(c(3), c(4), b1),
+                        _mm256_blendv_ps(c(5), c(6), b1),
+                        b0,
+                    );
+                    let b3 = _mm256_blendv_ps(
+                        _mm256_blendv_ps(
+                            _mm256_blendv_ps(c(7), c(8), b2),
+                            _mm256_blendv_ps(c(9), c(10), b2),
+                            b1,
+                        ),
+                        _mm256_blendv_ps(
+                            _mm256_blendv_ps(c(11), c(12), b2),
+                            _mm256_blendv_ps(c(13), c(14), b2),
+                            b1,
+                        ),
+                        b0,
+                    );
+                    let (outer, inner) = pick_leaves(&tree.leaves, [b0, b1, b2, b3]);
+                    sum_outer = _mm256_add_pd(sum_outer, outer);
+                    sum_inner = _mm256_add_pd(sum_inner, inner);
+                };
+                let (near, far) = self.trees4.split_at(ahead.len().min(self.trees4.len()));
+                for (tree, line) in near.iter().zip(ahead) {
+                    _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
+                    score_tree(tree);
+                }
+                far.iter().for_each(score_tree);
+                let (mut outer, mut inner) = ([0.0f64; 4], [0.0f64; 4]);
+                // SAFETY: four f64 stored into each array of four.
+                unsafe {
+                    _mm256_storeu_pd(outer.as_mut_ptr(), sum_outer);
+                    _mm256_storeu_pd(inner.as_mut_ptr(), sum_inner);
+                }
+                let sums = std::array::from_fn::<f64, LANES, _>(|k| {
+                    let i = k / 4 * 2 + k % 2;
+                    if k % 4 < 2 { outer[i] } else { inner[i] }
+                });
+                for (score, sum) in scores[start..start + lanes].iter_mut().zip(sums) {
+                    *score += sum;
+                }
+                start += lanes;
             }
-            // goes_right(p): all ones in the lanes whose value is not at
-            // most split p's threshold (`!(x <= t)`: true for NaN, as in
-            // the walk).
-            let goes_right = |tree: &Tree4, p: usize| {
-                let (f, threshold) = tree.splits[p];
-                // SAFETY: eight f32 read from an array of eight.
-                let x = unsafe { _mm256_loadu_ps(block[(f & 127) as usize].as_ptr()) };
-                // `!(t >= x)`, the same test with the operands swapped, so
-                // that the load is folded into the compare.
-                _mm256_cmp_ps::<_CMP_NGE_UQ>(_mm256_set1_ps(threshold), x)
-            };
-            // The next group's rows are fetched while this one is scored, a
-            // 64-byte line a tree, as in score_rows4_avx512.
-            let next = &rows[(start + lanes) * FEATURE_COUNT..];
-            let ahead = next[..next.len().min(LANES * FEATURE_COUNT)].chunks(16);
-            // Rows 0, 1, 4, 5 and rows 2, 3, 6, 7, as pick_leaves gives them.
-            let mut sum_outer = _mm256_setzero_pd();
-            let mut sum_inner = _mm256_setzero_pd();
-            let mut score_tree = |tree: &Tree4| {
-                let c = |p| goes_right(tree, p);
-                // The path's turn at each depth: node 1 + b0, then
-                // 3 + 2 b0 + b1, then 7 + 4 b0 + 2 b1 + b2.
-                let b0 = c(0);
-                let b1 = _mm256_blendv_ps(c(1), c(2), b0);
-                let b2 = _mm256_blendv_ps(
-                    _mm256_blendv_ps(c(3), c(4), b1),
-                    _mm256_blendv_ps(c(5), c(6), b1),
-                    b0,
-                );
-                let b3 = _mm256_blendv_ps(
-                    _mm256_blendv_ps(
-                        _mm256_blendv_ps(c(7), c(8), b2),
-                        _mm256_blendv_ps(c(9), c(10), b2),
-                        b1,
-                    ),
-                    _mm256_blendv_ps(
-                        _mm256_blendv_ps(c(11), c(12), b2),
-                        _mm256_blendv_ps(c(13), c(14), b2),
-                        b1,
-                    ),
-                    b0,
-                );
-                let (outer, inner) = pick_leaves(&tree.leaves, [b0, b1, b2, b3]);
-                sum_outer = _mm256_add_pd(sum_outer, outer);
-                sum_inner = _mm256_add_pd(sum_inner, inner);
-            };
-            let (near, far) = self.trees4.split_at(ahead.len().min(self.trees4.len()));
-            for (tree, line) in near.iter().zip(ahead) {
-                _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
-                score_tree(tree);
-            }
-            far.iter().for_each(score_tree);
-            let (mut outer, mut inner) = ([0.0f64; 4], [0.0f64; 4]);
-            // SAFETY: four f64 stored into each array of four.
-            unsafe {
-                _mm256_storeu_pd(outer.as_mut_ptr(), sum_outer);
-                _mm256_storeu_pd(inner.as_mut_ptr(), sum_inner);
-            }
-            let sums = std::array::from_fn::<f64, LANES, _>(|k| {
-                let i = k / 4 * 2 + k % 2;
-                if k % 4 < 2 { outer[i] } else { inner[i] }
-            });
-            for (score, sum) in scores[start..start + lanes].iter_mut().zip(sums) {
-                *score += sum;
-            }
-            start += lanes;
-        }
+        })
     }
 
     /// [`Model::score_rows4`] on sixteen rows at once with AVX-512: every
@@ -151,124 +153,130 @@ impl Model {
     /// bit-identical.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512cd")]
-    pub(super) fn score_rows4_avx512(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4_avx512<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
         use std::arch::x86_64::*;
         const LANES: usize = 16;
-        let row_count = rows.len() / FEATURE_COUNT;
+        let row_count = rows.len() / W;
         // block[f]: feature f of the group's sixteen rows; 128 slots and
         // aligned as in score_rows4_avx2 (a 64-byte slot on a 16-byte
         // boundary straddles two cache lines).
-        let mut block = Aligned([[0.0f32; LANES]; 128]);
-        let block = &mut block.0;
-        let mut start = 0;
-        while start < row_count {
-            let lanes = LANES.min(row_count - start);
-            // Rows past the end repeat the last one; their scores are dropped.
-            let group: [usize; LANES] = std::array::from_fn(|k| start + k.min(lanes - 1));
-            // Sixteen features of the sixteen rows at a time, transposed in
-            // registers (stored one value at a time, or scattered, they
-            // took a quarter of the time).
-            for first in (0..FEATURE_COUNT).step_by(LANES) {
-                let count = LANES.min(FEATURE_COUNT - first);
-                let part: [__m512; LANES] = std::array::from_fn(|k| {
-                    let at = group[k] * FEATURE_COUNT + first;
-                    let values = &rows[at..at + count];
-                    // SAFETY: the mask reads only the slice's `count` f32.
-                    unsafe { _mm512_maskz_loadu_ps(((1u32 << count) - 1) as u16, values.as_ptr()) }
-                });
-                let slots = &mut block[first..first + LANES];
-                for (slot, column) in slots.iter_mut().zip(transpose16(part)) {
-                    // SAFETY: sixteen f32 stored into an array of sixteen.
-                    unsafe { _mm512_storeu_ps(slot.as_mut_ptr(), column) };
+        // Kept between calls (zeroing 4 KiB at every call cost more than
+        // scoring a small document); slots at or past W are never read.
+        BLOCK16.with_borrow_mut(|aligned| {
+            let block = &mut aligned.0;
+            let mut start = 0;
+            while start < row_count {
+                let lanes = LANES.min(row_count - start);
+                // Rows past the end repeat the last one; their scores are dropped.
+                let group: [usize; LANES] = std::array::from_fn(|k| start + k.min(lanes - 1));
+                // Sixteen features of the sixteen rows at a time, transposed in
+                // registers (stored one value at a time, or scattered, they
+                // took a quarter of the time).
+                for first in (0..W).step_by(LANES) {
+                    let count = LANES.min(W - first);
+                    let part: [__m512; LANES] = std::array::from_fn(|k| {
+                        let at = group[k] * W + first;
+                        let values = &rows[at..at + count];
+                        // SAFETY: the mask reads only the slice's `count` f32.
+                        unsafe {
+                            _mm512_maskz_loadu_ps(((1u32 << count) - 1) as u16, values.as_ptr())
+                        }
+                    });
+                    let slots = &mut block[first..first + LANES];
+                    for (slot, column) in slots.iter_mut().zip(transpose16(part)) {
+                        // SAFETY: sixteen f32 stored into an array of sixteen.
+                        unsafe { _mm512_storeu_ps(slot.as_mut_ptr(), column) };
+                    }
                 }
-            }
-            // goes_right(p): bit k set when row k's value is not at most
-            // split p's threshold (`!(x <= t)`: true for NaN, as in the walk).
-            let goes_right = |tree: &Tree4, p: usize| {
-                let (f, threshold) = tree.splits[p];
-                // SAFETY: sixteen f32 read from an array of sixteen.
-                let x = unsafe { _mm512_loadu_ps(block[(f & 127) as usize].as_ptr()) };
-                _mm512_cmp_ps_mask::<_CMP_NLE_UQ>(x, _mm512_set1_ps(threshold))
-            };
-            // The next group's rows are fetched while this one is scored, a
-            // 64-byte line a tree (all at once, the prefetches stalled).
-            let next = &rows[(start + lanes) * FEATURE_COUNT..];
-            let ahead = next[..next.len().min(LANES * FEATURE_COUNT)].chunks(16);
-            let mut sum_even = _mm512_setzero_pd();
-            let mut sum_odd = _mm512_setzero_pd();
-            let mut score_tree = |tree: &Tree4| {
-                // Each row's leaves still possible (leaf i as bit 31 - i):
-                // a split the row goes right at rules out its left subtree.
-                // Three chains, for shorter dependencies.
-                let eliminate = |alive: __m512i, p: usize| {
-                    let keep = _mm512_set1_epi32(KEEP[p] as i32);
-                    _mm512_mask_and_epi32(alive, goes_right(tree, p), alive, keep)
+                // goes_right(p): bit k set when row k's value is not at most
+                // split p's threshold (`!(x <= t)`: true for NaN, as in the walk).
+                let goes_right = |tree: &Tree4, p: usize| {
+                    let (f, threshold) = tree.splits[p];
+                    // SAFETY: sixteen f32 read from an array of sixteen.
+                    let x = unsafe { _mm512_loadu_ps(block[(f & 127) as usize].as_ptr()) };
+                    _mm512_cmp_ps_mask::<_CMP_NLE_UQ>(x, _mm512_set1_ps(threshold))
                 };
-                let chain =
-                    |splits: std::ops::Range<usize>| splits.fold(_mm512_set1_epi32(-1), eliminate);
-                let alive =
-                    _mm512_ternarylogic_epi32::<0x80>(chain(0..5), chain(5..10), chain(10..15));
-                // The row's leaf is the leftmost one left (the walk's turns
-                // rule out everything left of it, and nothing rules it out).
-                let leaf = _mm512_lzcnt_epi32(alive);
-                // SAFETY: eight f64 read from each half of an array of sixteen.
-                let (first, second) = unsafe {
-                    (
-                        _mm512_loadu_pd(tree.leaves.as_ptr()),
-                        _mm512_loadu_pd(tree.leaves.as_ptr().add(8)),
-                    )
+                // The next group's rows are fetched while this one is scored, a
+                // 64-byte line a tree (all at once, the prefetches stalled).
+                let next = &rows[(start + lanes) * W..];
+                let ahead = next[..next.len().min(LANES * W)].chunks(16);
+                let mut sum_even = _mm512_setzero_pd();
+                let mut sum_odd = _mm512_setzero_pd();
+                let mut score_tree = |tree: &Tree4| {
+                    // Each row's leaves still possible (leaf i as bit 31 - i):
+                    // a split the row goes right at rules out its left subtree.
+                    // Three chains, for shorter dependencies.
+                    let eliminate = |alive: __m512i, p: usize| {
+                        let keep = _mm512_set1_epi32(KEEP[p] as i32);
+                        _mm512_mask_and_epi32(alive, goes_right(tree, p), alive, keep)
+                    };
+                    let chain = |splits: std::ops::Range<usize>| {
+                        splits.fold(_mm512_set1_epi32(-1), eliminate)
+                    };
+                    let alive =
+                        _mm512_ternarylogic_epi32::<0x80>(chain(0..5), chain(5..10), chain(10..15));
+                    // The row's leaf is the leftmost one left (the walk's turns
+                    // rule out everything left of it, and nothing rules it out).
+                    let leaf = _mm512_lzcnt_epi32(alive);
+                    // SAFETY: eight f64 read from each half of an array of sixteen.
+                    let (first, second) = unsafe {
+                        (
+                            _mm512_loadu_pd(tree.leaves.as_ptr()),
+                            _mm512_loadu_pd(tree.leaves.as_ptr().add(8)),
+                        )
+                    };
+                    // The permute reads the lowest four bits of each 64-bit lane:
+                    // rows 0, 2, .. 14, and after a shift rows 1, 3, .. 15.
+                    let even = _mm512_permutex2var_pd(first, leaf, second);
+                    let odd = _mm512_permutex2var_pd(first, _mm512_srli_epi64::<32>(leaf), second);
+                    sum_even = _mm512_add_pd(sum_even, even);
+                    sum_odd = _mm512_add_pd(sum_odd, odd);
                 };
-                // The permute reads the lowest four bits of each 64-bit lane:
-                // rows 0, 2, .. 14, and after a shift rows 1, 3, .. 15.
-                let even = _mm512_permutex2var_pd(first, leaf, second);
-                let odd = _mm512_permutex2var_pd(first, _mm512_srli_epi64::<32>(leaf), second);
-                sum_even = _mm512_add_pd(sum_even, even);
-                sum_odd = _mm512_add_pd(sum_odd, odd);
-            };
-            let (near, far) = self.trees4.split_at(ahead.len().min(self.trees4.len()));
-            for (tree, line) in near.iter().zip(ahead) {
-                _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
-                score_tree(tree);
+                let (near, far) = self.trees4.split_at(ahead.len().min(self.trees4.len()));
+                for (tree, line) in near.iter().zip(ahead) {
+                    _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
+                    score_tree(tree);
+                }
+                far.iter().for_each(score_tree);
+                let (mut even, mut odd) = ([0.0f64; 8], [0.0f64; 8]);
+                // SAFETY: eight f64 stored into each array of eight.
+                unsafe {
+                    _mm512_storeu_pd(even.as_mut_ptr(), sum_even);
+                    _mm512_storeu_pd(odd.as_mut_ptr(), sum_odd);
+                }
+                let sums = std::array::from_fn::<f64, LANES, _>(|k| {
+                    if k % 2 == 0 { even[k / 2] } else { odd[k / 2] }
+                });
+                for (score, sum) in scores[start..start + lanes].iter_mut().zip(sums) {
+                    *score += sum;
+                }
+                start += lanes;
             }
-            far.iter().for_each(score_tree);
-            let (mut even, mut odd) = ([0.0f64; 8], [0.0f64; 8]);
-            // SAFETY: eight f64 stored into each array of eight.
-            unsafe {
-                _mm512_storeu_pd(even.as_mut_ptr(), sum_even);
-                _mm512_storeu_pd(odd.as_mut_ptr(), sum_odd);
-            }
-            let sums = std::array::from_fn::<f64, LANES, _>(|k| {
-                if k % 2 == 0 { even[k / 2] } else { odd[k / 2] }
-            });
-            for (score, sum) in scores[start..start + lanes].iter_mut().zip(sums) {
-                *score += sum;
-            }
-            start += lanes;
-        }
+        })
     }
     /// [`Model::score_rows4`] without SIMD: eight walks interleaved.
-    pub(super) fn score_rows4_portable(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4_portable<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
         const LANES: usize = 8;
-        let row_count = rows.len() / FEATURE_COUNT;
+        let row_count = rows.len() / W;
         let mut start = 0;
         while start < row_count {
             let lanes = LANES.min(row_count - start);
             // Rows past the end repeat the last one; their scores are dropped.
             let row_of = |k: usize| {
                 let r = start + k.min(lanes - 1);
-                let row: &[f32; FEATURE_COUNT] = rows[r * FEATURE_COUNT..(r + 1) * FEATURE_COUNT]
+                let row: &[f32; W] = rows[r * W..(r + 1) * W]
                     .try_into()
                     .expect("rows come in whole feature rows");
                 row
             };
-            let group: [&[f32; FEATURE_COUNT]; LANES] = std::array::from_fn(row_of);
+            let group: [&[f32; W]; LANES] = std::array::from_fn(row_of);
             let mut sums = [0.0f64; LANES];
             for tree in &self.trees4 {
                 let mut at = [0usize; LANES];
                 for _ in 0..4 {
                     for k in 0..LANES {
                         let (feature, threshold) = tree.splits[at[k] & 15];
-                        let x = group[k][(feature as usize).min(FEATURE_COUNT - 1)];
+                        let x = group[k][(feature as usize).min(W - 1)];
                         // Right unless `x <= t`, so NaN goes right as in the walk.
                         at[k] = 2 * at[k] + 2 - usize::from(x <= threshold);
                     }
@@ -288,6 +296,15 @@ impl Model {
 /// A value on a 64-byte boundary, the size of a cache line.
 #[repr(align(64))]
 struct Aligned<T>(T);
+
+#[cfg(target_arch = "x86_64")]
+thread_local! {
+    /// The transposed rows of score_rows4_avx2 and score_rows4_avx512.
+    static BLOCK8: std::cell::RefCell<Aligned<[[f32; 8]; 128]>> =
+        const { std::cell::RefCell::new(Aligned([[0.0; 8]; 128])) };
+    static BLOCK16: std::cell::RefCell<Aligned<[[f32; 16]; 128]>> =
+        const { std::cell::RefCell::new(Aligned([[0.0; 16]; 128])) };
+}
 
 /// KEEP[p]: the leaves of a depth-4 tree (leaf i as bit 31 - i) outside
 /// the left subtree of split p (breadth-first), for score_rows4_avx512.

@@ -22,10 +22,27 @@
 
 use std::sync::{Arc, LazyLock};
 
-use crate::features::FEATURE_COUNT;
+use crate::features::{FAST_FEATURE_COUNT, FAST_FEATURE_NAMES, FEATURE_COUNT};
 
 /// The built-in model's text.
 const BUILTIN: &str = include_str!("../../rules/classifier.model");
+/// The built-in model of `--fast`: a few shallow trees over
+/// [`FAST_FEATURE_NAMES`].
+const BUILTIN_FAST: &str = include_str!("../../rules/fast.model");
+
+static BUILTIN_FAST_MODEL: LazyLock<Arc<Model>> = LazyLock::new(|| {
+    // A test parses the shipped file, so this cannot fail in a release.
+    Arc::new(
+        Model::parse_for(
+            "rules/fast.model",
+            BUILTIN_FAST.as_bytes(),
+            FAST_FEATURE_NAMES,
+        )
+        .unwrap_or_else(|e| {
+            panic!("built-in fast model: {}", e[0]);
+        }),
+    )
+});
 
 static BUILTIN_MODEL: LazyLock<Arc<Model>> = LazyLock::new(|| {
     // A test parses the shipped file, so this cannot fail in a release.
@@ -69,6 +86,8 @@ pub struct Model {
     /// The same trees padded to depth 4 when none is deeper (the shipped
     /// model), for the fastest walk; empty otherwise.
     trees4: Vec<Tree4>,
+    /// Features in a row: [`FEATURE_COUNT`], or `--fast`'s count.
+    width: usize,
 }
 
 /// A tree of depth 4 or less padded to exactly 4: 15 splits (feature,
@@ -89,14 +108,36 @@ impl Model {
         Arc::clone(&BUILTIN_MODEL)
     }
 
+    /// Parses a model file for `--fast`'s features
+    /// ([`crate::FAST_FEATURE_NAMES`]); `path` labels errors.
+    pub fn parse_fast(path: &str, bytes: &[u8]) -> Result<Model, Vec<crate::LineError>> {
+        Model::parse_for(path, bytes, FAST_FEATURE_NAMES)
+    }
+
+    /// The model that ships with kzclean for `--fast`.
+    pub fn builtin_fast() -> Arc<Model> {
+        Arc::clone(&BUILTIN_FAST_MODEL)
+    }
+
     /// A model without trees: every line scores 0.5. For `--dump-features`,
     /// which must run when the built-in model no longer fits the features.
     pub fn empty() -> Model {
+        Model::empty_for(FEATURE_COUNT)
+    }
+
+    /// [`Model::empty`] for rows of `width` features.
+    pub fn empty_for(width: usize) -> Model {
         Model {
             nodes: Vec::new(),
             roots: Vec::new(),
             trees4: Vec::new(),
+            width,
         }
+    }
+
+    /// The number of features in a row.
+    pub fn width(&self) -> usize {
+        self.width
     }
 
     fn depth_of(&self, node: u32) -> u32 {
@@ -151,12 +192,16 @@ impl Model {
     /// all rows: the tree stays in cache and the rows' walks overlap in the
     /// CPU.
     pub fn score_rows(&self, rows: &[f32], scores: &mut [f64]) {
-        if !self.trees4.is_empty() {
-            self.score_rows4(rows, scores);
+        if !self.trees4.is_empty() && self.width == FEATURE_COUNT {
+            self.score_rows4::<FEATURE_COUNT>(rows, scores);
+            return;
+        }
+        if !self.trees4.is_empty() && self.width == FAST_FEATURE_COUNT {
+            self.score_rows4::<FAST_FEATURE_COUNT>(rows, scores);
             return;
         }
         // Deeper trees (a model trained with other settings): one walk a row.
-        for (score, row) in scores.iter_mut().zip(rows.chunks_exact(FEATURE_COUNT)) {
+        for (score, row) in scores.iter_mut().zip(rows.chunks_exact(self.width)) {
             *score += self.score(row);
         }
     }
@@ -185,7 +230,7 @@ impl Model {
     /// direction of `keep` (Saabas: each split's change of the tree's value
     /// is credited to its feature).
     pub fn strongest_feature(&self, row: &[f32], keep: bool) -> Option<(usize, f64)> {
-        let mut credit = [0.0f64; FEATURE_COUNT];
+        let mut credit = vec![0.0f64; self.width];
         for &root in &self.roots {
             let mut node = &self.nodes[root as usize];
             while node.feature != LEAF {

@@ -133,21 +133,21 @@ type BatchPath = fn(&Model, &[f32], &mut [f64]);
 /// The batch paths for depth-4 trees that this CPU can run.
 fn batch_paths() -> Vec<(&'static str, BatchPath)> {
     let mut paths: Vec<(&'static str, BatchPath)> = vec![("portable", |m, rows, scores| {
-        m.score_rows4_portable(rows, scores)
+        m.score_rows4_portable::<FEATURE_COUNT>(rows, scores)
     })];
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512cd") {
         // SAFETY: only pushed when the CPU has AVX-512F and AVX-512CD,
         // checked just above.
         paths.push(("avx512", |m, rows, scores| unsafe {
-            m.score_rows4_avx512(rows, scores)
+            m.score_rows4_avx512::<FEATURE_COUNT>(rows, scores)
         }));
     }
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: only pushed when the CPU has AVX2, checked just above.
         paths.push(("avx2", |m, rows, scores| unsafe {
-            m.score_rows4_avx2(rows, scores)
+            m.score_rows4_avx2::<FEATURE_COUNT>(rows, scores)
         }));
     }
     paths

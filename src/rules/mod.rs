@@ -204,6 +204,52 @@ impl RuleSet {
         }
     }
 
+    /// `--fast`'s first search: [`RuleSet::presearch`] for the rules
+    /// anchored at a line's start only (`line`, `prefix`, and `regex` rules
+    /// starting with `^`), which one automaton decides a few bytes into most
+    /// lines. Then [`RuleSet::match_anchored_with`] tells which rule.
+    pub fn presearch_anchored<'t>(
+        &self,
+        lines: impl Iterator<Item = (usize, &'t [u8], u32)>,
+        found: &mut [Presearch],
+    ) {
+        let engine = &*self.engine;
+        if let Some(anchored) = &engine.anchored {
+            let mut scratch = self.lock_scratch();
+            let cache = scratch
+                .anchored
+                .get_or_insert_with(|| anchored.regex.create_cache());
+            let searched = lines
+                .filter(|&(_, _, words)| words <= anchored.max_words)
+                .map(|(i, line, _)| (i, line));
+            anchored
+                .regex
+                .matches_in_step(cache, searched, |i, matched| {
+                    found[i].anchored = Some(matched)
+                });
+        }
+    }
+
+    /// The anchored rule that decides a line, if any (`--fast`: rules that
+    /// must search the whole line, `contains` and other regexes, are not
+    /// asked). `found` is what [`RuleSet::presearch_anchored`] found.
+    pub fn match_anchored_with(&self, content: &[u8], words: u32, found: Presearch) -> Option<u32> {
+        let engine = &*self.engine;
+        let anchored = engine.anchored.as_ref()?;
+        if words > anchored.max_words || found.anchored == Some(false) {
+            return None;
+        }
+        let mut scratch = self.lock_scratch();
+        let best = anchored.best(
+            &mut scratch,
+            &engine.max_words,
+            content,
+            words,
+            found.anchored,
+        );
+        (best != u32::MAX).then(|| engine.by_rank[best as usize])
+    }
+
     /// This clone's search state. Each thread has its own clone, so the
     /// lock is never contended; if one clone is shared by threads after
     /// all, a busy lock means a fresh scratch: slower, never wrong.

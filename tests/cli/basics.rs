@@ -361,3 +361,42 @@ fn unwrap_decides_a_wrapped_paragraph_as_one_block() {
     assert_eq!(common::code(&out), 2);
     assert!(common::stderr(&out).contains("not a wrap width"));
 }
+
+#[test]
+fn fast_keeps_prose_drops_menus_and_writes_input_lines_byte_for_byte() {
+    let mut input = Vec::new();
+    input.extend_from_slice(b"Home\r\nNews | Sport | Weather\r\n\r\n");
+    input.extend_from_slice(page().as_bytes());
+    input.extend_from_slice(b"\r\n\xff\xfe odd bytes in a line of prose that runs on for a while, as prose does, and ends.\r\n");
+    let out = run(&["--fast"], &input);
+    assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+    // Every output line is an input line, in order, terminators included.
+    let mut inputs = input.split_inclusive(|&b| b == b'\n');
+    for line in out.stdout.split_inclusive(|&b| b == b'\n') {
+        assert!(
+            inputs.any(|l| l == line),
+            "{:?}",
+            String::from_utf8_lossy(line)
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("News | Sport"), "{text}");
+    assert!(text.contains("odd bytes in a line of prose"), "{text}");
+    // --explain names --fast's own features (numbered after the default
+    // ones inside, so a wrong offset names a default feature or none).
+    let explained = run(&["--fast", "--explain"], &input);
+    let rows = String::from_utf8_lossy(&explained.stdout);
+    let named: Vec<&str> = rows
+        .lines()
+        .filter_map(|r| r.split('\t').nth(1))
+        .filter(|why| why.starts_with("model:"))
+        .filter_map(|why| why.split(' ').nth(1))
+        .collect();
+    assert!(!named.is_empty(), "{rows}");
+    for name in named {
+        assert!(
+            kzclean::FAST_FEATURE_NAMES.contains(&name),
+            "{name} in {rows}"
+        );
+    }
+}

@@ -8,6 +8,8 @@
                                                                           # each dataset by a model of the others
     python3 tools/train-model/train.py --corpus ../shared/corpus --cv --no-fit --preset recall
                                                                           # as kzclean --recall decides
+    python3 tools/train-model/train.py --corpus ../shared/corpus --features fast --trees 16 --learning-rate 0.3
+                                                                          # --fast's model, rules/fast.model
 
 Needs numpy, scikit-learn and lightgbm (`pip install numpy scikit-learn lightgbm`)
 and a release build (`cargo build --release`). The features come from
@@ -224,7 +226,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_corpus_argument(ap)
     ap.add_argument("--kzclean", default=os.path.join(repo, "target", "release", "kzclean"))
-    ap.add_argument("--out", default=os.path.join(repo, "rules", "classifier.model"))
+    ap.add_argument("--features", choices=("default", "fast"), default="default",
+                    help="the feature set: kzclean's default features (rules/classifier.model), or --fast's "
+                         "cheap ones (rules/fast.model; train it with fewer trees, e.g. --trees 40)")
+    ap.add_argument("--out", help="the model file (default: rules/classifier.model, or rules/fast.model "
+                                  "with --features fast)")
     ap.add_argument("--cv", action="store_true", help="cross-validate before the final fit (folds: --split)")
     ap.add_argument("--split", choices=("domain", "dataset"), default="domain",
                     help="CV folds: 5 groups of web domains, or one fold per dataset (each dataset "
@@ -253,6 +259,10 @@ def main():
                     help="line weights: tokens normalised per page, or sqrt(tokens)+0.1")
     args = ap.parse_args()
     preset_flags, preset_threshold, beta = PRESETS[args.preset]
+    if args.features == "fast":
+        preset_flags = (*preset_flags, "--fast")
+    if args.out is None:
+        args.out = os.path.join(repo, "rules", "classifier.model" if args.features == "default" else "fast.model")
     if args.threshold is None:
         args.threshold = preset_threshold
     if args.preset != "balanced" and not (args.cv and args.no_fit):

@@ -74,18 +74,28 @@ pub fn build_cleaner(args: &Args) -> Result<Cleaner, Error> {
     let options = CleanerOptions {
         classifier: !args.no_classifier,
         explain: args.explain,
+        fast: args.fast,
     };
     let model = match &args.model {
         // Training data does not depend on the model, and must be producible
         // after the features changed and before a model fits them.
+        None if args.dump_features && args.fast => {
+            Arc::new(Model::empty_for(kzclean::FAST_FEATURE_NAMES.len()))
+        }
         None if args.dump_features => Arc::new(Model::empty()),
+        None if args.fast => Model::builtin_fast(),
         None => Model::builtin(),
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| {
                 Error::Usage(format!("{}: cannot read model file: {e}", path.display()))
             })?;
-            let model = Model::parse(&path.display().to_string(), &bytes).map_err(Error::Model)?;
-            Arc::new(model)
+            let name = path.display().to_string();
+            let model = if args.fast {
+                Model::parse_fast(&name, &bytes)
+            } else {
+                Model::parse(&name, &bytes)
+            };
+            Arc::new(model.map_err(Error::Model)?)
         }
     };
     let mut cleaner = Cleaner::with_model(rules, options, model);

@@ -343,9 +343,14 @@ fn dump_features(args: &Args, mut cleaner: Cleaner) -> Result<ExitCode, Error> {
     let stdout_name = Path::new("<stdout>");
     let mut out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
     let inputs = input_paths(args);
+    let names = if args.fast {
+        kzclean::FAST_FEATURE_NAMES
+    } else {
+        kzclean::FEATURE_NAMES
+    };
     let header = ["doc", "line", "state"]
         .iter()
-        .chain(kzclean::FEATURE_NAMES)
+        .chain(names)
         .copied()
         .collect::<Vec<_>>()
         .join("\t");

@@ -1,0 +1,811 @@
+//! `--fast`'s features: a few cheap numbers per line from one branch-free
+//! pass over its bytes (no characters decoded, no stop words looked up),
+//! the same for its neighbours, and a few document sums.
+//!
+//! Words are white-space separated tokens; "short words" (one to three
+//! lowercase ASCII letters) stand in for stop words in the languages written
+//! in Latin letters. [`FAST_FEATURE_NAMES`] fixes the order of a row, and
+//! `rules/fast.model` names the same features.
+
+use super::facts::{MAX_DUPLICATES, RuleMark, log_count, log_mean, ratio};
+use crate::text::hash_bytes;
+
+/// `--fast`'s features, in the order of a row.
+pub const FAST_FEATURE_NAMES: &[&str] = &[
+    // The line itself.
+    "log_bytes",
+    "log_words",
+    "mean_token_len",
+    "short_share",
+    "title_share",
+    "upper_ratio",
+    "digit_ratio",
+    "punct_ratio",
+    "nonascii_share",
+    "ends_terminal",
+    "ends_colon",
+    "commas_per_word",
+    "sentence_ends",
+    "duplicates",
+    "blank_before",
+    "blank_after",
+    "log_block_lines",
+    "block_position",
+    // Neighbours: the non-blank lines two and one above, one and two below.
+    "log_words@-2",
+    "short_share@-2",
+    "ends_terminal@-2",
+    "punct_ratio@-2",
+    "rule_dropped@-2",
+    "log_words@-1",
+    "short_share@-1",
+    "ends_terminal@-1",
+    "punct_ratio@-1",
+    "rule_dropped@-1",
+    "log_words@+1",
+    "short_share@+1",
+    "ends_terminal@+1",
+    "punct_ratio@+1",
+    "rule_dropped@+1",
+    "log_words@+2",
+    "short_share@+2",
+    "ends_terminal@+2",
+    "punct_ratio@+2",
+    "rule_dropped@+2",
+    // The +-3-line window and the nearest prose.
+    "window_log_words",
+    "window_long_share",
+    "window_short_share",
+    "window_rule_dropped",
+    "prose_distance_above",
+    "prose_distance_below",
+    // The document.
+    "position",
+    "words_before_share",
+    "words_over_longest",
+    "doc_long_share",
+    "doc_short_share",
+    "doc_rule_dropped",
+];
+
+/// The number of features in a `--fast` row.
+pub const FAST_FEATURE_COUNT: usize = 50;
+const _: () = assert!(FAST_FEATURE_NAMES.len() == FAST_FEATURE_COUNT);
+
+const LINE_FEATURES: usize = 18;
+const NEIGHBOUR_FEATURES: usize = 5;
+const NEIGHBOURS: [isize; 4] = [-2, -1, 1, 2];
+/// Lines of at least this many words are long.
+const LONG_LINE_WORDS: u32 = 15;
+/// A long line is prose when at least this share of its words are short.
+const PROSE_SHORT_SHARE: f32 = 0.2;
+const MAX_DISTANCE: u32 = 20;
+
+// Byte classes, one table lookup per byte.
+const SPACE: u16 = 1;
+const UPPER: u16 = 1 << 1;
+const LOWER: u16 = 1 << 2;
+const DIGIT: u16 = 1 << 3;
+const PUNCT: u16 = 1 << 4;
+/// The first byte of a character beyond ASCII.
+const LEAD: u16 = 1 << 5;
+/// `.`, `!`, `?`: a sentence ends when white space follows.
+const TERMINAL: u16 = 1 << 6;
+const COMMA: u16 = 1 << 7;
+
+static CLASS: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut k = 0;
+        if matches!(c, b' ' | b'\t' | b'\r' | 0x0b | 0x0c) {
+            k |= SPACE;
+        }
+        if c.is_ascii_uppercase() {
+            k |= UPPER;
+        }
+        if c.is_ascii_lowercase() {
+            k |= LOWER;
+        }
+        if c.is_ascii_digit() {
+            k |= DIGIT;
+        }
+        if c.is_ascii_punctuation() {
+            k |= PUNCT;
+        }
+        if c >= 0xc0 {
+            k |= LEAD;
+        }
+        if matches!(c, b'.' | b'!' | b'?') {
+            k |= TERMINAL;
+        }
+        if c == b',' {
+            k |= COMMA;
+        }
+        t[b] = k;
+        b += 1;
+    }
+    t
+};
+
+mod bits {
+    pub const ENDS_TERMINAL: u8 = 1;
+    pub const ENDS_COLON: u8 = 1 << 1;
+}
+
+/// What one pass over a line's bytes yields.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FastScan {
+    pub bytes: u32,
+    /// Bytes after the first of a character (UTF-8 continuation bytes).
+    pub continuation: u32,
+    pub nonspace: u32,
+    /// White-space separated tokens.
+    pub words: u32,
+    /// Tokens of one to three lowercase ASCII letters.
+    pub short: u32,
+    /// Tokens starting with an uppercase ASCII letter.
+    pub title: u32,
+    pub upper: u32,
+    pub lower: u32,
+    pub digits: u32,
+    pub punct: u32,
+    /// Characters beyond ASCII.
+    pub lead: u32,
+    pub commas: u32,
+    pub sentence_ends: u32,
+    flags: u8,
+}
+
+/// Scans one line (its content, without the terminator), 64 bytes at a
+/// time: each byte class is a bit mask, counts are popcounts, tokens are
+/// the masks' edges. Bytes past the end count as white space (a whole
+/// block of it when the line fills its last block), so the last token ends
+/// like any other.
+pub fn fast_scan(text: &[u8]) -> FastScan {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt") {
+        // SAFETY: the CPU has AVX2 and POPCNT, checked just above.
+        return unsafe { fast_scan_avx2(text) };
+    }
+    scan_with(text, Masks::of)
+}
+
+/// [`fast_scan`] with 32-byte compares and one instruction per popcount
+/// (without POPCNT, a count is a dozen instructions); the same counts.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt")]
+fn fast_scan_avx2(text: &[u8]) -> FastScan {
+    // The closure has this function's target features.
+    scan_with(text, |block, chunks| {
+        Masks::of_avx2(block, chunks.div_ceil(2))
+    })
+}
+
+#[inline(always)]
+fn scan_with(text: &[u8], masks_of: impl Fn(&[u8; 64], usize) -> Masks) -> FastScan {
+    let mut s = FastScan {
+        bytes: text.len() as u32,
+        ..FastScan::default()
+    };
+    // The previous block's masks (before the line: white space).
+    let mut prev = Masks {
+        space: u64::MAX,
+        ..Masks::default()
+    };
+    let mut blocks = text.chunks_exact(64);
+    for block in &mut blocks {
+        let block: &[u8; 64] = block.try_into().expect("chunks of 64");
+        let m = masks_of(block, 4);
+        s.add(&m, &prev);
+        prev = m;
+    }
+    let rest = blocks.remainder();
+    let mut last = [b' '; 64];
+    last[..rest.len()].copy_from_slice(rest);
+    let m = masks_of(&last, rest.len().div_ceil(16));
+    s.add(&m, &prev);
+
+    let trimmed = text.trim_ascii();
+    if let Some(&last) = trimmed.last() {
+        let wide_end = |suffix: &[u8]| trimmed.ends_with(suffix);
+        if matches!(last, b'.' | b'!' | b'?')
+            || wide_end("。".as_bytes())
+            || wide_end("！".as_bytes())
+            || wide_end("？".as_bytes())
+        {
+            s.flags |= bits::ENDS_TERMINAL;
+        }
+        if matches!(last, b':') || wide_end("：".as_bytes()) {
+            s.flags |= bits::ENDS_COLON;
+        }
+    }
+    s
+}
+
+/// One 64-byte block's byte classes, bit `k` for byte `k`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Masks {
+    space: u64,
+    upper: u64,
+    lower: u64,
+    digit: u64,
+    punct: u64,
+    /// Bytes beyond ASCII, and those that start a character.
+    high: u64,
+    lead: u64,
+    terminal: u64,
+    comma: u64,
+}
+
+impl Masks {
+    /// The masks of a block whose first `chunks` sixteen-byte chunks hold
+    /// the line; the rest is white space.
+    #[cfg(target_arch = "x86_64")]
+    fn of(block: &[u8; 64], chunks: usize) -> Masks {
+        use std::arch::x86_64::*;
+        let mut m = Masks {
+            space: u64::MAX.checked_shl(16 * chunks as u32).unwrap_or(0),
+            ..Masks::default()
+        };
+        for k in 0..chunks.min(4) {
+            // SAFETY: SSE2 is part of x86_64; sixteen bytes read from a
+            // block of 64 at k * 16.
+            let bits = unsafe {
+                let v = _mm_loadu_si128(block.as_ptr().add(k * 16).cast());
+                let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+                // lo <= v <= hi, unsigned.
+                let within = |lo: u8, hi: u8| {
+                    let x = _mm_sub_epi8(v, _mm_set1_epi8(lo as i8));
+                    _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8((hi - lo) as i8)), x)
+                };
+                let bits = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (k * 16);
+                let punct = _mm_or_si128(
+                    _mm_or_si128(within(0x21, 0x2f), within(0x3a, 0x40)),
+                    _mm_or_si128(within(0x5b, 0x60), within(0x7b, 0x7e)),
+                );
+                [
+                    bits(_mm_or_si128(eq(b' '), within(9, 13))),
+                    bits(within(b'A', b'Z')),
+                    bits(within(b'a', b'z')),
+                    bits(within(b'0', b'9')),
+                    bits(punct),
+                    bits(v),
+                    bits(within(0xc0, 0xff)),
+                    bits(_mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'))),
+                    bits(eq(b',')),
+                ]
+            };
+            m.space |= bits[0];
+            m.upper |= bits[1];
+            m.lower |= bits[2];
+            m.digit |= bits[3];
+            m.punct |= bits[4];
+            m.high |= bits[5];
+            m.lead |= bits[6];
+            m.terminal |= bits[7];
+            m.comma |= bits[8];
+        }
+        m
+    }
+
+    /// [`Masks::of`] 32 bytes at a time: the first `halves` halves of the
+    /// block hold the line.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn of_avx2(block: &[u8; 64], halves: usize) -> Masks {
+        use std::arch::x86_64::*;
+        let mut m = Masks {
+            space: u64::MAX.checked_shl(32 * halves as u32).unwrap_or(0),
+            ..Masks::default()
+        };
+        for k in 0..halves.min(2) {
+            // SAFETY: 32 bytes read from a block of 64 at k * 32.
+            let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(k * 32).cast()) };
+            let eq = |c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+            let within = |lo: u8, hi: u8| {
+                let x = _mm256_sub_epi8(v, _mm256_set1_epi8(lo as i8));
+                _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8((hi - lo) as i8)), x)
+            };
+            let bits = |x: __m256i| u64::from(_mm256_movemask_epi8(x) as u32) << (k * 32);
+            let punct = _mm256_or_si256(
+                _mm256_or_si256(within(0x21, 0x2f), within(0x3a, 0x40)),
+                _mm256_or_si256(within(0x5b, 0x60), within(0x7b, 0x7e)),
+            );
+            m.space |= bits(_mm256_or_si256(eq(b' '), within(9, 13)));
+            m.upper |= bits(within(b'A', b'Z'));
+            m.lower |= bits(within(b'a', b'z'));
+            m.digit |= bits(within(b'0', b'9'));
+            m.punct |= bits(punct);
+            m.high |= bits(v);
+            m.lead |= bits(within(0xc0, 0xff));
+            m.terminal |= bits(_mm256_or_si256(
+                _mm256_or_si256(eq(b'.'), eq(b'!')),
+                eq(b'?'),
+            ));
+            m.comma |= bits(eq(b','));
+        }
+        m
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn of(block: &[u8; 64], _chunks: usize) -> Masks {
+        Masks::of_bytes(block)
+    }
+
+    /// [`Masks::of`] a byte at a time, from the class table.
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+    fn of_bytes(block: &[u8; 64]) -> Masks {
+        let mut m = Masks::default();
+        for (k, &b) in block.iter().enumerate() {
+            let c = CLASS[b as usize];
+            let bit = |class: u16| u64::from(c & class != 0) << k;
+            m.space |= bit(SPACE);
+            m.upper |= bit(UPPER);
+            m.lower |= bit(LOWER);
+            m.digit |= bit(DIGIT);
+            m.punct |= bit(PUNCT);
+            m.high |= u64::from(b >= 0x80) << k;
+            m.lead |= bit(LEAD);
+            m.terminal |= bit(TERMINAL);
+            m.comma |= bit(COMMA);
+        }
+        m
+    }
+}
+
+/// `x` shifted `k` bytes later, the previous block's last bytes in front.
+#[inline]
+fn after(x: u64, prev: u64, k: u32) -> u64 {
+    x << k | prev >> (64 - k)
+}
+
+impl FastScan {
+    /// Adds one block's counts; `prev` is the block before's.
+    #[inline]
+    fn add(&mut self, m: &Masks, prev: &Masks) {
+        let count = |x: u64| x.count_ones();
+        let nonspace = !m.space;
+        let prev_space = after(m.space, prev.space, 1);
+        let start = nonspace & prev_space;
+        let end = m.space & !prev_space;
+        self.words += count(start);
+        self.title += count(start & m.upper);
+        self.sentence_ends += count(end & after(m.terminal, prev.terminal, 1));
+        // A short word ends here: one to three lowercase letters, white
+        // space before them.
+        let l1 = after(m.lower, prev.lower, 1);
+        let l2 = after(m.lower, prev.lower, 2);
+        let l3 = after(m.lower, prev.lower, 3);
+        let s2 = after(m.space, prev.space, 2);
+        let s3 = after(m.space, prev.space, 3);
+        let s4 = after(m.space, prev.space, 4);
+        self.short += count(end & l1 & (s2 | l2 & (s3 | l3 & s4)));
+        self.nonspace += count(nonspace);
+        self.upper += count(m.upper);
+        self.lower += count(m.lower);
+        self.digits += count(m.digit);
+        self.punct += count(m.punct);
+        self.lead += count(m.lead);
+        self.continuation += count(m.high & !m.lead);
+        self.commas += count(m.comma);
+    }
+
+    #[inline]
+    fn bit(&self, b: u8) -> f32 {
+        f32::from(u8::from(self.flags & b != 0))
+    }
+
+    fn short_share(&self) -> f32 {
+        ratio(self.short, self.words)
+    }
+
+    fn punct_ratio(&self) -> f32 {
+        ratio(self.punct, self.nonspace)
+    }
+}
+
+/// What the document pass keeps of a non-blank line.
+#[derive(Debug, Clone, Copy)]
+struct FastLine {
+    scan: FastScan,
+    rule: RuleMark,
+    blank_before: bool,
+    blank_after: bool,
+    hash: u64,
+    duplicates: u32,
+    block_lines: u32,
+    block_position: u32,
+}
+
+/// Per-document buffers of `--fast`, reused across documents.
+#[derive(Debug, Clone, Default)]
+pub struct FastScratch {
+    lines: Vec<FastLine>,
+    hashes: Vec<u64>,
+    prose_above: Vec<u32>,
+    prose_below: Vec<u32>,
+    words_before: Vec<u32>,
+    /// Sums over the lines before each line (and all lines, last): long
+    /// lines, short-word shares and rule-dropped lines, for the windows.
+    long_before: Vec<u32>,
+    short_before: Vec<f64>,
+    dropped_before: Vec<u32>,
+    as_neighbour: Vec<[f32; NEIGHBOUR_FEATURES]>,
+    previous_blank: bool,
+    doc: FastDoc,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct FastDoc {
+    words: u32,
+    longest: u32,
+    long_lines: u32,
+    short_sum: f32,
+    rule_dropped: u32,
+}
+
+impl FastScratch {
+    /// Starts a new document.
+    pub fn begin(&mut self) {
+        self.lines.clear();
+        self.previous_blank = true;
+    }
+
+    /// Notes a blank line.
+    pub fn push_blank(&mut self) {
+        if let Some(last) = self.lines.last_mut() {
+            last.blank_after = true;
+        }
+        self.previous_blank = true;
+    }
+
+    /// Adds the next non-blank line and returns its word count
+    /// (white-space separated tokens).
+    pub fn push(&mut self, text: &[u8]) -> u32 {
+        let scan = fast_scan(text);
+        self.lines.push(FastLine {
+            scan,
+            rule: RuleMark::Undecided,
+            blank_before: self.previous_blank,
+            blank_after: false,
+            hash: hash_bytes(text.trim_ascii()),
+            duplicates: 0,
+            block_lines: 0,
+            block_position: 0,
+        });
+        self.previous_blank = false;
+        scan.words
+    }
+
+    /// What the rules said of the `i`-th non-blank line pushed.
+    pub fn mark(&mut self, i: usize, rule: RuleMark) {
+        if let Some(line) = self.lines.get_mut(i) {
+            line.rule = rule;
+        }
+    }
+
+    /// Computes what the rows need from the whole document.
+    pub fn finish(&mut self) {
+        let n = self.lines.len();
+        if let Some(last) = self.lines.last_mut() {
+            last.blank_after = true;
+        }
+        // Duplicates, from one sort of the hashes: each key is the hash's
+        // top bits above the line's index (64-bit keys sort faster than
+        // the default features' 128-bit ones; equal top bits of two lines
+        // that differ are as rare as the hash's collisions).
+        let index_bits = usize::BITS - n.leading_zeros();
+        let hash_mask = u64::MAX.checked_shl(index_bits).unwrap_or(0);
+        self.hashes.clear();
+        self.hashes.extend(
+            self.lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| l.hash & hash_mask | i as u64),
+        );
+        self.hashes.sort_unstable();
+        for run in self.hashes.chunk_by(|a, b| a & hash_mask == b & hash_mask) {
+            let duplicates = ((run.len() - 1) as u32).min(MAX_DUPLICATES);
+            for &key in run {
+                self.lines[(key & !hash_mask) as usize].duplicates = duplicates;
+            }
+        }
+        // Blocks: runs of lines between blank lines.
+        let mut start = 0;
+        while start < n {
+            let mut end = start + 1;
+            while end < n && !self.lines[end].blank_before {
+                end += 1;
+            }
+            for (k, line) in self.lines[start..end].iter_mut().enumerate() {
+                line.block_lines = (end - start) as u32;
+                line.block_position = k as u32;
+            }
+            start = end;
+        }
+        let lines = &self.lines;
+        let mut doc = FastDoc::default();
+        for line in lines {
+            let w = line.scan.words;
+            doc.words += w;
+            doc.longest = doc.longest.max(w);
+            doc.long_lines += u32::from(w >= LONG_LINE_WORDS);
+            doc.short_sum += line.scan.short_share();
+            doc.rule_dropped += u32::from(line.rule == RuleMark::Dropped);
+        }
+        self.doc = doc;
+        self.as_neighbour.clear();
+        self.as_neighbour.extend(lines.iter().map(|l| {
+            let s = &l.scan;
+            [
+                log_count(s.words),
+                s.short_share(),
+                s.bit(bits::ENDS_TERMINAL),
+                s.punct_ratio(),
+                f32::from(u8::from(l.rule == RuleMark::Dropped)),
+            ]
+        }));
+        let is_prose = |l: &FastLine| {
+            l.rule != RuleMark::Dropped
+                && l.scan.words >= LONG_LINE_WORDS
+                && l.scan.short_share() >= PROSE_SHORT_SHARE
+        };
+        self.prose_above.clear();
+        self.prose_below.clear();
+        self.prose_below.resize(n, 0);
+        self.words_before.clear();
+        self.long_before.clear();
+        self.short_before.clear();
+        self.dropped_before.clear();
+        let (mut long, mut short, mut dropped) = (0, 0.0, 0);
+        for line in lines {
+            self.long_before.push(long);
+            self.short_before.push(short);
+            self.dropped_before.push(dropped);
+            long += u32::from(line.scan.words >= LONG_LINE_WORDS);
+            short += f64::from(line.scan.short_share());
+            dropped += u32::from(line.rule == RuleMark::Dropped);
+        }
+        self.long_before.push(long);
+        self.short_before.push(short);
+        self.dropped_before.push(dropped);
+        let mut distance = MAX_DISTANCE;
+        let mut before = 0;
+        for line in lines {
+            distance = if is_prose(line) {
+                0
+            } else {
+                (distance + 1).min(MAX_DISTANCE)
+            };
+            self.prose_above.push(distance);
+            self.words_before.push(before);
+            before += line.scan.words;
+        }
+        let mut below = MAX_DISTANCE;
+        for (i, line) in lines.iter().enumerate().rev() {
+            below = if is_prose(line) {
+                0
+            } else {
+                (below + 1).min(MAX_DISTANCE)
+            };
+            self.prose_below[i] = below;
+        }
+    }
+
+    /// Writes the row of the `i`-th non-blank line into `row`
+    /// ([`FAST_FEATURE_COUNT`] values), once [`FastScratch::finish`] ran.
+    pub fn row_into(&self, i: usize, row: &mut [f32]) {
+        let lines = &self.lines;
+        let n = lines.len();
+        let line = &lines[i];
+        let s = &line.scan;
+        let chars = s.bytes - s.continuation;
+        let own: [f32; LINE_FEATURES] = [
+            log_count(s.bytes),
+            log_count(s.words),
+            ratio(s.nonspace, s.words),
+            s.short_share(),
+            ratio(s.title, s.words),
+            ratio(s.upper, s.upper + s.lower),
+            ratio(s.digits, s.nonspace),
+            s.punct_ratio(),
+            ratio(s.lead, chars),
+            s.bit(bits::ENDS_TERMINAL),
+            s.bit(bits::ENDS_COLON),
+            ratio(s.commas, s.words.max(1)),
+            s.sentence_ends as f32,
+            line.duplicates as f32,
+            f32::from(u8::from(line.blank_before)),
+            f32::from(u8::from(line.blank_after)),
+            log_count(line.block_lines),
+            ratio(line.block_position, line.block_lines),
+        ];
+        row[..LINE_FEATURES].copy_from_slice(&own);
+        let mut at = LINE_FEATURES;
+        for offset in NEIGHBOURS {
+            let j = i as isize + offset;
+            let cell = &mut row[at..at + NEIGHBOUR_FEATURES];
+            if j < 0 || j >= n as isize {
+                cell.fill(-1.0);
+            } else {
+                cell.copy_from_slice(&self.as_neighbour[j as usize]);
+            }
+            at += NEIGHBOUR_FEATURES;
+        }
+        let lo = i.saturating_sub(3);
+        let hi = (i + 3).min(n - 1);
+        let span = (hi - lo + 1) as f32;
+        let end = hi + 1;
+        let w = self
+            .words_before
+            .get(end)
+            .copied()
+            .unwrap_or(self.doc.words)
+            - self.words_before[lo];
+        let long = self.long_before[end] - self.long_before[lo];
+        let short = (self.short_before[end] - self.short_before[lo]) as f32;
+        let dropped = self.dropped_before[end] - self.dropped_before[lo];
+        let doc = &self.doc;
+        let nf = n as f32;
+        let tail = [
+            log_mean(w as f32, hi - lo + 1),
+            long as f32 / span,
+            short / span,
+            dropped as f32 / span,
+            self.prose_above[i] as f32,
+            self.prose_below[i] as f32,
+            i as f32 / nf,
+            ratio(self.words_before[i], doc.words),
+            ratio(s.words, doc.longest),
+            doc.long_lines as f32 / nf,
+            doc.short_sum / nf,
+            doc.rule_dropped as f32 / nf,
+        ];
+        row[at..].copy_from_slice(&tail);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::xorshift;
+
+    /// [`fast_scan`]'s counts a byte at a time.
+    fn reference(text: &[u8]) -> FastScan {
+        let mut s = fast_scan(b"");
+        s.bytes = text.len() as u32;
+        let (mut prev_space, mut prev_terminal) = (1u32, 0u32);
+        let (mut len, mut all_lower) = (0u32, 0u32);
+        for &b in text.iter().chain(b" ") {
+            let c = CLASS[b as usize];
+            let has = |bit: u16| u32::from(c & bit != 0);
+            let space = has(SPACE);
+            let start = (space ^ 1) & prev_space;
+            let end = space & (prev_space ^ 1);
+            s.words += start;
+            s.title += start & has(UPPER);
+            s.short += end & u32::from(len <= 3) & all_lower;
+            s.sentence_ends += end & prev_terminal;
+            len = (space ^ 1) * (len + 1);
+            all_lower = (all_lower | start) & has(LOWER);
+            s.nonspace += space ^ 1;
+            s.upper += has(UPPER);
+            s.lower += has(LOWER);
+            s.digits += has(DIGIT);
+            s.punct += has(PUNCT);
+            s.lead += has(LEAD);
+            s.continuation += u32::from(b & 0xc0 == 0x80);
+            s.commas += has(COMMA);
+            prev_space = space;
+            prev_terminal = has(TERMINAL);
+        }
+        s.flags = fast_scan(text).flags;
+        s
+    }
+
+    #[test]
+    fn the_block_scan_counts_as_a_byte_at_a_time() {
+        let alphabet: &[&[u8]] = &[
+            b"a",
+            b"b",
+            b"c",
+            b"A",
+            b"Z",
+            b"1",
+            b" ",
+            b"  ",
+            b"\t",
+            b".",
+            b"!",
+            b"?",
+            b",",
+            b"|",
+            b"@",
+            b":",
+            b"/",
+            b"-",
+            "·".as_bytes(),
+            "»".as_bytes(),
+            "•".as_bytes(),
+            "—".as_bytes(),
+            "©".as_bytes(),
+            "é".as_bytes(),
+            "中".as_bytes(),
+            b"\xff",
+            b"\x80",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d;
+        for n in 0..3000 {
+            let mut text = Vec::new();
+            let len = (xorshift(&mut state) % 200) as usize;
+            while text.len() < len {
+                let piece = alphabet[(xorshift(&mut state) % alphabet.len() as u64) as usize];
+                text.extend_from_slice(piece);
+            }
+            // Lengths around the block size too.
+            if n % 7 == 0 {
+                text.resize(64 * (1 + n % 3) - (n / 7) % 3, b'a');
+            }
+            assert_eq!(
+                fast_scan(&text),
+                reference(&text),
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+        // The portable masks equal the SIMD ones.
+        let block: [u8; 64] = std::array::from_fn(|k| (k * 37 + 11) as u8);
+        let (a, b) = (Masks::of(&block, 4), Masks::of_bytes(&block));
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            for (chunks, halves) in [(4, 2), (2, 1), (0, 0)] {
+                // SAFETY: the CPU has AVX2, checked just above.
+                let c = unsafe { Masks::of_avx2(&block, halves) };
+                assert_eq!(format!("{c:?}"), format!("{:?}", Masks::of(&block, chunks)));
+            }
+        }
+    }
+
+    #[test]
+    fn counts_words_short_words_and_sentence_ends() {
+        let s = fast_scan(b"  The cat sat on a Mat. Done!  ");
+        assert_eq!(s.words, 7);
+        // "cat", "sat", "on", "a" (not "The", "Mat.", "Done!").
+        assert_eq!(s.short, 4);
+        assert_eq!(s.title, 3);
+        assert_eq!(s.sentence_ends, 2);
+        assert_eq!(s.flags & bits::ENDS_TERMINAL, bits::ENDS_TERMINAL);
+    }
+
+    #[test]
+    fn invalid_utf8_is_counted_never_refused() {
+        let s = fast_scan(b"\xff\xc2 ab \xe4\xb8\xad");
+        assert_eq!((s.words, s.short, s.lead, s.continuation), (3, 1, 3, 2));
+    }
+
+    #[test]
+    fn rows_have_every_feature_and_neighbours_at_the_edges() {
+        let mut f = FastScratch::default();
+        f.begin();
+        f.push(b"Menu");
+        f.push_blank();
+        f.push(b"This is a line of prose, as long as a sentence in an article is.");
+        f.mark(0, RuleMark::Dropped);
+        f.finish();
+        let mut row = [f32::NAN; FAST_FEATURE_COUNT];
+        f.row_into(1, &mut row);
+        assert!(row.iter().all(|v| v.is_finite()), "{row:?}");
+        // No line below: the neighbour cells say so.
+        let below = LINE_FEATURES + 2 * NEIGHBOUR_FEATURES;
+        assert_eq!(row[below], -1.0);
+        // The line above was dropped by a rule.
+        let above_dropped = LINE_FEATURES + 2 * NEIGHBOUR_FEATURES - 1;
+        assert_eq!(row[above_dropped], 1.0);
+        let blank_before = FAST_FEATURE_NAMES.iter().position(|&n| n == "blank_before");
+        assert_eq!(row[blank_before.unwrap()], 1.0);
+    }
+}
