@@ -244,8 +244,9 @@ def test_repr_and_properties():
 WRAPPED = (
     "Home\nAbout\n"
     "The minister said on Tuesday that the new plan for the harbour would\r\n"
-    "start in May, after a long debate in the council about its cost and its\n"
-    "benefits for the fishermen of the town and their families.\n\n"
+    "start in May, after a long debate in the council about its cost and the\n"
+    "benefits for the fishermen of the town and their families in the\n"
+    "village.\n\n"
     "Share this\n"
 )
 

@@ -288,9 +288,6 @@ impl Cleaner {
             self.spans.push(at..at + text.len());
             at += line.len();
             if is_blank(text) {
-                if classifier {
-                    self.features.push_blank();
-                }
                 infos.push(LineInfo::BLANK);
                 continue;
             }

@@ -119,6 +119,30 @@ fn a_heading_inside_the_article_stays_and_a_menu_run_goes() {
     assert_eq!(verdicts(&doc), "00000_11111_00000".replace('_', ""));
 }
 
+/// Each non-blank line's verdict and reason, as `--explain` shows them.
+fn explained(doc: &str) -> Vec<(bool, String)> {
+    let mut c = Cleaner::new(RuleSet::builtin(), CleanerOptions::default());
+    c.explain(doc.as_bytes())
+        .into_iter()
+        .filter(|l| !is_blank(l.line))
+        .map(|l| (l.keep, l.reason))
+        .collect()
+}
+
+#[test]
+fn blank_lines_change_no_verdict_of_the_model() {
+    // Converters lay out blank lines differently (html2text, lynx, WET,
+    // html-text): no feature reads them, so the same lines with or
+    // without them get the same verdicts and probabilities.
+    let spaced = format!(
+        "Home\nNews\n\n{}\n\nWhat happens next\n\n{}\n\n3 Comments\n\nJane says\n\n{}\n\nReply\n\nAbout us\n",
+        P[0], P[1], P[2]
+    );
+    let dense = spaced.replace("\n\n", "\n");
+    assert_ne!(spaced, dense);
+    assert_eq!(explained(&spaced), explained(&dense));
+}
+
 /// (probability, words) of a document's undecided lines.
 type Lines<'a> = &'a [(f64, f64)];
 

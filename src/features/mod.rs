@@ -63,10 +63,6 @@ pub const FEATURE_NAMES: &[&str] = &[
     "numeric_share",
     "unspaced_share",
     "duplicates",
-    "blank_before",
-    "blank_after",
-    "log_block_lines",
-    "block_position",
     "log_shape_run",
     // Neighbours (the non-blank lines two and one above, one and two below).
     "log_words@-2",
@@ -77,7 +73,6 @@ pub const FEATURE_NAMES: &[&str] = &[
     "digit_ratio@-2",
     "starts_bullet@-2",
     "duplicates@-2",
-    "log_block_lines@-2",
     "rule_dropped@-2",
     "log_words@-1",
     "stop_density@-1",
@@ -87,7 +82,6 @@ pub const FEATURE_NAMES: &[&str] = &[
     "digit_ratio@-1",
     "starts_bullet@-1",
     "duplicates@-1",
-    "log_block_lines@-1",
     "rule_dropped@-1",
     "log_words@+1",
     "stop_density@+1",
@@ -97,7 +91,6 @@ pub const FEATURE_NAMES: &[&str] = &[
     "digit_ratio@+1",
     "starts_bullet@+1",
     "duplicates@+1",
-    "log_block_lines@+1",
     "rule_dropped@+1",
     "log_words@+2",
     "stop_density@+2",
@@ -107,7 +100,6 @@ pub const FEATURE_NAMES: &[&str] = &[
     "digit_ratio@+2",
     "starts_bullet@+2",
     "duplicates@+2",
-    "log_block_lines@+2",
     "rule_dropped@+2",
     // The +-3-line window and the nearest prose.
     "window_log_words",
@@ -126,16 +118,23 @@ pub const FEATURE_NAMES: &[&str] = &[
     // jusText's two passes, as evidence.
     "justext_class",
     "justext_keep",
+    // Comment threads.
+    "comment_line",
+    "reply_distance_above",
+    "reply_distance_below",
+    "window_reply_share",
+    "comment_marker_above",
+    "doc_first_reply_share",
 ];
 
 /// The number of features in a row.
-pub const FEATURE_COUNT: usize = 85;
+pub const FEATURE_COUNT: usize = 83;
 const _: () = assert!(FEATURE_NAMES.len() == FEATURE_COUNT);
 
 /// Neighbour offsets, in the order of the neighbour features.
 const NEIGHBOURS: [isize; 4] = [-2, -1, 1, 2];
-const NEIGHBOUR_FEATURES: usize = 10;
-const LINE_FEATURES: usize = 31;
+const NEIGHBOUR_FEATURES: usize = 9;
+const LINE_FEATURES: usize = 27;
 
 /// Per-document buffers: line scans, stop-word hits, feature rows. Reused
 /// across documents, so a thread allocates only while documents grow.
@@ -155,11 +154,17 @@ pub struct FeatureScratch {
     justext_above: Vec<(bool, bool)>,
     /// Words in the non-blank lines above each line.
     words_before: Vec<f32>,
+    /// Distance of each line to the nearest comment-furniture line above
+    /// and below ([`comments::REPLY`]).
+    reply_above: Vec<u32>,
+    reply_below: Vec<u32>,
+    /// ln(1 + the words of prose above the nearest comment-section marker
+    /// above each line); -1 with none.
+    marker_above: Vec<f32>,
     doc: DocStats,
     /// Each line's features as a neighbour, computed once and copied into
     /// the rows of the lines around it.
     as_neighbour: Vec<[f32; NEIGHBOUR_FEATURES]>,
-    previous_blank: bool,
     language: Option<usize>,
 }
 
@@ -171,6 +176,9 @@ struct DocStats {
     long_lines: u32,
     stop_sum: f32,
     rule_dropped: u32,
+    /// The share of the prose above the first comment-furniture line (1
+    /// with none).
+    first_reply_share: f32,
 }
 
 /// What the document pass keeps of a non-blank line.
@@ -179,18 +187,16 @@ struct Line {
     scan: LineScan,
     stop_hits: u32,
     rule: RuleMark,
-    blank_before: bool,
-    blank_after: bool,
     /// Derived in [`FeatureScratch::finish`].
     stop_density: f32,
     duplicates: u32,
-    block_lines: u32,
-    block_position: u32,
     shape_run: u32,
     /// jusText's class of the line: 3 good, 2 near-good, 1 short, 0 bad.
     justext_class: u8,
     /// jusText's verdict after its context pass.
     justext_keep: bool,
+    /// [`comments::comment_shape`] of the line.
+    comment: u8,
 }
 
 impl FeatureScratch {
@@ -198,16 +204,7 @@ impl FeatureScratch {
     pub fn begin(&mut self) {
         self.lines.clear();
         self.word_sets.clear();
-        self.previous_blank = true;
         self.language = None;
-    }
-
-    /// Notes a blank line: it only marks the lines around it.
-    pub fn push_blank(&mut self) {
-        if let Some(last) = self.lines.last_mut() {
-            last.blank_after = true;
-        }
-        self.previous_blank = true;
     }
 
     /// What the rules said of the `i`-th non-blank line pushed.
@@ -222,21 +219,18 @@ impl FeatureScratch {
     pub fn push(&mut self, text: &[u8]) -> u32 {
         let scan = scan_line(text, &mut self.word_sets);
         let words = scan.words;
+        let comment = comments::comment_shape(text, &scan);
         self.lines.push(Line {
             scan,
             stop_hits: 0,
             rule: RuleMark::Undecided,
-            blank_before: self.previous_blank,
-            blank_after: false,
             stop_density: 0.0,
             duplicates: 0,
-            block_lines: 0,
-            block_position: 0,
             shape_run: 0,
             justext_class: 0,
             justext_keep: false,
+            comment,
         });
-        self.previous_blank = false;
         words
     }
 
@@ -252,12 +246,9 @@ impl FeatureScratch {
     /// not hold a million rows.
     pub fn finish(&mut self) {
         let n = self.lines.len();
-        if let Some(last) = self.lines.last_mut() {
-            last.blank_after = true;
-        }
         self.pick_language();
         self.count_duplicates();
-        self.mark_blocks_and_shapes();
+        self.mark_shape_runs();
         self.justext();
 
         let lines = &self.lines;
@@ -308,7 +299,60 @@ impl FeatureScratch {
             words_before -= words(i);
             self.words_before[i] = words_before;
         }
+        self.comment_threads(&mut doc);
         self.doc = doc;
+    }
+
+    /// Distances to comment furniture, the nearest comment-section marker
+    /// above each line, and where the first comment furniture stands. The
+    /// positions are shares of the document's prose (long lines in the
+    /// language), not of its words: under an article, comments open past
+    /// most of the prose; a forum thread's posts follow a short question,
+    /// whatever the menus above weigh.
+    fn comment_threads(&mut self, doc: &mut DocStats) {
+        let n = self.lines.len();
+        let prose_words = |l: &Line| {
+            let words = l.scan.words as f32;
+            let prose = l.rule != RuleMark::Dropped
+                && words >= LONG_LINE_WORDS
+                && l.stop_density >= GOOD_STOP_DENSITY;
+            if prose { words } else { 0.0 }
+        };
+        let total = self.lines.iter().map(prose_words).sum::<f32>().max(1.0);
+        self.reply_above.clear();
+        self.reply_below.clear();
+        self.reply_below.resize(n, MAX_DISTANCE);
+        self.marker_above.clear();
+        doc.first_reply_share = 1.0;
+        let mut distance = MAX_DISTANCE;
+        let mut marker = -1.0;
+        let mut seen_reply = false;
+        let mut prose_before = 0.0;
+        for line in &self.lines {
+            distance = (distance + 1).min(MAX_DISTANCE);
+            self.reply_above.push(distance);
+            self.marker_above.push(marker);
+            match line.comment {
+                comments::REPLY => {
+                    if !seen_reply {
+                        seen_reply = true;
+                        doc.first_reply_share = prose_before / total;
+                    }
+                    distance = 0;
+                }
+                comments::MARKER => marker = prose_before.ln_1p(),
+                _ => {}
+            }
+            prose_before += prose_words(line);
+        }
+        let mut below = MAX_DISTANCE;
+        for (i, line) in self.lines.iter().enumerate().rev() {
+            below = (below + 1).min(MAX_DISTANCE);
+            self.reply_below[i] = below;
+            if line.comment == comments::REPLY {
+                below = 0;
+            }
+        }
     }
 
     /// Writes the feature row of the `i`-th non-blank line into `row`
@@ -334,7 +378,9 @@ impl FeatureScratch {
         let hi = (i + 3).min(n - 1);
         let span = (hi - lo + 1) as f32;
         let (mut w, mut st, mut long, mut dropped) = (0.0, 0.0, 0.0, 0.0);
+        let mut replies = 0.0;
         for line in &lines[lo..=hi] {
+            replies += f32::from(u8::from(line.comment == comments::REPLY));
             let line_words = line.scan.words as f32;
             w += line_words;
             st += line.stop_density;
@@ -356,6 +402,12 @@ impl FeatureScratch {
             f32::from(u8::from(self.language.is_some())),
             f32::from(lines[i].justext_class),
             f32::from(u8::from(lines[i].justext_keep)),
+            f32::from(lines[i].comment),
+            self.reply_above[i] as f32,
+            self.reply_below[i] as f32,
+            replies / span,
+            self.marker_above[i],
+            doc.first_reply_share,
         ];
         row[at..].copy_from_slice(&tail);
     }
@@ -462,23 +514,11 @@ impl FeatureScratch {
         }
     }
 
-    /// Blocks are runs of non-blank lines between blank lines; a shape run is
-    /// a run of lines that look alike (length bucket, ending, bullet, digits),
-    /// as the items of a list or a product grid do.
-    fn mark_blocks_and_shapes(&mut self) {
+    /// A shape run is a run of lines that look alike (length bucket,
+    /// ending, bullet, digits), as the items of a list or a product grid do.
+    /// Blank lines play no part: converters lay them out differently.
+    fn mark_shape_runs(&mut self) {
         let n = self.lines.len();
-        let mut start = 0;
-        while start < n {
-            let mut end = start + 1;
-            while end < n && !self.lines[end].blank_before {
-                end += 1;
-            }
-            for (k, line) in self.lines[start..end].iter_mut().enumerate() {
-                line.block_lines = (end - start) as u32;
-                line.block_position = k as u32;
-            }
-            start = end;
-        }
         let mut start = 0;
         while start < n {
             let shape = shape_of(&self.lines[start].scan);
@@ -569,10 +609,6 @@ fn line_features(line: &Line, out: &mut [f32]) {
         ratio(s.numeric_runs, s.word_runs),
         ratio(s.unspaced, s.nonspace),
         line.duplicates as f32,
-        f32::from(u8::from(line.blank_before)),
-        f32::from(u8::from(line.blank_after)),
-        log_count(line.block_lines),
-        ratio(line.block_position, line.block_lines),
         log_count(line.shape_run),
     ];
     out.copy_from_slice(&values);
@@ -589,7 +625,6 @@ fn neighbour_features(line: &Line) -> [f32; NEIGHBOUR_FEATURES] {
         ratio(s.digits, s.nonspace),
         bit(s, flag::STARTS_BULLET),
         line.duplicates as f32,
-        log_count(line.block_lines),
         f32::from(u8::from(line.rule == RuleMark::Dropped)),
     ]
 }
@@ -604,6 +639,7 @@ pub(crate) fn xorshift(state: &mut u64) -> u64 {
     *state
 }
 
+mod comments;
 mod facts;
 mod fast;
 mod scan;

@@ -443,14 +443,12 @@ fn stop_word_hits_are_recorded_per_line() {
 }
 
 /// Feature rows of a document given as (line, rule) pairs; blank lines
-/// are "".
+/// are "" (and, as in the cleaner, never pushed: no feature sees them).
 fn rows(doc: &[(&str, RuleMark)]) -> FeatureScratch {
     let mut f = FeatureScratch::default();
     f.begin();
     for &(line, rule) in doc {
-        if line.is_empty() {
-            f.push_blank();
-        } else {
+        if !line.is_empty() {
             f.push(line.as_bytes());
             f.mark(f.len() - 1, rule);
         }
@@ -485,8 +483,6 @@ fn neighbours_windows_and_document() {
     assert_eq!(f.rule(0), RuleMark::Dropped);
     assert_eq!(feature(&f, 1, "rule_dropped@-1"), 1.0);
     assert_eq!(feature(&f, 1, "log_words@-2"), -1.0, "no line two above");
-    assert_eq!(feature(&f, 1, "blank_after"), 1.0);
-    assert_eq!(feature(&f, 2, "blank_before"), 1.0);
     // Prose is two lines away from "News", next to "Sport".
     assert_eq!(feature(&f, 1, "prose_distance_below"), 1.0);
     assert_eq!(feature(&f, 3, "prose_distance_above"), 1.0);
@@ -523,7 +519,7 @@ fn justext_context_pass() {
 }
 
 #[test]
-fn shape_runs_and_blocks() {
+fn shape_runs() {
     let f = rows(&[
         ("Red shoes $20", U),
         ("Blue shoes $25", U),
@@ -533,7 +529,97 @@ fn shape_runs_and_blocks() {
     ]);
     assert_eq!(feature(&f, 0, "log_shape_run"), 3f32.ln_1p());
     assert_eq!(feature(&f, 3, "log_shape_run"), 1f32.ln_1p());
-    assert_eq!(feature(&f, 1, "log_block_lines"), 3f32.ln_1p());
-    assert!((feature(&f, 2, "block_position") - 2.0 / 3.0).abs() < 1e-6);
     assert_eq!(feature(&f, 0, "has_price"), 1.0);
+}
+
+#[test]
+fn comment_lines() {
+    // 1: opens a comment section; 2: stands beside each comment; 0: neither.
+    let cases: &[(&str, f32)] = &[
+        ("12 Comments", 1.0),
+        ("1,204 comments", 1.0),
+        ("Comments (12)", 1.0),
+        ("Leave a Reply", 1.0),
+        ("Reader Interactions", 1.0),
+        (
+            "59 Comments on “The December Comfort Watch: a long title of a post”",
+            1.0,
+        ),
+        ("One thought on “Ten books to read in 2025”", 1.0),
+        ("Kommentare", 1.0),
+        ("Комментарии", 1.0),
+        ("Reply", 2.0),
+        ("Reply ↓", 2.0),
+        ("reply to comment", 2.0),
+        ("Antworten", 2.0),
+        ("Ответить", 2.0),
+        ("Jane Doe says:", 2.0),
+        ("Marie a écrit :", 2.0),
+        ("July 14, 2015 at 3:53 pm", 2.0),
+        ("July 14, 2015", 0.0),
+        ("He says the plan works.", 0.0),
+        ("Replying to the critics", 0.0),
+        (
+            "12 comments about the plan were filed by the committee on Monday evening",
+            0.0,
+        ),
+        ("2024", 0.0),
+    ];
+    for &(line, expected) in cases {
+        let f = rows(&[(line, U)]);
+        assert_eq!(feature(&f, 0, "comment_line"), expected, "{line}");
+    }
+}
+
+#[test]
+fn comment_phrases_are_distinct_and_short_enough() {
+    let table = &*super::comments::PHRASES;
+    assert!(
+        table.windows(2).all(|w| w[0].0 != w[1].0),
+        "a hash or a phrase repeats"
+    );
+    assert!(
+        table
+            .iter()
+            .all(|p| p.2.len() <= super::comments::LONGEST_PHRASE)
+    );
+}
+
+#[test]
+fn comment_threads() {
+    let f = rows(&[
+        ("Menu", U),
+        (PROSE, U),
+        (PROSE, U),
+        ("3 Comments", RuleMark::Dropped),
+        ("Jane says", U),
+        ("I tried this recipe and it worked well for me.", U),
+        ("Reply", RuleMark::Dropped),
+        ("Footer", U),
+    ]);
+    let prose = 2.0 * count_words(PROSE.as_bytes()) as f32;
+    // No marker above the article; the marker stands below all its prose.
+    assert_eq!(feature(&f, 1, "comment_marker_above"), -1.0);
+    assert_eq!(feature(&f, 5, "comment_marker_above"), prose.ln_1p());
+    // The first comment furniture comes after all the prose.
+    assert_eq!(feature(&f, 0, "doc_first_reply_share"), 1.0);
+    assert_eq!(feature(&f, 5, "reply_distance_above"), 1.0);
+    assert_eq!(feature(&f, 5, "reply_distance_below"), 1.0);
+    assert_eq!(feature(&f, 0, "reply_distance_above"), MAX_DISTANCE as f32);
+    assert_eq!(feature(&f, 0, "reply_distance_below"), 4.0);
+    assert_eq!(feature(&f, 7, "reply_distance_below"), MAX_DISTANCE as f32);
+    // Lines 4 and 6 of the window 2..=7 (six lines) are comment furniture.
+    assert!((feature(&f, 5, "window_reply_share") - 2.0 / 6.0).abs() < 1e-6);
+
+    // A forum thread: the furniture comes before most of the prose.
+    let f = rows(&[
+        ("Is this worth it?", U),
+        ("Bob says", U),
+        (PROSE, U),
+        ("Reply", U),
+        ("Ann says", U),
+        (PROSE, U),
+    ]);
+    assert_eq!(feature(&f, 0, "doc_first_reply_share"), 0.0);
+    assert_eq!(feature(&f, 0, "comment_marker_above"), -1.0);
 }

@@ -331,17 +331,18 @@ fn a_bad_model_file_is_refused_with_its_line() {
 /// A paragraph hard-wrapped at 72 columns, between a menu and share buttons.
 const WRAPPED: &str = "Home\nAbout\n\
 The minister said on Tuesday that the new plan for the harbour would\r\n\
-start in May, after a long debate in the council about its cost and its\n\
-benefits for the fishermen of the town and their families.\n\n\
+start in May, after a long debate in the council about its cost and the\n\
+benefits for the fishermen of the town and their families in the\n\
+village.\n\n\
 Share this\n";
 
 #[test]
 fn unwrap_decides_a_wrapped_paragraph_as_one_block() {
     let paragraph =
         &WRAPPED[WRAPPED.find("The minister").unwrap()..WRAPPED.find("\n\n").unwrap() + 1];
-    // Line by line, the first piece looks like a fragment and goes.
+    // Line by line, the last piece ("village.") looks like a fragment and goes.
     let out = run(&[], WRAPPED.as_bytes());
-    assert_ne!(String::from_utf8_lossy(&out.stdout), paragraph);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("village."));
     for args in [&["--unwrap"][..], &["--unwrap=72"]] {
         let out = run(args, WRAPPED.as_bytes());
         assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
@@ -354,8 +355,7 @@ fn unwrap_decides_a_wrapped_paragraph_as_one_block() {
         .lines()
         .map(|r| r.split('\t').nth(1).unwrap())
         .collect();
-    assert_eq!(reasons[2], reasons[3], "{rows}");
-    assert_eq!(reasons[3], reasons[4], "{rows}");
+    assert!(reasons[3..6].iter().all(|r| *r == reasons[2]), "{rows}");
 
     let out = run(&["--unwrap=5"], WRAPPED.as_bytes());
     assert_eq!(common::code(&out), 2);
