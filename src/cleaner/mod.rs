@@ -273,25 +273,32 @@ impl Cleaner {
     /// Pass 1a: each line's span, words and (with the classifier on) its
     /// features.
     fn measure_lines(&mut self, doc: &[u8]) {
-        if self.options.fast {
-            self.measure_lines_fast(doc);
-            return;
-        }
         let classifier = self.options.classifier;
+        // `--fast` scans each line for its own cheap features instead.
+        let fast = self.options.fast;
         let infos = &mut self.scratch;
         infos.clear();
         self.spans.clear();
-        self.features.begin();
+        if fast {
+            self.fast.begin();
+        } else {
+            self.features.begin();
+        }
         let mut at = 0;
         for line in lines(doc) {
             let text = content(line);
             self.spans.push(at..at + text.len());
             at += line.len();
             if is_blank(text) {
+                if fast {
+                    self.fast.push_blank();
+                }
                 infos.push(LineInfo::BLANK);
                 continue;
             }
-            let words = if classifier {
+            let words = if fast {
+                self.fast.push(text)
+            } else if classifier {
                 self.features.push(text)
             } else {
                 count_words(text)
@@ -299,31 +306,6 @@ impl Cleaner {
             infos.push(LineInfo {
                 blank: false,
                 words,
-                rule: None,
-            });
-        }
-    }
-
-    /// Pass 1a of `--fast`: each line's span and cheap features (words
-    /// are white-space separated tokens).
-    fn measure_lines_fast(&mut self, doc: &[u8]) {
-        let infos = &mut self.scratch;
-        infos.clear();
-        self.spans.clear();
-        self.fast.begin();
-        let mut at = 0;
-        for line in lines(doc) {
-            let text = content(line);
-            self.spans.push(at..at + text.len());
-            at += line.len();
-            if is_blank(text) {
-                self.fast.push_blank();
-                infos.push(LineInfo::BLANK);
-                continue;
-            }
-            infos.push(LineInfo {
-                blank: false,
-                words: self.fast.push(text),
                 rule: None,
             });
         }

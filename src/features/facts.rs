@@ -127,3 +127,24 @@ pub(super) fn log_count(n: u32) -> f32 {
         None => (n as f32).ln_1p(),
     }
 }
+
+/// Writes the neighbours' cells of line `i`'s row from `at` on, one cell
+/// of `table` per offset (-1 everywhere past the document's edges), and
+/// returns where they end. `table` holds one cell per line.
+pub(crate) fn copy_neighbours<const W: usize>(
+    row: &mut [f32],
+    mut at: usize,
+    i: usize,
+    offsets: &[isize],
+    table: &[[f32; W]],
+) -> usize {
+    for &offset in offsets {
+        let cell = &mut row[at..at + W];
+        match i.checked_add_signed(offset).and_then(|j| table.get(j)) {
+            Some(values) => cell.copy_from_slice(values),
+            None => cell.fill(-1.0),
+        }
+        at += W;
+    }
+    at
+}

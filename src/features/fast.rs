@@ -7,7 +7,7 @@
 //! in Latin letters. [`FAST_FEATURE_NAMES`] fixes the order of a row, and
 //! `rules/fast.model` names the same features.
 
-use super::facts::{MAX_DUPLICATES, RuleMark, log_count, log_mean, ratio};
+use super::facts::{MAX_DUPLICATES, RuleMark, copy_neighbours, log_count, log_mean, ratio};
 use crate::text::hash_bytes;
 
 /// `--fast`'s features, in the order of a row.
@@ -624,17 +624,7 @@ impl FastScratch {
             ratio(line.block_position, line.block_lines),
         ];
         row[..LINE_FEATURES].copy_from_slice(&own);
-        let mut at = LINE_FEATURES;
-        for offset in NEIGHBOURS {
-            let j = i as isize + offset;
-            let cell = &mut row[at..at + NEIGHBOUR_FEATURES];
-            if j < 0 || j >= n as isize {
-                cell.fill(-1.0);
-            } else {
-                cell.copy_from_slice(&self.as_neighbour[j as usize]);
-            }
-            at += NEIGHBOUR_FEATURES;
-        }
+        let at = copy_neighbours(row, LINE_FEATURES, i, &NEIGHBOURS, &self.as_neighbour[..n]);
         let lo = i.saturating_sub(3);
         let hi = (i + 3).min(n - 1);
         let span = (hi - lo + 1) as f32;

@@ -19,7 +19,7 @@ mod stoplists;
 pub mod stopwords;
 
 pub use facts::{LineScan, RuleMark, flag};
-use facts::{MAX_DUPLICATES, MAX_STOP_SETS_PER_LINE, log_count, log_mean, ratio};
+use facts::{MAX_DUPLICATES, MAX_STOP_SETS_PER_LINE, copy_neighbours, log_count, log_mean, ratio};
 pub use fast::{FAST_FEATURE_COUNT, FAST_FEATURE_NAMES, FastScratch};
 pub use scan::scan_line;
 use stopwords::LanguageSet;
@@ -363,17 +363,7 @@ impl FeatureScratch {
         let doc = &self.doc;
         let nf = n.max(1) as f32;
         line_features(&lines[i], &mut row[..LINE_FEATURES]);
-        let mut at = LINE_FEATURES;
-        for offset in NEIGHBOURS {
-            let j = i as isize + offset;
-            let cell = &mut row[at..at + NEIGHBOUR_FEATURES];
-            if j < 0 || j >= n as isize {
-                cell.fill(-1.0);
-            } else {
-                cell.copy_from_slice(&self.as_neighbour[j as usize]);
-            }
-            at += NEIGHBOUR_FEATURES;
-        }
+        let at = copy_neighbours(row, LINE_FEATURES, i, &NEIGHBOURS, &self.as_neighbour[..n]);
         let lo = i.saturating_sub(3);
         let hi = (i + 3).min(n - 1);
         let span = (hi - lo + 1) as f32;
