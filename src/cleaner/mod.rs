@@ -271,7 +271,7 @@ impl Cleaner {
     }
 
     /// Pass 1a: each line's span, words and (with the classifier on) its
-    /// features.
+    /// features, or `--fast`'s.
     fn measure_lines(&mut self, doc: &[u8]) {
         let classifier = self.options.classifier;
         // `--fast` scans each line for its own cheap features instead.
