@@ -134,10 +134,10 @@ def test_clean_many_takes_a_url_or_site_per_text(tmp_path):
 
 def test_a_cleaner_with_a_profile_pickles_with_it():
     recs = records(6)
-    cleaner = Cleaner(profile=learned(recs), profile_min_pages=3, profile_min_share=0.5)
+    cleaner = Cleaner(profile=learned(recs), profile_min_pages=2, profile_min_share=0.5)
     copy = pickle.loads(pickle.dumps(cleaner))
     text, url = recs[0]["text"], recs[0]["url"]
     assert copy.clean(text, url=url) == cleaner.clean(text, url=url)
     assert REPEATED not in copy.clean(text, url=url)
-    assert "profile_min_pages=3" in repr(copy)
+    assert "profile_min_pages=2" in repr(copy)
     assert kzclean.SiteProfile is SiteProfile
