@@ -135,23 +135,33 @@ impl Cleaner {
         } else {
             Model::builtin()
         };
-        Cleaner::with_model(rules, options, model)
+        Cleaner::assemble(rules, options, model)
     }
 
     /// A cleaner with another model (`--model`): its features must be
     /// those of `options.fast`'s choice ([`Model::parse`] or
-    /// [`Model::parse_fast`]), or every line scores as the empty model.
-    pub fn with_model(rules: RuleSet, options: CleanerOptions, model: Arc<Model>) -> Cleaner {
-        let width = if options.fast {
-            FAST_FEATURE_COUNT
+    /// [`Model::parse_fast`]); an error says so otherwise.
+    pub fn with_model(
+        rules: RuleSet,
+        options: CleanerOptions,
+        model: Arc<Model>,
+    ) -> Result<Cleaner, crate::Error> {
+        let (width, kind) = if options.fast {
+            (FAST_FEATURE_COUNT, "--fast's (Model::parse_fast)")
         } else {
-            FEATURE_COUNT
+            (FEATURE_COUNT, "the default's (Model::parse)")
         };
-        let model = if model.width() == width {
-            model
-        } else {
-            Arc::new(Model::empty_for(width))
-        };
+        if model.width() != width {
+            return Err(crate::Error::Usage(format!(
+                "the model scores rows of {} features, but this cleaner computes {kind} {width}: \
+                 use a model trained for it",
+                model.width()
+            )));
+        }
+        Ok(Cleaner::assemble(rules, options, model))
+    }
+
+    fn assemble(rules: RuleSet, options: CleanerOptions, model: Arc<Model>) -> Cleaner {
         Cleaner {
             rules,
             options,

@@ -306,3 +306,24 @@ fn a_copy_of_a_profiled_page_is_not_emptied() {
     let rows = reasons(&mut c, &pages[3]);
     assert_eq!(rows[0], "drop site-repeat(2/2)");
 }
+
+#[test]
+fn a_model_for_the_other_feature_set_is_refused() {
+    let fast = CleanerOptions {
+        fast: true,
+        ..CleanerOptions::default()
+    };
+    let err = Cleaner::with_model(RuleSet::builtin(), fast, Model::builtin())
+        .err()
+        .expect("the default model under --fast");
+    assert!(err.to_string().contains("features"), "{err}");
+    assert!(Cleaner::with_model(RuleSet::builtin(), fast, Model::builtin_fast()).is_ok());
+    assert!(
+        Cleaner::with_model(
+            RuleSet::builtin(),
+            CleanerOptions::default(),
+            Model::builtin()
+        )
+        .is_ok()
+    );
+}

@@ -98,7 +98,7 @@ pub fn build_cleaner(args: &Args) -> Result<Cleaner, Error> {
             Arc::new(model.map_err(Error::Model)?)
         }
     };
-    let mut cleaner = Cleaner::with_model(rules, options, model);
+    let mut cleaner = Cleaner::with_model(rules, options, model)?;
     if let Some(width) = args.unwrap {
         cleaner = cleaner.with_unwrap(width);
     }
