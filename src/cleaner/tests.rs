@@ -314,8 +314,7 @@ fn a_model_for_the_other_feature_set_is_refused() {
         ..CleanerOptions::default()
     };
     let err = Cleaner::with_model(RuleSet::builtin(), fast, Model::builtin())
-        .err()
-        .expect("the default model under --fast");
+        .expect_err("the default model under --fast");
     assert!(err.to_string().contains("features"), "{err}");
     assert!(Cleaner::with_model(RuleSet::builtin(), fast, Model::builtin_fast()).is_ok());
     assert!(
