@@ -180,22 +180,8 @@ impl RuleSet {
         lines: impl Iterator<Item = (usize, &'t [u8], u32)> + Clone,
         found: &mut [Presearch],
     ) {
+        self.presearch_anchored(lines.clone(), found);
         let engine = &*self.engine;
-        if let Some(anchored) = &engine.anchored {
-            let mut scratch = self.lock_scratch();
-            let cache = scratch
-                .anchored
-                .get_or_insert_with(|| anchored.regex.create_cache());
-            let searched = lines
-                .clone()
-                .filter(|&(_, _, words)| words <= anchored.max_words)
-                .map(|(i, line, _)| (i, line));
-            anchored
-                .regex
-                .matches_in_step(cache, searched, |i, matched| {
-                    found[i].anchored = Some(matched)
-                });
-        }
         if let Some(Literals::Dfa(dfa)) = &engine.literals {
             let searched = lines
                 .filter(|&(_, _, words)| words <= engine.literal_max_words)
