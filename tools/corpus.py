@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import pathlib
+import subprocess
 from urllib.parse import urlparse
 
 # Relative, so that no absolute path is written into the repository: the docs
@@ -98,3 +99,24 @@ def list_pages(corpus: pathlib.Path | str) -> list[Page]:
 def load_labels(page: Page) -> list[int]:
     """One 0/1 per line of the page's dump (1 = article text)."""
     return [int(x) for x in page.labels.read_text().split()]
+
+
+def clean_as_one_stream(binary: str, dumps: list[pathlib.Path], args: list[str]) -> list[bytes]:
+    """Cleans the page dumps with one kzclean process, as one stream of
+    form-feed-separated documents (the same verdicts as cleaning each page
+    alone: documents are cleaned apart), and returns each page's output.
+    Raises RuntimeError if kzclean fails or the documents out do not match
+    the pages in."""
+    stream = b"\x0c\n".join(p.read_bytes() for p in dumps)
+    done = subprocess.run([binary, *args], input=stream, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.decode(errors="replace"))
+    parts: list[list[bytes]] = [[]]
+    for line in done.stdout.split(b"\n"):
+        if line in (b"\x0c", b"\x0c\r"):
+            parts.append([])
+        else:
+            parts[-1].append(line)
+    if len(parts) != len(dumps):
+        raise RuntimeError(f"{len(parts)} documents out for {len(dumps)} pages")
+    return [b"\n".join(lines) for lines in parts]

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import pathlib
 import re
-import subprocess
 import sys
 from collections import Counter
 
@@ -77,18 +76,12 @@ def main() -> int:
         for i in sorted(chosen):
             print(f"{pages[i].ds}/{pages[i].id}")
         return 0
-    stream = b"\x0c\n".join(p.txt.read_bytes() for p in pages)
-    out = subprocess.run([a.bin, *a.args], input=stream, capture_output=True, check=True).stdout
-    parts: list[list[bytes]] = [[]]
-    for line in out.split(b"\n"):
-        if line in (b"\x0c", b"\x0c\r"):
-            parts.append([])
-        else:
-            parts[-1].append(line)
-    if len(parts) != len(pages):
-        print(f"{len(parts)} documents out for {len(pages)} pages", file=sys.stderr)
+    try:
+        outputs = corpus_reader.clean_as_one_stream(a.bin, [p.txt for p in pages], a.args)
+    except RuntimeError as e:
+        print(e, file=sys.stderr)
         return 1
-    scores = [prf(b"\n".join(parts[i]).decode("utf-8", "replace"), pages[i].gold.read_text(encoding="utf-8"))
+    scores = [prf(outputs[i].decode("utf-8", "replace"), pages[i].gold.read_text(encoding="utf-8"))
               for i in sorted(chosen)]
     n = len(scores)
     mean = [sum(s[k] for s in scores) / n for k in range(3)]

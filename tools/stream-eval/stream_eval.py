@@ -34,25 +34,16 @@ def main() -> int:
     if not pages:
         print(f"no pages under {a.corpus}", file=sys.stderr)
         return 2
-    stream = b"\x0c\n".join(p.read_bytes() for p in pages)
-    done = subprocess.run([a.bin, *a.args], input=stream, capture_output=True, check=False)
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr.decode(errors="replace"))
-        return 1
-    parts: list[list[bytes]] = [[]]
-    for line in done.stdout.split(b"\n"):
-        if line in (b"\x0c", b"\x0c\r"):
-            parts.append([])
-        else:
-            parts[-1].append(line)
-    if len(parts) != len(pages):
-        print(f"{len(parts)} documents out for {len(pages)} pages", file=sys.stderr)
+    try:
+        outputs = corpus_reader.clean_as_one_stream(a.bin, pages, a.args)
+    except RuntimeError as e:
+        print(e, file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory() as out:
-        for page, lines in zip(pages, parts):
+        for page, cleaned in zip(pages, outputs):
             target = pathlib.Path(out) / page.relative_to(a.corpus)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(b"\n".join(lines))
+            target.write_bytes(cleaned)
         return subprocess.run(
             [sys.executable, str(score), "--gold", str(a.corpus), "--out", out, "--name", "kzclean"],
             check=False,
