@@ -1,8 +1,8 @@
 //! One thread's cleaner: cleans a batch of units into one output.
 
-use std::sync::Mutex;
-
+use std::borrow::Cow;
 use std::io::Write;
+use std::sync::Mutex;
 
 use super::jsonl::{self, JsonlOptions, OnError};
 use super::units::Format;
@@ -227,9 +227,7 @@ impl Worker {
         cleaned.clear();
         self.clean_text(mode, field.text.as_bytes(), &mut cleaned, &mut record_stats);
         out.extend_from_slice(&bytes[..field.span.start]);
-        // Whole lines of valid UTF-8 are cut at `\n`, so this is valid UTF-8;
-        // the lossy path is only a guard.
-        jsonl::write_string(&String::from_utf8_lossy(&cleaned), out);
+        jsonl::write_string(&as_text(&cleaned), out);
         let rest = &bytes[field.span.end..];
         match rest.iter().rposition(|&b| b == b'}') {
             Some(close) if options.annotate => {
@@ -273,7 +271,7 @@ impl Worker {
         // Kept lines are the page's own bytes: a page that is not valid
         // UTF-8 (WET text should be) gets U+FFFD for its invalid bytes, as a
         // JSON string must be text.
-        jsonl::write_string(&String::from_utf8_lossy(&cleaned), out);
+        jsonl::write_string(&as_text(&cleaned), out);
         if options.annotate {
             write_annotation(&record_stats, out);
         }
@@ -365,4 +363,11 @@ pub(super) fn lock_own_worker(workers: &[Mutex<Worker>]) -> std::sync::MutexGuar
     workers[index % workers.len()]
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Cleaned text as `str`: whole lines of valid UTF-8 cut at `\n` are valid
+/// UTF-8, so the lossy path is only a guard (`from_utf8` checks ASCII a
+/// word at a time, several times faster than `from_utf8_lossy`).
+fn as_text(cleaned: &[u8]) -> Cow<'_, str> {
+    std::str::from_utf8(cleaned).map_or_else(|_| String::from_utf8_lossy(cleaned), Cow::Borrowed)
 }
