@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::jsonl::{self, JsonlOptions, OnError};
 use super::units::Format;
+use super::wet::{WetOptions, WetReader};
 use crate::document::DocumentReader;
 use crate::error::{Error, Warning};
 use crate::sites::{SiteProfile, page_keys, site_of_url};
@@ -25,8 +26,10 @@ pub struct LearnSummary {
 /// Adds every page of `input` to `profile`. Text: each document (form-feed
 /// lines separate them) is a page of `site`; without a site nothing is
 /// learned. JSON Lines: each record is a page of its URL field's site, or
-/// of `site` when it has no URL. An unusable record stops the stream under
-/// [`OnError::Fail`] (the pages before it are counted).
+/// of `site` when it has no URL. WET: each `conversion` record is a page
+/// of its `WARC-Target-URI`'s site, as when it is cleaned. An unusable
+/// record stops the stream under [`OnError::Fail`] (the pages before it
+/// are counted).
 pub fn learn_stream<R: Read>(
     input: R,
     input_name: &Path,
@@ -58,13 +61,8 @@ pub fn learn_stream<R: Read>(
         Format::Jsonl(options) => {
             learn_records(input, input_name, options, site, profile, &mut summary)?;
         }
-        Format::Wet(_) => {
-            return Err(Error::Usage(format!(
-                "{}: site profiles are learned from text or JSON Lines, not WET yet; \
-                 convert the WET file to JSON Lines first (`kzclean --no-classifier \
-                 --no-default-rules FILE.warc.wet.gz`)",
-                input_name.display()
-            )));
+        Format::Wet(options) => {
+            learn_pages(input, input_name, options, site, profile, &mut summary)?;
         }
     }
     Ok(summary)
@@ -140,4 +138,48 @@ fn learn_records<R: Read>(
         page_keys(field.text.as_bytes(), &mut keys);
         add(profile, url_site.as_deref().or(site), &mut keys, summary);
     }
+}
+
+fn learn_pages<R: Read>(
+    input: R,
+    input_name: &Path,
+    options: &WetOptions,
+    site: Option<&str>,
+    profile: &mut SiteProfile,
+    summary: &mut LearnSummary,
+) -> Result<(), Error> {
+    let mut records = WetReader::new(input);
+    let mut keys = Vec::new();
+    while let Some(record) = records
+        .next_record()
+        .map_err(|e| Error::io(input_name, e))?
+    {
+        match record.page {
+            Ok(page) => {
+                let url_site = site_of_url(&page.url);
+                page_keys(&page.text, &mut keys);
+                add(profile, url_site.as_deref().or(site), &mut keys, summary);
+            }
+            Err(message) => match options.on_error {
+                OnError::Fail => {
+                    return Err(Error::WetRecord {
+                        path: input_name.to_path_buf(),
+                        offset: record.offset,
+                        message: message + "; use --on-error skip to drop such records",
+                    });
+                }
+                OnError::Skip => {
+                    summary.skipped += 1;
+                    if summary.warnings.len() < 20 {
+                        summary.warnings.push(Warning::WetRecordSkipped {
+                            path: input_name.to_path_buf(),
+                            offset: record.offset,
+                            message: message + " (skipped)",
+                        });
+                    }
+                }
+            },
+        }
+    }
+    Ok(())
 }

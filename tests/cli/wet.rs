@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{arg, run_args as kzclean, write};
+use crate::common::{arg, run_args as kzclean, scratch, write};
 
 /// One WARC record: version line, header (CRLF), block, CRLF CRLF.
 fn warc_record(kind: &str, headers: &[(&str, String)], block: &[u8]) -> Vec<u8> {
@@ -471,4 +471,122 @@ fn record_flags_need_records_and_formats_must_agree() {
     assert_eq!((a.code, b.code), (0, 0), "{}{}", a.stderr, b.stderr);
     assert_eq!(a.stdout, b.stdout);
     assert!(String::from_utf8_lossy(&a.stdout).contains("lines_removed\":1"));
+}
+
+/// Page `n` of `site` with a line every page of the site repeats, which no
+/// rule removes, and a line of its own.
+fn site_page(site: &str, n: usize) -> (String, Vec<u8>) {
+    let text = format!(
+        "The {site} weekly is printed on recycled paper by volunteers of the town\n\
+         Page {n} tells its own story about the harbour, the council and the school.\n"
+    );
+    (format!("https://www.{site}/story/{n}"), text.into_bytes())
+}
+
+fn site_records(pages: &[(String, Vec<u8>)]) -> Vec<Vec<u8>> {
+    let mut records = vec![warcinfo()];
+    for (n, (url, text)) in pages.iter().enumerate() {
+        let record = conversion(n, text);
+        let record = String::from_utf8(record)
+            .unwrap()
+            .replace(
+                &format!("WARC-Target-URI: {}\r\n", self::url(n)),
+                &format!("WARC-Target-URI: {url}\r\n"),
+            )
+            .into_bytes();
+        records.push(record);
+    }
+    records
+}
+
+#[test]
+fn site_profiles_are_learned_from_wet_pages_by_their_url() {
+    let pages: Vec<_> = (0..4)
+        .map(|n| site_page("harbour.example", n))
+        .chain((0..3).map(|n| site_page("valley.example", n)))
+        .collect();
+    let dir = scratch("wet", "learn");
+    let _ = fs::remove_dir_all(&dir);
+    let wet = dir.join("pages.warc.wet.gz");
+    write(&wet, &gzip_members(&site_records(&pages)));
+    let jsonl: String = pages
+        .iter()
+        .map(|(url, text)| {
+            format!(
+                "{{\"url\":\"{url}\",\"text\":{}}}\n",
+                serde_json::to_string(std::str::from_utf8(text).unwrap()).unwrap()
+            )
+        })
+        .collect();
+
+    // A WET file (known by its name, or from stdin with --input-format)
+    // gives the profile of the same pages as JSON Lines.
+    let as_jsonl = kzclean(&["learn", "--jsonl"], jsonl.as_bytes());
+    assert_eq!(as_jsonl.code, 0, "{}", as_jsonl.stderr);
+    let as_wet = kzclean(&["learn", arg(&wet)], b"");
+    assert_eq!(as_wet.code, 0, "{}", as_wet.stderr);
+    assert_eq!(as_wet.stdout, as_jsonl.stdout);
+    let plain = site_records(&pages).concat();
+    let from_stdin = kzclean(&["learn", "--input-format", "wet"], &plain);
+    assert_eq!(from_stdin.stdout, as_jsonl.stdout, "{}", from_stdin.stderr);
+    let profile = String::from_utf8(as_wet.stdout).unwrap();
+    assert!(profile.contains("\nsite 4 harbour.example\n"), "{profile}");
+
+    // --learn-sites on the WET file drops each site's repeated line.
+    let cleaned = kzclean(&["--no-classifier", "--learn-sites", arg(&wet)], b"");
+    assert_eq!(cleaned.code, 0, "{}", cleaned.stderr);
+    let texts: Vec<String> = json_records(&cleaned.stdout)
+        .iter()
+        .map(|r| r["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(texts.len(), pages.len());
+    for (text, (_, page)) in texts.iter().zip(&pages) {
+        let own = String::from_utf8_lossy(page)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_string();
+        assert_eq!(text, &format!("{own}\n"));
+    }
+
+    // An unusable record stops learning with its offset, or is skipped.
+    let mut records = site_records(&pages);
+    records[2] = String::from_utf8(records[2].clone())
+        .unwrap()
+        .replace(
+            "WARC-Target-URI: https://www.harbour.example/story/1\r\n",
+            "",
+        )
+        .into_bytes();
+    let at = offset(&records, 2);
+    let input = records.concat();
+    let fail = kzclean(&["learn", "--input-format", "wet"], &input);
+    assert_eq!(fail.code, 2, "{}", fail.stderr);
+    assert!(
+        fail.stderr.contains(&format!(
+            "<stdin>: WARC record at byte {at} (uncompressed): its header has no \
+             WARC-Target-URI; use --on-error skip to drop such records"
+        )),
+        "{}",
+        fail.stderr
+    );
+    let skip = kzclean(
+        &["learn", "--input-format", "wet", "--on-error", "skip"],
+        &input,
+    );
+    assert_eq!(skip.code, 0, "{}", skip.stderr);
+    assert!(skip.stderr.contains("(skipped)"), "{}", skip.stderr);
+    assert!(
+        String::from_utf8_lossy(&skip.stdout).contains("\nsite 3 harbour.example\n"),
+        "{}",
+        String::from_utf8_lossy(&skip.stdout)
+    );
+    // --on-error needs records.
+    let refused = kzclean(&["learn", "--on-error", "skip", "--site", "x"], b"text\n");
+    assert_eq!(refused.code, 2);
+    assert!(
+        refused.stderr.contains("--on-error applies to"),
+        "{}",
+        refused.stderr
+    );
 }

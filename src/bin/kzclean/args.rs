@@ -329,6 +329,13 @@ pub struct LearnArgs {
     #[arg(long, conflicts_with = "merge")]
     pub jsonl: bool,
 
+    /// How to read the inputs. Without it, files named *.warc.wet.gz,
+    /// *.wet (or .gz, .zst) are read as WET (each conversion record is a
+    /// page of its URL's site), the rest as text (or JSON Lines with
+    /// --jsonl).
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with_all = ["merge", "jsonl"])]
+    pub input_format: Option<InputFormat>,
+
     /// The field holding the text.
     #[arg(long, value_name = "NAME", default_value = "text", requires = "jsonl")]
     pub field: String,
@@ -337,9 +344,10 @@ pub struct LearnArgs {
     #[arg(long, value_name = "NAME", default_value = "url", requires = "jsonl")]
     pub url_field: String,
 
-    /// What to do with a line that is not a JSON object with a string field
-    #[arg(long, value_enum, value_name = "ACTION", default_value_t = OnErrorArg::Fail, requires = "jsonl")]
-    pub on_error: OnErrorArg,
+    /// What to do with a JSON Lines record that is not an object with a
+    /// string field, or a WET record that is not usable [default: fail]
+    #[arg(long, value_enum, value_name = "ACTION", conflicts_with = "merge")]
+    pub on_error: Option<OnErrorArg>,
 
     /// The site of every page (records without a URL, standard input, files).
     #[arg(long, value_name = "NAME", conflicts_with = "merge")]

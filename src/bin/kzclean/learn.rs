@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use kzclean::{
-    Error, Format, JsonlOptions, Plan, Selection, SiteProfile, codec, learn_stream, site_of_path,
+    Error, Format, JsonlOptions, OnError, Plan, Selection, SiteProfile, WetOptions, codec,
+    learn_stream, site_of_path,
 };
 
-use crate::args::LearnArgs;
+use crate::args::{InputFormat, LearnArgs};
 use crate::config::{read_at_most, tree_input};
 use crate::report::report;
 
@@ -36,16 +37,35 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
             })?;
         }
     } else {
-        let format = if args.jsonl {
-            Format::Jsonl(JsonlOptions {
-                field: args.field.clone(),
-                url_field: args.url_field.clone(),
-                on_error: args.on_error.into(),
-                annotate: false,
-            })
-        } else {
-            Format::Text
+        let on_error = args.on_error.map_or(OnError::Fail, OnError::from);
+        let wet = Format::Wet(WetOptions {
+            on_error,
+            annotate: false,
+        });
+        let (format, wet_by_name) = match (args.jsonl, args.input_format) {
+            (true, _) | (false, Some(InputFormat::Jsonl)) => (
+                Format::Jsonl(JsonlOptions {
+                    field: args.field.clone(),
+                    url_field: args.url_field.clone(),
+                    on_error,
+                    annotate: false,
+                }),
+                None,
+            ),
+            (false, Some(InputFormat::Wet)) => (wet, None),
+            (false, Some(InputFormat::Text)) => (Format::Text, None),
+            (false, None) => (Format::Text, Some(wet)),
         };
+        let records = format != Format::Text
+            || args.recursive
+            || args.files.iter().any(|f| kzclean::wet::is_wet_name(f));
+        if args.on_error.is_some() && !records {
+            return Err(Error::Usage(
+                "--on-error applies to JSON Lines and WET records: add --jsonl or \
+                 --input-format wet (files named *.warc.wet.gz or *.wet are read as WET)"
+                    .to_string(),
+            ));
+        }
         let inputs = if args.recursive {
             let plan = tree_plan(&args.files, &args.glob, args.follow)?;
             for e in &plan.unreadable {
@@ -60,7 +80,13 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
         } else {
             args.files.clone()
         };
-        failed = learn_inputs(&inputs, &format, args.site.as_deref(), &mut profile)?;
+        failed = learn_inputs(
+            &inputs,
+            &format,
+            wet_by_name.as_ref(),
+            args.site.as_deref(),
+            &mut profile,
+        )?;
     }
     profile.prune(args.min_pages, args.min_share);
     let stdout = Path::new("<stdout>");
@@ -86,19 +112,26 @@ pub fn tree_plan(files: &[PathBuf], glob: &[String], follow: bool) -> Result<Pla
     kzclean::list(tree_input(files)?, &selection)
 }
 
-/// Learns every input into `profile`: a text file's pages belong to `site`
-/// or, without it, to the file's folder; standard input needs `site` (or
-/// records with URLs). Returns how many inputs could not be read (each is
-/// reported); stops at an unusable record under `--on-error fail`.
+/// Learns every input into `profile`, in `format`, or in `wet_by_name`
+/// when its name says WET (as cleaning reads them): a text file's pages
+/// belong to `site` or, without it, to the file's folder; standard input
+/// needs `site` (or records with URLs). Returns how many inputs could not
+/// be read (each is reported); stops at an unusable record under
+/// `--on-error fail`.
 pub fn learn_inputs(
     inputs: &[PathBuf],
     format: &Format,
+    wet_by_name: Option<&Format>,
     site: Option<&str>,
     profile: &mut SiteProfile,
 ) -> Result<usize, Error> {
     let mut failed = 0;
     let mut skipped = 0;
     for path in inputs {
+        let format = match wet_by_name {
+            Some(wet) if kzclean::wet::is_wet_name(path) => wet,
+            _ => format,
+        };
         let stdin = path.as_os_str() == "-";
         let site = match site {
             Some(site) => Some(site.to_string()),

@@ -12,7 +12,7 @@ use flate2::write::GzEncoder;
 use kzclean::document::DocumentReader;
 use kzclean::{
     Cleaner, Error, FileOutcome, Format, OutputNames, Pipeline, Selection, SiteProfile, Stats,
-    codec, site_of_path,
+    WetOptions, codec, site_of_path,
 };
 
 use crate::args::Args;
@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Result<ExitCode, Error> {
         .map(|r| r.id.clone())
         .collect();
     if args.learn_sites {
-        cleaner = learn_sites(&args, &format, cleaner)?;
+        cleaner = learn_sites(&args, &format, wet_by_name.as_ref(), cleaner)?;
     }
     // Never dropped: the process ends right after, and freeing the compiled
     // rules one allocation at a time cost 4% of the start-up that a user
@@ -300,7 +300,12 @@ fn run_tree(
 }
 
 /// `--learn-sites`: the first pass, over the same inputs as the second.
-fn learn_sites(args: &Args, format: &Format, cleaner: Cleaner) -> Result<Cleaner, Error> {
+fn learn_sites(
+    args: &Args,
+    format: &Format,
+    wet_by_name: Option<&WetOptions>,
+    cleaner: Cleaner,
+) -> Result<Cleaner, Error> {
     let inputs = if args.recursive {
         crate::learn::tree_plan(&args.files, &args.glob, args.follow)?
             .jobs
@@ -318,7 +323,14 @@ fn learn_sites(args: &Args, format: &Format, cleaner: Cleaner) -> Result<Cleaner
         ));
     }
     let mut profile = SiteProfile::default();
-    let failed = crate::learn::learn_inputs(&inputs, format, args.site.as_deref(), &mut profile)?;
+    let wet_by_name = wet_by_name.cloned().map(Format::Wet);
+    let failed = crate::learn::learn_inputs(
+        &inputs,
+        format,
+        wet_by_name.as_ref(),
+        args.site.as_deref(),
+        &mut profile,
+    )?;
     if failed > 0 {
         return Err(Error::Usage(format!(
             "--learn-sites: {failed} inputs could not be read; nothing was cleaned"
