@@ -111,26 +111,25 @@ fn learn_records<R: Read>(
         }
         let field = match jsonl::locate(&bytes, &options.field) {
             Ok(field) => field,
-            Err(message) => match options.on_error {
-                OnError::Fail => {
-                    return Err(Error::Record {
-                        path: input_name.to_path_buf(),
+            Err(message) => {
+                let path = || input_name.to_path_buf();
+                unusable(
+                    options.on_error,
+                    summary,
+                    message,
+                    |message| Error::Record {
+                        path: path(),
                         line,
-                        message: message + "; use --on-error skip to drop such records",
-                    });
-                }
-                OnError::Skip => {
-                    summary.skipped += 1;
-                    if summary.warnings.len() < 20 {
-                        summary.warnings.push(Warning::RecordSkipped {
-                            path: input_name.to_path_buf(),
-                            line,
-                            message: message + " (skipped)",
-                        });
-                    }
-                    continue;
-                }
-            },
+                        message,
+                    },
+                    |message| Warning::RecordSkipped {
+                        path: path(),
+                        line,
+                        message,
+                    },
+                )?;
+                continue;
+            }
         };
         let url_site = jsonl::locate(&bytes, &options.url_field)
             .ok()
@@ -160,26 +159,47 @@ fn learn_pages<R: Read>(
                 page_keys(&page.text, &mut keys);
                 add(profile, url_site.as_deref().or(site), &mut keys, summary);
             }
-            Err(message) => match options.on_error {
-                OnError::Fail => {
-                    return Err(Error::WetRecord {
-                        path: input_name.to_path_buf(),
-                        offset: record.offset,
-                        message: message + "; use --on-error skip to drop such records",
-                    });
-                }
-                OnError::Skip => {
-                    summary.skipped += 1;
-                    if summary.warnings.len() < 20 {
-                        summary.warnings.push(Warning::WetRecordSkipped {
-                            path: input_name.to_path_buf(),
-                            offset: record.offset,
-                            message: message + " (skipped)",
-                        });
-                    }
-                }
-            },
+            Err(message) => {
+                let (path, offset) = (|| input_name.to_path_buf(), record.offset);
+                unusable(
+                    options.on_error,
+                    summary,
+                    message,
+                    |message| Error::WetRecord {
+                        path: path(),
+                        offset,
+                        message,
+                    },
+                    |message| Warning::WetRecordSkipped {
+                        path: path(),
+                        offset,
+                        message,
+                    },
+                )?;
+            }
         }
     }
     Ok(())
+}
+
+/// A record that cannot be learned: under [`OnError::Fail`], the error that
+/// stops the stream; under [`OnError::Skip`], counted, and the first 20
+/// listed.
+fn unusable(
+    on_error: OnError,
+    summary: &mut LearnSummary,
+    message: String,
+    stop: impl FnOnce(String) -> Error,
+    skip: impl FnOnce(String) -> Warning,
+) -> Result<(), Error> {
+    match on_error {
+        OnError::Fail => Err(stop(message + "; use --on-error skip to drop such records")),
+        OnError::Skip => {
+            summary.skipped += 1;
+            if summary.warnings.len() < 20 {
+                summary.warnings.push(skip(message + " (skipped)"));
+            }
+            Ok(())
+        }
+    }
 }
