@@ -7,7 +7,7 @@
 //! in Latin letters. [`FAST_FEATURE_NAMES`] fixes the order of a row, and
 //! `rules/fast.model` names the same features.
 
-use super::facts::{MAX_DUPLICATES, RuleMark, copy_neighbours, log_count, log_mean, ratio};
+use super::facts::{MAX_DUPLICATES, RuleMark, log_count, log_mean, ratio};
 use crate::text::hash_bytes;
 
 /// `--fast`'s features, in the order of a row.
@@ -16,42 +16,25 @@ pub const FAST_FEATURE_NAMES: &[&str] = &[
     "log_bytes",
     "log_words",
     "mean_token_len",
-    "short_share",
     "title_share",
     "upper_ratio",
-    "digit_ratio",
     "punct_ratio",
-    "nonascii_share",
     "ends_terminal",
     "ends_colon",
     "commas_per_word",
     "sentence_ends",
     "duplicates",
-    "blank_before",
-    "blank_after",
     "log_block_lines",
     "block_position",
     // Neighbours: the non-blank lines two and one above, one and two below.
     "log_words@-2",
-    "short_share@-2",
-    "ends_terminal@-2",
     "punct_ratio@-2",
-    "rule_dropped@-2",
     "log_words@-1",
-    "short_share@-1",
-    "ends_terminal@-1",
     "punct_ratio@-1",
     "rule_dropped@-1",
     "log_words@+1",
-    "short_share@+1",
-    "ends_terminal@+1",
     "punct_ratio@+1",
-    "rule_dropped@+1",
     "log_words@+2",
-    "short_share@+2",
-    "ends_terminal@+2",
-    "punct_ratio@+2",
-    "rule_dropped@+2",
     // The +-3-line window and the nearest prose.
     "window_log_words",
     "window_long_share",
@@ -69,12 +52,13 @@ pub const FAST_FEATURE_NAMES: &[&str] = &[
 ];
 
 /// The number of features in a `--fast` row.
-pub const FAST_FEATURE_COUNT: usize = 50;
+pub const FAST_FEATURE_COUNT: usize = 33;
 const _: () = assert!(FAST_FEATURE_NAMES.len() == FAST_FEATURE_COUNT);
 
-const LINE_FEATURES: usize = 18;
-const NEIGHBOUR_FEATURES: usize = 5;
-const NEIGHBOURS: [isize; 4] = [-2, -1, 1, 2];
+const LINE_FEATURES: usize = 13;
+/// What a line gives its neighbours' rows: log words, punctuation ratio,
+/// dropped by a rule.
+const NEIGHBOUR_FEATURES: usize = 3;
 /// Lines of at least this many words are long.
 const LONG_LINE_WORDS: u32 = 15;
 /// A long line is prose when at least this share of its words are short.
@@ -85,10 +69,7 @@ const MAX_DISTANCE: u32 = 20;
 const SPACE: u16 = 1;
 const UPPER: u16 = 1 << 1;
 const LOWER: u16 = 1 << 2;
-const DIGIT: u16 = 1 << 3;
 const PUNCT: u16 = 1 << 4;
-/// The first byte of a character beyond ASCII.
-const LEAD: u16 = 1 << 5;
 /// `.`, `!`, `?`: a sentence ends when white space follows.
 const TERMINAL: u16 = 1 << 6;
 const COMMA: u16 = 1 << 7;
@@ -108,14 +89,8 @@ static CLASS: [u16; 256] = {
         if c.is_ascii_lowercase() {
             k |= LOWER;
         }
-        if c.is_ascii_digit() {
-            k |= DIGIT;
-        }
         if c.is_ascii_punctuation() {
             k |= PUNCT;
-        }
-        if c >= 0xc0 {
-            k |= LEAD;
         }
         if matches!(c, b'.' | b'!' | b'?') {
             k |= TERMINAL;
@@ -138,8 +113,6 @@ mod bits {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct FastScan {
     pub bytes: u32,
-    /// Bytes after the first of a character (UTF-8 continuation bytes).
-    pub continuation: u32,
     pub nonspace: u32,
     /// White-space separated tokens.
     pub words: u32,
@@ -149,10 +122,7 @@ pub struct FastScan {
     pub title: u32,
     pub upper: u32,
     pub lower: u32,
-    pub digits: u32,
     pub punct: u32,
-    /// Characters beyond ASCII.
-    pub lead: u32,
     pub commas: u32,
     pub sentence_ends: u32,
     flags: u8,
@@ -230,11 +200,7 @@ struct Masks {
     space: u64,
     upper: u64,
     lower: u64,
-    digit: u64,
     punct: u64,
-    /// Bytes beyond ASCII, and those that start a character.
-    high: u64,
-    lead: u64,
     terminal: u64,
     comma: u64,
 }
@@ -269,10 +235,7 @@ impl Masks {
                     bits(_mm_or_si128(eq(b' '), within(9, 13))),
                     bits(within(b'A', b'Z')),
                     bits(within(b'a', b'z')),
-                    bits(within(b'0', b'9')),
                     bits(punct),
-                    bits(v),
-                    bits(within(0xc0, 0xff)),
                     bits(_mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'))),
                     bits(eq(b',')),
                 ]
@@ -280,12 +243,9 @@ impl Masks {
             m.space |= bits[0];
             m.upper |= bits[1];
             m.lower |= bits[2];
-            m.digit |= bits[3];
-            m.punct |= bits[4];
-            m.high |= bits[5];
-            m.lead |= bits[6];
-            m.terminal |= bits[7];
-            m.comma |= bits[8];
+            m.punct |= bits[3];
+            m.terminal |= bits[4];
+            m.comma |= bits[5];
         }
         m
     }
@@ -317,10 +277,7 @@ impl Masks {
             m.space |= bits(_mm256_or_si256(eq(b' '), within(9, 13)));
             m.upper |= bits(within(b'A', b'Z'));
             m.lower |= bits(within(b'a', b'z'));
-            m.digit |= bits(within(b'0', b'9'));
             m.punct |= bits(punct);
-            m.high |= bits(v);
-            m.lead |= bits(within(0xc0, 0xff));
             m.terminal |= bits(_mm256_or_si256(
                 _mm256_or_si256(eq(b'.'), eq(b'!')),
                 eq(b'?'),
@@ -345,10 +302,7 @@ impl Masks {
             m.space |= bit(SPACE);
             m.upper |= bit(UPPER);
             m.lower |= bit(LOWER);
-            m.digit |= bit(DIGIT);
             m.punct |= bit(PUNCT);
-            m.high |= u64::from(b >= 0x80) << k;
-            m.lead |= bit(LEAD);
             m.terminal |= bit(TERMINAL);
             m.comma |= bit(COMMA);
         }
@@ -386,10 +340,7 @@ impl FastScan {
         self.nonspace += count(nonspace);
         self.upper += count(m.upper);
         self.lower += count(m.lower);
-        self.digits += count(m.digit);
         self.punct += count(m.punct);
-        self.lead += count(m.lead);
-        self.continuation += count(m.high & !m.lead);
         self.commas += count(m.comma);
     }
 
@@ -413,7 +364,6 @@ struct FastLine {
     scan: FastScan,
     rule: RuleMark,
     blank_before: bool,
-    blank_after: bool,
     hash: u64,
     duplicates: u32,
     block_lines: u32,
@@ -459,9 +409,6 @@ impl FastScratch {
 
     /// Notes a blank line.
     pub fn push_blank(&mut self) {
-        if let Some(last) = self.lines.last_mut() {
-            last.blank_after = true;
-        }
         self.previous_blank = true;
     }
 
@@ -473,7 +420,6 @@ impl FastScratch {
             scan,
             rule: RuleMark::Undecided,
             blank_before: self.previous_blank,
-            blank_after: false,
             hash: hash_bytes(text.trim_ascii()),
             duplicates: 0,
             block_lines: 0,
@@ -493,9 +439,6 @@ impl FastScratch {
     /// Computes what the rows need from the whole document.
     pub fn finish(&mut self) {
         let n = self.lines.len();
-        if let Some(last) = self.lines.last_mut() {
-            last.blank_after = true;
-        }
         self.count_duplicates();
         // Blocks: runs of lines between blank lines.
         let mut start = 0;
@@ -526,8 +469,6 @@ impl FastScratch {
             let s = &l.scan;
             [
                 log_count(s.words),
-                s.short_share(),
-                s.bit(bits::ENDS_TERMINAL),
                 s.punct_ratio(),
                 f32::from(u8::from(l.rule == RuleMark::Dropped)),
             ]
@@ -630,29 +571,35 @@ impl FastScratch {
         let n = lines.len();
         let line = &lines[i];
         let s = &line.scan;
-        let chars = s.bytes - s.continuation;
         let own: [f32; LINE_FEATURES] = [
             log_count(s.bytes),
             log_count(s.words),
             ratio(s.nonspace, s.words),
-            s.short_share(),
             ratio(s.title, s.words),
             ratio(s.upper, s.upper + s.lower),
-            ratio(s.digits, s.nonspace),
             s.punct_ratio(),
-            ratio(s.lead, chars),
             s.bit(bits::ENDS_TERMINAL),
             s.bit(bits::ENDS_COLON),
             ratio(s.commas, s.words.max(1)),
             s.sentence_ends as f32,
             line.duplicates as f32,
-            f32::from(u8::from(line.blank_before)),
-            f32::from(u8::from(line.blank_after)),
             log_count(line.block_lines),
             ratio(line.block_position, line.block_lines),
         ];
         row[..LINE_FEATURES].copy_from_slice(&own);
-        let at = copy_neighbours(row, LINE_FEATURES, i, &NEIGHBOURS, &self.as_neighbour[..n]);
+        // The neighbours' cells the model reads (-1 past the edges).
+        let cell = |offset: isize| {
+            i.checked_add_signed(offset)
+                .and_then(|j| self.as_neighbour[..n].get(j))
+                .copied()
+                .unwrap_or([-1.0; NEIGHBOUR_FEATURES])
+        };
+        let [above2, above1, below1, below2] = [-2, -1, 1, 2].map(cell);
+        let neighbours = [
+            above2[0], above2[1], above1[0], above1[1], above1[2], below1[0], below1[1], below2[0],
+        ];
+        let at = LINE_FEATURES + neighbours.len();
+        row[LINE_FEATURES..at].copy_from_slice(&neighbours);
         let lo = i.saturating_sub(3);
         let hi = (i + 3).min(n - 1);
         let span = (hi - lo + 1) as f32;
@@ -712,10 +659,7 @@ mod tests {
             s.nonspace += space ^ 1;
             s.upper += has(UPPER);
             s.lower += has(LOWER);
-            s.digits += has(DIGIT);
             s.punct += has(PUNCT);
-            s.lead += has(LEAD);
-            s.continuation += u32::from(b & 0xc0 == 0x80);
             s.commas += has(COMMA);
             prev_space = space;
             prev_terminal = has(TERMINAL);
@@ -802,7 +746,7 @@ mod tests {
     #[test]
     fn invalid_utf8_is_counted_never_refused() {
         let s = fast_scan(b"\xff\xc2 ab \xe4\xb8\xad");
-        assert_eq!((s.words, s.short, s.lead, s.continuation), (3, 1, 3, 2));
+        assert_eq!((s.words, s.short, s.punct), (3, 1, 0));
     }
 
     #[test]
@@ -817,13 +761,15 @@ mod tests {
         let mut row = [f32::NAN; FAST_FEATURE_COUNT];
         f.row_into(1, &mut row);
         assert!(row.iter().all(|v| v.is_finite()), "{row:?}");
+        let at = |name: &str| FAST_FEATURE_NAMES.iter().position(|&n| n == name).unwrap();
         // No line below: the neighbour cells say so.
-        let below = LINE_FEATURES + 2 * NEIGHBOUR_FEATURES;
-        assert_eq!(row[below], -1.0);
+        assert_eq!(row[at("log_words@+1")], -1.0);
+        assert_eq!(row[at("log_words@+2")], -1.0);
         // The line above was dropped by a rule.
-        let above_dropped = LINE_FEATURES + 2 * NEIGHBOUR_FEATURES - 1;
-        assert_eq!(row[above_dropped], 1.0);
-        let blank_before = FAST_FEATURE_NAMES.iter().position(|&n| n == "blank_before");
-        assert_eq!(row[blank_before.unwrap()], 1.0);
+        assert_eq!(row[at("rule_dropped@-1")], 1.0);
+        assert_eq!(row[at("log_words@-1")], 1f32.ln_1p());
+        // Its own block: one line, the first.
+        assert_eq!(row[at("log_block_lines")], 1f32.ln_1p());
+        assert_eq!(row[at("block_position")], 0.0);
     }
 }
