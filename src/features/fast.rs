@@ -594,7 +594,7 @@ impl FastScratch {
                 .copied()
                 .unwrap_or([-1.0; NEIGHBOUR_FEATURES])
         };
-        let [above2, above1, below1, below2] = [-2, -1, 1, 2].map(cell);
+        let (above2, above1, below1, below2) = (cell(-2), cell(-1), cell(1), cell(2));
         let neighbours = [
             above2[0], above2[1], above1[0], above1[1], above1[2], below1[0], below1[1], below2[0],
         ];
