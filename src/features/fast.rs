@@ -179,15 +179,14 @@ fn scan_with(text: &[u8], masks_of: impl Fn(&[u8; 64], usize) -> Masks) -> FastS
 
     let trimmed = text.trim_ascii();
     if let Some(&last) = trimmed.last() {
-        let wide_end = |suffix: &[u8]| trimmed.ends_with(suffix);
-        if matches!(last, b'.' | b'!' | b'?')
-            || wide_end("。".as_bytes())
-            || wide_end("！".as_bytes())
-            || wide_end("？".as_bytes())
+        // The full-width marks are three bytes ending beyond ASCII: most
+        // lines end in ASCII and compare no suffix.
+        let wide_end = |suffix: &str| last >= 0x80 && trimmed.ends_with(suffix.as_bytes());
+        if matches!(last, b'.' | b'!' | b'?') || wide_end("。") || wide_end("！") || wide_end("？")
         {
             s.flags |= bits::ENDS_TERMINAL;
         }
-        if matches!(last, b':') || wide_end("：".as_bytes()) {
+        if last == b':' || wide_end("：") {
             s.flags |= bits::ENDS_COLON;
         }
     }
@@ -453,70 +452,60 @@ impl FastScratch {
             }
             start = end;
         }
-        let lines = &self.lines;
-        let mut doc = FastDoc::default();
-        for line in lines {
-            let w = line.scan.words;
-            doc.words += w;
-            doc.longest = doc.longest.max(w);
-            doc.long_lines += u32::from(w >= LONG_LINE_WORDS);
-            doc.short_sum += line.scan.short_share();
-            doc.rule_dropped += u32::from(line.rule == RuleMark::Dropped);
-        }
-        self.doc = doc;
+        // Document sums, the neighbours' cells, the sums before each line
+        // and the distance to the prose above, in one pass (each line's
+        // short-word share computed once).
         self.as_neighbour.clear();
-        self.as_neighbour.extend(lines.iter().map(|l| {
-            let s = &l.scan;
-            [
-                log_count(s.words),
-                s.punct_ratio(),
-                f32::from(u8::from(l.rule == RuleMark::Dropped)),
-            ]
-        }));
-        let is_prose = |l: &FastLine| {
-            l.rule != RuleMark::Dropped
-                && l.scan.words >= LONG_LINE_WORDS
-                && l.scan.short_share() >= PROSE_SHORT_SHARE
-        };
         self.prose_above.clear();
-        self.prose_below.clear();
-        self.prose_below.resize(n, 0);
         self.words_before.clear();
         self.long_before.clear();
         self.short_before.clear();
         self.dropped_before.clear();
-        let (mut long, mut short, mut dropped) = (0, 0.0, 0);
-        for line in lines {
-            self.long_before.push(long);
+        let mut doc = FastDoc::default();
+        let (mut short, mut distance) = (0.0, MAX_DISTANCE);
+        for line in &self.lines {
+            let s = &line.scan;
+            let share = s.short_share();
+            let long = s.words >= LONG_LINE_WORDS;
+            let dropped = line.rule == RuleMark::Dropped;
+            self.words_before.push(doc.words);
+            self.long_before.push(doc.long_lines);
             self.short_before.push(short);
-            self.dropped_before.push(dropped);
-            long += u32::from(line.scan.words >= LONG_LINE_WORDS);
-            short += f64::from(line.scan.short_share());
-            dropped += u32::from(line.rule == RuleMark::Dropped);
-        }
-        self.long_before.push(long);
-        self.short_before.push(short);
-        self.dropped_before.push(dropped);
-        let mut distance = MAX_DISTANCE;
-        let mut before = 0;
-        for line in lines {
-            distance = if is_prose(line) {
+            self.dropped_before.push(doc.rule_dropped);
+            doc.words += s.words;
+            doc.longest = doc.longest.max(s.words);
+            doc.long_lines += u32::from(long);
+            doc.short_sum += share;
+            doc.rule_dropped += u32::from(dropped);
+            short += f64::from(share);
+            self.as_neighbour.push([
+                log_count(s.words),
+                s.punct_ratio(),
+                f32::from(u8::from(dropped)),
+            ]);
+            let prose = !dropped && long && share >= PROSE_SHORT_SHARE;
+            distance = if prose {
                 0
             } else {
                 (distance + 1).min(MAX_DISTANCE)
             };
             self.prose_above.push(distance);
-            self.words_before.push(before);
-            before += line.scan.words;
         }
+        self.long_before.push(doc.long_lines);
+        self.short_before.push(short);
+        self.dropped_before.push(doc.rule_dropped);
+        self.doc = doc;
+        // A prose line is at distance 0 from the prose above.
+        self.prose_below.clear();
+        self.prose_below.resize(n, 0);
         let mut below = MAX_DISTANCE;
-        for (i, line) in lines.iter().enumerate().rev() {
-            below = if is_prose(line) {
+        for (above, out) in self.prose_above.iter().zip(&mut self.prose_below).rev() {
+            below = if *above == 0 {
                 0
             } else {
                 (below + 1).min(MAX_DISTANCE)
             };
-            self.prose_below[i] = below;
+            *out = below;
         }
     }
 
