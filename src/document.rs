@@ -31,12 +31,28 @@ pub fn is_separator(line: &[u8]) -> bool {
 
 /// Iterates over the lines of a document, terminators included.
 pub fn lines(doc: &[u8]) -> Lines<'_> {
-    Lines { rest: doc }
+    Lines {
+        doc,
+        start: 0,
+        base: 0,
+        ends: newline_mask(doc),
+    }
 }
 
 /// See [`lines`].
+///
+/// Line ends come from a bit mask of the `\n` bytes of 64 bytes at a
+/// time: a line costs a few instructions, where a `memchr` call per line
+/// (most lines are 20-80 bytes) cost about 50 (5% of `--fast`'s run).
+#[derive(Debug, Clone)]
 pub struct Lines<'a> {
-    rest: &'a [u8],
+    doc: &'a [u8],
+    /// Where the next line starts.
+    start: usize,
+    /// The block `ends` describes: bit `k` is the `\n` at `base + k`, for
+    /// those not handed out yet.
+    base: usize,
+    ends: u64,
 }
 
 impl<'a> Iterator for Lines<'a> {
@@ -44,14 +60,50 @@ impl<'a> Iterator for Lines<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
-        if self.rest.is_empty() {
+        if self.start >= self.doc.len() {
             return None;
         }
-        let end = memchr::memchr(b'\n', self.rest).map_or(self.rest.len(), |i| i + 1);
-        let (line, rest) = self.rest.split_at(end);
-        self.rest = rest;
+        while self.ends == 0 {
+            self.base += 64;
+            if self.base >= self.doc.len() {
+                // The last line has no terminator.
+                let line = &self.doc[self.start..];
+                self.start = self.doc.len();
+                return Some(line);
+            }
+            self.ends = newline_mask(&self.doc[self.base..]);
+        }
+        let end = self.base + self.ends.trailing_zeros() as usize + 1;
+        self.ends &= self.ends - 1;
+        let line = &self.doc[self.start..end];
+        self.start = end;
         Some(line)
     }
+}
+
+/// The `\n` bytes among the first 64 of `bytes`, bit `k` for byte `k`.
+#[inline]
+fn newline_mask(bytes: &[u8]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(block) = bytes.first_chunk::<64>() {
+        use std::arch::x86_64::*;
+        let mut mask = 0;
+        for k in 0..4 {
+            // SAFETY: SSE2 is part of x86_64; sixteen bytes read from a
+            // block of 64 at k * 16.
+            let bits = unsafe {
+                let v = _mm_loadu_si128(block.as_ptr().add(k * 16).cast());
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8)))
+            };
+            mask |= u64::from(bits as u16) << (k * 16);
+        }
+        return mask;
+    }
+    bytes
+        .iter()
+        .take(64)
+        .enumerate()
+        .fold(0, |mask, (k, &b)| mask | u64::from(b == b'\n') << k)
 }
 
 /// One document read from a stream, and the separator line that ended it.
@@ -841,5 +893,47 @@ pub(crate) mod tests {
         assert_eq!(content(b"a\r\n"), b"a");
         assert!(is_blank(content(b" \t\r\n")));
         assert!(is_separator(b"\x0c\r\n") && is_separator(b"\x0c") && !is_separator(b"\x0cx\n"));
+    }
+
+    #[test]
+    fn lines_split_as_memchr_does_across_blocks() {
+        let reference = |doc: &[u8]| -> Vec<Vec<u8>> {
+            let mut rest = doc;
+            let mut out = Vec::new();
+            while !rest.is_empty() {
+                let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+                out.push(rest[..end].to_vec());
+                rest = &rest[end..];
+            }
+            out
+        };
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for n in 0..2000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 300) as usize;
+            // Few line ends in some documents, many in others.
+            let every = 1 + (n % 90);
+            let doc: Vec<u8> = (0..len)
+                .map(|k| {
+                    let r = state.rotate_left(k as u32 % 64) as usize + k * 7;
+                    if r.is_multiple_of(every) {
+                        b'\n'
+                    } else {
+                        b'a' + (r % 26) as u8
+                    }
+                })
+                .collect();
+            let got: Vec<Vec<u8>> = lines(&doc).map(<[u8]>::to_vec).collect();
+            assert_eq!(got, reference(&doc), "{doc:?}");
+        }
+        for len in [63, 64, 65, 127, 128, 129] {
+            let mut doc = vec![b'x'; len];
+            doc[len - 1] = b'\n';
+            assert_eq!(lines(&doc).count(), 1);
+            doc.push(b'y');
+            assert_eq!(lines(&doc).count(), 2);
+        }
     }
 }

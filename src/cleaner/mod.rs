@@ -463,10 +463,10 @@ impl Cleaner {
         let mut row = 0u32;
         let mut kept_words = 0.0;
         for (i, verdict) in verdicts.iter().enumerate() {
-            if verdict.reason == Reason::BlankCollapsed {
+            if matches!(verdict.reason, Reason::BlankCollapsed) {
                 continue;
             }
-            if verdict.reason == Reason::NoRule {
+            if matches!(verdict.reason, Reason::NoRule) {
                 self.to_score.push((i as u32, row));
             } else if verdict.keep {
                 kept_words += f64::from(self.scratch[i].words);
@@ -565,7 +565,7 @@ impl Cleaner {
         counted.clear();
         let (mut countable, mut found) = (0usize, 0usize);
         for (i, (verdict, span)) in verdicts.iter().zip(&self.spans).enumerate() {
-            if verdict.reason != Reason::NoRule {
+            if !matches!(verdict.reason, Reason::NoRule) {
                 continue;
             }
             let key = line_key(&doc[span.clone()]);
@@ -783,7 +783,7 @@ fn layout_blank_lines(verdicts: &mut [Verdict]) {
     for i in 0..verdicts.len() {
         let verdict = verdicts[i];
         // Pass 2 gives BlankCollapsed to the blank lines and only to them.
-        if verdict.reason == Reason::BlankCollapsed {
+        if matches!(verdict.reason, Reason::BlankCollapsed) {
             if seen_kept && gap_blank.is_none() {
                 gap_blank = Some(i);
             }

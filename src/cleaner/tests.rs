@@ -326,3 +326,71 @@ fn a_model_for_the_other_feature_set_is_refused() {
         .is_ok()
     );
 }
+
+/// [`expected_f_threshold`] against a plain sort by probability, then
+/// document order: its integer keys must order lines the same, with
+/// probabilities that differ only in their last bits (a change to
+/// narrower keys that drops those bits fails here).
+#[test]
+fn expected_f_threshold_orders_as_whole_probabilities_do() {
+    fn reference(lines: Lines<'_>, kept_words: f64, beta: f64) -> f64 {
+        let b2 = beta * beta;
+        let gold = kept_words + lines.iter().map(|&(p, n)| p * n).sum::<f64>();
+        if lines.is_empty() || gold <= 0.0 {
+            return f64::INFINITY;
+        }
+        let mut order: Vec<usize> = (0..lines.len()).collect();
+        order.sort_by(|&a, &b| lines[b].0.total_cmp(&lines[a].0).then(a.cmp(&b)));
+        let score = |tp: f64, out: f64| (1.0 + b2) * tp / (b2 * gold + out).max(1e-12);
+        let (mut tp, mut out) = (kept_words, kept_words);
+        let (mut best, mut best_k) = (score(tp, out), 0);
+        for (k, &i) in order.iter().enumerate() {
+            tp += lines[i].0 * lines[i].1;
+            out += lines[i].1;
+            let f = score(tp, out);
+            if f > best {
+                (best, best_k) = (f, k + 1);
+            }
+        }
+        match best_k {
+            0 => f64::INFINITY,
+            k => lines[order[k - 1]].0,
+        }
+    }
+    // Two lines whose probabilities differ in the last bit only: both are
+    // kept, so the bar is the lower one, which must come second.
+    let close = [(0.75, 10.0), (f64::from_bits(0.75f64.to_bits() + 1), 10.0)];
+    assert_eq!(threshold(&close, 0.0, 1.0), 0.75);
+    assert_eq!(reference(&close, 0.0, 1.0), 0.75);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for n in [1, 2, 3, 7, 40, 300, 2000] {
+        for _ in 0..20 {
+            let base = (next() % 1000) as f64 / 1000.0;
+            let lines: Vec<(f64, f64)> = (0..n)
+                .map(|_| {
+                    let r = next();
+                    // Probabilities a few units in the last place apart,
+                    // equal ones, and spread ones; word counts that make
+                    // the order matter.
+                    let p = match r % 3 {
+                        0 => f64::from_bits(base.to_bits() + r % 4096),
+                        1 => base,
+                        _ => (r % 10_000) as f64 / 10_000.0,
+                    };
+                    (p, (r >> 20) as f64 % 50.0 + 1.0)
+                })
+                .collect();
+            for beta in [0.5, 1.0] {
+                let got = threshold(&lines, 3.0, beta);
+                let want = reference(&lines, 3.0, beta);
+                assert_eq!(got.to_bits(), want.to_bits(), "{n} lines, beta {beta}");
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@
 //! in Latin letters. [`FAST_FEATURE_NAMES`] fixes the order of a row, and
 //! `rules/fast.model` names the same features.
 
-use super::facts::{MAX_DUPLICATES, RuleMark, copy_neighbours, log_count, log_mean, ratio};
+use super::facts::{MAX_DUPLICATES, RuleMark, log_count, log_mean, ratio};
 use crate::text::hash_bytes;
 
 /// `--fast`'s features, in the order of a row.
@@ -16,42 +16,25 @@ pub const FAST_FEATURE_NAMES: &[&str] = &[
     "log_bytes",
     "log_words",
     "mean_token_len",
-    "short_share",
     "title_share",
     "upper_ratio",
-    "digit_ratio",
     "punct_ratio",
-    "nonascii_share",
     "ends_terminal",
     "ends_colon",
     "commas_per_word",
     "sentence_ends",
     "duplicates",
-    "blank_before",
-    "blank_after",
     "log_block_lines",
     "block_position",
     // Neighbours: the non-blank lines two and one above, one and two below.
     "log_words@-2",
-    "short_share@-2",
-    "ends_terminal@-2",
     "punct_ratio@-2",
-    "rule_dropped@-2",
     "log_words@-1",
-    "short_share@-1",
-    "ends_terminal@-1",
     "punct_ratio@-1",
     "rule_dropped@-1",
     "log_words@+1",
-    "short_share@+1",
-    "ends_terminal@+1",
     "punct_ratio@+1",
-    "rule_dropped@+1",
     "log_words@+2",
-    "short_share@+2",
-    "ends_terminal@+2",
-    "punct_ratio@+2",
-    "rule_dropped@+2",
     // The +-3-line window and the nearest prose.
     "window_log_words",
     "window_long_share",
@@ -69,12 +52,13 @@ pub const FAST_FEATURE_NAMES: &[&str] = &[
 ];
 
 /// The number of features in a `--fast` row.
-pub const FAST_FEATURE_COUNT: usize = 50;
+pub const FAST_FEATURE_COUNT: usize = 33;
 const _: () = assert!(FAST_FEATURE_NAMES.len() == FAST_FEATURE_COUNT);
 
-const LINE_FEATURES: usize = 18;
-const NEIGHBOUR_FEATURES: usize = 5;
-const NEIGHBOURS: [isize; 4] = [-2, -1, 1, 2];
+const LINE_FEATURES: usize = 13;
+/// What a line gives its neighbours' rows: log words, punctuation ratio,
+/// dropped by a rule.
+const NEIGHBOUR_FEATURES: usize = 3;
 /// Lines of at least this many words are long.
 const LONG_LINE_WORDS: u32 = 15;
 /// A long line is prose when at least this share of its words are short.
@@ -85,10 +69,7 @@ const MAX_DISTANCE: u32 = 20;
 const SPACE: u16 = 1;
 const UPPER: u16 = 1 << 1;
 const LOWER: u16 = 1 << 2;
-const DIGIT: u16 = 1 << 3;
 const PUNCT: u16 = 1 << 4;
-/// The first byte of a character beyond ASCII.
-const LEAD: u16 = 1 << 5;
 /// `.`, `!`, `?`: a sentence ends when white space follows.
 const TERMINAL: u16 = 1 << 6;
 const COMMA: u16 = 1 << 7;
@@ -108,14 +89,8 @@ static CLASS: [u16; 256] = {
         if c.is_ascii_lowercase() {
             k |= LOWER;
         }
-        if c.is_ascii_digit() {
-            k |= DIGIT;
-        }
         if c.is_ascii_punctuation() {
             k |= PUNCT;
-        }
-        if c >= 0xc0 {
-            k |= LEAD;
         }
         if matches!(c, b'.' | b'!' | b'?') {
             k |= TERMINAL;
@@ -138,8 +113,6 @@ mod bits {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct FastScan {
     pub bytes: u32,
-    /// Bytes after the first of a character (UTF-8 continuation bytes).
-    pub continuation: u32,
     pub nonspace: u32,
     /// White-space separated tokens.
     pub words: u32,
@@ -149,10 +122,7 @@ pub struct FastScan {
     pub title: u32,
     pub upper: u32,
     pub lower: u32,
-    pub digits: u32,
     pub punct: u32,
-    /// Characters beyond ASCII.
-    pub lead: u32,
     pub commas: u32,
     pub sentence_ends: u32,
     flags: u8,
@@ -209,15 +179,14 @@ fn scan_with(text: &[u8], masks_of: impl Fn(&[u8; 64], usize) -> Masks) -> FastS
 
     let trimmed = text.trim_ascii();
     if let Some(&last) = trimmed.last() {
-        let wide_end = |suffix: &[u8]| trimmed.ends_with(suffix);
-        if matches!(last, b'.' | b'!' | b'?')
-            || wide_end("。".as_bytes())
-            || wide_end("！".as_bytes())
-            || wide_end("？".as_bytes())
+        // The full-width marks are three bytes ending beyond ASCII: most
+        // lines end in ASCII and compare no suffix.
+        let wide_end = |suffix: &str| last >= 0x80 && trimmed.ends_with(suffix.as_bytes());
+        if matches!(last, b'.' | b'!' | b'?') || wide_end("。") || wide_end("！") || wide_end("？")
         {
             s.flags |= bits::ENDS_TERMINAL;
         }
-        if matches!(last, b':') || wide_end("：".as_bytes()) {
+        if last == b':' || wide_end("：") {
             s.flags |= bits::ENDS_COLON;
         }
     }
@@ -230,11 +199,7 @@ struct Masks {
     space: u64,
     upper: u64,
     lower: u64,
-    digit: u64,
     punct: u64,
-    /// Bytes beyond ASCII, and those that start a character.
-    high: u64,
-    lead: u64,
     terminal: u64,
     comma: u64,
 }
@@ -269,10 +234,7 @@ impl Masks {
                     bits(_mm_or_si128(eq(b' '), within(9, 13))),
                     bits(within(b'A', b'Z')),
                     bits(within(b'a', b'z')),
-                    bits(within(b'0', b'9')),
                     bits(punct),
-                    bits(v),
-                    bits(within(0xc0, 0xff)),
                     bits(_mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'))),
                     bits(eq(b',')),
                 ]
@@ -280,12 +242,9 @@ impl Masks {
             m.space |= bits[0];
             m.upper |= bits[1];
             m.lower |= bits[2];
-            m.digit |= bits[3];
-            m.punct |= bits[4];
-            m.high |= bits[5];
-            m.lead |= bits[6];
-            m.terminal |= bits[7];
-            m.comma |= bits[8];
+            m.punct |= bits[3];
+            m.terminal |= bits[4];
+            m.comma |= bits[5];
         }
         m
     }
@@ -317,10 +276,7 @@ impl Masks {
             m.space |= bits(_mm256_or_si256(eq(b' '), within(9, 13)));
             m.upper |= bits(within(b'A', b'Z'));
             m.lower |= bits(within(b'a', b'z'));
-            m.digit |= bits(within(b'0', b'9'));
             m.punct |= bits(punct);
-            m.high |= bits(v);
-            m.lead |= bits(within(0xc0, 0xff));
             m.terminal |= bits(_mm256_or_si256(
                 _mm256_or_si256(eq(b'.'), eq(b'!')),
                 eq(b'?'),
@@ -345,10 +301,7 @@ impl Masks {
             m.space |= bit(SPACE);
             m.upper |= bit(UPPER);
             m.lower |= bit(LOWER);
-            m.digit |= bit(DIGIT);
             m.punct |= bit(PUNCT);
-            m.high |= u64::from(b >= 0x80) << k;
-            m.lead |= bit(LEAD);
             m.terminal |= bit(TERMINAL);
             m.comma |= bit(COMMA);
         }
@@ -386,10 +339,7 @@ impl FastScan {
         self.nonspace += count(nonspace);
         self.upper += count(m.upper);
         self.lower += count(m.lower);
-        self.digits += count(m.digit);
         self.punct += count(m.punct);
-        self.lead += count(m.lead);
-        self.continuation += count(m.high & !m.lead);
         self.commas += count(m.comma);
     }
 
@@ -413,7 +363,6 @@ struct FastLine {
     scan: FastScan,
     rule: RuleMark,
     blank_before: bool,
-    blank_after: bool,
     hash: u64,
     duplicates: u32,
     block_lines: u32,
@@ -424,7 +373,10 @@ struct FastLine {
 #[derive(Debug, Clone, Default)]
 pub struct FastScratch {
     lines: Vec<FastLine>,
-    hashes: Vec<u64>,
+    /// Duplicate lines' table (see [`FastScratch::count_duplicates`]) and
+    /// each line's slot in it.
+    seen: Vec<(u64, u32)>,
+    slots: Vec<u32>,
     prose_above: Vec<u32>,
     prose_below: Vec<u32>,
     words_before: Vec<u32>,
@@ -456,9 +408,6 @@ impl FastScratch {
 
     /// Notes a blank line.
     pub fn push_blank(&mut self) {
-        if let Some(last) = self.lines.last_mut() {
-            last.blank_after = true;
-        }
         self.previous_blank = true;
     }
 
@@ -470,7 +419,6 @@ impl FastScratch {
             scan,
             rule: RuleMark::Undecided,
             blank_before: self.previous_blank,
-            blank_after: false,
             hash: hash_bytes(text.trim_ascii()),
             duplicates: 0,
             block_lines: 0,
@@ -490,29 +438,7 @@ impl FastScratch {
     /// Computes what the rows need from the whole document.
     pub fn finish(&mut self) {
         let n = self.lines.len();
-        if let Some(last) = self.lines.last_mut() {
-            last.blank_after = true;
-        }
-        // Duplicates, from one sort of the hashes: each key is the hash's
-        // top bits above the line's index (64-bit keys sort faster than
-        // the default features' 128-bit ones; equal top bits of two lines
-        // that differ are as rare as the hash's collisions).
-        let index_bits = usize::BITS - n.leading_zeros();
-        let hash_mask = u64::MAX.checked_shl(index_bits).unwrap_or(0);
-        self.hashes.clear();
-        self.hashes.extend(
-            self.lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| l.hash & hash_mask | i as u64),
-        );
-        self.hashes.sort_unstable();
-        for run in self.hashes.chunk_by(|a, b| a & hash_mask == b & hash_mask) {
-            let duplicates = ((run.len() - 1) as u32).min(MAX_DUPLICATES);
-            for &key in run {
-                self.lines[(key & !hash_mask) as usize].duplicates = duplicates;
-            }
-        }
+        self.count_duplicates();
         // Blocks: runs of lines between blank lines.
         let mut start = 0;
         while start < n {
@@ -526,72 +452,104 @@ impl FastScratch {
             }
             start = end;
         }
-        let lines = &self.lines;
-        let mut doc = FastDoc::default();
-        for line in lines {
-            let w = line.scan.words;
-            doc.words += w;
-            doc.longest = doc.longest.max(w);
-            doc.long_lines += u32::from(w >= LONG_LINE_WORDS);
-            doc.short_sum += line.scan.short_share();
-            doc.rule_dropped += u32::from(line.rule == RuleMark::Dropped);
-        }
-        self.doc = doc;
+        // Document sums, the neighbours' cells, the sums before each line
+        // and the distance to the prose above, in one pass (each line's
+        // short-word share computed once).
         self.as_neighbour.clear();
-        self.as_neighbour.extend(lines.iter().map(|l| {
-            let s = &l.scan;
-            [
-                log_count(s.words),
-                s.short_share(),
-                s.bit(bits::ENDS_TERMINAL),
-                s.punct_ratio(),
-                f32::from(u8::from(l.rule == RuleMark::Dropped)),
-            ]
-        }));
-        let is_prose = |l: &FastLine| {
-            l.rule != RuleMark::Dropped
-                && l.scan.words >= LONG_LINE_WORDS
-                && l.scan.short_share() >= PROSE_SHORT_SHARE
-        };
         self.prose_above.clear();
-        self.prose_below.clear();
-        self.prose_below.resize(n, 0);
         self.words_before.clear();
         self.long_before.clear();
         self.short_before.clear();
         self.dropped_before.clear();
-        let (mut long, mut short, mut dropped) = (0, 0.0, 0);
-        for line in lines {
-            self.long_before.push(long);
+        let mut doc = FastDoc::default();
+        let (mut short, mut distance) = (0.0, MAX_DISTANCE);
+        for line in &self.lines {
+            let s = &line.scan;
+            let share = s.short_share();
+            let long = s.words >= LONG_LINE_WORDS;
+            let dropped = line.rule == RuleMark::Dropped;
+            self.words_before.push(doc.words);
+            self.long_before.push(doc.long_lines);
             self.short_before.push(short);
-            self.dropped_before.push(dropped);
-            long += u32::from(line.scan.words >= LONG_LINE_WORDS);
-            short += f64::from(line.scan.short_share());
-            dropped += u32::from(line.rule == RuleMark::Dropped);
-        }
-        self.long_before.push(long);
-        self.short_before.push(short);
-        self.dropped_before.push(dropped);
-        let mut distance = MAX_DISTANCE;
-        let mut before = 0;
-        for line in lines {
-            distance = if is_prose(line) {
+            self.dropped_before.push(doc.rule_dropped);
+            doc.words += s.words;
+            doc.longest = doc.longest.max(s.words);
+            doc.long_lines += u32::from(long);
+            doc.short_sum += share;
+            doc.rule_dropped += u32::from(dropped);
+            short += f64::from(share);
+            self.as_neighbour.push([
+                log_count(s.words),
+                s.punct_ratio(),
+                f32::from(u8::from(dropped)),
+            ]);
+            let prose = !dropped && long && share >= PROSE_SHORT_SHARE;
+            distance = if prose {
                 0
             } else {
                 (distance + 1).min(MAX_DISTANCE)
             };
             self.prose_above.push(distance);
-            self.words_before.push(before);
-            before += line.scan.words;
         }
+        self.long_before.push(doc.long_lines);
+        self.short_before.push(short);
+        self.dropped_before.push(doc.rule_dropped);
+        self.doc = doc;
+        // A prose line is at distance 0 from the prose above.
+        self.prose_below.clear();
+        self.prose_below.resize(n, 0);
         let mut below = MAX_DISTANCE;
-        for (i, line) in lines.iter().enumerate().rev() {
-            below = if is_prose(line) {
+        for (above, out) in self.prose_above.iter().zip(&mut self.prose_below).rev() {
+            below = if *above == 0 {
                 0
             } else {
                 (below + 1).min(MAX_DISTANCE)
             };
-            self.prose_below[i] = below;
+            *out = below;
+        }
+    }
+
+    /// Each line's duplicates: how many other lines have the same key, the
+    /// hash's top bits (as many as leave room for a line index below them,
+    /// as the sort of 64-bit keys this replaced had them: two lines that
+    /// differ share them as rarely as the hash collides). Counted in an
+    /// open-addressing table of at least twice as many slots as lines, a
+    /// few instructions a line where the sort took about 80 (5% of
+    /// `--fast`'s instructions, with the pass over its runs).
+    fn count_duplicates(&mut self) {
+        let n = self.lines.len();
+        if n == 0 {
+            return;
+        }
+        let index_bits = usize::BITS - n.leading_zeros();
+        let hash_mask = u64::MAX.checked_shl(index_bits).unwrap_or(0);
+        let table_bits = index_bits + 1;
+        let size = 1usize << table_bits;
+        let slot_mask = size - 1;
+        self.seen.clear();
+        // (key | 1, count): a key's low bit is clear, so 0 is an empty slot.
+        self.seen.resize(size, (0, 0));
+        self.slots.clear();
+        for line in &self.lines {
+            let key = line.hash & hash_mask | 1;
+            // The top bits are the hash's best mixed ones.
+            let mut slot = (key >> (64 - table_bits)) as usize;
+            loop {
+                let entry = &mut self.seen[slot];
+                if entry.0 == key {
+                    entry.1 += 1;
+                    break;
+                }
+                if entry.0 == 0 {
+                    *entry = (key, 1);
+                    break;
+                }
+                slot = (slot + 1) & slot_mask;
+            }
+            self.slots.push(slot as u32);
+        }
+        for (line, &slot) in self.lines.iter_mut().zip(&self.slots) {
+            line.duplicates = (self.seen[slot as usize].1 - 1).min(MAX_DUPLICATES);
         }
     }
 
@@ -602,29 +560,35 @@ impl FastScratch {
         let n = lines.len();
         let line = &lines[i];
         let s = &line.scan;
-        let chars = s.bytes - s.continuation;
         let own: [f32; LINE_FEATURES] = [
             log_count(s.bytes),
             log_count(s.words),
             ratio(s.nonspace, s.words),
-            s.short_share(),
             ratio(s.title, s.words),
             ratio(s.upper, s.upper + s.lower),
-            ratio(s.digits, s.nonspace),
             s.punct_ratio(),
-            ratio(s.lead, chars),
             s.bit(bits::ENDS_TERMINAL),
             s.bit(bits::ENDS_COLON),
             ratio(s.commas, s.words.max(1)),
             s.sentence_ends as f32,
             line.duplicates as f32,
-            f32::from(u8::from(line.blank_before)),
-            f32::from(u8::from(line.blank_after)),
             log_count(line.block_lines),
             ratio(line.block_position, line.block_lines),
         ];
         row[..LINE_FEATURES].copy_from_slice(&own);
-        let at = copy_neighbours(row, LINE_FEATURES, i, &NEIGHBOURS, &self.as_neighbour[..n]);
+        // The neighbours' cells the model reads (-1 past the edges).
+        let cell = |offset: isize| {
+            i.checked_add_signed(offset)
+                .and_then(|j| self.as_neighbour[..n].get(j))
+                .copied()
+                .unwrap_or([-1.0; NEIGHBOUR_FEATURES])
+        };
+        let (above2, above1, below1, below2) = (cell(-2), cell(-1), cell(1), cell(2));
+        let neighbours = [
+            above2[0], above2[1], above1[0], above1[1], above1[2], below1[0], below1[1], below2[0],
+        ];
+        let at = LINE_FEATURES + neighbours.len();
+        row[LINE_FEATURES..at].copy_from_slice(&neighbours);
         let lo = i.saturating_sub(3);
         let hi = (i + 3).min(n - 1);
         let span = (hi - lo + 1) as f32;
@@ -684,10 +648,7 @@ mod tests {
             s.nonspace += space ^ 1;
             s.upper += has(UPPER);
             s.lower += has(LOWER);
-            s.digits += has(DIGIT);
             s.punct += has(PUNCT);
-            s.lead += has(LEAD);
-            s.continuation += u32::from(b & 0xc0 == 0x80);
             s.commas += has(COMMA);
             prev_space = space;
             prev_terminal = has(TERMINAL);
@@ -774,7 +735,7 @@ mod tests {
     #[test]
     fn invalid_utf8_is_counted_never_refused() {
         let s = fast_scan(b"\xff\xc2 ab \xe4\xb8\xad");
-        assert_eq!((s.words, s.short, s.lead, s.continuation), (3, 1, 3, 2));
+        assert_eq!((s.words, s.short, s.punct), (3, 1, 0));
     }
 
     #[test]
@@ -789,13 +750,15 @@ mod tests {
         let mut row = [f32::NAN; FAST_FEATURE_COUNT];
         f.row_into(1, &mut row);
         assert!(row.iter().all(|v| v.is_finite()), "{row:?}");
+        let at = |name: &str| FAST_FEATURE_NAMES.iter().position(|&n| n == name).unwrap();
         // No line below: the neighbour cells say so.
-        let below = LINE_FEATURES + 2 * NEIGHBOUR_FEATURES;
-        assert_eq!(row[below], -1.0);
+        assert_eq!(row[at("log_words@+1")], -1.0);
+        assert_eq!(row[at("log_words@+2")], -1.0);
         // The line above was dropped by a rule.
-        let above_dropped = LINE_FEATURES + 2 * NEIGHBOUR_FEATURES - 1;
-        assert_eq!(row[above_dropped], 1.0);
-        let blank_before = FAST_FEATURE_NAMES.iter().position(|&n| n == "blank_before");
-        assert_eq!(row[blank_before.unwrap()], 1.0);
+        assert_eq!(row[at("rule_dropped@-1")], 1.0);
+        assert_eq!(row[at("log_words@-1")], 1f32.ln_1p());
+        // Its own block: one line, the first.
+        assert_eq!(row[at("log_block_lines")], 1f32.ln_1p());
+        assert_eq!(row[at("block_position")], 0.0);
     }
 }

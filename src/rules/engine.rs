@@ -658,6 +658,8 @@ impl Automaton {
         mut record: impl FnMut(usize, bool),
     ) {
         const LANES: usize = 4;
+        /// Bytes a line reads before it takes a lane.
+        const HEAD: usize = 8;
         let dfa = &self.dfa;
         let cache = &mut cache.dfa;
         let start_config =
@@ -669,18 +671,66 @@ impl Automaton {
             let Ok(start) = dfa.start_state(cache, &start_config) else {
                 return;
             };
-            for (slot, sid) in lane.iter_mut().zip(&mut state) {
-                if slot.is_none()
-                    && let Some((i, line)) = lines.next()
-                {
-                    *slot = Some((i, line));
-                    *sid = start;
+            let clears = cache.clear_count();
+            // A line's first bytes are read on their own, in a tight loop:
+            // most lines are decided within them, and taking a line into
+            // a lane costs more than a few steps (the states near the
+            // start are in cache anyway). Lines still undecided go on in
+            // a lane from where they are.
+            let head = if start.is_tagged() { 0 } else { HEAD };
+            'refill: for (slot, sid) in lane.iter_mut().zip(&mut state) {
+                if slot.is_some() {
+                    continue;
                 }
+                for (i, line) in lines.by_ref() {
+                    let mut at = start;
+                    let mut taken = 0;
+                    for &byte in &line[..line.len().min(head)] {
+                        match dfa.next_state(cache, at, byte) {
+                            Ok(next) => at = next,
+                            Err(_) => return,
+                        }
+                        taken += 1;
+                        if at.is_tagged() {
+                            break;
+                        }
+                    }
+                    if at.is_match() {
+                        record(i, true);
+                    } else if at.is_dead() {
+                        record(i, false);
+                    } else if at.is_quit() {
+                        // Left to the search of one line at a time.
+                    } else if taken == line.len() && taken > 0 {
+                        // Matches show one byte late: the end of the line
+                        // is one more transition.
+                        if let Ok(end) = dfa.next_eoi_state(cache, at) {
+                            record(i, end.is_match());
+                        }
+                    } else if cache.clear_count() == clears {
+                        *slot = Some((i, &line[taken..]));
+                        *sid = at;
+                        break;
+                    }
+                    if cache.clear_count() != clears {
+                        // A state built for this line cleared the cache
+                        // (what it found holds: the search keeps its own
+                        // state across a clear; a line that would take a
+                        // lane is left undecided), so `start` and the
+                        // lanes' states are gone.
+                        break 'refill;
+                    }
+                }
+            }
+            if cache.clear_count() != clears {
+                // The lanes' lines are left to the search of one line at
+                // a time; the next round starts from a fresh start state.
+                lane = [None; LANES];
+                continue;
             }
             if lane.iter().all(Option::is_none) {
                 return;
             }
-            let clears = cache.clear_count();
             // Step every busy lane up to the shortest remainder, stopping
             // at the first tagged (match, dead, quit) state.
             let steps = lane
