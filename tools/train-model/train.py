@@ -61,7 +61,7 @@ from corpus import add_corpus_argument, list_pages, load_labels  # noqa: E402  t
 TOKEN_RE = re.compile(r"\w+")
 # --preset: kzclean's flag, and the preset's keep-threshold, keep-beta and keep-spread
 # (src/params.rs; the settings table under "Rule files" in README.md).
-PRESETS = {"balanced": ((), 0.5, 1.0, 1.0), "precision": (("--precision",), 0.5, 0.5, 1.0),
+PRESETS = {"balanced": ((), 0.5, 0.85, 2.0), "precision": (("--precision",), 0.5, 0.5, 2.0),
            "recall": (("--recall",), 0.2, 2.0, 0.0)}
 # keep-spread's page-wide errors: three-point Gauss-Hermite nodes (in standard
 # deviations) and weights, as SPREAD_NODES in src/cleaner/threshold.rs.
