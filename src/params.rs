@@ -85,7 +85,13 @@ params! {
     /// score its probabilities lead one to expect, with this beta (1: F1;
     /// below 1 precision weighs more). This keeps the best lines of a page
     /// whose lines all look doubtful. 0 turns it off.
-    keep_beta: "keep-beta" = 1.0, 0.5, 2.0; in 0.0 ..= f64::INFINITY;
+    keep_beta: "keep-beta" = 0.85, 0.5, 2.0; in 0.0 ..= f64::INFINITY;
+    /// How far, in log-odds, the classifier may be wrong about a whole
+    /// page at once (a standard deviation): the per-document bar takes the
+    /// mean F-beta over the page's probabilities moved that way and back.
+    /// A page whose lines all look a little doubtful then keeps its best
+    /// lines rather than nearly all of them. 0: probabilities at face value.
+    keep_spread: "keep-spread" = 2.0, 2.0, 0.0; in 0.0 ..= f64::INFINITY;
 }
 
 impl Default for Params {

@@ -502,8 +502,13 @@ impl Cleaner {
             }
         }
         let threshold = if params.keep_beta > 0.0 {
-            let best =
-                expected_f_threshold(&self.scored, kept_words, params.keep_beta, &mut self.order);
+            let best = expected_f_threshold(
+                &self.scored,
+                kept_words,
+                params.keep_beta,
+                params.keep_spread,
+                &mut self.order,
+            );
             best.min(params.keep_threshold)
         } else {
             params.keep_threshold

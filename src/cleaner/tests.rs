@@ -146,8 +146,8 @@ fn blank_lines_change_no_verdict_of_the_model() {
 /// (probability, words) of a document's undecided lines.
 type Lines<'a> = &'a [(f64, f64)];
 
-fn threshold(lines: Lines<'_>, kept_words: f64, beta: f64) -> f64 {
-    expected_f_threshold(lines, kept_words, beta, &mut Vec::new())
+fn threshold(lines: Lines<'_>, kept_words: f64, beta: f64, spread: f64) -> f64 {
+    expected_f_threshold(lines, kept_words, beta, spread, &mut Vec::new())
 }
 
 /// The table tools/train-model/test_train.py checks train.py's
@@ -162,8 +162,8 @@ fn expected_f_threshold_table() {
             continue;
         }
         let fields: Vec<&str> = row.split('\t').collect();
-        let [kept, beta, lines, want] = fields[..] else {
-            panic!("thresholds.tsv:{}: four tab-separated fields", n + 1);
+        let [kept, beta, spread, lines, want] = fields[..] else {
+            panic!("thresholds.tsv:{}: five tab-separated fields", n + 1);
         };
         let number = |s: &str| -> f64 { s.parse().expect("a number") };
         let lines: Vec<(f64, f64)> = lines
@@ -174,7 +174,7 @@ fn expected_f_threshold_table() {
                 (number(p), number(words))
             })
             .collect();
-        let got = threshold(&lines, number(kept), number(beta));
+        let got = threshold(&lines, number(kept), number(beta), number(spread));
         assert_eq!(got, number(want), "thresholds.tsv:{}", n + 1);
         rows += 1;
     }

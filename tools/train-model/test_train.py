@@ -7,7 +7,7 @@ it (`expected_f1_keep`); if the two drift apart, the CV figures describe a
 filter that does not exist. The reference is `tests/fixtures/thresholds.tsv`,
 whose thresholds the Rust side (`expected_f_threshold` in src/cleaner/threshold.rs)
 computes: lines starting with `#` are comments, and each row is
-`kept_words<TAB>beta<TAB>lines<TAB>threshold`, with lines as comma-separated
+`kept_words<TAB>beta<TAB>spread<TAB>lines<TAB>threshold`, with lines as comma-separated
 `p:n` pairs (probability, words) and threshold printed by Rust's `{}` (`inf`
 when no line is kept). kzclean keeps a line when p >= threshold.
 
@@ -37,17 +37,17 @@ sys.path.insert(0, str(HERE))
 import train  # noqa: E402
 
 
-def read_fixture(path: pathlib.Path) -> list[tuple[int, float, float, list[tuple[float, float]], float]]:
-    """(line number, kept_words, beta, [(p, n)], threshold) per row."""
+def read_fixture(path: pathlib.Path) -> list[tuple[int, float, float, float, list[tuple[float, float]], float]]:
+    """(line number, kept_words, beta, spread, [(p, n)], threshold) per row."""
     rows = []
     for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not text.strip() or text.startswith("#"):
             continue
         fields = text.split("\t")
-        assert len(fields) == 4, f"{path.name}:{number}: {len(fields)} fields, not 4"
-        kept_words, beta, lines, threshold = fields
+        assert len(fields) == 5, f"{path.name}:{number}: {len(fields)} fields, not 5"
+        kept_words, beta, spread, lines, threshold = fields
         pairs = [tuple(float(x) for x in pair.split(":")) for pair in lines.split(",") if pair]
-        rows.append((number, float(kept_words), float(beta), pairs, float(threshold)))
+        rows.append((number, float(kept_words), float(beta), float(spread), pairs, float(threshold)))
     return rows
 
 
@@ -61,7 +61,7 @@ def test_the_fixture_has_rows():
 
 @pytest.mark.parametrize("row", ROWS, ids=[f"line{r[0]}" for r in ROWS])
 def test_expected_f1_keep_keeps_the_lines_kzclean_keeps(row):
-    number, kept_words, beta, lines, threshold = row
+    number, kept_words, beta, spread, lines, threshold = row
     prob = np.array([p for p, _ in lines], dtype=np.float64)
     words = np.array([n for _, n in lines], dtype=np.float64)
     state = np.full(len(lines), 2)
@@ -70,7 +70,7 @@ def test_expected_f1_keep_keeps_the_lines_kzclean_keeps(row):
         words = np.append(words, kept_words)
         state = np.append(state, 1)
     doc = np.zeros(len(state), dtype=int)
-    keep = train.expected_f1_keep(prob, words, doc, state, 1, cap=np.inf, beta=beta)
+    keep = train.expected_f1_keep(prob, words, doc, state, 1, cap=np.inf, beta=beta, spread=spread)
     got = {i for i in range(len(lines)) if keep[i]}
     want = {i for i, (p, _) in enumerate(lines) if p >= threshold}
     assert got == want, f"{FIXTURE.name}:{number}: train.py keeps {sorted(got)}, kzclean {sorted(want)}"

@@ -59,9 +59,13 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from corpus import add_corpus_argument, list_pages, load_labels  # noqa: E402  tools/corpus.py
 
 TOKEN_RE = re.compile(r"\w+")
-# --preset: kzclean's flag, and the preset's keep-threshold and keep-beta
+# --preset: kzclean's flag, and the preset's keep-threshold, keep-beta and keep-spread
 # (src/params.rs; the settings table under "Rule files" in README.md).
-PRESETS = {"balanced": ((), 0.5, 1.0), "precision": (("--precision",), 0.5, 0.5), "recall": (("--recall",), 0.2, 2.0)}
+PRESETS = {"balanced": ((), 0.5, 0.85, 2.0), "precision": (("--precision",), 0.5, 0.5, 2.0),
+           "recall": (("--recall",), 0.2, 2.0, 0.0)}
+# keep-spread's page-wide errors: three-point Gauss-Hermite nodes (in standard
+# deviations) and weights, as SPREAD_NODES in src/cleaner/threshold.rs.
+SPREAD_NODES = ((-3 ** 0.5, 1 / 6), (0.0, 2 / 3), (3 ** 0.5, 1 / 6))
 TYPES = ("article", "service", "collection", "product", "forum", "listing", "documentation")
 
 
@@ -150,7 +154,7 @@ def line_weights(kind, ntok, doc, todo, npages):
     return w * (sqrt[todo].sum() / w[todo].sum())
 
 
-def expected_f1_keep(prob, words, doc, state, npages, cap=np.inf, beta=1.0):
+def expected_f1_keep(prob, words, doc, state, npages, cap=np.inf, beta=1.0, spread=0.0):
     """Per-document decision by expected F1 (F-beta: see the end), as kzclean's keep-beta: in each
     document, with p = the model's probability and n = count_words for each
     model line (state 2), and K = the words of rule-kept lines (state 1):
@@ -161,7 +165,10 @@ def expected_f1_keep(prob, words, doc, state, npages, cap=np.inf, beta=1.0):
     line's p (none if k = 0), or at least `cap` (kzclean's keep-threshold).
     (The dump has no features for rule-kept lines, so K is 0 here; the
     default rules have no `keep` rule.) With `beta` (kzclean's keep-beta),
-    the F-beta: (1 + b^2) TP_k / (N_k + b^2 G)."""
+    the F-beta: (1 + b^2) TP_k / (N_k + b^2 G). With `spread` (kzclean's
+    keep-spread) s > 0, each k scores the mean F-beta over the page's log-odds
+    all moved by d = -sqrt(3) s, 0, sqrt(3) s (weights 1/6, 2/3, 1/6), p
+    becoming p e^d / (1 - p + p e^d): see src/cleaner/threshold.rs."""
     keep = state == 1
     bounds = np.searchsorted(doc, np.arange(npages + 1))
     for d in range(npages):
@@ -171,15 +178,20 @@ def expected_f1_keep(prob, words, doc, state, npages, cap=np.inf, beta=1.0):
             continue
         kept = words[s:e][state[s:e] == 1].sum()
         p, n = prob[idx], words[idx]
-        gold = kept + (p * n).sum()
-        if gold <= 0:
+        if kept + (p * n).sum() <= 0:
             keep[idx[p >= cap]] = True
             continue
         order = np.argsort(-p, kind="stable")
-        tp = np.concatenate(([kept], kept + np.cumsum(p[order] * n[order])))
         out = np.concatenate(([kept], kept + np.cumsum(n[order])))
         b2 = beta * beta
-        k = int(np.argmax((1 + b2) * tp / np.maximum(out + b2 * gold, 1e-12)))
+        score = np.zeros(len(out))
+        for x, w in (SPREAD_NODES if spread > 0 else ((0.0, 1.0),)):
+            c = np.exp(x * spread)
+            q = p[order] * c / (1 - p[order] + p[order] * c) if c != 1.0 else p[order]
+            gold = kept + (q * n[order]).sum()
+            tp = np.concatenate(([kept], kept + np.cumsum(q * n[order])))
+            score += w * (1 + b2) * tp / np.maximum(out + b2 * gold, 1e-12)
+        k = int(np.argmax(score))
         threshold = min(p[order[k - 1]], cap) if k > 0 else cap
         keep[idx[p >= threshold]] = True
     return keep
@@ -258,7 +270,7 @@ def main():
     ap.add_argument("--weighting", choices=("sqrt", "page"), default="page",
                     help="line weights: tokens normalised per page, or sqrt(tokens)+0.1")
     args = ap.parse_args()
-    preset_flags, preset_threshold, beta = PRESETS[args.preset]
+    preset_flags, preset_threshold, beta, spread = PRESETS[args.preset]
     if args.features == "fast":
         preset_flags = (*preset_flags, "--fast")
     if args.out is None:
@@ -322,9 +334,10 @@ def main():
             for thr in thresholds:
                 keep = (state == 1) | (todo & (prob >= thr))
                 runs.setdefault(f"threshold {thr:.2f}", []).append(scorer.f1(keep))
-            keep = expected_f1_keep(prob, words, doc, state, len(pages), cap=args.threshold, beta=beta)
+            keep = expected_f1_keep(prob, words, doc, state, len(pages), cap=args.threshold, beta=beta,
+                                    spread=spread)
             runs.setdefault("kzclean", []).append(scorer.f1(keep))
-            keep = expected_f1_keep(prob, words, doc, state, len(pages), beta=beta)
+            keep = expected_f1_keep(prob, words, doc, state, len(pages), beta=beta, spread=spread)
             runs.setdefault("per page alone", []).append(scorer.f1(keep))
             if args.cv_seeds > 1:
                 print(f"seed {seed}: CV kzclean: {summary(pages, runs['kzclean'][-1])}", file=sys.stderr)
@@ -335,7 +348,7 @@ def main():
             mark = " <-" if abs(thr - args.threshold) < 1e-9 else ""
             print(f"CV threshold {thr:.2f}{over}: {summary(pages, mean[f'threshold {thr:.2f}'])}{mark}")
         name = "kzclean" if args.preset == "balanced" else f"kzclean --{args.preset}"
-        print(f"CV {name} (per page, beta {beta}, capped at {args.threshold}){over}: "
+        print(f"CV {name} (per page, beta {beta}, spread {spread}, capped at {args.threshold}){over}: "
               f"{summary(pages, mean['kzclean'])} <=")
         print(f"CV per page alone{over}: {summary(pages, mean['per page alone'])}")
     if args.no_fit:
