@@ -275,6 +275,19 @@ fn a_truncated_wet_file_errs_with_its_offset_and_keeps_earlier_records() {
     }
 }
 
+/// The run stopped (exit 2) at the record at byte `at`, which has no URL.
+fn assert_stopped_without_url(run: &crate::common::Run, at: usize) {
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "<stdin>: WARC record at byte {at} (uncompressed): its header has no \
+             WARC-Target-URI; use --on-error skip to drop such records"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn unusable_records_stop_the_run_or_are_skipped_when_framing_allows() {
     let mut records = wet_records(0..4);
@@ -289,15 +302,7 @@ fn unusable_records_stop_the_run_or_are_skipped_when_framing_allows() {
     let input = records.concat();
     for threads in ["-j1", "-j2"] {
         let fail = kzclean(&[threads, "--input-format", "wet"], &input);
-        assert_eq!(fail.code, 2, "{}", fail.stderr);
-        assert!(
-            fail.stderr.contains(&format!(
-                "<stdin>: WARC record at byte {at} (uncompressed): its header has no \
-                 WARC-Target-URI; use --on-error skip to drop such records"
-            )),
-            "{}",
-            fail.stderr
-        );
+        assert_stopped_without_url(&fail, at);
         assert_pages(&fail.stdout, &[0, 1], &[]);
 
         let skip = kzclean(
@@ -561,15 +566,7 @@ fn site_profiles_are_learned_from_wet_pages_by_their_url() {
     let at = offset(&records, 2);
     let input = records.concat();
     let fail = kzclean(&["learn", "--input-format", "wet"], &input);
-    assert_eq!(fail.code, 2, "{}", fail.stderr);
-    assert!(
-        fail.stderr.contains(&format!(
-            "<stdin>: WARC record at byte {at} (uncompressed): its header has no \
-             WARC-Target-URI; use --on-error skip to drop such records"
-        )),
-        "{}",
-        fail.stderr
-    );
+    assert_stopped_without_url(&fail, at);
     let skip = kzclean(
         &["learn", "--input-format", "wet", "--on-error", "skip"],
         &input,
