@@ -330,7 +330,8 @@ fn a_model_for_the_other_feature_set_is_refused() {
 /// [`expected_f_threshold`] against a plain sort by probability, then
 /// document order: its integer keys must order lines the same, with
 /// probabilities that differ only in their last bits (a change to
-/// narrower keys that drops those bits fails here).
+/// narrower keys that drops those bits fails here). Spread 0: the
+/// reference is the plain expected F.
 #[test]
 fn expected_f_threshold_orders_as_whole_probabilities_do() {
     fn reference(lines: Lines<'_>, kept_words: f64, beta: f64) -> f64 {
@@ -360,7 +361,7 @@ fn expected_f_threshold_orders_as_whole_probabilities_do() {
     // Two lines whose probabilities differ in the last bit only: both are
     // kept, so the bar is the lower one, which must come second.
     let close = [(0.75, 10.0), (f64::from_bits(0.75f64.to_bits() + 1), 10.0)];
-    assert_eq!(threshold(&close, 0.0, 1.0), 0.75);
+    assert_eq!(threshold(&close, 0.0, 1.0, 0.0), 0.75);
     assert_eq!(reference(&close, 0.0, 1.0), 0.75);
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {
@@ -387,7 +388,7 @@ fn expected_f_threshold_orders_as_whole_probabilities_do() {
                 })
                 .collect();
             for beta in [0.5, 1.0] {
-                let got = threshold(&lines, 3.0, beta);
+                let got = threshold(&lines, 3.0, beta, 0.0);
                 let want = reference(&lines, 3.0, beta);
                 assert_eq!(got.to_bits(), want.to_bits(), "{n} lines, beta {beta}");
             }
