@@ -211,7 +211,10 @@ impl Pipeline {
         output_name: &Path,
         stats: &mut Stats,
     ) -> Result<(), Error> {
-        let format = format_for(&self.format, &self.wet_by_name, input_name).clone();
+        let format = self
+            .format
+            .for_input(self.wet_by_name.as_ref(), input_name)
+            .clone();
         let mut reader = UnitReader::new(input, &format, self.max_line);
         let sink = Output {
             out,
@@ -244,7 +247,7 @@ impl Pipeline {
         on_file: &(dyn Fn(&FileJob, &FileOutcome) + Sync),
     ) -> TreeSummary {
         let (mode, warnings) = (self.mode, &self.warnings);
-        let (format, wet_by_name) = (&self.format, &self.wet_by_name);
+        let (format, wet_by_name) = (&self.format, self.wet_by_name.as_ref());
         let (stop, max_line) = (&*self.stop, self.max_line);
         let profiled = self.local.cleaner.has_profile();
         let tree_site = self.tree_site.as_deref();
@@ -254,7 +257,7 @@ impl Pipeline {
                 .or_else(|| site_of_path(&job.input))
         };
         let run = |streamer: Streamer<'_>, job: &FileJob| {
-            let format = format_for(format, wet_by_name, &job.input);
+            let format = format.for_input(wet_by_name, &job.input);
             let outcome = if stop.load(Ordering::Relaxed) {
                 // Not started: said once by the caller, not once a file.
                 let mut summary = TreeSummary::default();
@@ -339,15 +342,6 @@ fn set_workers_site(
 /// Locks a worker; a poisoned lock only means a unit panicked.
 fn lock(worker: &Mutex<Worker>) -> std::sync::MutexGuard<'_, Worker> {
     worker.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The format an input is read in: WET when its name says so and the
-/// pipeline reads WET by name, else the pipeline's format.
-fn format_for<'a>(format: &'a Format, wet_by_name: &'a Option<Format>, input: &Path) -> &'a Format {
-    match wet_by_name {
-        Some(wet) if wet::is_wet_name(input) => wet,
-        _ => format,
-    }
 }
 
 pub mod codec;

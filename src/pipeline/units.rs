@@ -2,6 +2,7 @@
 //! from a stream in whole units.
 
 use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
 
 use super::jsonl::JsonlOptions;
 use super::wet::{self, WetOptions, WetReader};
@@ -27,6 +28,17 @@ pub enum Format {
     /// WARC records (Common Crawl's WET files): the text of each
     /// `conversion` record is cleaned into a JSON Lines record.
     Wet(WetOptions),
+}
+
+impl Format {
+    /// The format `input` is read in: `wet_by_name` when the caller reads
+    /// WET files by name and the name says WET, else this one.
+    pub fn for_input<'a>(&'a self, wet_by_name: Option<&'a Format>, input: &Path) -> &'a Format {
+        match wet_by_name {
+            Some(wet) if wet::is_wet_name(input) => wet,
+            _ => self,
+        }
+    }
 }
 
 /// The unit of work: a document of a text stream, a JSON Lines record, or a

@@ -157,20 +157,13 @@ pub fn input_format(args: &Args) -> Result<(Format, Option<WetOptions>, OutputNa
                 .to_string(),
         ));
     }
-    let records = match given {
-        Some(InputFormat::Jsonl | InputFormat::Wet) => true,
-        Some(InputFormat::Text) => false,
-        None => args.recursive || args.files.iter().any(|f| kzclean::wet::is_wet_name(f)),
-    };
+    let records = may_read_records(given, args.recursive, &args.files);
     for (flag, set) in [
         ("--on-error", args.on_error.is_some()),
         ("--annotate", args.annotate),
     ] {
         if set && !records {
-            return Err(Error::Usage(format!(
-                "{flag} applies to JSON Lines and WET records: add --jsonl or --input-format \
-                 wet (files named *.warc.wet.gz or *.wet are read as WET)"
-            )));
+            return Err(record_flag_without_records(flag));
         }
     }
     Ok(match given {
@@ -188,6 +181,24 @@ pub fn input_format(args: &Args) -> Result<(Format, Option<WetOptions>, OutputNa
         Some(InputFormat::Wet) => (Format::Wet(wet), None, OutputNames::WetAsJsonl),
         None => (Format::Text, Some(wet), OutputNames::WetAsJsonl),
     })
+}
+
+/// Whether some input may be read as records (JSON Lines or WET): the
+/// format says so or, without one, `-r` or a file named like a WET file.
+pub fn may_read_records(given: Option<InputFormat>, recursive: bool, files: &[PathBuf]) -> bool {
+    match given {
+        Some(InputFormat::Jsonl | InputFormat::Wet) => true,
+        Some(InputFormat::Text) => false,
+        None => recursive || files.iter().any(|f| kzclean::wet::is_wet_name(f)),
+    }
+}
+
+/// A flag about records given where no input is read as records.
+pub fn record_flag_without_records(flag: &str) -> Error {
+    Error::Usage(format!(
+        "{flag} applies to JSON Lines and WET records: add --jsonl or --input-format \
+         wet (files named *.warc.wet.gz or *.wet are read as WET)"
+    ))
 }
 
 fn format_name(format: InputFormat) -> &'static str {

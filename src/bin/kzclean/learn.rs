@@ -11,7 +11,7 @@ use kzclean::{
 };
 
 use crate::args::{InputFormat, LearnArgs};
-use crate::config::{read_at_most, tree_input};
+use crate::config::{may_read_records, read_at_most, record_flag_without_records, tree_input};
 use crate::report::report;
 
 /// A profile file larger than this is refused before it is read whole.
@@ -37,13 +37,21 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
             })?;
         }
     } else {
+        let given = if args.jsonl {
+            Some(InputFormat::Jsonl)
+        } else {
+            args.input_format
+        };
+        if args.on_error.is_some() && !may_read_records(given, args.recursive, &args.files) {
+            return Err(record_flag_without_records("--on-error"));
+        }
         let on_error = args.on_error.map_or(OnError::Fail, OnError::from);
         let wet = Format::Wet(WetOptions {
             on_error,
             annotate: false,
         });
-        let (format, wet_by_name) = match (args.jsonl, args.input_format) {
-            (true, _) | (false, Some(InputFormat::Jsonl)) => (
+        let (format, wet_by_name) = match given {
+            Some(InputFormat::Jsonl) => (
                 Format::Jsonl(JsonlOptions {
                     field: args.field.clone(),
                     url_field: args.url_field.clone(),
@@ -52,20 +60,10 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
                 }),
                 None,
             ),
-            (false, Some(InputFormat::Wet)) => (wet, None),
-            (false, Some(InputFormat::Text)) => (Format::Text, None),
-            (false, None) => (Format::Text, Some(wet)),
+            Some(InputFormat::Wet) => (wet, None),
+            Some(InputFormat::Text) => (Format::Text, None),
+            None => (Format::Text, Some(wet)),
         };
-        let records = format != Format::Text
-            || args.recursive
-            || args.files.iter().any(|f| kzclean::wet::is_wet_name(f));
-        if args.on_error.is_some() && !records {
-            return Err(Error::Usage(
-                "--on-error applies to JSON Lines and WET records: add --jsonl or \
-                 --input-format wet (files named *.warc.wet.gz or *.wet are read as WET)"
-                    .to_string(),
-            ));
-        }
         let inputs = if args.recursive {
             let plan = tree_plan(&args.files, &args.glob, args.follow)?;
             for e in &plan.unreadable {
@@ -128,10 +126,7 @@ pub fn learn_inputs(
     let mut failed = 0;
     let mut skipped = 0;
     for path in inputs {
-        let format = match wet_by_name {
-            Some(wet) if kzclean::wet::is_wet_name(path) => wet,
-            _ => format,
-        };
+        let format = format.for_input(wet_by_name, path);
         let stdin = path.as_os_str() == "-";
         let site = match site {
             Some(site) => Some(site.to_string()),
