@@ -2,7 +2,7 @@
 """Site profiles, evaluated leave-one-out on a WCXB-style corpus.
 
     python3 tools/site-profiles/evaluate.py CORPUS/wcxb [--bin target/release/kzclean]
-        [--jobs 2] [--per-page pages.tsv] [-- ARGS...]
+        [--jobs 2] [--per-page pages.tsv] [--fold-models DIR] [-- ARGS...]
 
 CORPUS/wcxb holds <id>.txt (page dump), <id>.gold.txt and meta.jsonl (id,
 url, domain per page). Pages are grouped by meta.jsonl's `domain`. For each
@@ -16,6 +16,12 @@ cleaned with the profile of all multi-page domains (their sites are not in
 it): the script checks that their output is byte-identical to cleaning
 without a profile. Scores are bag-of-words token F1, as
 ../shared/eval/score.py computes them. Standard library only.
+
+The built-in model was trained on these very pages, so it already knows
+their sites' boilerplate, which a profile is for. With --fold-models DIR
+(written by `tools/train-model/train.py --cv --no-fit --fold-models DIR`),
+each page is cleaned, with and without its profile, by the model of its
+cross-validation fold, which never saw its site: the case of a crawl.
 """
 from __future__ import annotations
 
@@ -70,6 +76,8 @@ def main() -> None:
     ap.add_argument("--bin", default="target/release/kzclean")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--per-page", help="write id, domain, pages, F1 without and with to this TSV")
+    ap.add_argument("--fold-models", metavar="DIR", help="clean each page with DIR/fold-K.model, K its "
+                    "fold in DIR/folds.tsv (train.py --fold-models)")
     ap.add_argument("args", nargs="*", help="more flags for the cleaning run with --profile")
     a = ap.parse_args()
 
@@ -87,6 +95,16 @@ def main() -> None:
 
     tmp = tempfile.mkdtemp(prefix="site-profiles-")
     flags = [*a.args]
+    model_of: dict[str, list[str]] = defaultdict(list)
+    if a.fold_models:
+        dataset = os.path.basename(os.path.normpath(a.corpus))
+        with open(os.path.join(a.fold_models, "folds.tsv"), encoding="utf-8") as f:
+            for row in f.read().splitlines()[1:]:
+                ds, pid, fold = row.split("\t")
+                if ds == dataset:
+                    model_of[pid] = ["--model", os.path.join(a.fold_models, f"fold-{fold}.model")]
+        if missing := [m["id"] for m in metas if m["id"] not in model_of]:
+            sys.exit(f"{a.fold_models}/folds.tsv has no fold for {len(missing)} pages of {dataset}, e.g. {missing[0]}")
 
     def multi(m: dict) -> tuple[str, str]:
         others = [o for o in by_domain[m["domain"]] if o["id"] != m["id"]]
@@ -94,7 +112,8 @@ def main() -> None:
         with open(prof, "w", encoding="utf-8") as f:
             f.write(run([a.bin, "learn", "--jsonl"], "".join(record(o, text[o["id"]]) + "\n" for o in others)))
         rec = record(m, text[m["id"]]) + "\n"
-        return clean_records(a.bin, rec, []), clean_records(a.bin, rec, ["--profile", prof, *flags])
+        model = model_of[m["id"]]
+        return clean_records(a.bin, rec, model), clean_records(a.bin, rec, [*model, "--profile", prof, *flags])
 
     all_prof = os.path.join(tmp, "all.prof")
     multis = [m for m in metas if len(by_domain[m["domain"]]) > 1]
@@ -104,7 +123,8 @@ def main() -> None:
 
     def single(m: dict) -> tuple[str, str]:
         rec = record(m, text[m["id"]]) + "\n"
-        return clean_records(a.bin, rec, []), clean_records(a.bin, rec, ["--profile", all_prof, *flags])
+        model = model_of[m["id"]]
+        return clean_records(a.bin, rec, model), clean_records(a.bin, rec, [*model, "--profile", all_prof, *flags])
 
     with ThreadPoolExecutor(a.jobs) as pool:
         multi_out = list(pool.map(multi, multis))

@@ -261,6 +261,10 @@ def main():
                          "(compare changes with 5: a single seed's CV is too noisy for 0.002)")
     ap.add_argument("--ignore", default="", help="comma-separated features the trees must not use")
     ap.add_argument("--save-oof", help="save the CV's out-of-fold probabilities (.npz) for analysis")
+    ap.add_argument("--fold-models", metavar="DIR",
+                    help="write the CV's fold models (first seed) to DIR/fold-K.model and each page's fold "
+                         "to DIR/folds.tsv, so other tools can clean every page with a model that never "
+                         "saw its site (tools/site-profiles/evaluate.py --fold-models)")
     ap.add_argument("--threshold", type=float, default=None,
                     help="keep-threshold: the cap of the per-page decision, and the fixed threshold the CV table marks "
                          "(default: the preset's)")
@@ -277,6 +281,8 @@ def main():
         args.out = os.path.join(repo, "rules", "classifier.model" if args.features == "default" else "fast.model")
     if args.threshold is None:
         args.threshold = preset_threshold
+    if args.fold_models and not args.cv:
+        sys.exit("--fold-models needs --cv")
     if args.preset != "balanced" and not (args.cv and args.no_fit):
         sys.exit("--preset is for --cv --no-fit: the shipped model is fitted on the balanced preset's rule states")
 
@@ -318,6 +324,11 @@ def main():
                                           .split(np.zeros(len(pages)), groups=domains)):
                 page_fold[test] = f
         fold = page_fold[doc]
+        if args.fold_models:
+            os.makedirs(args.fold_models, exist_ok=True)
+            with open(os.path.join(args.fold_models, "folds.tsv"), "w", encoding="utf-8") as f:
+                f.write("dataset\tid\tfold\n")
+                f.writelines(f"{p.ds}\t{p.id}\t{page_fold[k]}\n" for k, p in enumerate(pages))
         words = np.rint(np.expm1(X[:, names.index("log_words")]))  # count_words
         thresholds = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
         # Per decision, the per-page F1 of each seed's CV; printed as their mean.
@@ -328,6 +339,9 @@ def main():
                 train, test = todo & (fold != f), todo & (fold == f)
                 m = make_model(args, seed).fit(X[train], labels[train], sample_weight=weights[train])
                 prob[test] = m.predict_proba(X[test])[:, 1]
+                if args.fold_models and seed == args.seed:
+                    write_model(m, names, os.path.join(args.fold_models, f"fold-{f}.model"),
+                                f"CV fold {f} of {folds} ({args.split}), seed {seed}: trained without its pages")
             if args.save_oof and seed == args.seed:
                 np.savez(args.save_oof, doc=doc, line=line, state=state, prob=prob, labels=labels,
                          weights=weights, X=X, names=np.array(names))
