@@ -92,6 +92,11 @@ params! {
     /// A page whose lines all look a little doubtful then keeps its best
     /// lines rather than nearly all of them. 0: probabilities at face value.
     keep_spread: "keep-spread" = 2.0, 2.0, 0.0; in 0.0 ..= f64::INFINITY;
+    /// `keep-beta` for a page whose site profile took out its site's
+    /// repeated lines (`--profile`): what is left is less often template,
+    /// so the bar may lean to recall. Off (as `keep-beta`) when `keep-beta`
+    /// is 0.
+    profile_keep_beta: "profile-keep-beta" = 1.0, 0.5, 2.0; in 0.0 ..= f64::INFINITY;
 }
 
 impl Default for Params {
@@ -123,6 +128,7 @@ mod tests {
             ("keep-threshold", -0.1, Some("from 0 to 1")),
             ("keep-beta", 0.0, None),
             ("keep-beta", -1.0, Some("at least 0")),
+            ("profile-keep-beta", -1.0, Some("at least 0")),
             ("cut-min-words-before", 1e6, None),
             ("cut-min-words-before", -5.0, Some("at least 0")),
             ("cut-max-prose-after", -1.0, Some("at least 0")),

@@ -501,11 +501,17 @@ impl Cleaner {
                 self.scored.push((logistic(score), words));
             }
         }
-        let threshold = if params.keep_beta > 0.0 {
+        // `site_seen` is filled only when the profile acted on this page.
+        let beta = if self.site_seen.is_empty() {
+            params.keep_beta
+        } else {
+            params.profile_keep_beta
+        };
+        let threshold = if params.keep_beta > 0.0 && beta > 0.0 {
             let best = expected_f_threshold(
                 &self.scored,
                 kept_words,
-                params.keep_beta,
+                beta,
                 params.keep_spread,
                 &mut self.order,
             );

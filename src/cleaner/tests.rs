@@ -395,3 +395,60 @@ fn expected_f_threshold_orders_as_whole_probabilities_do() {
         }
     }
 }
+
+#[test]
+fn a_page_the_profile_cleaned_takes_profile_keep_beta() {
+    // The doubtful page of `the_document_rule_only_lowers_the_bar`, below
+    // its site's template line. `profile-keep-beta 0` puts a fixed bar on
+    // the pages the profile cleaned, and only on them.
+    let template = "The Harbour Gazette is printed on recycled paper by volunteers\n";
+    let doc = format!(
+        "{template}Our team\nJane Smith, editor\nJohn Doe, reporter\n\
+         Contact us at the office on weekdays\n\
+         The newsroom moved to a new building in March\n"
+    );
+    let thresholds = |profiled: bool| {
+        let rules = RuleSet::build(
+            true,
+            &[crate::rules::RuleSource {
+                path: "t".into(),
+                bytes: b"set profile-keep-beta 0\n",
+            }],
+            crate::params::Preset::Balanced,
+        )
+        .unwrap();
+        let mut c = Cleaner::new(rules, CleanerOptions::default());
+        if profiled {
+            let mut profile = crate::SiteProfile::default();
+            for n in 0..3 {
+                let page = format!("{template}Page {n} has its own story to tell.\n");
+                profile.add_page("site.example", page.as_bytes());
+            }
+            c = c.with_profile(Arc::new(profile), ProfileOptions::default());
+            c.set_site(Some("site.example"));
+        }
+        let mut v = Vec::new();
+        c.classify(doc.as_bytes(), &mut v);
+        assert_eq!(
+            matches!(v[0].reason, Reason::SiteRepeat { .. }),
+            profiled,
+            "{:?}",
+            v[0]
+        );
+        v.iter()
+            .filter_map(|v| match v.reason {
+                Reason::Model { threshold, .. } => Some(threshold),
+                _ => None,
+            })
+            .collect::<Vec<f32>>()
+    };
+    let keep_threshold = crate::params::Params::default().keep_threshold as f32;
+    let profiled = thresholds(true);
+    assert!(!profiled.is_empty());
+    assert!(
+        profiled.iter().all(|&t| t == keep_threshold),
+        "{profiled:?}"
+    );
+    let alone = thresholds(false);
+    assert!(alone.iter().all(|&t| t < keep_threshold), "{alone:?}");
+}
