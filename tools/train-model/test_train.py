@@ -86,3 +86,12 @@ def test_importing_train_needs_numpy_only():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
+
+
+def test_fold_models_need_the_cross_validation():
+    # Without --cv there are no fold models to write: refused before any
+    # corpus is read, rather than a full fit that writes none.
+    done = subprocess.run([sys.executable, str(HERE / "train.py"), "--corpus", "/nonexistent",
+                           "--fold-models", "/nonexistent/folds"], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "--fold-models needs --cv" in done.stderr
