@@ -83,10 +83,11 @@ impl Model {
                 // the walk).
                 let goes_right = |tree: &Tree4, p: usize| {
                     let threshold = tree.splits[p].1;
-                    // The offset masked to the block's 4 KiB, in 32-byte steps.
-                    let offset = (tree.offsets8[p] & (127 * 32)) as usize;
-                    // SAFETY: eight f32 read at a multiple of 32 bytes below
-                    // 4096 from a block of 128 x 8 f32.
+                    let offset = tree.offsets8[p] as usize;
+                    debug_assert!(offset <= 127 * 32 && offset % 32 == 0);
+                    // SAFETY: build_trees4 sets each offset to (f & 127) * 32
+                    // and nothing changes it: eight f32 read at a multiple of
+                    // 32 bytes below 4096 from a block of 128 x 8 f32.
                     let x =
                         unsafe { _mm256_loadu_ps(block.as_ptr().cast::<f32>().byte_add(offset)) };
                     // `!(t >= x)`, the same test with the operands swapped, so
