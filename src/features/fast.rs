@@ -406,6 +406,9 @@ struct FastDoc {
     long_lines: u32,
     short_sum: f32,
     rule_dropped: u32,
+    /// The document's cells of every row: long lines, mean short-word
+    /// share and rule-dropped lines, per line (divided once, not per row).
+    rates: [f32; 3],
 }
 
 impl FastScratch {
@@ -506,6 +509,12 @@ impl FastScratch {
             dropped: doc.rule_dropped,
             short,
         });
+        let nf = self.lines.len() as f32;
+        doc.rates = [
+            doc.long_lines as f32 / nf,
+            doc.short_sum / nf,
+            doc.rule_dropped as f32 / nf,
+        ];
         self.doc = doc;
         // A prose line is at distance 0 from the prose above.
         let mut below = MAX_DISTANCE;
@@ -609,9 +618,9 @@ impl FastScratch {
             i as f32 / n as f32,
             0.0,
             ratio(s.words, self.doc.longest),
-            self.doc.long_lines as f32 / n as f32,
-            self.doc.short_sum / n as f32,
-            self.doc.rule_dropped as f32 / n as f32,
+            self.doc.rates[0],
+            self.doc.rates[1],
+            self.doc.rates[2],
         ];
         // The neighbours' cells (-1 past the edges).
         let cell = |j: Option<usize>| {
