@@ -452,28 +452,22 @@ impl FastScratch {
 
     /// Computes what the rows need from the whole document.
     pub fn finish(&mut self) {
-        let n = self.lines.len();
         self.count_duplicates();
-        // Blocks: runs of lines between blank lines.
-        let mut start = 0;
-        while start < n {
-            let mut end = start + 1;
-            while end < n && !self.lines[end].blank_before {
-                end += 1;
-            }
-            for (k, line) in self.lines[start..end].iter_mut().enumerate() {
-                line.block_lines = (end - start) as u32;
-                line.block_position = k as u32;
-            }
-            start = end;
-        }
-        // Document sums, the neighbours' cells, the sums before each line
-        // and the distance to the prose above, in one pass (each line's
+        // Document sums, the neighbours' cells, the sums before each line,
+        // the distance to the prose above and the position in the block
+        // (runs of lines between blank lines), in one pass (each line's
         // short-word share computed once).
         self.before.clear();
         let mut doc = FastDoc::default();
         let (mut short, mut distance) = (0.0, MAX_DISTANCE);
-        for line in &mut self.lines {
+        let mut position = 0;
+        for (i, line) in self.lines.iter_mut().enumerate() {
+            position = if i == 0 || line.blank_before {
+                0
+            } else {
+                position + 1
+            };
+            line.block_position = position;
             let s = &line.scan;
             let share = s.short_share();
             let long = s.words >= LONG_LINE_WORDS;
@@ -516,19 +510,30 @@ impl FastScratch {
             doc.rule_dropped as f32 / nf,
         ];
         self.doc = doc;
-        // A prose line is at distance 0 from the prose above.
+        // Backwards: the distance to the prose below (a prose line is at
+        // distance 0 from the prose above), the block's length (its last
+        // line's position plus one) and the duplicates' counts.
         let mut below = MAX_DISTANCE;
-        for line in self.lines.iter_mut().rev() {
+        let (mut block_lines, mut ends_block) = (0, true);
+        for (line, &slot) in self.lines.iter_mut().zip(&self.slots).rev() {
             below = if line.prose_above == 0 {
                 0
             } else {
                 (below + 1).min(MAX_DISTANCE)
             };
             line.prose_below = below;
+            if ends_block {
+                block_lines = line.block_position + 1;
+            }
+            line.block_lines = block_lines;
+            ends_block = line.block_position == 0;
+            let count = self.seen.get(slot as usize).map_or(1, |&(_, count)| count);
+            line.duplicates = (count - 1).min(MAX_DUPLICATES);
         }
     }
 
-    /// Each line's duplicates: how many other lines have the same key, the
+    /// Counts each line's key and notes its slot, for each line's
+    /// duplicates (read by finish): how many other lines have the same key, the
     /// hash's top bits (as many as leave room for a line index below them,
     /// as the sort of 64-bit keys this replaced had them: two lines that
     /// differ share them as rarely as the hash collides). Counted in an
@@ -566,9 +571,6 @@ impl FastScratch {
                 slot = (slot + 1) & slot_mask;
             }
             self.slots.push(slot as u32);
-        }
-        for (line, &slot) in self.lines.iter_mut().zip(&self.slots) {
-            line.duplicates = (self.seen[slot as usize].1 - 1).min(MAX_DUPLICATES);
         }
     }
 
