@@ -84,7 +84,7 @@ impl Model {
                 let goes_right = |tree: &Tree4, p: usize| {
                     let threshold = tree.splits[p].1;
                     let offset = tree.offsets8[p] as usize;
-                    debug_assert!(offset <= 127 * 32 && offset % 32 == 0);
+                    debug_assert!(offset <= 127 * 32 && offset.is_multiple_of(32));
                     // SAFETY: build_trees4 sets each offset to (f & 127) * 32
                     // and nothing changes it: eight f32 read at a multiple of
                     // 32 bytes below 4096 from a block of 128 x 8 f32.
