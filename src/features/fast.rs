@@ -580,6 +580,7 @@ impl FastScratch {
     /// line's facts are one record: a row costs a few bounds checks, not
     /// one per value (they were a quarter of its instructions).
     pub fn row_into(&self, i: usize, row: &mut [f32]) {
+        debug_assert_eq!(row.len(), FAST_FEATURE_COUNT);
         let Some(row) = row.first_chunk_mut::<FAST_FEATURE_COUNT>() else {
             return;
         };

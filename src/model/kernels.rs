@@ -59,7 +59,9 @@ impl Model {
                 let firsts = (0..W / LANES * LANES)
                     .step_by(LANES)
                     .chain((!W.is_multiple_of(LANES)).then_some(W - LANES));
-                // Each row's slice is checked once, not at every load.
+                // Each row's slice is checked once, not at every load (the
+                // loads below need rows of at least eight features).
+                const { assert!(W >= LANES) };
                 let group_rows: [&[f32; W]; LANES] = std::array::from_fn(|k| {
                     rows[group[k] * W..][..W]
                         .try_into()
