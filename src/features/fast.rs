@@ -367,6 +367,22 @@ struct FastLine {
     duplicates: u32,
     block_lines: u32,
     block_position: u32,
+    /// Set by [`FastScratch::finish`]: what the line gives its neighbours'
+    /// rows, and its distances to the nearest prose line above and below.
+    as_neighbour: [f32; NEIGHBOUR_FEATURES],
+    prose_above: u32,
+    prose_below: u32,
+}
+
+/// Sums over the lines before a line: words, long lines, rule-dropped
+/// lines and short-word shares, for the windows (one record, so that a
+/// row reads two records, not eight arrays).
+#[derive(Debug, Clone, Copy, Default)]
+struct Before {
+    words: u32,
+    long: u32,
+    dropped: u32,
+    short: f64,
 }
 
 /// Per-document buffers of `--fast`, reused across documents.
@@ -377,15 +393,8 @@ pub struct FastScratch {
     /// each line's slot in it.
     seen: Vec<(u64, u32)>,
     slots: Vec<u32>,
-    prose_above: Vec<u32>,
-    prose_below: Vec<u32>,
-    words_before: Vec<u32>,
-    /// Sums over the lines before each line (and all lines, last): long
-    /// lines, short-word shares and rule-dropped lines, for the windows.
-    long_before: Vec<u32>,
-    short_before: Vec<f64>,
-    dropped_before: Vec<u32>,
-    as_neighbour: Vec<[f32; NEIGHBOUR_FEATURES]>,
+    /// The sums before each line, and over all lines, last.
+    before: Vec<Before>,
     previous_blank: bool,
     doc: FastDoc,
 }
@@ -397,6 +406,9 @@ struct FastDoc {
     long_lines: u32,
     short_sum: f32,
     rule_dropped: u32,
+    /// The document's cells of every row: long lines, mean short-word
+    /// share and rule-dropped lines, per line (divided once, not per row).
+    rates: [f32; 3],
 }
 
 impl FastScratch {
@@ -423,6 +435,9 @@ impl FastScratch {
             duplicates: 0,
             block_lines: 0,
             block_position: 0,
+            as_neighbour: [0.0; NEIGHBOUR_FEATURES],
+            prose_above: 0,
+            prose_below: 0,
         });
         self.previous_blank = false;
         scan.words
@@ -437,79 +452,88 @@ impl FastScratch {
 
     /// Computes what the rows need from the whole document.
     pub fn finish(&mut self) {
-        let n = self.lines.len();
         self.count_duplicates();
-        // Blocks: runs of lines between blank lines.
-        let mut start = 0;
-        while start < n {
-            let mut end = start + 1;
-            while end < n && !self.lines[end].blank_before {
-                end += 1;
-            }
-            for (k, line) in self.lines[start..end].iter_mut().enumerate() {
-                line.block_lines = (end - start) as u32;
-                line.block_position = k as u32;
-            }
-            start = end;
-        }
-        // Document sums, the neighbours' cells, the sums before each line
-        // and the distance to the prose above, in one pass (each line's
+        // Document sums, the neighbours' cells, the sums before each line,
+        // the distance to the prose above and the position in the block
+        // (runs of lines between blank lines), in one pass (each line's
         // short-word share computed once).
-        self.as_neighbour.clear();
-        self.prose_above.clear();
-        self.words_before.clear();
-        self.long_before.clear();
-        self.short_before.clear();
-        self.dropped_before.clear();
+        self.before.clear();
         let mut doc = FastDoc::default();
         let (mut short, mut distance) = (0.0, MAX_DISTANCE);
-        for line in &self.lines {
+        let mut position = 0;
+        for (i, line) in self.lines.iter_mut().enumerate() {
+            position = if i == 0 || line.blank_before {
+                0
+            } else {
+                position + 1
+            };
+            line.block_position = position;
             let s = &line.scan;
             let share = s.short_share();
             let long = s.words >= LONG_LINE_WORDS;
             let dropped = line.rule == RuleMark::Dropped;
-            self.words_before.push(doc.words);
-            self.long_before.push(doc.long_lines);
-            self.short_before.push(short);
-            self.dropped_before.push(doc.rule_dropped);
+            self.before.push(Before {
+                words: doc.words,
+                long: doc.long_lines,
+                dropped: doc.rule_dropped,
+                short,
+            });
             doc.words += s.words;
             doc.longest = doc.longest.max(s.words);
             doc.long_lines += u32::from(long);
             doc.short_sum += share;
             doc.rule_dropped += u32::from(dropped);
             short += f64::from(share);
-            self.as_neighbour.push([
+            line.as_neighbour = [
                 log_count(s.words),
                 s.punct_ratio(),
                 f32::from(u8::from(dropped)),
-            ]);
+            ];
             let prose = !dropped && long && share >= PROSE_SHORT_SHARE;
             distance = if prose {
                 0
             } else {
                 (distance + 1).min(MAX_DISTANCE)
             };
-            self.prose_above.push(distance);
+            line.prose_above = distance;
         }
-        self.long_before.push(doc.long_lines);
-        self.short_before.push(short);
-        self.dropped_before.push(doc.rule_dropped);
+        self.before.push(Before {
+            words: doc.words,
+            long: doc.long_lines,
+            dropped: doc.rule_dropped,
+            short,
+        });
+        let nf = self.lines.len() as f32;
+        doc.rates = [
+            doc.long_lines as f32 / nf,
+            doc.short_sum / nf,
+            doc.rule_dropped as f32 / nf,
+        ];
         self.doc = doc;
-        // A prose line is at distance 0 from the prose above.
-        self.prose_below.clear();
-        self.prose_below.resize(n, 0);
+        // Backwards: the distance to the prose below (a prose line is at
+        // distance 0 from the prose above), the block's length (its last
+        // line's position plus one) and the duplicates' counts.
         let mut below = MAX_DISTANCE;
-        for (above, out) in self.prose_above.iter().zip(&mut self.prose_below).rev() {
-            below = if *above == 0 {
+        let (mut block_lines, mut ends_block) = (0, true);
+        for (line, &slot) in self.lines.iter_mut().zip(&self.slots).rev() {
+            below = if line.prose_above == 0 {
                 0
             } else {
                 (below + 1).min(MAX_DISTANCE)
             };
-            *out = below;
+            line.prose_below = below;
+            if ends_block {
+                block_lines = line.block_position + 1;
+            }
+            line.block_lines = block_lines;
+            ends_block = line.block_position == 0;
+            let count = self.seen.get(slot as usize).map_or(1, |&(_, count)| count);
+            line.duplicates = (count - 1).min(MAX_DUPLICATES);
         }
     }
 
-    /// Each line's duplicates: how many other lines have the same key, the
+    /// Counts each line's key and notes its slot, for each line's
+    /// duplicates (read by finish): how many other lines have the same key, the
     /// hash's top bits (as many as leave room for a line index below them,
     /// as the sort of 64-bit keys this replaced had them: two lines that
     /// differ share them as rarely as the hash collides). Counted in an
@@ -548,19 +572,23 @@ impl FastScratch {
             }
             self.slots.push(slot as u32);
         }
-        for (line, &slot) in self.lines.iter_mut().zip(&self.slots) {
-            line.duplicates = (self.seen[slot as usize].1 - 1).min(MAX_DUPLICATES);
-        }
     }
 
     /// Writes the row of the `i`-th non-blank line into `row`
     /// ([`FAST_FEATURE_COUNT`] values), once [`FastScratch::finish`] ran.
+    /// The values go into a fixed-size array by constant index, and each
+    /// line's facts are one record: a row costs a few bounds checks, not
+    /// one per value (they were a quarter of its instructions).
     pub fn row_into(&self, i: usize, row: &mut [f32]) {
-        let lines = &self.lines;
+        debug_assert_eq!(row.len(), FAST_FEATURE_COUNT);
+        let Some(row) = row.first_chunk_mut::<FAST_FEATURE_COUNT>() else {
+            return;
+        };
+        let lines = &self.lines[..];
         let n = lines.len();
         let line = &lines[i];
         let s = &line.scan;
-        let own: [f32; LINE_FEATURES] = [
+        *row = [
             log_count(s.bytes),
             log_count(s.words),
             ratio(s.nonspace, s.words),
@@ -574,51 +602,56 @@ impl FastScratch {
             line.duplicates as f32,
             log_count(line.block_lines),
             ratio(line.block_position, line.block_lines),
+            // The neighbours' cells the model reads, filled below.
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            // The window and the document, filled below.
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            line.prose_above as f32,
+            line.prose_below as f32,
+            i as f32 / n as f32,
+            0.0,
+            ratio(s.words, self.doc.longest),
+            self.doc.rates[0],
+            self.doc.rates[1],
+            self.doc.rates[2],
         ];
-        row[..LINE_FEATURES].copy_from_slice(&own);
-        // The neighbours' cells the model reads (-1 past the edges).
-        let cell = |offset: isize| {
-            i.checked_add_signed(offset)
-                .and_then(|j| self.as_neighbour[..n].get(j))
-                .copied()
-                .unwrap_or([-1.0; NEIGHBOUR_FEATURES])
+        // The neighbours' cells (-1 past the edges).
+        let cell = |j: Option<usize>| {
+            j.and_then(|j| lines.get(j))
+                .map_or([-1.0; NEIGHBOUR_FEATURES], |l| l.as_neighbour)
         };
-        let (above2, above1, below1, below2) = (cell(-2), cell(-1), cell(1), cell(2));
+        let (above2, above1) = (cell(i.checked_sub(2)), cell(i.checked_sub(1)));
+        let (below1, below2) = (cell(Some(i + 1)), cell(Some(i + 2)));
         let neighbours = [
             above2[0], above2[1], above1[0], above1[1], above1[2], below1[0], below1[1], below2[0],
         ];
-        let at = LINE_FEATURES + neighbours.len();
-        row[LINE_FEATURES..at].copy_from_slice(&neighbours);
+        row[LINE_FEATURES..LINE_FEATURES + 8].copy_from_slice(&neighbours);
+        // The +-3-line window: sums before its last line's successor minus
+        // sums before its first line.
         let lo = i.saturating_sub(3);
         let hi = (i + 3).min(n - 1);
         let span = (hi - lo + 1) as f32;
-        let end = hi + 1;
-        let w = self
-            .words_before
-            .get(end)
-            .copied()
-            .unwrap_or(self.doc.words)
-            - self.words_before[lo];
-        let long = self.long_before[end] - self.long_before[lo];
-        let short = (self.short_before[end] - self.short_before[lo]) as f32;
-        let dropped = self.dropped_before[end] - self.dropped_before[lo];
-        let doc = &self.doc;
-        let nf = n as f32;
-        let tail = [
-            log_mean(w as f32, hi - lo + 1),
-            long as f32 / span,
-            short / span,
-            dropped as f32 / span,
-            self.prose_above[i] as f32,
-            self.prose_below[i] as f32,
-            i as f32 / nf,
-            ratio(self.words_before[i], doc.words),
-            ratio(s.words, doc.longest),
-            doc.long_lines as f32 / nf,
-            doc.short_sum / nf,
-            doc.rule_dropped as f32 / nf,
-        ];
-        row[at..].copy_from_slice(&tail);
+        let (first, last) = (&self.before[lo], &self.before[hi + 1]);
+        let w = last.words - first.words;
+        let long = last.long - first.long;
+        let short = (last.short - first.short) as f32;
+        let dropped = last.dropped - first.dropped;
+        let at = LINE_FEATURES + 8;
+        row[at] = log_mean(w as f32, hi - lo + 1);
+        row[at + 1] = long as f32 / span;
+        row[at + 2] = short / span;
+        row[at + 3] = dropped as f32 / span;
+        row[at + 7] = ratio(self.before[i].words, self.doc.words);
     }
 }
 

@@ -59,12 +59,20 @@ impl Model {
                 let firsts = (0..W / LANES * LANES)
                     .step_by(LANES)
                     .chain((!W.is_multiple_of(LANES)).then_some(W - LANES));
+                // Each row's slice is checked once, not at every load (the
+                // loads below need rows of at least eight features).
+                const { assert!(W >= LANES) };
+                let group_rows: [&[f32; W]; LANES] = std::array::from_fn(|k| {
+                    rows[group[k] * W..][..W]
+                        .try_into()
+                        .expect("rows come in whole feature rows")
+                });
                 for first in firsts {
+                    debug_assert!(first + LANES <= W);
                     let part: [__m256; LANES] = std::array::from_fn(|k| {
-                        let at = group[k] * W + first;
-                        let values = &rows[at..at + LANES];
-                        // SAFETY: eight f32 read from a slice of eight.
-                        unsafe { _mm256_loadu_ps(values.as_ptr()) }
+                        // SAFETY: eight f32 read from a row of W at `first`,
+                        // and `first + LANES <= W` as `firsts` is built.
+                        unsafe { _mm256_loadu_ps(group_rows[k].as_ptr().add(first)) }
                     });
                     let slots = &mut block[first..first + LANES];
                     for (slot, column) in slots.iter_mut().zip(transpose8(part)) {
@@ -76,9 +84,14 @@ impl Model {
                 // most split p's threshold (`!(x <= t)`: true for NaN, as in
                 // the walk).
                 let goes_right = |tree: &Tree4, p: usize| {
-                    let (f, threshold) = tree.splits[p];
-                    // SAFETY: eight f32 read from an array of eight.
-                    let x = unsafe { _mm256_loadu_ps(block[(f & 127) as usize].as_ptr()) };
+                    let threshold = tree.splits[p].1;
+                    let offset = tree.offsets8[p] as usize;
+                    debug_assert!(offset <= 127 * 32 && offset.is_multiple_of(32));
+                    // SAFETY: build_trees4 sets each offset to (f & 127) * 32
+                    // and nothing changes it: eight f32 read at a multiple of
+                    // 32 bytes below 4096 from a block of 128 x 8 f32.
+                    let x =
+                        unsafe { _mm256_loadu_ps(block.as_ptr().cast::<f32>().byte_add(offset)) };
                     // `!(t >= x)`, the same test with the operands swapped, so
                     // that the load is folded into the compare.
                     _mm256_cmp_ps::<_CMP_NGE_UQ>(_mm256_set1_ps(threshold), x)

@@ -100,6 +100,10 @@ pub struct Model {
 struct Tree4 {
     splits: [(u32, f32); 16],
     leaves: [f64; 16],
+    /// Each split's feature as a byte offset into the AVX2 kernel's block
+    /// of transposed rows (32 bytes a feature), so that a split's load
+    /// needs no index arithmetic there.
+    offsets8: [u32; 16],
 }
 
 impl Model {
@@ -161,8 +165,10 @@ impl Model {
                 let mut tree = Tree4 {
                     splits: [(0, f32::INFINITY); 16],
                     leaves: [0.0; 16],
+                    offsets8: [0; 16],
                 };
                 self.fill(&mut tree, root, 0);
+                tree.offsets8 = tree.splits.map(|(f, _)| (f & 127) * 32);
                 tree
             })
             .collect();
