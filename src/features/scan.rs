@@ -2,16 +2,16 @@
 //! bytes at a time for ASCII, character by character beyond it.
 
 use super::facts::{LineScan, flag};
-use super::stopwords::LanguageSet;
+use super::stopwords::SetId;
 use super::tokens::{
-    ALPHA, NUMERIC, SPACE, char_at, char_counts, final_char, finish_line_token, finish_token,
-    first_char_flags, mark_class, other_char_facts, trim_white,
+    ALPHA, NUMERIC, SPACE, WORDS_DIFFER, char_at, char_counts, final_char, finish_line_token,
+    finish_token, first_char_flags, mark_class, other_char_facts, trim_white,
 };
 use crate::text::{WordCount, count_words, decode_char};
 
 /// Scans one line's content (not blank). Stop-word hits (language sets of the
 /// tokens found in some stoplist) are appended to `word_sets`.
-pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
+pub fn scan_line(text: &[u8], word_sets: &mut Vec<SetId>) -> LineScan {
     let mut s = LineScan {
         stop_start: word_sets.len() as u32,
         ..LineScan::default()
@@ -33,10 +33,18 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
         // Counts the words too: the white space trimmed counts as none.
         scan_any(text, &mut s, word_sets)
     } else {
+        let (has_digit, other_classes) = scan_blocks(text, plain_ascii, &mut s, word_sets);
+        // Without a character that count_words sees otherwise (nor a
+        // vertical tab), its words are the scan's tokens: no second pass.
         if !plain_ascii {
-            s.words = count_words(untrimmed);
+            s.words =
+                if other_classes & WORDS_DIFFER == 0 && memchr::memchr(b'\x0b', text).is_none() {
+                    s.tokens
+                } else {
+                    count_words(untrimmed)
+                };
         }
-        scan_blocks(text, plain_ascii, &mut s, word_sets)
+        has_digit
     };
     if plain_ascii {
         s.words = s.tokens;
@@ -81,7 +89,7 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
 /// a time: counts and flags into `s`, each white-space token through
 /// [`finish_token`]; returns whether the line holds a digit. The
 /// definition [`scan_blocks`] is tested against.
-pub(super) fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> bool {
+pub(super) fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<SetId>) -> bool {
     first_char_flags(text, s);
     let mut words = WordCount::default();
     let mut token_start: Option<usize> = None;
@@ -239,13 +247,13 @@ pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
 /// or a dash in an English paragraph; every letter of a Russian one) are
 /// decoded one by one, their counts added and their bytes marked in the
 /// masks. `ascii` says the line is all ASCII. Returns whether the line
-/// holds a digit.
+/// holds a digit, and the classes of its characters beyond ASCII, ORed.
 pub(super) fn scan_blocks(
     text: &[u8],
     ascii: bool,
     s: &mut LineScan,
-    word_sets: &mut Vec<LanguageSet>,
-) -> bool {
+    word_sets: &mut Vec<SetId>,
+) -> (bool, u8) {
     first_char_flags(text, s);
     // Carried from one block to the next: the last byte was a word
     // character / not white space; a run of digits that began a `\w` run
@@ -253,6 +261,7 @@ pub(super) fn scan_blocks(
     let (mut word_before, mut token_before, mut digits_carry) = (0u64, 0u64, 0u64);
     let (mut spill, mut spill_class) = (0usize, 0u8);
     let mut any_special = 0u64;
+    let mut other_classes = 0u8;
     let mut token_start = 0usize;
     let mut tail = [0u8; 64];
     for (index, chunk) in text.chunks(64).enumerate() {
@@ -300,6 +309,7 @@ pub(super) fn scan_blocks(
         while others != 0 {
             let at = others.trailing_zeros() as usize;
             let (c, len, class) = char_at(text, base + at);
+            other_classes |= class;
             other_char_facts(c, class, s);
             let end = (at + len).min(64);
             let bytes = ((1u64 << (end - at)) - 1) << at;
@@ -349,7 +359,7 @@ pub(super) fn scan_blocks(
             s.flags |= flag::HAS_URL;
         }
     }
-    s.digits > 0
+    (s.digits > 0, other_classes)
 }
 
 // Character classes, as bits: one table lookup for ASCII, [`class_of`]

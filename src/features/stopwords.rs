@@ -41,6 +41,22 @@ const MARKED_WORDS: &[(&str, LanguageSet)] = &[
     ("eur usd gbp", MARK_CURRENCY),
 ];
 
+/// What the table holds for a word: the index of its [`LanguageSet`] in
+/// [`sets`] (0: no language) in the low 16 bits, and its marks in the top
+/// ones. The scan keeps the index per stop word, not the 16-byte set: the
+/// lists make 1,087 distinct sets, and a document's words are counted by
+/// index before any set is read.
+pub type Entry = u32;
+/// The set index of an [`Entry`].
+pub const ENTRY_SET: Entry = 0xffff;
+/// [`MARK_DATE`], [`MARK_COPYRIGHT`] and [`MARK_CURRENCY`] in an [`Entry`].
+pub const ENTRY_DATE: Entry = 1 << 31;
+pub const ENTRY_COPYRIGHT: Entry = 1 << 30;
+pub const ENTRY_CURRENCY: Entry = 1 << 29;
+
+/// The index of a [`LanguageSet`] in [`sets`].
+pub type SetId = u16;
+
 /// Longest normalised word worth looking up, in bytes (the longest listed
 /// word is 80 bytes).
 pub const MAX_WORD_BYTES: usize = 96;
@@ -48,8 +64,10 @@ pub const MAX_WORD_BYTES: usize = 96;
 struct Table {
     /// Words of up to 15 bytes (nearly all), packed into one integer with
     /// their length: hashing is a multiply, equality one compare.
-    short: HashMap<u128, LanguageSet, BuildHasherDefault<FxHasher>>,
-    long: HashMap<&'static [u8], LanguageSet, BuildHasherDefault<FxHasher>>,
+    short: HashMap<u128, Entry, BuildHasherDefault<FxHasher>>,
+    long: HashMap<&'static [u8], Entry, BuildHasherDefault<FxHasher>>,
+    /// The distinct language sets by [`SetId`]; index 0 is the empty set.
+    sets: Vec<LanguageSet>,
     /// A Bloom filter of the short keys, 32 KiB: most words of a text are
     /// not stop words, and the filter turns them away from L1 instead of a
     /// probe into the 1 MB table (a cache miss in profiles).
@@ -97,8 +115,9 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         STOPLISTS.len() <= LANGUAGES.count_ones() as usize,
         "a LanguageSet has 128 bits, the top ones for marks"
     );
-    let mut short: HashMap<u128, LanguageSet, _> = HashMap::default();
-    let mut long: HashMap<&'static [u8], LanguageSet, _> = HashMap::default();
+    type Fx = BuildHasherDefault<FxHasher>;
+    let mut short: HashMap<u128, LanguageSet, Fx> = HashMap::default();
+    let mut long: HashMap<&'static [u8], LanguageSet, Fx> = HashMap::default();
     let mut bloom = Box::new([0u64; BLOOM_WORDS]);
     let listed = STOPLISTS.iter().enumerate().flat_map(|(index, (_, list))| {
         list.lines()
@@ -122,9 +141,29 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             *long.entry(word.as_bytes()).or_default() |= bit;
         }
     }
+    // Each distinct language set gets an index, in order of first use
+    // (the maps iterate in a fixed order: their hasher is unseeded).
+    let mut sets: Vec<LanguageSet> = vec![0];
+    let mut ids: HashMap<LanguageSet, SetId, Fx> = HashMap::default();
+    ids.insert(0, 0);
+    let mut entry = |set: LanguageSet| -> Entry {
+        let languages = set & LANGUAGES;
+        let id = *ids.entry(languages).or_insert_with(|| {
+            sets.push(languages);
+            SetId::try_from(sets.len() - 1).expect("fewer than 65,536 language sets")
+        });
+        Entry::from(id)
+            | (Entry::from(set & MARK_DATE != 0) * ENTRY_DATE)
+            | (Entry::from(set & MARK_COPYRIGHT != 0) * ENTRY_COPYRIGHT)
+            | (Entry::from(set & MARK_CURRENCY != 0) * ENTRY_CURRENCY)
+    };
+    let short: HashMap<u128, Entry, Fx> = short.into_iter().map(|(k, v)| (k, entry(v))).collect();
+    let long: HashMap<&'static [u8], Entry, Fx> =
+        long.into_iter().map(|(k, v)| (k, entry(v))).collect();
     Table {
         short,
         long,
+        sets,
         bloom,
         languages: STOPLISTS.iter().map(|&(language, _)| language).collect(),
     }
@@ -135,10 +174,25 @@ pub fn languages() -> &'static [&'static str] {
     &TABLE.languages
 }
 
+/// The distinct language sets, by [`SetId`] (the low bits of an [`Entry`]).
+pub fn sets() -> &'static [LanguageSet] {
+    &TABLE.sets
+}
+
 /// The languages whose stoplist holds `word`, already normalised by
-/// [`normalise`], and its marks.
-#[inline]
+/// [`normalise`], and its marks (the tests' view of an [`Entry`]).
+#[cfg(test)]
 pub fn lookup(word: &[u8]) -> LanguageSet {
+    let entry = lookup_entry(word);
+    TABLE.sets[(entry & ENTRY_SET) as usize]
+        | (LanguageSet::from(entry & ENTRY_DATE != 0) * MARK_DATE)
+        | (LanguageSet::from(entry & ENTRY_COPYRIGHT != 0) * MARK_COPYRIGHT)
+        | (LanguageSet::from(entry & ENTRY_CURRENCY != 0) * MARK_CURRENCY)
+}
+
+/// [`lookup`] as the table holds it: an [`Entry`].
+#[inline]
+pub fn lookup_entry(word: &[u8]) -> Entry {
     let table = &*TABLE;
     if word.len() < 16 {
         table.short_key_lookup(pack(word))
@@ -147,17 +201,18 @@ pub fn lookup(word: &[u8]) -> LanguageSet {
     }
 }
 
-/// [`lookup`] for a word of fewer than 16 bytes given as a little-endian
-/// integer, zero above its `len` bytes: the integer is the key, no copy.
+/// [`lookup_entry`] for a word of fewer than 16 bytes given as a
+/// little-endian integer, zero above its `len` bytes: the integer is the
+/// key, no copy.
 #[inline]
-pub fn lookup_short(word: u128, len: usize) -> LanguageSet {
+pub fn lookup_short(word: u128, len: usize) -> Entry {
     debug_assert!(len < 16 && word >> (8 * len) == 0);
     TABLE.short_key_lookup(short_key(word, len))
 }
 
 impl Table {
     #[inline]
-    fn short_key_lookup(&self, key: u128) -> LanguageSet {
+    fn short_key_lookup(&self, key: u128) -> Entry {
         let (at, bits) = bloom_slot(key);
         if self.bloom[at] & bits != bits {
             return 0;
@@ -431,7 +486,7 @@ mod tests {
             padded[..word.len()].copy_from_slice(word.as_bytes());
             assert_eq!(
                 lookup_short(u128::from_le_bytes(padded), word.len()),
-                lookup(word.as_bytes()),
+                lookup_entry(word.as_bytes()),
                 "{word}"
             );
         }

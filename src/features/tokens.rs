@@ -2,7 +2,7 @@
 //! (case, stop words, e-mail, price and date shapes, web addresses).
 
 use super::facts::{LineScan, MAX_STOP_SETS_PER_LINE, flag};
-use super::stopwords::{self, LanguageSet, MAX_WORD_BYTES};
+use super::stopwords::{self, Entry, MAX_WORD_BYTES, SetId};
 use crate::text::{CharTable, decode_char, is_unspaced_script};
 
 pub(super) const SPACE: u8 = 1;
@@ -11,6 +11,11 @@ pub(super) const UPPER: u8 = 1 << 2;
 pub(super) const LOWER: u8 = 1 << 3;
 pub(super) const NUMERIC: u8 = 1 << 4;
 pub(super) const UNSPACED: u8 = 1 << 5;
+/// A character that [`count_words`](crate::text::count_words) sees
+/// otherwise than the scan: white space it does not split at (`\x0b`,
+/// U+2000..), or a character of an unspaced script (letter or not). A line
+/// without one has as many words as white-space tokens.
+pub(super) const WORDS_DIFFER: u8 = 1 << 6;
 
 pub(super) const ASCII_CLASS: [u8; 128] = {
     let mut table = [0u8; 128];
@@ -21,6 +26,9 @@ pub(super) const ASCII_CLASS: [u8; 128] = {
         // includes the vertical tab.
         if matches!(c, b'\t'..=b'\r' | b' ') {
             table[b] |= SPACE;
+        }
+        if c == b'\x0b' {
+            table[b] |= WORDS_DIFFER;
         }
         if c.is_ascii_alphabetic() {
             table[b] |= ALPHA;
@@ -57,6 +65,10 @@ pub(super) fn class_of(c: char) -> u8 {
     }
     if c.is_lowercase() {
         class |= LOWER;
+    }
+    let splits_words = c.is_ascii_whitespace() || c == '\u{a0}' || c == '\u{3000}';
+    if (c.is_whitespace() && !splits_words) || is_unspaced_script(c) {
+        class |= WORDS_DIFFER;
     }
     class
 }
@@ -211,7 +223,7 @@ pub(super) fn finish_line_token(
     end: usize,
     ascii: bool,
     s: &mut LineScan,
-    word_sets: &mut Vec<LanguageSet>,
+    word_sets: &mut Vec<SetId>,
 ) {
     let last = text[end - 1];
     let ends_sentence = if last < 0x80 {
@@ -222,18 +234,20 @@ pub(super) fn finish_line_token(
     if ends_sentence {
         s.sentence_ends += 1;
     }
-    // On an ASCII line, no second check of the token's bytes.
-    if ascii && end - start <= 16 {
-        finish_short_ascii_token(
-            load_short(text, start, end),
-            &text[start..end],
-            s,
-            word_sets,
-        );
-    } else {
-        finish_token(text, start, end, s, word_sets);
+    // On an ASCII line, no second check of the token's bytes; on another
+    // line, the sixteen bytes loaded anyway say whether the token is ASCII
+    // (most tokens of a line with a curly quote or a dash are).
+    if end - start <= 16 {
+        let bytes = load_short(text, start, end);
+        if ascii || bytes & HIGH_BITS == 0 {
+            return finish_short_ascii_token(bytes, &text[start..end], s, word_sets);
+        }
     }
+    finish_token(text, start, end, s, word_sets);
 }
+
+/// The top bit of each of sixteen bytes: set in a byte beyond ASCII.
+const HIGH_BITS: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
 
 /// Facts of the white-space token `text[start..end]`: stop words, title
 /// case, e-mail, price, date shapes, URL endings. (The line is passed, not
@@ -244,7 +258,7 @@ pub(super) fn finish_token(
     start: usize,
     end: usize,
     s: &mut LineScan,
-    word_sets: &mut Vec<LanguageSet>,
+    word_sets: &mut Vec<SetId>,
 ) {
     let token = &text[start..end];
     if token.len() <= 16 && token.is_ascii() {
@@ -265,7 +279,7 @@ pub(super) fn finish_token(
     }
     if let Some(word) = stopwords::normalise(token, &mut buf) {
         let has_dot = memchr::memchr(b'.', word).is_some();
-        word_facts(word, stopwords::lookup(word), has_dot, s, word_sets);
+        word_facts(word, stopwords::lookup_entry(word), has_dot, s, word_sets);
     }
     token_facts(token, s);
 }
@@ -395,7 +409,7 @@ pub(super) fn finish_short_ascii_token(
     bytes: u128,
     token: &[u8],
     s: &mut LineScan,
-    word_sets: &mut Vec<LanguageSet>,
+    word_sets: &mut Vec<SetId>,
 ) {
     let t = short_token_classes(bytes);
     s.tokens += 1;
@@ -415,14 +429,14 @@ pub(super) fn finish_short_ascii_token(
         } else {
             t.lowered >> (8 * start)
         } & low_bytes(len);
-        let set = if len < 16 {
+        let entry = if len < 16 {
             stopwords::lookup_short(word, len)
         } else {
-            stopwords::lookup(&word.to_le_bytes())
+            stopwords::lookup_entry(&word.to_le_bytes())
         };
         let has_dot = t.dot != 0 && (t.dot >> start) & ((1 << len) - 1) != 0;
-        word_facts(&word.to_le_bytes()[..len], set, has_dot, s, word_sets);
-        if set & stopwords::MARK_CURRENCY != 0 && matches!(token, b"EUR" | b"USD" | b"GBP") {
+        word_facts(&word.to_le_bytes()[..len], entry, has_dot, s, word_sets);
+        if entry & stopwords::ENTRY_CURRENCY != 0 && matches!(token, b"EUR" | b"USD" | b"GBP") {
             s.flags |= flag::HAS_PRICE;
         }
     }
@@ -435,24 +449,24 @@ pub(super) fn finish_short_ascii_token(
 }
 
 /// Facts of a normalised (lowercased, stripped) word: its stoplists and
-/// marks (`set`, looked up by the caller), web addresses.
-#[inline]
+/// marks (`entry`, looked up by the caller), web addresses.
+#[inline(always)]
 pub(super) fn word_facts(
     word: &[u8],
-    set: LanguageSet,
+    entry: Entry,
     has_dot: bool,
     s: &mut LineScan,
-    word_sets: &mut Vec<LanguageSet>,
+    word_sets: &mut Vec<SetId>,
 ) {
-    let languages = set & stopwords::LANGUAGES;
-    if languages != 0 {
+    let id = (entry & stopwords::ENTRY_SET) as SetId;
+    if id != 0 {
         s.stop_tokens += 1;
         if s.stop_tokens <= MAX_STOP_SETS_PER_LINE {
-            word_sets.push(languages);
+            word_sets.push(id);
         }
     }
-    s.flags |= (u16::from(set & stopwords::MARK_DATE != 0) * flag::DATE_LIKE)
-        | (u16::from(set & stopwords::MARK_COPYRIGHT != 0) * flag::HAS_COPYRIGHT);
+    s.flags |= (u16::from(entry & stopwords::ENTRY_DATE != 0) * flag::DATE_LIKE)
+        | (u16::from(entry & stopwords::ENTRY_COPYRIGHT != 0) * flag::HAS_COPYRIGHT);
     if has_dot
         && (word.ends_with(b".com")
             || word.ends_with(b".org")
