@@ -319,6 +319,12 @@ fn block_masks_agree_with_a_byte_by_byte_count() {
             block_masks_by_byte(&block),
             "{block:?}"
         );
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            let avx2 = unsafe { super::scan::block_masks_avx2(&block) };
+            assert_eq!(avx2, block_masks_by_byte(&block), "{block:?}");
+        }
     }
 }
 

@@ -216,7 +216,7 @@ pub(super) fn is_bullet(c: char) -> bool {
 /// The facts of one token of a line that need the token itself: a
 /// sentence end (the token ends the sentence, as white space or the line's
 /// end follows it), and the word facts.
-#[inline]
+#[inline(always)]
 pub(super) fn finish_line_token(
     text: &[u8],
     start: usize,
@@ -404,7 +404,9 @@ pub(super) fn short_token_classes(bytes: u128) -> ShortToken {
 /// one sixteen-byte compare, the word lowercased and looked up in place,
 /// and the rarer checks (e-mail, dates, web addresses) only for tokens
 /// that hold an `@`, a digit or a dot.
-#[inline]
+// Inlined into the scan's loop over token ends: a call per token cost
+// more than the body's copies.
+#[inline(always)]
 pub(super) fn finish_short_ascii_token(
     bytes: u128,
     token: &[u8],
