@@ -597,6 +597,14 @@ fn comment_phrases_are_distinct_and_short_enough() {
             .iter()
             .all(|p| p.2.len() <= super::comments::LONGEST_PHRASE)
     );
+    // The shape filter in front of the search lets every phrase through,
+    // in any ASCII case.
+    let shapes = &*super::comments::PHRASE_SHAPES;
+    for &(_, _, phrase) in table {
+        assert!(shapes.may_be(phrase.as_bytes()), "{phrase}");
+        assert!(shapes.may_be(phrase.to_ascii_uppercase().as_bytes()), "{phrase}");
+    }
+    assert!(!shapes.may_be(b"Comments are closed for this"));
 }
 
 #[test]
