@@ -13,8 +13,13 @@ use crate::text::{WordCount, count_words, decode_char};
 /// tokens found in some stoplist) are appended to `word_sets`.
 pub fn scan_line(text: &[u8], word_sets: &mut Vec<SetId>) -> LineScan {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt") {
-        // SAFETY: the CPU has AVX2 and POPCNT, checked just above.
+    if std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("popcnt")
+        && std::is_x86_feature_detected!("bmi1")
+        && std::is_x86_feature_detected!("bmi2")
+        && std::is_x86_feature_detected!("lzcnt")
+    {
+        // SAFETY: the CPU has these features, checked just above.
         return unsafe { scan_line_avx2(text, word_sets) };
     }
     scan_line_with(text, word_sets, block_masks)
@@ -22,9 +27,11 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<SetId>) -> LineScan {
 
 /// [`scan_line`] with 32-byte compares for the block masks and one
 /// instruction per popcount (without POPCNT, each of the dozen counts per
-/// 64 bytes is a dozen instructions). The same counts.
+/// 64 bytes is a dozen instructions), per zero count (tokens' edges and
+/// words) and per variable shift (BMI). The same counts. Every CPU with
+/// AVX2 has the others.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,popcnt")]
+#[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
 fn scan_line_avx2(text: &[u8], word_sets: &mut Vec<SetId>) -> LineScan {
     // The closure has this function's target features.
     scan_line_with(text, word_sets, |block| block_masks_avx2(block))
