@@ -18,6 +18,11 @@
 mod stoplists;
 pub mod stopwords;
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use crate::text::FxHasher;
+
 pub use facts::{LineScan, RuleMark, flag};
 use facts::{MAX_DUPLICATES, MAX_STOP_SETS_PER_LINE, copy_neighbours, log_count, log_mean, ratio};
 pub use fast::{FAST_FEATURE_COUNT, FAST_FEATURE_NAMES, FastScratch};
@@ -147,9 +152,8 @@ pub struct FeatureScratch {
     /// Per [`SetId`], how many of the document's stop words have that set
     /// (zero between documents).
     set_counts: Vec<u32>,
-    /// Line hashes with their line index (hash above index, one integer
-    /// to sort), sorted, for duplicate counts.
-    hashes: Vec<u128>,
+    /// How many lines have each line hash, for duplicate counts.
+    hash_counts: HashMap<u64, u32, BuildHasherDefault<FxHasher>>,
     /// Distance of each line to the nearest prose line above it.
     prose_above: Vec<u32>,
     prose_below: Vec<u32>,
@@ -438,21 +442,17 @@ impl FeatureScratch {
         }
     }
 
+    /// Counts each line's hash in a table: two probes a line cost less than
+    /// sorting the hashes (a document's lines are mostly distinct).
     fn count_duplicates(&mut self) {
-        self.hashes.clear();
-        self.hashes.extend(
-            self.lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| u128::from(l.scan.hash) << 64 | i as u128),
-        );
-        self.hashes.sort_unstable();
-        // Each run of equal hashes is a line and its duplicates.
-        for run in self.hashes.chunk_by(|a, b| a >> 64 == b >> 64) {
-            let duplicates = ((run.len() - 1) as u32).min(MAX_DUPLICATES);
-            for &key in run {
-                self.lines[key as u64 as usize].duplicates = duplicates;
-            }
+        let counts = &mut self.hash_counts;
+        counts.clear();
+        for line in &self.lines {
+            *counts.entry(line.scan.hash).or_insert(0) += 1;
+        }
+        for line in &mut self.lines {
+            let copies = counts.get(&line.scan.hash).copied().unwrap_or(1);
+            line.duplicates = copies.saturating_sub(1).min(MAX_DUPLICATES);
         }
     }
 

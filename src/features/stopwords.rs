@@ -242,6 +242,25 @@ pub fn normalise<'a>(token: &[u8], buf: &'a mut [u8; MAX_WORD_BYTES]) -> Option<
     let mut last_alnum_end = 0;
     let mut i = 0;
     while i < token.len() {
+        // ASCII bytes of a token with other characters (`don’t`, `“The`):
+        // lowercased in place, as the table below would.
+        let b = token[i];
+        if b < 0x80 {
+            i += 1;
+            let alnum = b.is_ascii_alphanumeric();
+            if len == 0 && !alnum {
+                continue;
+            }
+            if len == MAX_WORD_BYTES {
+                return None;
+            }
+            buf[len] = b.to_ascii_lowercase();
+            len += 1;
+            if alnum {
+                last_alnum_end = len;
+            }
+            continue;
+        }
         let (c, n) = decode_char(token, i);
         i += n;
         // The Basic Multilingual Plane by table; the rest (and `İ`, whose

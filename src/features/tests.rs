@@ -602,7 +602,10 @@ fn comment_phrases_are_distinct_and_short_enough() {
     let shapes = &*super::comments::PHRASE_SHAPES;
     for &(_, _, phrase) in table {
         assert!(shapes.may_be(phrase.as_bytes()), "{phrase}");
-        assert!(shapes.may_be(phrase.to_ascii_uppercase().as_bytes()), "{phrase}");
+        assert!(
+            shapes.may_be(phrase.to_ascii_uppercase().as_bytes()),
+            "{phrase}"
+        );
     }
     assert!(!shapes.may_be(b"Comments are closed for this"));
 }
