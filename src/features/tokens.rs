@@ -415,6 +415,30 @@ pub(super) fn finish_short_ascii_token(
 ) {
     let t = short_token_classes(bytes);
     s.tokens += 1;
+    // Most tokens of prose are letters, lowercase but for the first, and
+    // perhaps one mark after them (`the`, `The`, `said,`, `end.`): the
+    // word is the token as loaded (its first letter lowercased, the mark
+    // cut off), and there is no dot in it, no `@` before its end, no digit
+    // and no currency code to look at.
+    let full = (1u32 << token.len()) - 1;
+    if t.upper & !1 == 0
+        && t.alnum == t.alpha
+        && t.alpha != 0
+        && (t.alpha == full || t.alpha == full >> 1)
+    {
+        s.alpha_tokens += 1;
+        s.title_tokens += t.upper;
+        let len = t.alpha.count_ones() as usize;
+        // `t.upper` is 1 exactly when the first byte is a capital.
+        let word = (bytes | (u128::from(t.upper) * 0x20)) & low_bytes(len);
+        let entry = if len < 16 {
+            stopwords::lookup_short(word, len)
+        } else {
+            stopwords::lookup_entry(&word.to_le_bytes())
+        };
+        word_facts(&token[..0], entry, false, s, word_sets);
+        return;
+    }
     if t.alpha != 0 {
         s.alpha_tokens += 1;
         if t.upper & (1 << t.alpha.trailing_zeros()) != 0 {
