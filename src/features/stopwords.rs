@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
+use super::facts::flag;
 use super::stoplists::STOPLISTS;
 use crate::text::{CharTable, FxHasher, decode_char};
 
@@ -50,9 +51,17 @@ pub type Entry = u32;
 /// The set index of an [`Entry`].
 pub const ENTRY_SET: Entry = 0xffff;
 /// [`MARK_DATE`], [`MARK_COPYRIGHT`] and [`MARK_CURRENCY`] in an [`Entry`].
-pub const ENTRY_DATE: Entry = 1 << 31;
-pub const ENTRY_COPYRIGHT: Entry = 1 << 30;
-pub const ENTRY_CURRENCY: Entry = 1 << 29;
+/// The date and copyright marks are the line flags they set, sixteen bits
+/// up: a shift and a mask take them to a line's flags.
+pub const ENTRY_DATE: Entry = (flag::DATE_LIKE as Entry) << ENTRY_FLAGS_SHIFT;
+pub const ENTRY_COPYRIGHT: Entry = (flag::HAS_COPYRIGHT as Entry) << ENTRY_FLAGS_SHIFT;
+pub const ENTRY_CURRENCY: Entry = 1 << 31;
+/// Where the flags of [`ENTRY_DATE`] and [`ENTRY_COPYRIGHT`] start.
+pub const ENTRY_FLAGS_SHIFT: u32 = 16;
+const _: () = assert!(
+    ENTRY_CURRENCY & (ENTRY_DATE | ENTRY_COPYRIGHT) == 0,
+    "the currency mark is no flag"
+);
 
 /// The index of a [`LanguageSet`] in [`sets`].
 pub type SetId = u16;

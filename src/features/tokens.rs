@@ -491,8 +491,8 @@ pub(super) fn word_facts(
             word_sets.push(id);
         }
     }
-    s.flags |= (u16::from(entry & stopwords::ENTRY_DATE != 0) * flag::DATE_LIKE)
-        | (u16::from(entry & stopwords::ENTRY_COPYRIGHT != 0) * flag::HAS_COPYRIGHT);
+    s.flags |=
+        (entry >> stopwords::ENTRY_FLAGS_SHIFT) as u16 & (flag::DATE_LIKE | flag::HAS_COPYRIGHT);
     if has_dot
         && (word.ends_with(b".com")
             || word.ends_with(b".org")
