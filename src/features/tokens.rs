@@ -157,6 +157,15 @@ pub(super) fn other_class(c: char) -> u8 {
 
 /// The flags of a line's first character that is not white space.
 pub(super) fn first_char_flags(text: &[u8], s: &mut LineScan) {
+    // Most lines start with an ASCII letter: no bullet, no number.
+    if let Some(&b) = text.first()
+        && b.is_ascii_alphabetic()
+    {
+        if b.is_ascii_lowercase() {
+            s.flags |= flag::STARTS_LOWER;
+        }
+        return;
+    }
     let mut i = 0;
     while i < text.len() {
         let (c, len, class) = char_at(text, i);
