@@ -135,11 +135,12 @@ impl ShortTable {
         table
     }
 
-    /// The first slot of a hash: its bits below the Bloom filter's (the
-    /// multiply's low bits mix poorly).
+    /// The first slot of a hash: its bits below the Bloom filter's, mixed
+    /// again (a product's low bits depend only on the key's low bits, the
+    /// first bytes of a word: `the`, `then` and `there` would share runs).
     #[inline]
     fn slot(&self, h: u64) -> usize {
-        (h >> 12) as usize & self.mask
+        ((h ^ (h >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) >> 40) as usize & self.mask
     }
 
     #[inline]
