@@ -179,6 +179,7 @@ pub(super) fn comment_shape(text: &[u8], scan: &LineScan) -> u8 {
     // A count after: "Comments (12)".
     let core = trim_symbols(trim_trailing_count(core));
     if core.len() <= LONGEST_PHRASE
+        && PHRASE_SHAPES.may_be(core)
         && let Ok(at) = PHRASES.binary_search_by_key(&folded_hash(core), |&(h, _, _)| h)
         && core.eq_ignore_ascii_case(PHRASES[at].2.as_bytes())
     {
@@ -212,6 +213,42 @@ pub(super) static PHRASES: LazyLock<Vec<(u64, u8, &str)>> = LazyLock::new(|| {
     table
 });
 
+/// The first byte (ASCII lowercased) and length of each phrase of a
+/// table: a line or word that matches none cannot be one of them, and
+/// skips its hash and search (most short lines and last words).
+pub(super) struct Shapes([u64; 256]);
+
+impl Shapes {
+    fn of<'a>(phrases: impl Iterator<Item = &'a str>) -> Shapes {
+        let mut lengths = [0u64; 256];
+        for phrase in phrases {
+            let bytes = phrase.as_bytes();
+            if let Some(&first) = bytes.first() {
+                lengths[usize::from(first.to_ascii_lowercase())] |= 1 << bytes.len().min(63);
+            }
+        }
+        Shapes(lengths)
+    }
+
+    /// Whether `bytes` has the first byte and length of some phrase (a
+    /// phrase of 63 bytes or more stands for all such lengths).
+    #[inline]
+    pub(super) fn may_be(&self, bytes: &[u8]) -> bool {
+        bytes.first().is_some_and(|&first| {
+            self.0[usize::from(first.to_ascii_lowercase())] >> bytes.len().min(63) & 1 != 0
+        })
+    }
+}
+
+/// The shapes of [`PHRASES`] (a match compares the bytes ASCII
+/// case-insensitively, so it has the same first byte and length).
+pub(super) static PHRASE_SHAPES: LazyLock<Shapes> =
+    LazyLock::new(|| Shapes::of(MARKERS.iter().chain(REPLIES).copied()));
+
+/// The shapes of [`AUTHOR_SUFFIXES`]' one or two words.
+static SUFFIX_SHAPES: LazyLock<Shapes> =
+    LazyLock::new(|| Shapes::of(AUTHOR_SUFFIXES.iter().map(|s| s.trim())));
+
 /// [`AUTHOR_SUFFIXES`] (their one or two words) by [`folded_hash`], sorted.
 static SUFFIXES: LazyLock<Vec<u64>> = LazyLock::new(|| {
     let mut table: Vec<u64> = AUTHOR_SUFFIXES
@@ -236,25 +273,29 @@ fn is_author_line(core: &[u8]) -> bool {
     let Some(last) = core.iter().rposition(|&b| b == b' ') else {
         return false;
     };
-    if SUFFIXES
-        .binary_search(&folded_hash(&core[last + 1..]))
-        .is_ok()
-    {
+    let is_suffix = |words: &[u8]| {
+        SUFFIX_SHAPES.may_be(words) && SUFFIXES.binary_search(&folded_hash(words)).is_ok()
+    };
+    if is_suffix(&core[last + 1..]) {
         return true;
     }
     core[..last]
         .iter()
         .rposition(|&b| b == b' ')
-        .is_some_and(|before| {
-            SUFFIXES
-                .binary_search(&folded_hash(&core[before + 1..]))
-                .is_ok()
-        })
+        .is_some_and(|before| is_suffix(&core[before + 1..]))
 }
 
 /// The line without letters-and-digits-free characters at either end
 /// (punctuation, arrows, quotes, white space).
 fn trim_symbols(text: &[u8]) -> &[u8] {
+    // Most lines start and end with an ASCII letter or digit, or with one
+    // ASCII symbol: no decoding for them.
+    match text {
+        [first, .., last] if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() => {
+            return text;
+        }
+        _ => {}
+    }
     let mut start = 0;
     while start < text.len() {
         let (c, len) = decode_char(text, start);

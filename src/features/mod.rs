@@ -18,11 +18,16 @@
 mod stoplists;
 pub mod stopwords;
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use crate::text::FxHasher;
+
 pub use facts::{LineScan, RuleMark, flag};
 use facts::{MAX_DUPLICATES, MAX_STOP_SETS_PER_LINE, copy_neighbours, log_count, log_mean, ratio};
 pub use fast::{FAST_FEATURE_COUNT, FAST_FEATURE_NAMES, FastScratch};
 pub use scan::scan_line;
-use stopwords::LanguageSet;
+use stopwords::{LanguageSet, SetId};
 
 /// Lines of at least this many words (by [`count_words`]) are long: the
 /// window share of long lines and the document's share of them use it.
@@ -142,10 +147,13 @@ const LINE_FEATURES: usize = 27;
 pub struct FeatureScratch {
     /// One per non-blank line.
     lines: Vec<Line>,
-    word_sets: Vec<LanguageSet>,
-    /// Line hashes with their line index (hash above index, one integer
-    /// to sort), sorted, for duplicate counts.
-    hashes: Vec<u128>,
+    /// The language set of each stop word of the document, by index.
+    word_sets: Vec<SetId>,
+    /// Per [`SetId`], how many of the document's stop words have that set
+    /// (zero between documents).
+    set_counts: Vec<u32>,
+    /// How many lines have each line hash, for duplicate counts.
+    hash_counts: HashMap<u64, u32, BuildHasherDefault<FxHasher>>,
     /// Distance of each line to the nearest prose line above it.
     prose_above: Vec<u32>,
     prose_below: Vec<u32>,
@@ -411,13 +419,19 @@ impl FeatureScratch {
     /// Picks the document's language by stop-word hits, then counts each
     /// line's hits in it; with no language, hits in any list count.
     fn pick_language(&mut self) {
-        self.language = stopwords::pick_language(&count_languages(&self.word_sets));
+        let sets = stopwords::sets();
+        let hits = count_languages(&self.word_sets, sets, &mut self.set_counts);
+        self.language = stopwords::pick_language(&hits);
+        // Every stored set holds a language: with none picked, all count.
         let mask: LanguageSet = self.language.map_or(LanguageSet::MAX, |l| 1 << l);
         for line in &mut self.lines {
             let start = line.scan.stop_start as usize;
             let stored = line.scan.stop_tokens.min(MAX_STOP_SETS_PER_LINE);
-            let sets = &self.word_sets[start..start + stored as usize];
-            let hits = sets.iter().filter(|&&s| s & mask != 0).count() as u32;
+            let ids = &self.word_sets[start..start + stored as usize];
+            let hits = ids
+                .iter()
+                .filter(|&&id| sets[usize::from(id)] & mask != 0)
+                .count() as u32;
             // A giant line kept only its first stop words: scale.
             line.stop_hits = if stored == line.scan.stop_tokens {
                 hits
@@ -428,21 +442,17 @@ impl FeatureScratch {
         }
     }
 
+    /// Counts each line's hash in a table: two probes a line cost less than
+    /// sorting the hashes (a document's lines are mostly distinct).
     fn count_duplicates(&mut self) {
-        self.hashes.clear();
-        self.hashes.extend(
-            self.lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| u128::from(l.scan.hash) << 64 | i as u128),
-        );
-        self.hashes.sort_unstable();
-        // Each run of equal hashes is a line and its duplicates.
-        for run in self.hashes.chunk_by(|a, b| a >> 64 == b >> 64) {
-            let duplicates = ((run.len() - 1) as u32).min(MAX_DUPLICATES);
-            for &key in run {
-                self.lines[key as u64 as usize].duplicates = duplicates;
-            }
+        let counts = &mut self.hash_counts;
+        counts.clear();
+        for line in &self.lines {
+            *counts.entry(line.scan.hash).or_insert(0) += 1;
+        }
+        for line in &mut self.lines {
+            let copies = counts.get(&line.scan.hash).copied().unwrap_or(1);
+            line.duplicates = copies.saturating_sub(1).min(MAX_DUPLICATES);
         }
     }
 
@@ -537,29 +547,25 @@ fn shape_of(s: &LineScan) -> (u8, u16, bool) {
     (bucket, marks, s.digits > 0)
 }
 
-/// How many of `sets` hold each language. Common words are in dozens of
-/// lists, so the sets are added as bit-sliced binary counters (plane `p`
-/// holds bit `p` of all 128 counts): a few word operations per set instead
-/// of one increment per language.
-fn count_languages(sets: &[LanguageSet]) -> [u32; 128] {
-    let mut planes = [0 as LanguageSet; 32];
-    for &set in sets {
-        let mut carry = set;
-        for plane in &mut planes {
-            let next = *plane & carry;
-            *plane ^= carry;
-            carry = next;
-            if carry == 0 {
-                break;
-            }
-        }
+/// How many of the stop words `ids` (indices into `sets`) hold each
+/// language. A document's stop words have few distinct sets ("the" is
+/// always English): they are counted by index (`counts`, all zero, one per
+/// set, left all zero), and each distinct set's languages take its count
+/// once.
+fn count_languages(ids: &[SetId], sets: &[LanguageSet], counts: &mut Vec<u32>) -> [u32; 128] {
+    counts.resize(sets.len(), 0);
+    for &id in ids {
+        counts[usize::from(id)] += 1;
     }
     let mut hits = [0u32; 128];
-    for (p, &plane) in planes.iter().enumerate() {
-        let mut bits = plane;
-        while bits != 0 {
-            hits[bits.trailing_zeros() as usize] |= 1 << p;
-            bits &= bits - 1;
+    for &id in ids {
+        let count = std::mem::take(&mut counts[usize::from(id)]);
+        if count != 0 {
+            let mut bits = sets[usize::from(id)];
+            while bits != 0 {
+                hits[bits.trailing_zeros() as usize] += count;
+                bits &= bits - 1;
+            }
         }
     }
     hits

@@ -2,16 +2,47 @@
 //! bytes at a time for ASCII, character by character beyond it.
 
 use super::facts::{LineScan, flag};
-use super::stopwords::LanguageSet;
+use super::stopwords::SetId;
 use super::tokens::{
-    ALPHA, NUMERIC, SPACE, char_at, char_counts, final_char, finish_line_token, finish_token,
-    first_char_flags, mark_class, other_char_facts, trim_white,
+    ALPHA, NUMERIC, SPACE, WORDS_DIFFER, char_at, char_counts, final_char, finish_line_token,
+    finish_token, first_char_flags, mark_class, other_char_facts, trim_white,
 };
 use crate::text::{WordCount, count_words, decode_char};
 
 /// Scans one line's content (not blank). Stop-word hits (language sets of the
 /// tokens found in some stoplist) are appended to `word_sets`.
-pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
+pub fn scan_line(text: &[u8], word_sets: &mut Vec<SetId>) -> LineScan {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("popcnt")
+        && std::is_x86_feature_detected!("bmi1")
+        && std::is_x86_feature_detected!("bmi2")
+        && std::is_x86_feature_detected!("lzcnt")
+    {
+        // SAFETY: the CPU has these features, checked just above.
+        return unsafe { scan_line_avx2(text, word_sets) };
+    }
+    scan_line_with(text, word_sets, block_masks)
+}
+
+/// [`scan_line`] with 32-byte compares for the block masks and one
+/// instruction per popcount (without POPCNT, each of the dozen counts per
+/// 64 bytes is a dozen instructions), per zero count (tokens' edges and
+/// words) and per variable shift (BMI). The same counts. Every CPU with
+/// AVX2 has the others.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
+fn scan_line_avx2(text: &[u8], word_sets: &mut Vec<SetId>) -> LineScan {
+    // The closure has this function's target features.
+    scan_line_with(text, word_sets, |block| block_masks_avx2(block))
+}
+
+#[inline(always)]
+fn scan_line_with(
+    text: &[u8],
+    word_sets: &mut Vec<SetId>,
+    masks_of: impl Fn(&[u8; 64]) -> BlockMasks,
+) -> LineScan {
     let mut s = LineScan {
         stop_start: word_sets.len() as u32,
         ..LineScan::default()
@@ -33,10 +64,19 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
         // Counts the words too: the white space trimmed counts as none.
         scan_any(text, &mut s, word_sets)
     } else {
+        let (has_digit, other_classes) =
+            scan_blocks_with(text, plain_ascii, &mut s, word_sets, &masks_of);
+        // Without a character that count_words sees otherwise (nor a
+        // vertical tab), its words are the scan's tokens: no second pass.
         if !plain_ascii {
-            s.words = count_words(untrimmed);
+            s.words =
+                if other_classes & WORDS_DIFFER == 0 && memchr::memchr(b'\x0b', text).is_none() {
+                    s.tokens
+                } else {
+                    count_words(untrimmed)
+                };
         }
-        scan_blocks(text, plain_ascii, &mut s, word_sets)
+        has_digit
     };
     if plain_ascii {
         s.words = s.tokens;
@@ -81,7 +121,7 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<LanguageSet>) -> LineScan {
 /// a time: counts and flags into `s`, each white-space token through
 /// [`finish_token`]; returns whether the line holds a digit. The
 /// definition [`scan_blocks`] is tested against.
-pub(super) fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<LanguageSet>) -> bool {
+pub(super) fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<SetId>) -> bool {
     first_char_flags(text, s);
     let mut words = WordCount::default();
     let mut token_start: Option<usize> = None;
@@ -166,7 +206,7 @@ pub(super) struct BlockMasks {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[inline]
+#[inline(always)]
 pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
     use std::arch::x86_64::*;
     let mut m = BlockMasks::default();
@@ -208,6 +248,37 @@ pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
     m
 }
 
+/// [`block_masks`] by 32-byte compares.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(super) fn block_masks_avx2(block: &[u8; 64]) -> BlockMasks {
+    use std::arch::x86_64::*;
+    let mut m = BlockMasks::default();
+    for (part, chunk) in block.chunks_exact(32).enumerate() {
+        // SAFETY: thirty-two bytes are read from a chunk of thirty-two.
+        let v = unsafe { _mm256_loadu_si256(chunk.as_ptr().cast()) };
+        let eq = |b: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8));
+        // `lo <= v <= hi` exactly when (v - lo) mod 256 <= hi - lo.
+        let within = |lo: u8, hi: u8| {
+            let d = _mm256_sub_epi8(v, _mm256_set1_epi8(lo as i8));
+            _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8((hi - lo) as i8)), d)
+        };
+        let mask = |x: __m256i| _mm256_movemask_epi8(x) as u32 as u64;
+        let shift = 32 * part;
+        m.space |= mask(_mm256_or_si256(within(b'\t', b'\r'), eq(b' '))) << shift;
+        m.upper |= mask(within(b'A', b'Z')) << shift;
+        m.lower |= mask(within(b'a', b'z')) << shift;
+        m.digit |= mask(within(b'0', b'9')) << shift;
+        m.underscore |= mask(eq(b'_')) << shift;
+        m.comma |= mask(eq(b',')) << shift;
+        m.separator |= mask(_mm256_or_si256(eq(b'|'), eq(b'/'))) << shift;
+        m.special |= mask(_mm256_or_si256(eq(b'$'), eq(b':'))) << shift;
+        m.high |= mask(v) << shift;
+    }
+    m
+}
+
 #[cfg(any(test, not(target_arch = "x86_64")))]
 pub(super) fn block_masks_by_byte(block: &[u8; 64]) -> BlockMasks {
     let mut m = BlockMasks::default();
@@ -239,13 +310,26 @@ pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
 /// or a dash in an English paragraph; every letter of a Russian one) are
 /// decoded one by one, their counts added and their bytes marked in the
 /// masks. `ascii` says the line is all ASCII. Returns whether the line
-/// holds a digit.
+/// holds a digit, and the classes of its characters beyond ASCII, ORed.
+#[cfg(test)]
 pub(super) fn scan_blocks(
     text: &[u8],
     ascii: bool,
     s: &mut LineScan,
-    word_sets: &mut Vec<LanguageSet>,
-) -> bool {
+    word_sets: &mut Vec<SetId>,
+) -> (bool, u8) {
+    scan_blocks_with(text, ascii, s, word_sets, &block_masks)
+}
+
+/// [`scan_blocks`] with the block masks of `masks_of`.
+#[inline(always)]
+fn scan_blocks_with(
+    text: &[u8],
+    ascii: bool,
+    s: &mut LineScan,
+    word_sets: &mut Vec<SetId>,
+    masks_of: &impl Fn(&[u8; 64]) -> BlockMasks,
+) -> (bool, u8) {
     first_char_flags(text, s);
     // Carried from one block to the next: the last byte was a word
     // character / not white space; a run of digits that began a `\w` run
@@ -253,6 +337,7 @@ pub(super) fn scan_blocks(
     let (mut word_before, mut token_before, mut digits_carry) = (0u64, 0u64, 0u64);
     let (mut spill, mut spill_class) = (0usize, 0u8);
     let mut any_special = 0u64;
+    let mut other_classes = 0u8;
     let mut token_start = 0usize;
     let mut tail = [0u8; 64];
     for (index, chunk) in text.chunks(64).enumerate() {
@@ -267,7 +352,7 @@ pub(super) fn scan_blocks(
                 &tail
             }
         };
-        let m = block_masks(block);
+        let m = masks_of(block);
         let in_line = if chunk.len() == 64 {
             u64::MAX
         } else {
@@ -300,6 +385,7 @@ pub(super) fn scan_blocks(
         while others != 0 {
             let at = others.trailing_zeros() as usize;
             let (c, len, class) = char_at(text, base + at);
+            other_classes |= class;
             other_char_facts(c, class, s);
             let end = (at + len).min(64);
             let bytes = ((1u64 << (end - at)) - 1) << at;
@@ -349,7 +435,7 @@ pub(super) fn scan_blocks(
             s.flags |= flag::HAS_URL;
         }
     }
-    s.digits > 0
+    (s.digits > 0, other_classes)
 }
 
 // Character classes, as bits: one table lookup for ASCII, [`class_of`]

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
+use super::facts::flag;
 use super::stoplists::STOPLISTS;
 use crate::text::{CharTable, FxHasher, decode_char};
 
@@ -41,6 +42,30 @@ const MARKED_WORDS: &[(&str, LanguageSet)] = &[
     ("eur usd gbp", MARK_CURRENCY),
 ];
 
+/// What the table holds for a word: the index of its [`LanguageSet`] in
+/// [`sets`] (0: no language) in the low 16 bits, and its marks in the top
+/// ones. The scan keeps the index per stop word, not the 16-byte set: the
+/// lists make 1,087 distinct sets, and a document's words are counted by
+/// index before any set is read.
+pub type Entry = u32;
+/// The set index of an [`Entry`].
+pub const ENTRY_SET: Entry = 0xffff;
+/// [`MARK_DATE`], [`MARK_COPYRIGHT`] and [`MARK_CURRENCY`] in an [`Entry`].
+/// The date and copyright marks are the line flags they set, sixteen bits
+/// up: a shift and a mask take them to a line's flags.
+pub const ENTRY_DATE: Entry = (flag::DATE_LIKE as Entry) << ENTRY_FLAGS_SHIFT;
+pub const ENTRY_COPYRIGHT: Entry = (flag::HAS_COPYRIGHT as Entry) << ENTRY_FLAGS_SHIFT;
+pub const ENTRY_CURRENCY: Entry = 1 << 31;
+/// Where the flags of [`ENTRY_DATE`] and [`ENTRY_COPYRIGHT`] start.
+pub const ENTRY_FLAGS_SHIFT: u32 = 16;
+const _: () = assert!(
+    ENTRY_CURRENCY & (ENTRY_DATE | ENTRY_COPYRIGHT) == 0,
+    "the currency mark is no flag"
+);
+
+/// The index of a [`LanguageSet`] in [`sets`].
+pub type SetId = u16;
+
 /// Longest normalised word worth looking up, in bytes (the longest listed
 /// word is 80 bytes).
 pub const MAX_WORD_BYTES: usize = 96;
@@ -48,8 +73,10 @@ pub const MAX_WORD_BYTES: usize = 96;
 struct Table {
     /// Words of up to 15 bytes (nearly all), packed into one integer with
     /// their length: hashing is a multiply, equality one compare.
-    short: HashMap<u128, LanguageSet, BuildHasherDefault<FxHasher>>,
-    long: HashMap<&'static [u8], LanguageSet, BuildHasherDefault<FxHasher>>,
+    short: ShortTable,
+    long: HashMap<&'static [u8], Entry, BuildHasherDefault<FxHasher>>,
+    /// The distinct language sets by [`SetId`]; index 0 is the empty set.
+    sets: Vec<LanguageSet>,
     /// A Bloom filter of the short keys, 32 KiB: most words of a text are
     /// not stop words, and the filter turns them away from L1 instead of a
     /// probe into the 1 MB table (a cache miss in profiles).
@@ -59,19 +86,78 @@ struct Table {
 
 const BLOOM_WORDS: usize = 1 << 12;
 
-/// Where a short key sits in the Bloom filter: one 64-bit word and four
-/// bits in it (one cache line per lookup; about 1% false positives for the
-/// 20,000 short words).
+/// One multiply of a short key's two halves: the Bloom filter and the
+/// table take different bits of it.
 #[inline]
-fn bloom_slot(key: u128) -> (usize, u64) {
-    let h =
-        ((key as u64) ^ ((key >> 64) as u64).rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let g = (h ^ (h >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    let bits = (1u64 << (g & 63))
-        | (1u64 << ((g >> 6) & 63))
-        | (1u64 << ((g >> 12) & 63))
-        | (1u64 << ((g >> 18) & 63));
+fn short_hash(key: u128) -> u64 {
+    ((key as u64) ^ ((key >> 64) as u64).rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// Where a short key sits in the Bloom filter: one 64-bit word (the hash's
+/// top 12 bits) and two bits in it (the 12 below), about 2% false positives
+/// for the 20,000 short words: two bits a lookup cost fewer instructions
+/// than four, and a false positive only one probe of the table.
+#[inline]
+fn bloom_slot(h: u64) -> (usize, u64) {
+    let bits = (1u64 << ((h >> 40) & 63)) | (1u64 << ((h >> 46) & 63));
     ((h >> (64 - 12)) as usize, bits)
+}
+
+/// The short words' entries by open addressing: a power-of-two array of
+/// keys (zero is no key: every key has its length in the top byte) probed
+/// linearly from a slot the hash picks, and their entries beside them.
+/// Half the size of a general hash map of the same words, and its probe
+/// reuses the Bloom filter's hash.
+struct ShortTable {
+    keys: Box<[u128]>,
+    entries: Box<[Entry]>,
+    /// Slots minus one.
+    mask: usize,
+}
+
+impl ShortTable {
+    fn new(words: impl ExactSizeIterator<Item = (u128, Entry)>) -> ShortTable {
+        // At most about 60% full: short runs to probe.
+        let slots = (words.len() * 5 / 3 + 1).next_power_of_two();
+        let mut table = ShortTable {
+            keys: vec![0; slots].into_boxed_slice(),
+            entries: vec![0; slots].into_boxed_slice(),
+            mask: slots - 1,
+        };
+        for (key, entry) in words {
+            let mut at = table.slot(short_hash(key));
+            while table.keys[at] != 0 {
+                at = (at + 1) & table.mask;
+            }
+            table.keys[at] = key;
+            table.entries[at] = entry;
+        }
+        table
+    }
+
+    /// The first slot of a hash: its bits below the Bloom filter's, mixed
+    /// again (a product's low bits depend only on the key's low bits, the
+    /// first bytes of a word: `the`, `then` and `there` would share runs).
+    #[inline]
+    fn slot(&self, h: u64) -> usize {
+        ((h ^ (h >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) >> 40) as usize & self.mask
+    }
+
+    #[inline]
+    fn get(&self, key: u128, h: u64) -> Entry {
+        let mut at = self.slot(h);
+        loop {
+            // The table is never full, so an empty slot ends every probe.
+            let found = self.keys[at];
+            if found == key {
+                return self.entries[at];
+            }
+            if found == 0 {
+                return 0;
+            }
+            at = (at + 1) & self.mask;
+        }
+    }
 }
 
 /// `word` (at most 15 bytes) and its length as one integer. Byte by byte
@@ -97,8 +183,9 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         STOPLISTS.len() <= LANGUAGES.count_ones() as usize,
         "a LanguageSet has 128 bits, the top ones for marks"
     );
-    let mut short: HashMap<u128, LanguageSet, _> = HashMap::default();
-    let mut long: HashMap<&'static [u8], LanguageSet, _> = HashMap::default();
+    type Fx = BuildHasherDefault<FxHasher>;
+    let mut short: HashMap<u128, LanguageSet, Fx> = HashMap::default();
+    let mut long: HashMap<&'static [u8], LanguageSet, Fx> = HashMap::default();
     let mut bloom = Box::new([0u64; BLOOM_WORDS]);
     let listed = STOPLISTS.iter().enumerate().flat_map(|(index, (_, list))| {
         list.lines()
@@ -115,16 +202,37 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         }
         if word.len() < 16 {
             let key = pack(word.as_bytes());
-            let (at, bits) = bloom_slot(key);
+            let (at, bits) = bloom_slot(short_hash(key));
             bloom[at] |= bits;
             *short.entry(key).or_default() |= bit;
         } else {
             *long.entry(word.as_bytes()).or_default() |= bit;
         }
     }
+    // Each distinct language set gets an index, in order of first use
+    // (the maps iterate in a fixed order: their hasher is unseeded).
+    let mut sets: Vec<LanguageSet> = vec![0];
+    let mut ids: HashMap<LanguageSet, SetId, Fx> = HashMap::default();
+    ids.insert(0, 0);
+    let mut entry = |set: LanguageSet| -> Entry {
+        let languages = set & LANGUAGES;
+        let id = *ids.entry(languages).or_insert_with(|| {
+            sets.push(languages);
+            SetId::try_from(sets.len() - 1).expect("fewer than 65,536 language sets")
+        });
+        Entry::from(id)
+            | (Entry::from(set & MARK_DATE != 0) * ENTRY_DATE)
+            | (Entry::from(set & MARK_COPYRIGHT != 0) * ENTRY_COPYRIGHT)
+            | (Entry::from(set & MARK_CURRENCY != 0) * ENTRY_CURRENCY)
+    };
+    let short: Vec<(u128, Entry)> = short.into_iter().map(|(k, v)| (k, entry(v))).collect();
+    let short = ShortTable::new(short.into_iter());
+    let long: HashMap<&'static [u8], Entry, Fx> =
+        long.into_iter().map(|(k, v)| (k, entry(v))).collect();
     Table {
         short,
         long,
+        sets,
         bloom,
         languages: STOPLISTS.iter().map(|&(language, _)| language).collect(),
     }
@@ -135,10 +243,25 @@ pub fn languages() -> &'static [&'static str] {
     &TABLE.languages
 }
 
+/// The distinct language sets, by [`SetId`] (the low bits of an [`Entry`]).
+pub fn sets() -> &'static [LanguageSet] {
+    &TABLE.sets
+}
+
 /// The languages whose stoplist holds `word`, already normalised by
-/// [`normalise`], and its marks.
-#[inline]
+/// [`normalise`], and its marks (the tests' view of an [`Entry`]).
+#[cfg(test)]
 pub fn lookup(word: &[u8]) -> LanguageSet {
+    let entry = lookup_entry(word);
+    TABLE.sets[(entry & ENTRY_SET) as usize]
+        | (LanguageSet::from(entry & ENTRY_DATE != 0) * MARK_DATE)
+        | (LanguageSet::from(entry & ENTRY_COPYRIGHT != 0) * MARK_COPYRIGHT)
+        | (LanguageSet::from(entry & ENTRY_CURRENCY != 0) * MARK_CURRENCY)
+}
+
+/// [`lookup`] as the table holds it: an [`Entry`].
+#[inline]
+pub fn lookup_entry(word: &[u8]) -> Entry {
     let table = &*TABLE;
     if word.len() < 16 {
         table.short_key_lookup(pack(word))
@@ -147,22 +270,24 @@ pub fn lookup(word: &[u8]) -> LanguageSet {
     }
 }
 
-/// [`lookup`] for a word of fewer than 16 bytes given as a little-endian
-/// integer, zero above its `len` bytes: the integer is the key, no copy.
+/// [`lookup_entry`] for a word of fewer than 16 bytes given as a
+/// little-endian integer, zero above its `len` bytes: the integer is the
+/// key, no copy.
 #[inline]
-pub fn lookup_short(word: u128, len: usize) -> LanguageSet {
+pub fn lookup_short(word: u128, len: usize) -> Entry {
     debug_assert!(len < 16 && word >> (8 * len) == 0);
     TABLE.short_key_lookup(short_key(word, len))
 }
 
 impl Table {
     #[inline]
-    fn short_key_lookup(&self, key: u128) -> LanguageSet {
-        let (at, bits) = bloom_slot(key);
+    fn short_key_lookup(&self, key: u128) -> Entry {
+        let h = short_hash(key);
+        let (at, bits) = bloom_slot(h);
         if self.bloom[at] & bits != bits {
             return 0;
         }
-        self.short.get(&key).copied().unwrap_or(0)
+        self.short.get(key, h)
     }
 }
 
@@ -187,6 +312,25 @@ pub fn normalise<'a>(token: &[u8], buf: &'a mut [u8; MAX_WORD_BYTES]) -> Option<
     let mut last_alnum_end = 0;
     let mut i = 0;
     while i < token.len() {
+        // ASCII bytes of a token with other characters (`don’t`, `“The`):
+        // lowercased in place, as the table below would.
+        let b = token[i];
+        if b < 0x80 {
+            i += 1;
+            let alnum = b.is_ascii_alphanumeric();
+            if len == 0 && !alnum {
+                continue;
+            }
+            if len == MAX_WORD_BYTES {
+                return None;
+            }
+            buf[len] = b.to_ascii_lowercase();
+            len += 1;
+            if alnum {
+                last_alnum_end = len;
+            }
+            continue;
+        }
         let (c, n) = decode_char(token, i);
         i += n;
         // The Basic Multilingual Plane by table; the rest (and `İ`, whose
@@ -431,7 +575,7 @@ mod tests {
             padded[..word.len()].copy_from_slice(word.as_bytes());
             assert_eq!(
                 lookup_short(u128::from_le_bytes(padded), word.len()),
-                lookup(word.as_bytes()),
+                lookup_entry(word.as_bytes()),
                 "{word}"
             );
         }

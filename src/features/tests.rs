@@ -3,7 +3,7 @@
 
 use super::scan::{block_masks, block_masks_by_byte, scan_any, scan_blocks};
 use super::tokens::{
-    ASCII_CLASS, class_of, load_short, other_class, short_token_classes,
+    ASCII_CLASS, WORDS_DIFFER, class_of, load_short, other_class, short_token_classes,
     short_token_classes_by_byte, trim_white,
 };
 use super::*;
@@ -36,7 +36,12 @@ fn assert_block_scan_agrees(alphabet: &[&[u8]], ascii: bool, seed: u64) {
         assert_eq!(text.is_ascii(), ascii || text.is_ascii());
         let (mut blocks, mut any) = (LineScan::default(), LineScan::default());
         let (mut block_sets, mut any_sets) = (Vec::new(), Vec::new());
-        let digit_blocks = scan_blocks(text, text.is_ascii(), &mut blocks, &mut block_sets);
+        let (digit_blocks, other_classes) =
+            scan_blocks(text, text.is_ascii(), &mut blocks, &mut block_sets);
+        // Tokens are count_words' words unless a character says otherwise.
+        if other_classes & WORDS_DIFFER == 0 && !text.contains(&b'\x0b') {
+            assert_eq!(blocks.tokens, count_words(text), "{}", text.escape_ascii());
+        }
         let digit_any = scan_any(text, &mut any, &mut any_sets);
         // scan_any counts the words as count_words does; scan_line
         // calls count_words before the block scan.
@@ -130,20 +135,23 @@ fn block_scan_agrees_with_the_general_one_beyond_ascii() {
 
 #[test]
 fn language_counts_equal_a_count_per_bit() {
-    let sets: Vec<LanguageSet> = (0..3000u32)
+    let sets: Vec<LanguageSet> = (0..300u32)
         .map(|i| {
             let x = u128::from(i).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
             x ^ (x >> 61) ^ if i % 7 == 0 { u128::MAX } else { 0 }
         })
         .collect();
+    let ids: Vec<SetId> = (0..3000u32).map(|i| ((i * 7919) % 300) as SetId).collect();
     let mut want = [0u32; 128];
-    for set in &sets {
+    for &id in &ids {
         for (l, count) in want.iter_mut().enumerate() {
-            *count += u32::from((set >> l) & 1 == 1);
+            *count += u32::from((sets[usize::from(id)] >> l) & 1 == 1);
         }
     }
-    assert_eq!(count_languages(&sets), want);
-    assert_eq!(count_languages(&[]), [0; 128]);
+    let mut counts = Vec::new();
+    assert_eq!(count_languages(&ids, &sets, &mut counts), want);
+    assert!(counts.iter().all(|&c| c == 0));
+    assert_eq!(count_languages(&[], &sets, &mut counts), [0; 128]);
 }
 
 #[test]
@@ -311,6 +319,12 @@ fn block_masks_agree_with_a_byte_by_byte_count() {
             block_masks_by_byte(&block),
             "{block:?}"
         );
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            let avx2 = unsafe { super::scan::block_masks_avx2(&block) };
+            assert_eq!(avx2, block_masks_by_byte(&block), "{block:?}");
+        }
     }
 }
 
@@ -583,6 +597,17 @@ fn comment_phrases_are_distinct_and_short_enough() {
             .iter()
             .all(|p| p.2.len() <= super::comments::LONGEST_PHRASE)
     );
+    // The shape filter in front of the search lets every phrase through,
+    // in any ASCII case.
+    let shapes = &*super::comments::PHRASE_SHAPES;
+    for &(_, _, phrase) in table {
+        assert!(shapes.may_be(phrase.as_bytes()), "{phrase}");
+        assert!(
+            shapes.may_be(phrase.to_ascii_uppercase().as_bytes()),
+            "{phrase}"
+        );
+    }
+    assert!(!shapes.may_be(b"Comments are closed for this"));
 }
 
 #[test]

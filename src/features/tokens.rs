@@ -2,7 +2,7 @@
 //! (case, stop words, e-mail, price and date shapes, web addresses).
 
 use super::facts::{LineScan, MAX_STOP_SETS_PER_LINE, flag};
-use super::stopwords::{self, LanguageSet, MAX_WORD_BYTES};
+use super::stopwords::{self, Entry, MAX_WORD_BYTES, SetId};
 use crate::text::{CharTable, decode_char, is_unspaced_script};
 
 pub(super) const SPACE: u8 = 1;
@@ -11,6 +11,11 @@ pub(super) const UPPER: u8 = 1 << 2;
 pub(super) const LOWER: u8 = 1 << 3;
 pub(super) const NUMERIC: u8 = 1 << 4;
 pub(super) const UNSPACED: u8 = 1 << 5;
+/// A character that [`count_words`](crate::text::count_words) sees
+/// otherwise than the scan: white space it does not split at (`\x0b`,
+/// U+2000..), or a character of an unspaced script (letter or not). A line
+/// without one has as many words as white-space tokens.
+pub(super) const WORDS_DIFFER: u8 = 1 << 6;
 
 pub(super) const ASCII_CLASS: [u8; 128] = {
     let mut table = [0u8; 128];
@@ -21,6 +26,9 @@ pub(super) const ASCII_CLASS: [u8; 128] = {
         // includes the vertical tab.
         if matches!(c, b'\t'..=b'\r' | b' ') {
             table[b] |= SPACE;
+        }
+        if c == b'\x0b' {
+            table[b] |= WORDS_DIFFER;
         }
         if c.is_ascii_alphabetic() {
             table[b] |= ALPHA;
@@ -57,6 +65,10 @@ pub(super) fn class_of(c: char) -> u8 {
     }
     if c.is_lowercase() {
         class |= LOWER;
+    }
+    let splits_words = c.is_ascii_whitespace() || c == '\u{a0}' || c == '\u{3000}';
+    if (c.is_whitespace() && !splits_words) || is_unspaced_script(c) {
+        class |= WORDS_DIFFER;
     }
     class
 }
@@ -145,6 +157,15 @@ pub(super) fn other_class(c: char) -> u8 {
 
 /// The flags of a line's first character that is not white space.
 pub(super) fn first_char_flags(text: &[u8], s: &mut LineScan) {
+    // Most lines start with an ASCII letter: no bullet, no number.
+    if let Some(&b) = text.first()
+        && b.is_ascii_alphabetic()
+    {
+        if b.is_ascii_lowercase() {
+            s.flags |= flag::STARTS_LOWER;
+        }
+        return;
+    }
     let mut i = 0;
     while i < text.len() {
         let (c, len, class) = char_at(text, i);
@@ -204,14 +225,14 @@ pub(super) fn is_bullet(c: char) -> bool {
 /// The facts of one token of a line that need the token itself: a
 /// sentence end (the token ends the sentence, as white space or the line's
 /// end follows it), and the word facts.
-#[inline]
+#[inline(always)]
 pub(super) fn finish_line_token(
     text: &[u8],
     start: usize,
     end: usize,
     ascii: bool,
     s: &mut LineScan,
-    word_sets: &mut Vec<LanguageSet>,
+    word_sets: &mut Vec<SetId>,
 ) {
     let last = text[end - 1];
     let ends_sentence = if last < 0x80 {
@@ -222,18 +243,20 @@ pub(super) fn finish_line_token(
     if ends_sentence {
         s.sentence_ends += 1;
     }
-    // On an ASCII line, no second check of the token's bytes.
-    if ascii && end - start <= 16 {
-        finish_short_ascii_token(
-            load_short(text, start, end),
-            &text[start..end],
-            s,
-            word_sets,
-        );
-    } else {
-        finish_token(text, start, end, s, word_sets);
+    // On an ASCII line, no second check of the token's bytes; on another
+    // line, the sixteen bytes loaded anyway say whether the token is ASCII
+    // (most tokens of a line with a curly quote or a dash are).
+    if end - start <= 16 {
+        let bytes = load_short(text, start, end);
+        if ascii || bytes & HIGH_BITS == 0 {
+            return finish_short_ascii_token(bytes, &text[start..end], s, word_sets);
+        }
     }
+    finish_token(text, start, end, s, word_sets);
 }
+
+/// The top bit of each of sixteen bytes: set in a byte beyond ASCII.
+const HIGH_BITS: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
 
 /// Facts of the white-space token `text[start..end]`: stop words, title
 /// case, e-mail, price, date shapes, URL endings. (The line is passed, not
@@ -244,7 +267,7 @@ pub(super) fn finish_token(
     start: usize,
     end: usize,
     s: &mut LineScan,
-    word_sets: &mut Vec<LanguageSet>,
+    word_sets: &mut Vec<SetId>,
 ) {
     let token = &text[start..end];
     if token.len() <= 16 && token.is_ascii() {
@@ -265,7 +288,7 @@ pub(super) fn finish_token(
     }
     if let Some(word) = stopwords::normalise(token, &mut buf) {
         let has_dot = memchr::memchr(b'.', word).is_some();
-        word_facts(word, stopwords::lookup(word), has_dot, s, word_sets);
+        word_facts(word, stopwords::lookup_entry(word), has_dot, s, word_sets);
     }
     token_facts(token, s);
 }
@@ -390,15 +413,41 @@ pub(super) fn short_token_classes(bytes: u128) -> ShortToken {
 /// one sixteen-byte compare, the word lowercased and looked up in place,
 /// and the rarer checks (e-mail, dates, web addresses) only for tokens
 /// that hold an `@`, a digit or a dot.
-#[inline]
+// Inlined into the scan's loop over token ends: a call per token cost
+// more than the body's copies.
+#[inline(always)]
 pub(super) fn finish_short_ascii_token(
     bytes: u128,
     token: &[u8],
     s: &mut LineScan,
-    word_sets: &mut Vec<LanguageSet>,
+    word_sets: &mut Vec<SetId>,
 ) {
     let t = short_token_classes(bytes);
     s.tokens += 1;
+    // Most tokens of prose are letters, lowercase but for the first, and
+    // perhaps one mark after them (`the`, `The`, `said,`, `end.`): the
+    // word is the token as loaded (its first letter lowercased, the mark
+    // cut off), and there is no dot in it, no `@` before its end, no digit
+    // and no currency code to look at.
+    let full = (1u32 << token.len()) - 1;
+    if t.upper & !1 == 0
+        && t.alnum == t.alpha
+        && t.alpha != 0
+        && (t.alpha == full || t.alpha == full >> 1)
+    {
+        s.alpha_tokens += 1;
+        s.title_tokens += t.upper;
+        let len = t.alpha.count_ones() as usize;
+        // `t.upper` is 1 exactly when the first byte is a capital.
+        let word = (bytes | (u128::from(t.upper) * 0x20)) & low_bytes(len);
+        let entry = if len < 16 {
+            stopwords::lookup_short(word, len)
+        } else {
+            stopwords::lookup_entry(&word.to_le_bytes())
+        };
+        word_facts(&token[..0], entry, false, s, word_sets);
+        return;
+    }
     if t.alpha != 0 {
         s.alpha_tokens += 1;
         if t.upper & (1 << t.alpha.trailing_zeros()) != 0 {
@@ -415,14 +464,14 @@ pub(super) fn finish_short_ascii_token(
         } else {
             t.lowered >> (8 * start)
         } & low_bytes(len);
-        let set = if len < 16 {
+        let entry = if len < 16 {
             stopwords::lookup_short(word, len)
         } else {
-            stopwords::lookup(&word.to_le_bytes())
+            stopwords::lookup_entry(&word.to_le_bytes())
         };
         let has_dot = t.dot != 0 && (t.dot >> start) & ((1 << len) - 1) != 0;
-        word_facts(&word.to_le_bytes()[..len], set, has_dot, s, word_sets);
-        if set & stopwords::MARK_CURRENCY != 0 && matches!(token, b"EUR" | b"USD" | b"GBP") {
+        word_facts(&word.to_le_bytes()[..len], entry, has_dot, s, word_sets);
+        if entry & stopwords::ENTRY_CURRENCY != 0 && matches!(token, b"EUR" | b"USD" | b"GBP") {
             s.flags |= flag::HAS_PRICE;
         }
     }
@@ -435,24 +484,24 @@ pub(super) fn finish_short_ascii_token(
 }
 
 /// Facts of a normalised (lowercased, stripped) word: its stoplists and
-/// marks (`set`, looked up by the caller), web addresses.
-#[inline]
+/// marks (`entry`, looked up by the caller), web addresses.
+#[inline(always)]
 pub(super) fn word_facts(
     word: &[u8],
-    set: LanguageSet,
+    entry: Entry,
     has_dot: bool,
     s: &mut LineScan,
-    word_sets: &mut Vec<LanguageSet>,
+    word_sets: &mut Vec<SetId>,
 ) {
-    let languages = set & stopwords::LANGUAGES;
-    if languages != 0 {
+    let id = (entry & stopwords::ENTRY_SET) as SetId;
+    if id != 0 {
         s.stop_tokens += 1;
         if s.stop_tokens <= MAX_STOP_SETS_PER_LINE {
-            word_sets.push(languages);
+            word_sets.push(id);
         }
     }
-    s.flags |= (u16::from(set & stopwords::MARK_DATE != 0) * flag::DATE_LIKE)
-        | (u16::from(set & stopwords::MARK_COPYRIGHT != 0) * flag::HAS_COPYRIGHT);
+    s.flags |=
+        (entry >> stopwords::ENTRY_FLAGS_SHIFT) as u16 & (flag::DATE_LIKE | flag::HAS_COPYRIGHT);
     if has_dot
         && (word.ends_with(b".com")
             || word.ends_with(b".org")
