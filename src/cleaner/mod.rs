@@ -109,6 +109,8 @@ pub struct Cleaner {
     /// Per line of `to_score`: probability and words; and an order of them.
     scored: Vec<(f64, f64)>,
     order: Vec<u128>,
+    /// Per line of `to_score`: its moved words for the bar.
+    moved_words: Vec<[f64; 4]>,
     /// The site profile, its thresholds, the site of the stream and the
     /// site of the document being cleaned (indexes into the profile).
     profile: Option<(Arc<SiteProfile>, ProfileOptions)>,
@@ -176,6 +178,7 @@ impl Cleaner {
             scores: Vec::new(),
             scored: Vec::new(),
             order: Vec::new(),
+            moved_words: Vec::new(),
             profile: None,
             stream_site: None,
             site: None,
@@ -508,12 +511,13 @@ impl Cleaner {
             params.profile_keep_beta
         };
         let threshold = if params.keep_beta > 0.0 && beta > 0.0 {
-            let best = expected_f_threshold(
+            let best = threshold::expected_f_threshold_with(
                 &self.scored,
                 kept_words,
                 beta,
                 params.keep_spread,
                 &mut self.order,
+                &mut self.moved_words,
             );
             best.min(params.keep_threshold)
         } else {

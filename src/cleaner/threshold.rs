@@ -39,6 +39,19 @@ pub fn expected_f_threshold(
     spread: f64,
     order: &mut Vec<u128>,
 ) -> f64 {
+    expected_f_threshold_with(lines, kept_words, beta, spread, order, &mut Vec::new())
+}
+
+/// [`expected_f_threshold`] with a buffer for each line's moved words kept
+/// by the caller (the cleaner's, reused across documents).
+pub(crate) fn expected_f_threshold_with(
+    lines: &[(f64, f64)],
+    kept_words: f64,
+    beta: f64,
+    spread: f64,
+    order: &mut Vec<u128>,
+    moved_words: &mut Vec<[f64; 4]>,
+) -> f64 {
     let b2 = beta * beta;
     if lines.is_empty() {
         return f64::INFINITY;
@@ -63,11 +76,18 @@ pub fn expected_f_threshold(
             p * c / (1.0 - p + p * c)
         }
     };
+    // Each line's expected article words under every node, and its words,
+    // computed once: the pass over the sorted lines adds the same values
+    // (its divisions were a third of the bar's instructions).
+    moved_words.clear();
     let mut gold = [kept_words; 3];
     for &(p, n) in lines {
+        let mut m = [0.0, 0.0, 0.0, n];
         for j in 0..nodes {
-            gold[j] += moved(p, factor[j]) * n;
+            m[j] = moved(p, factor[j]) * n;
+            gold[j] += m[j];
         }
+        moved_words.push(m);
     }
     if gold[..nodes].iter().all(|&g| g <= 0.0) {
         return f64::INFINITY;
@@ -83,28 +103,74 @@ pub fn expected_f_threshold(
         u128::from(descending) << 64 | i as u128
     }));
     order.sort_unstable();
-    let line = |key: u128| lines[key as u64 as usize];
+    // The nodes whose gold is positive score; a node's factor
+    // weight * (1 + b^2) and its b^2 * gold are the same products the
+    // score's expression forms first, so each score is the same value.
+    let scale: [f64; 3] = std::array::from_fn(|j| weight[j] * (1.0 + b2));
+    let base: [f64; 3] = std::array::from_fn(|j| b2 * gold[j]);
+    let best_k = if nodes == 3 && gold.iter().all(|&g| g > 0.0) {
+        best_prefix::<3>(order, moved_words, kept_words, scale, base)
+    } else if nodes == 1 && gold[0] > 0.0 {
+        best_prefix::<1>(order, moved_words, kept_words, scale, base)
+    } else {
+        // Some node scores nothing: the general loop, the nodes filtered.
+        let score = |tp: &[f64; 3], out: f64| {
+            (0..nodes)
+                .filter(|&j| gold[j] > 0.0)
+                .map(|j| scale[j] * tp[j] / (base[j] + out).max(1e-12))
+                .sum::<f64>()
+        };
+        let (mut tp, mut out) = ([kept_words; 3], kept_words);
+        let (mut best, mut best_k) = (score(&tp, out), 0);
+        for (k, &key) in order.iter().enumerate() {
+            let m = moved_words[key as u64 as usize];
+            for j in 0..nodes {
+                tp[j] += m[j];
+            }
+            out += m[3];
+            let f = score(&tp, out);
+            if f > best {
+                (best, best_k) = (f, k + 1);
+            }
+        }
+        best_k
+    };
+    match best_k {
+        0 => f64::INFINITY,
+        k => lines[order[k - 1] as u64 as usize].0,
+    }
+}
+
+/// The number of most probable lines whose expected F-score is highest
+/// (0: none), every one of the first `N` nodes scoring: the loop of
+/// [`expected_f_threshold_with`] unrolled, the same sums in the same order.
+fn best_prefix<const N: usize>(
+    order: &[u128],
+    moved_words: &[[f64; 4]],
+    kept_words: f64,
+    scale: [f64; 3],
+    base: [f64; 3],
+) -> usize {
     let score = |tp: &[f64; 3], out: f64| {
-        (0..nodes)
-            .filter(|&j| gold[j] > 0.0)
-            .map(|j| weight[j] * (1.0 + b2) * tp[j] / (b2 * gold[j] + out).max(1e-12))
-            .sum::<f64>()
+        // -0.0, as f64's sum starts.
+        let mut f = -0.0;
+        for j in 0..N {
+            f += scale[j] * tp[j] / (base[j] + out).max(1e-12);
+        }
+        f
     };
     let (mut tp, mut out) = ([kept_words; 3], kept_words);
     let (mut best, mut best_k) = (score(&tp, out), 0);
     for (k, &key) in order.iter().enumerate() {
-        let (p, n) = line(key);
-        for j in 0..nodes {
-            tp[j] += moved(p, factor[j]) * n;
+        let m = moved_words[key as u64 as usize];
+        for j in 0..N {
+            tp[j] += m[j];
         }
-        out += n;
+        out += m[3];
         let f = score(&tp, out);
         if f > best {
             (best, best_k) = (f, k + 1);
         }
     }
-    match best_k {
-        0 => f64::INFINITY,
-        k => line(order[k - 1]).0,
-    }
+    best_k
 }
