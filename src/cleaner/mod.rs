@@ -106,11 +106,9 @@ pub struct Cleaner {
     to_score: Vec<(u32, u32)>,
     rows: Vec<f32>,
     scores: Vec<f64>,
-    /// Per line of `to_score`: probability and words; and an order of them.
+    /// Per line of `to_score`: probability and words.
     scored: Vec<(f64, f64)>,
-    order: Vec<u128>,
-    /// Per line of `to_score`: its moved words for the bar.
-    moved_words: Vec<[f64; 4]>,
+    bar: threshold::BarScratch,
     /// The site profile, its thresholds, the site of the stream and the
     /// site of the document being cleaned (indexes into the profile).
     profile: Option<(Arc<SiteProfile>, ProfileOptions)>,
@@ -177,8 +175,7 @@ impl Cleaner {
             rows: Vec::new(),
             scores: Vec::new(),
             scored: Vec::new(),
-            order: Vec::new(),
-            moved_words: Vec::new(),
+            bar: threshold::BarScratch::default(),
             profile: None,
             stream_site: None,
             site: None,
@@ -516,8 +513,7 @@ impl Cleaner {
                 kept_words,
                 beta,
                 params.keep_spread,
-                &mut self.order,
-                &mut self.moved_words,
+                &mut self.bar,
             );
             best.min(params.keep_threshold)
         } else {
