@@ -100,13 +100,31 @@ pub(crate) fn expected_f_threshold_with(
     // (its divisions were a third of the bar's instructions).
     moved_words.clear();
     let mut gold = [kept_words; 3];
-    for &(p, n) in lines {
-        let mut m = [0.0, 0.0, 0.0, n];
-        for j in 0..nodes {
-            m[j] = moved(p, factor[j]) * n;
-            gold[j] += m[j];
+    let [c0, c1, c2] = factor;
+    if nodes == 3 && c1 == 1.0 && c0 != 1.0 && c2 != 1.0 {
+        // The spread's usual nodes, written out: moved(p, c) as the
+        // closure computes it, without a test and a loop per node.
+        moved_words.extend(lines.iter().map(|&(p, n)| {
+            let m = [
+                p * c0 / (1.0 - p + p * c0) * n,
+                p * n,
+                p * c2 / (1.0 - p + p * c2) * n,
+                n,
+            ];
+            gold[0] += m[0];
+            gold[1] += m[1];
+            gold[2] += m[2];
+            m
+        }));
+    } else {
+        for &(p, n) in lines {
+            let mut m = [0.0, 0.0, 0.0, n];
+            for j in 0..nodes {
+                m[j] = moved(p, factor[j]) * n;
+                gold[j] += m[j];
+            }
+            moved_words.push(m);
         }
-        moved_words.push(m);
     }
     if gold[..nodes].iter().all(|&g| g <= 0.0) {
         return f64::INFINITY;
