@@ -106,9 +106,9 @@ pub struct Cleaner {
     to_score: Vec<(u32, u32)>,
     rows: Vec<f32>,
     scores: Vec<f64>,
-    /// Per line of `to_score`: probability and words; and an order of them.
+    /// Per line of `to_score`: probability and words.
     scored: Vec<(f64, f64)>,
-    order: Vec<u128>,
+    bar: threshold::BarScratch,
     /// The site profile, its thresholds, the site of the stream and the
     /// site of the document being cleaned (indexes into the profile).
     profile: Option<(Arc<SiteProfile>, ProfileOptions)>,
@@ -175,7 +175,7 @@ impl Cleaner {
             rows: Vec::new(),
             scores: Vec::new(),
             scored: Vec::new(),
-            order: Vec::new(),
+            bar: threshold::BarScratch::default(),
             profile: None,
             stream_site: None,
             site: None,
@@ -508,12 +508,12 @@ impl Cleaner {
             params.profile_keep_beta
         };
         let threshold = if params.keep_beta > 0.0 && beta > 0.0 {
-            let best = expected_f_threshold(
+            let best = threshold::expected_f_threshold_with(
                 &self.scored,
                 kept_words,
                 beta,
                 params.keep_spread,
-                &mut self.order,
+                &mut self.bar,
             );
             best.min(params.keep_threshold)
         } else {
