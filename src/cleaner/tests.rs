@@ -147,7 +147,7 @@ fn blank_lines_change_no_verdict_of_the_model() {
 type Lines<'a> = &'a [(f64, f64)];
 
 fn threshold(lines: Lines<'_>, kept_words: f64, beta: f64, spread: f64) -> f64 {
-    expected_f_threshold(lines, kept_words, beta, spread, &mut Vec::new())
+    expected_f_threshold(lines, kept_words, beta, spread)
 }
 
 /// The table tools/train-model/test_train.py checks train.py's

@@ -37,10 +37,7 @@ pub fn expected_f_threshold(
     kept_words: f64,
     beta: f64,
     spread: f64,
-    order: &mut Vec<u128>,
 ) -> f64 {
-    // The keys are 64 bits now; `order` stays for the signature's sake.
-    order.clear();
     expected_f_threshold_with(lines, kept_words, beta, spread, &mut BarScratch::default())
 }
 
