@@ -376,7 +376,13 @@ fn scan_blocks_with(
             if bail && m.high.count_ones() as usize * 3 > chunk.len() {
                 return None;
             }
-            first_char_flags(text, s);
+            // Most lines start with an ASCII letter: its flag from the
+            // masks, no call.
+            if (m.upper | m.lower) & 1 != 0 {
+                s.flags |= (m.lower & 1) as u16 * flag::STARTS_LOWER;
+            } else {
+                first_char_flags(text, s);
+            }
         }
         high_seen |= m.high;
         // A token's bytes are all in this block or those before.
