@@ -162,6 +162,13 @@ pub struct FeatureScratch {
     justext_above: Vec<(bool, bool)>,
     /// Words in the non-blank lines above each line.
     words_before: Vec<f32>,
+    /// Sums over the lines above each line (and all lines, at `n`): words,
+    /// long lines, rule-dropped lines, comment furniture. A row's window
+    /// sums are two loads, not a walk over seven lines' records.
+    window_prefix: Vec<[u32; 4]>,
+    /// Each line's stop density, packed: the window sums them in order,
+    /// as floats, for identical rows.
+    stop_densities: Vec<f32>,
     /// Distance of each line to the nearest comment-furniture line above
     /// and below ([`comments::REPLY`]).
     reply_above: Vec<u32>,
@@ -309,6 +316,20 @@ impl FeatureScratch {
         }
         self.comment_threads(&mut doc);
         self.doc = doc;
+        self.window_prefix.clear();
+        self.stop_densities.clear();
+        let mut sums = [0u32; 4];
+        self.window_prefix.push(sums);
+        for line in &self.lines {
+            // Wrapping: a window's difference is right as long as its own
+            // sum fits (row_into checks the words').
+            sums[0] = sums[0].wrapping_add(line.scan.words);
+            sums[1] += u32::from(line.scan.words as f32 >= LONG_LINE_WORDS);
+            sums[2] += u32::from(line.rule == RuleMark::Dropped);
+            sums[3] += u32::from(line.comment == comments::REPLY);
+            self.window_prefix.push(sums);
+            self.stop_densities.push(line.stop_density);
+        }
     }
 
     /// Distances to comment furniture, the nearest comment-section marker
@@ -375,16 +396,24 @@ impl FeatureScratch {
         let lo = i.saturating_sub(3);
         let hi = (i + 3).min(n - 1);
         let span = (hi - lo + 1) as f32;
-        let (mut w, mut st, mut long, mut dropped) = (0.0, 0.0, 0.0, 0.0);
-        let mut replies = 0.0;
-        for line in &lines[lo..=hi] {
-            replies += f32::from(u8::from(line.comment == comments::REPLY));
-            let line_words = line.scan.words as f32;
-            w += line_words;
-            st += line.stop_density;
-            long += f32::from(u8::from(line_words >= LONG_LINE_WORDS));
-            dropped += f32::from(u8::from(line.rule == RuleMark::Dropped));
-        }
+        let (above, through) = (self.window_prefix[lo], self.window_prefix[hi + 1]);
+        let [words, long, dropped, replies] =
+            std::array::from_fn(|k| through[k].wrapping_sub(above[k]));
+        // Counts of at most seven lines are exact as floats; so is the sum
+        // of the words, added one line at a time as floats, while it stays
+        // within 2^24.
+        let w = if words <= 1 << 24 {
+            words as f32
+        } else {
+            lines[lo..=hi]
+                .iter()
+                .map(|l| l.scan.words as f32)
+                .fold(0.0, |a, b| a + b)
+        };
+        let (long, dropped, replies) = (long as f32, dropped as f32, replies as f32);
+        let st = self.stop_densities[lo..=hi]
+            .iter()
+            .fold(0.0f32, |a, &b| a + b);
         let tail = [
             log_mean(w, hi - lo + 1),
             st / span,

@@ -47,46 +47,43 @@ fn scan_line_with(
         stop_start: word_sets.len() as u32,
         ..LineScan::default()
     };
-    // On an ASCII line without vertical tabs (nearly every line), the
-    // scan's tokens are exactly count_words' words: no second pass.
-    let plain_ascii = text.is_ascii() && memchr::memchr(b'\x0b', text).is_none();
     let untrimmed = text;
     let text = trim_white(text);
     s.hash = crate::text::hash_bytes(text);
-    // Lines largely beyond ASCII (Cyrillic, Chinese, …: over a third of
-    // their first 64 bytes) go character by character: the block scan
-    // would decode nearly every character anyway, at a higher cost per
-    // character (6% more instructions on such lines).
-    let head = &text[..text.len().min(64)];
-    let mostly_other_scripts =
-        !plain_ascii && head.iter().filter(|&&b| b >= 0x80).count() * 3 > head.len();
-    let has_digit_anywhere = if mostly_other_scripts {
-        // Counts the words too: the white space trimmed counts as none.
-        scan_any(text, &mut s, word_sets)
-    } else {
-        let (has_digit, other_classes) =
-            scan_blocks_with(text, plain_ascii, &mut s, word_sets, &masks_of);
-        // Without a character that count_words sees otherwise (nor a
-        // vertical tab), its words are the scan's tokens: no second pass.
-        if !plain_ascii {
-            s.words =
-                if other_classes & WORDS_DIFFER == 0 && memchr::memchr(b'\x0b', text).is_none() {
-                    s.tokens
-                } else {
-                    count_words(untrimmed)
-                };
+    // The block scan says, from its first block's masks, whether the line
+    // is largely beyond ASCII (Cyrillic, Chinese, …: over a third of its
+    // first 64 bytes); such lines go character by character, as the block
+    // scan would decode nearly every character anyway, at a higher cost
+    // per character (6% more instructions on such lines).
+    let has_digit_anywhere = match scan_blocks_with(text, true, &mut s, word_sets, &masks_of) {
+        Some(BlockScan {
+            has_digit,
+            other_classes,
+            vertical_tab,
+        }) => {
+            // Without a character that count_words sees otherwise (nor a
+            // vertical tab), its words are the scan's tokens: no second
+            // pass (nearly every line).
+            s.words = if other_classes & WORDS_DIFFER == 0 && !vertical_tab {
+                s.tokens
+            } else {
+                count_words(untrimmed)
+            };
+            has_digit
         }
-        has_digit
+        // Counts the words too: the white space trimmed counts as none.
+        None => scan_any(text, &mut s, word_sets),
     };
-    if plain_ascii {
-        s.words = s.tokens;
-    }
     if !has_digit_anywhere {
         // Dates and prices need a digit; month names alone are not dates.
         s.flags &= !(flag::DATE_LIKE | flag::HAS_PRICE);
     }
     if !text.is_empty() {
-        let last = final_char(text);
+        // Most lines end with an ASCII byte: no decoding backwards.
+        let last = match text.last() {
+            Some(&b) if b < 0x80 => char::from(b),
+            _ => final_char(text),
+        };
         if last == ':' {
             s.flags |= flag::ENDS_COLON;
         }
@@ -199,8 +196,12 @@ pub(super) struct BlockMasks {
     pub(super) comma: u64,
     /// `|` and `/`.
     pub(super) separator: u64,
-    /// `$` and `:`, which need a closer look (prices, `://`).
-    pub(super) special: u64,
+    /// `$`: a price, if the line has a digit.
+    pub(super) dollar: u64,
+    /// `:`, which needs a closer look (`://`).
+    pub(super) colon: u64,
+    /// `\x0b`, white space that count_words does not split at.
+    pub(super) vtab: u64,
     /// Bytes of characters beyond ASCII (0x80 and above).
     pub(super) high: u64,
 }
@@ -230,7 +231,9 @@ pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
                 mask(eq(b'_')),
                 mask(eq(b',')),
                 mask(_mm_or_si128(eq(b'|'), eq(b'/'))),
-                mask(_mm_or_si128(eq(b'$'), eq(b':'))),
+                mask(eq(b'$')),
+                mask(eq(b':')),
+                mask(eq(b'\x0b')),
                 mask(v),
             ]
         };
@@ -242,8 +245,10 @@ pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
         m.underscore |= bits[4] << shift;
         m.comma |= bits[5] << shift;
         m.separator |= bits[6] << shift;
-        m.special |= bits[7] << shift;
-        m.high |= bits[8] << shift;
+        m.dollar |= bits[7] << shift;
+        m.colon |= bits[8] << shift;
+        m.vtab |= bits[9] << shift;
+        m.high |= bits[10] << shift;
     }
     m
 }
@@ -273,7 +278,9 @@ pub(super) fn block_masks_avx2(block: &[u8; 64]) -> BlockMasks {
         m.underscore |= mask(eq(b'_')) << shift;
         m.comma |= mask(eq(b',')) << shift;
         m.separator |= mask(_mm256_or_si256(eq(b'|'), eq(b'/'))) << shift;
-        m.special |= mask(_mm256_or_si256(eq(b'$'), eq(b':'))) << shift;
+        m.dollar |= mask(eq(b'$')) << shift;
+        m.colon |= mask(eq(b':')) << shift;
+        m.vtab |= mask(eq(b'\x0b')) << shift;
         m.high |= mask(v) << shift;
     }
     m
@@ -291,7 +298,9 @@ pub(super) fn block_masks_by_byte(block: &[u8; 64]) -> BlockMasks {
         m.underscore |= bit(b == b'_');
         m.comma |= bit(b == b',');
         m.separator |= bit(b == b'|' || b == b'/');
-        m.special |= bit(b == b'$' || b == b':');
+        m.dollar |= bit(b == b'$');
+        m.colon |= bit(b == b':');
+        m.vtab |= bit(b == b'\x0b');
         m.high |= bit(b >= 0x80);
     }
     m
@@ -309,34 +318,43 @@ pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
 /// facts through [`finish_token`]. Characters beyond ASCII (a curly quote
 /// or a dash in an English paragraph; every letter of a Russian one) are
 /// decoded one by one, their counts added and their bytes marked in the
-/// masks. `ascii` says the line is all ASCII. Returns whether the line
-/// holds a digit, and the classes of its characters beyond ASCII, ORed.
+/// masks. Returns whether the line holds a digit, and the classes of its
+/// characters beyond ASCII, ORed.
 #[cfg(test)]
-pub(super) fn scan_blocks(
-    text: &[u8],
-    ascii: bool,
-    s: &mut LineScan,
-    word_sets: &mut Vec<SetId>,
-) -> (bool, u8) {
-    scan_blocks_with(text, ascii, s, word_sets, &block_masks)
+pub(super) fn scan_blocks(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<SetId>) -> (bool, u8) {
+    match scan_blocks_with(text, false, s, word_sets, &block_masks) {
+        Some(scan) => (scan.has_digit, scan.other_classes),
+        None => unreachable!("the scan bails out only when asked to"),
+    }
 }
 
-/// [`scan_blocks`] with the block masks of `masks_of`.
+/// What [`scan_blocks_with`] says of a line beyond `LineScan`.
+pub(super) struct BlockScan {
+    pub(super) has_digit: bool,
+    /// The classes of the line's characters beyond ASCII, ORed.
+    pub(super) other_classes: u8,
+    pub(super) vertical_tab: bool,
+}
+
+/// [`scan_blocks`] with the block masks of `masks_of`. With `bail`, returns
+/// `None` and leaves `s` and `word_sets` alone if over a third of the first
+/// 64 bytes are beyond ASCII (for [`scan_any`]).
 #[inline(always)]
 fn scan_blocks_with(
     text: &[u8],
-    ascii: bool,
+    bail: bool,
     s: &mut LineScan,
     word_sets: &mut Vec<SetId>,
     masks_of: &impl Fn(&[u8; 64]) -> BlockMasks,
-) -> (bool, u8) {
-    first_char_flags(text, s);
+) -> Option<BlockScan> {
     // Carried from one block to the next: the last byte was a word
     // character / not white space; a run of digits that began a `\w` run
     // reached the block's end; a character's bytes that went past it.
     let (mut word_before, mut token_before, mut digits_carry) = (0u64, 0u64, 0u64);
     let (mut spill, mut spill_class) = (0usize, 0u8);
-    let mut any_special = 0u64;
+    // `$` anywhere; `:` followed by a `/` (or at a block's end): a
+    // possible `://`; the bytes beyond ASCII and vertical tabs so far.
+    let (mut any_dollar, mut colon_slash, mut high_seen, mut any_vtab) = (0u64, 0u64, 0u64, 0u64);
     let mut other_classes = 0u8;
     let mut token_start = 0usize;
     let mut tail = [0u8; 64];
@@ -353,6 +371,22 @@ fn scan_blocks_with(
             }
         };
         let m = masks_of(block);
+        if index == 0 {
+            // The bytes beyond ASCII of the (zero-padded) first block.
+            if bail && m.high.count_ones() as usize * 3 > chunk.len() {
+                return None;
+            }
+            // Most lines start with an ASCII letter: its flag from the
+            // masks, no call.
+            if (m.upper | m.lower) & 1 != 0 {
+                s.flags |= (m.lower & 1) as u16 * flag::STARTS_LOWER;
+            } else {
+                first_char_flags(text, s);
+            }
+        }
+        high_seen |= m.high;
+        // A token's bytes are all in this block or those before.
+        let ascii = high_seen == 0;
         let in_line = if chunk.len() == 64 {
             u64::MAX
         } else {
@@ -369,7 +403,9 @@ fn scan_blocks_with(
         s.commas += m.comma.count_ones();
         s.separators += m.separator.count_ones();
         s.nonspace += ascii_nonspace.count_ones();
-        any_special |= m.special;
+        any_dollar |= m.dollar;
+        colon_slash |= m.colon & (m.separator >> 1 | 1 << 63);
+        any_vtab |= m.vtab;
         // The masks the runs and tokens come from, all bytes of each
         // character marked.
         let mut space = m.space;
@@ -424,18 +460,20 @@ fn scan_blocks_with(
     }
     // The line ends inside a token, or with a numeric run, at a block's end.
     if token_before != 0 {
-        finish_line_token(text, token_start, text.len(), ascii, s, word_sets);
+        finish_line_token(text, token_start, text.len(), high_seen == 0, s, word_sets);
     }
     s.numeric_runs += digits_carry as u32;
-    if any_special != 0 {
-        if memchr::memchr(b'$', text).is_some() {
-            s.flags |= flag::HAS_PRICE;
-        }
-        if memchr::memmem::find(text, b"://").is_some() {
-            s.flags |= flag::HAS_URL;
-        }
+    if any_dollar != 0 {
+        s.flags |= flag::HAS_PRICE;
     }
-    (s.digits > 0, other_classes)
+    if colon_slash != 0 && memchr::memmem::find(text, b"://").is_some() {
+        s.flags |= flag::HAS_URL;
+    }
+    Some(BlockScan {
+        has_digit: s.digits > 0,
+        other_classes,
+        vertical_tab: any_vtab != 0,
+    })
 }
 
 // Character classes, as bits: one table lookup for ASCII, [`class_of`]

@@ -36,8 +36,7 @@ fn assert_block_scan_agrees(alphabet: &[&[u8]], ascii: bool, seed: u64) {
         assert_eq!(text.is_ascii(), ascii || text.is_ascii());
         let (mut blocks, mut any) = (LineScan::default(), LineScan::default());
         let (mut block_sets, mut any_sets) = (Vec::new(), Vec::new());
-        let (digit_blocks, other_classes) =
-            scan_blocks(text, text.is_ascii(), &mut blocks, &mut block_sets);
+        let (digit_blocks, other_classes) = scan_blocks(text, &mut blocks, &mut block_sets);
         // Tokens are count_words' words unless a character says otherwise.
         if other_classes & WORDS_DIFFER == 0 && !text.contains(&b'\x0b') {
             assert_eq!(blocks.tokens, count_words(text), "{}", text.escape_ascii());
