@@ -161,32 +161,30 @@ pub(crate) fn expected_f_threshold_with(
     // score's expression forms first, so each score is the same value.
     let scale: [f64; 3] = std::array::from_fn(|j| weight[j] * (1.0 + b2));
     let base: [f64; 3] = std::array::from_fn(|j| b2 * gold[j]);
+    // Every node scoring: the sum unrolled over `N` nodes.
+    let all_nodes = |n: usize| {
+        move |tp: &[f64; 3], out: f64| {
+            // -0.0, as f64's sum starts.
+            let mut f = -0.0;
+            for j in 0..n {
+                f += scale[j] * tp[j] / (base[j] + out).max(1e-12);
+            }
+            f
+        }
+    };
     let best_k = if nodes == 3 && gold.iter().all(|&g| g > 0.0) {
-        best_prefix::<3>(order, index_mask, moved_words, kept_words, scale, base)
+        best_prefix::<3>(order, index_mask, moved_words, kept_words, all_nodes(3))
     } else if nodes == 1 && gold[0] > 0.0 {
-        best_prefix::<1>(order, index_mask, moved_words, kept_words, scale, base)
+        best_prefix::<1>(order, index_mask, moved_words, kept_words, all_nodes(1))
     } else {
-        // Some node scores nothing: the general loop, the nodes filtered.
-        let score = |tp: &[f64; 3], out: f64| {
+        // Some node scores nothing: only the others count.
+        let some_nodes = |tp: &[f64; 3], out: f64| {
             (0..nodes)
                 .filter(|&j| gold[j] > 0.0)
                 .map(|j| scale[j] * tp[j] / (base[j] + out).max(1e-12))
                 .sum::<f64>()
         };
-        let (mut tp, mut out) = ([kept_words; 3], kept_words);
-        let (mut best, mut best_k) = (score(&tp, out), 0);
-        for (k, &key) in order.iter().enumerate() {
-            let m = moved_words[index(key)];
-            for j in 0..nodes {
-                tp[j] += m[j];
-            }
-            out += m[3];
-            let f = score(&tp, out);
-            if f > best {
-                (best, best_k) = (f, k + 1);
-            }
-        }
-        best_k
+        best_prefix::<3>(order, index_mask, moved_words, kept_words, some_nodes)
     };
     match best_k {
         0 => f64::INFINITY,
@@ -195,24 +193,15 @@ pub(crate) fn expected_f_threshold_with(
 }
 
 /// The number of most probable lines whose expected F-score is highest
-/// (0: none), every one of the first `N` nodes scoring: the loop of
-/// [`expected_f_threshold_with`] unrolled, the same sums in the same order.
+/// (0: none): the prefix sums of the first `N` nodes' moved words, scored
+/// by `score` after each line.
 fn best_prefix<const N: usize>(
     order: &[u64],
     index_mask: u64,
     moved_words: &[[f64; 4]],
     kept_words: f64,
-    scale: [f64; 3],
-    base: [f64; 3],
+    score: impl Fn(&[f64; 3], f64) -> f64,
 ) -> usize {
-    let score = |tp: &[f64; 3], out: f64| {
-        // -0.0, as f64's sum starts.
-        let mut f = -0.0;
-        for j in 0..N {
-            f += scale[j] * tp[j] / (base[j] + out).max(1e-12);
-        }
-        f
-    };
     let (mut tp, mut out) = ([kept_words; 3], kept_words);
     let (mut best, mut best_k) = (score(&tp, out), 0);
     for (k, &key) in order.iter().enumerate() {
