@@ -32,12 +32,7 @@ const SPREAD_NODES: [(f64, f64); 3] = [
 /// under the log-odds of every line moved by the same d, for d at
 /// -sqrt(3) s, 0 and sqrt(3) s (weights 1/6, 2/3, 1/6: d ~ N(0, s^2)).
 /// Moving the log-odds by d turns p into p e^d / (1 - p + p e^d).
-pub fn expected_f_threshold(
-    lines: &[(f64, f64)],
-    kept_words: f64,
-    beta: f64,
-    spread: f64,
-) -> f64 {
+pub fn expected_f_threshold(lines: &[(f64, f64)], kept_words: f64, beta: f64, spread: f64) -> f64 {
     expected_f_threshold_with(lines, kept_words, beta, spread, &mut BarScratch::default())
 }
 
