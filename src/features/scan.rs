@@ -38,7 +38,7 @@ fn scan_line_avx2(text: &[u8], word_sets: &mut Vec<SetId>) -> LineScan {
 }
 
 #[inline(always)]
-fn scan_line_with(
+pub(super) fn scan_line_with(
     text: &[u8],
     word_sets: &mut Vec<SetId>,
     masks_of: impl Fn(&[u8; 64]) -> BlockMasks,

@@ -647,3 +647,27 @@ fn comment_threads() {
     assert_eq!(feature(&f, 0, "doc_first_reply_share"), 0.0);
     assert_eq!(feature(&f, 0, "comment_marker_above"), -1.0);
 }
+
+#[test]
+fn the_portable_scan_agrees_with_the_one_the_cpu_runs() {
+    // scan_line takes the AVX2 copy on most machines; the portable one
+    // (scalar masks) must give the same facts and stop words.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let alphabet: &[&str] = &[
+        "the ", "Cat", " and ", "é", "и он ", "日本", ".", "!", "?", ",", "$", "://", "@", "\u{b}",
+        "\t", "2024", "«", "»", "  ", "x",
+    ];
+    for _ in 0..2_000 {
+        let len = (xorshift(&mut state) % 60) as usize;
+        let line: String = (0..len)
+            .map(|_| alphabet[(xorshift(&mut state) % alphabet.len() as u64) as usize])
+            .collect();
+        let (mut ours, mut portable) = (Vec::new(), Vec::new());
+        assert_eq!(
+            scan_line(line.as_bytes(), &mut ours),
+            super::scan::scan_line_with(line.as_bytes(), &mut portable, super::scan::block_masks),
+            "{line:?}"
+        );
+        assert_eq!(ours, portable, "{line:?}");
+    }
+}
