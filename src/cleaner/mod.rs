@@ -744,7 +744,7 @@ fn repeated_markers<'d>(
         (lo.min(m.len()), hi.max(m.len()))
     });
     for (info, span) in infos.iter().zip(spans) {
-        if info.blank || span.len() < shortest {
+        if info.blank {
             continue;
         }
         let line = text(span);
