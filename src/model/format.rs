@@ -1,7 +1,7 @@
 //! The model file's text format (see the module above), parsed with
 //! line-numbered errors.
 
-use super::{LEAF, Model, Node};
+use super::{Exit, LEAF, Model, Node};
 use crate::error::LineError;
 use crate::features::FEATURE_NAMES;
 
@@ -77,6 +77,7 @@ impl Model {
             roots: Vec::with_capacity(trees.min(1024)),
             trees4: Vec::new(),
             width,
+            exits: Vec::new(),
         };
         for _ in 0..trees {
             let (n, line) = next("`tree K`")?;
@@ -91,8 +92,14 @@ impl Model {
                 model.nodes.push(node);
             }
         }
-        if let Some((n, _)) = lines.next() {
-            return Err(err(n, "unexpected text after the last tree".into()));
+        for (n, line) in lines {
+            let exit = parse_exit(line, model.exits.last(), model.roots.len()).map_err(|m| {
+                err(
+                    n,
+                    format!("{m}; after the last tree only `exit` lines may follow"),
+                )
+            })?;
+            model.exits.push(exit);
         }
         model.build_trees4();
         Ok(model)
@@ -152,4 +159,41 @@ fn parse_node(
         }
         _ => Err("expected a node: `s FEATURE THRESHOLD LEFT RIGHT VALUE` or `l VALUE`".into()),
     }
+}
+
+/// `exit AFTER MARGIN SCALE+ SHIFT+ SCALE- SHIFT-`, after `previous` and
+/// before the last of `trees` trees.
+fn parse_exit(line: &str, previous: Option<&Exit>, trees: usize) -> Result<Exit, String> {
+    let mut fields = line.split_ascii_whitespace();
+    if fields.next() != Some("exit") {
+        return Err(format!("unexpected text `{line}`"));
+    }
+    let lowest = previous.map_or(1, |p| p.after + 1);
+    let after = fields
+        .next()
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|a| (lowest..trees).contains(a))
+        .ok_or_else(|| format!("expected `exit AFTER ...` with AFTER in {lowest}..{trees}"))?;
+    let mut number = |what: &str| {
+        fields
+            .next()
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("expected {what} as a finite number in `exit`"))
+    };
+    let margin = number("MARGIN")?;
+    if margin < 0.0 {
+        return Err("expected MARGIN at least 0 in `exit`".into());
+    }
+    let above = (number("SCALE+")?, number("SHIFT+")?);
+    let below = (number("SCALE-")?, number("SHIFT-")?);
+    if fields.next().is_some() {
+        return Err("expected six fields in `exit`".into());
+    }
+    Ok(Exit {
+        after,
+        margin,
+        above,
+        below,
+    })
 }

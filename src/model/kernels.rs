@@ -8,20 +8,25 @@ impl Model {
     /// rows at once with SIMD, else eight walks interleaved; no bounds
     /// checks in the walk (indices are masked to the fixed-size arrays,
     /// feature indices were checked when parsing).
-    pub(super) fn score_rows4<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4<const W: usize>(
+        &self,
+        trees: &[Tree4],
+        rows: &[f32],
+        scores: &mut [f64],
+    ) {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512cd") {
             // SAFETY: the CPU has AVX-512F and AVX-512CD, checked just above.
-            unsafe { self.score_rows4_avx512::<W>(rows, scores) };
+            unsafe { self.score_rows4_avx512::<W>(trees, rows, scores) };
             return;
         }
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            unsafe { self.score_rows4_avx2::<W>(rows, scores) };
+            unsafe { self.score_rows4_avx2::<W>(trees, rows, scores) };
             return;
         }
-        self.score_rows4_portable::<W>(rows, scores);
+        self.score_rows4_portable::<W>(trees, rows, scores);
     }
 
     /// [`Model::score_rows4`] on eight rows at once with AVX2: every split of
@@ -33,7 +38,12 @@ impl Model {
     /// order as the walk, so scores are bit-identical.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    pub(super) fn score_rows4_avx2<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4_avx2<const W: usize>(
+        &self,
+        trees: &[Tree4],
+        rows: &[f32],
+        scores: &mut [f64],
+    ) {
         use std::arch::x86_64::*;
         const LANES: usize = 8;
         let row_count = rows.len() / W;
@@ -131,7 +141,7 @@ impl Model {
                     sum_outer = _mm256_add_pd(sum_outer, outer);
                     sum_inner = _mm256_add_pd(sum_inner, inner);
                 };
-                let (near, far) = self.trees4.split_at(ahead.len().min(self.trees4.len()));
+                let (near, far) = trees.split_at(ahead.len().min(trees.len()));
                 for (tree, line) in near.iter().zip(ahead) {
                     _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
                     score_tree(tree);
@@ -166,7 +176,12 @@ impl Model {
     /// bit-identical.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512cd")]
-    pub(super) fn score_rows4_avx512<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4_avx512<const W: usize>(
+        &self,
+        trees: &[Tree4],
+        rows: &[f32],
+        scores: &mut [f64],
+    ) {
         use std::arch::x86_64::*;
         const LANES: usize = 16;
         let row_count = rows.len() / W;
@@ -245,7 +260,7 @@ impl Model {
                     sum_even = _mm512_add_pd(sum_even, even);
                     sum_odd = _mm512_add_pd(sum_odd, odd);
                 };
-                let (near, far) = self.trees4.split_at(ahead.len().min(self.trees4.len()));
+                let (near, far) = trees.split_at(ahead.len().min(trees.len()));
                 for (tree, line) in near.iter().zip(ahead) {
                     _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
                     score_tree(tree);
@@ -268,7 +283,12 @@ impl Model {
         })
     }
     /// [`Model::score_rows4`] without SIMD: eight walks interleaved.
-    pub(super) fn score_rows4_portable<const W: usize>(&self, rows: &[f32], scores: &mut [f64]) {
+    pub(super) fn score_rows4_portable<const W: usize>(
+        &self,
+        trees: &[Tree4],
+        rows: &[f32],
+        scores: &mut [f64],
+    ) {
         const LANES: usize = 8;
         let row_count = rows.len() / W;
         let mut start = 0;
@@ -284,7 +304,7 @@ impl Model {
             };
             let group: [&[f32; W]; LANES] = std::array::from_fn(row_of);
             let mut sums = [0.0f64; LANES];
-            for tree in &self.trees4 {
+            for tree in trees {
                 let mut at = [0usize; LANES];
                 for _ in 0..4 {
                     for k in 0..LANES {

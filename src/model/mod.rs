@@ -13,7 +13,15 @@
 //! tree K                    (then K node lines; node 0 is the root)
 //! s FEATURE THRESHOLD LEFT RIGHT VALUE    a split: x <= THRESHOLD goes LEFT
 //! l VALUE                                 a leaf
+//! exit AFTER MARGIN SCALE+ SHIFT+ SCALE- SHIFT-   (optional, any number)
 //! ```
+//!
+//! An `exit` line lets a line stop after the first AFTER trees when its
+//! score so far is at least MARGIN from zero: its score is then that
+//! partial score mapped by `SCALE * s + SHIFT` (the `+` pair for a positive
+//! score), a fit of where the remaining trees take such lines. Most lines
+//! are that clear early, so the trees cost about half as much, and the page's
+//! bar sees nearly the same probabilities (see docs/model.md, "Early exit").
 //!
 //! `#` starts a comment line. A probability is the logistic of the sum of the
 //! trees' leaf values. Split nodes carry the value the tree would give if it
@@ -79,7 +87,7 @@ impl Node {
 }
 
 /// A boosted tree ensemble.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Model {
     nodes: Vec<Node>,
     roots: Vec<u32>,
@@ -88,6 +96,35 @@ pub struct Model {
     trees4: Vec<Tree4>,
     /// Features in a row: [`FEATURE_COUNT`], or `--fast`'s count.
     width: usize,
+    /// Early exits, by increasing `after`, each below the tree count.
+    exits: Vec<Exit>,
+}
+
+/// A point where the lines whose score is already clear stop scoring.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Exit {
+    /// Trees summed before the test.
+    after: usize,
+    /// The distance from zero a partial score needs to stop.
+    margin: f64,
+    /// `(scale, shift)` for partial scores above zero, and below it.
+    above: (f64, f64),
+    below: (f64, f64),
+}
+
+impl Exit {
+    /// The final score of a line whose partial score stops here, or `None`
+    /// when it must go on.
+    #[inline]
+    fn stop(&self, partial: f64) -> Option<f64> {
+        if partial >= self.margin {
+            Some(self.above.0 * partial + self.above.1)
+        } else if partial <= -self.margin {
+            Some(self.below.0 * partial + self.below.1)
+        } else {
+            None
+        }
+    }
 }
 
 /// A tree of depth 4 or less padded to exactly 4: 15 splits (feature,
@@ -136,6 +173,7 @@ impl Model {
             roots: Vec::new(),
             trees4: Vec::new(),
             width,
+            exits: Vec::new(),
         }
     }
 
@@ -198,32 +236,93 @@ impl Model {
     /// all rows: the tree stays in cache and the rows' walks overlap in the
     /// CPU.
     pub fn score_rows(&self, rows: &[f32], scores: &mut [f64]) {
-        if !self.trees4.is_empty() && self.width == FEATURE_COUNT {
-            self.score_rows4::<FEATURE_COUNT>(rows, scores);
+        if self.trees4.is_empty()
+            || !(self.width == FEATURE_COUNT || self.width == FAST_FEATURE_COUNT)
+        {
+            // Deeper trees (a model trained with other settings): one walk a row.
+            for (score, row) in scores.iter_mut().zip(rows.chunks_exact(self.width)) {
+                *score += self.score(row);
+            }
             return;
         }
-        if !self.trees4.is_empty() && self.width == FAST_FEATURE_COUNT {
-            self.score_rows4::<FAST_FEATURE_COUNT>(rows, scores);
+        let segment = |trees: &[Tree4], rows: &[f32], scores: &mut [f64]| {
+            if self.width == FEATURE_COUNT {
+                self.score_rows4::<FEATURE_COUNT>(trees, rows, scores);
+            } else {
+                self.score_rows4::<FAST_FEATURE_COUNT>(trees, rows, scores);
+            }
+        };
+        let Some(first) = self.exits.first() else {
+            segment(&self.trees4, rows, scores);
             return;
-        }
-        // Deeper trees (a model trained with other settings): one walk a row.
-        for (score, row) in scores.iter_mut().zip(rows.chunks_exact(self.width)) {
-            *score += self.score(row);
-        }
+        };
+        EXIT_SCRATCH.with_borrow_mut(|scratch| {
+            let ExitScratch {
+                partial,
+                going,
+                rows: kept,
+                sums,
+            } = scratch;
+            // Each segment of trees is summed from zero, then added to the
+            // line's score, as the walk in `score` does.
+            partial.clear();
+            partial.resize(scores.len(), 0.0);
+            segment(&self.trees4[..first.after], rows, partial);
+            going.clear();
+            going.extend(0..scores.len() as u32);
+            for (k, exit) in self.exits.iter().enumerate() {
+                going.retain(|&i| match exit.stop(partial[i as usize]) {
+                    Some(score) => {
+                        scores[i as usize] += score;
+                        false
+                    }
+                    None => true,
+                });
+                if going.is_empty() {
+                    return;
+                }
+                let end = self.exits.get(k + 1).map_or(self.trees4.len(), |e| e.after);
+                kept.clear();
+                for &i in going.iter() {
+                    kept.extend_from_slice(&rows[i as usize * self.width..][..self.width]);
+                }
+                sums.clear();
+                sums.resize(going.len(), 0.0);
+                segment(&self.trees4[exit.after..end], kept, sums);
+                for (&i, &sum) in going.iter().zip(sums.iter()) {
+                    partial[i as usize] += sum;
+                }
+            }
+            for &i in going.iter() {
+                scores[i as usize] += partial[i as usize];
+            }
+        });
     }
 
     /// The model's raw score (log-odds) for a feature row.
     #[inline]
     pub fn score(&self, row: &[f32]) -> f64 {
-        let mut sum = 0.0;
-        for &root in &self.roots {
-            let mut node = &self.nodes[root as usize];
-            while node.feature != LEAF {
-                node = &self.nodes[node.child(row) as usize];
+        let tree_sum = |roots: &[u32]| {
+            let mut sum = 0.0;
+            for &root in roots {
+                let mut node = &self.nodes[root as usize];
+                while node.feature != LEAF {
+                    node = &self.nodes[node.child(row) as usize];
+                }
+                sum += node.value;
             }
-            sum += node.value;
+            sum
+        };
+        let mut from = 0;
+        let mut partial = 0.0;
+        for exit in &self.exits {
+            partial += tree_sum(&self.roots[from..exit.after]);
+            if let Some(score) = exit.stop(partial) {
+                return score;
+            }
+            from = exit.after;
         }
-        sum
+        partial + tree_sum(&self.roots[from..])
     }
 
     /// The probability that the line is article text.
@@ -253,6 +352,24 @@ impl Model {
             .filter(|&(_, c)| c > 0.0)
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
+}
+
+/// What [`Model::score_rows`] keeps between calls for its early exits.
+#[derive(Default)]
+struct ExitScratch {
+    /// Each row's score so far.
+    partial: Vec<f64>,
+    /// The rows still scoring, by index.
+    going: Vec<u32>,
+    /// Their feature rows, gathered.
+    rows: Vec<f32>,
+    /// Their sums over the current segment of trees.
+    sums: Vec<f64>,
+}
+
+thread_local! {
+    static EXIT_SCRATCH: std::cell::RefCell<ExitScratch> =
+        std::cell::RefCell::new(ExitScratch::default());
 }
 
 /// The largest f32 not above `t`.

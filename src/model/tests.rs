@@ -45,6 +45,26 @@ fn scores_walk_and_batch_agree() {
 }
 
 #[test]
+fn a_clear_line_stops_at_an_early_exit() {
+    // After TREE, a score of at least 1 stops as 2 s + 0.5, one of at most
+    // -1 as 3 s - 1; the others take the STUMP too.
+    let text = format!("{}exit 1 1 2 0.5 3 -1\n", model_text(&[TREE, STUMP]));
+    let m = Model::parse("m", text.as_bytes()).unwrap();
+    let rows: Vec<Vec<f32>> = vec![row(1.0, 0.0), row(3.0, 0.1), row(3.0, 0.5)];
+    let want = [3.0 * -1.5 - 1.0, 0.5 + 0.25, 2.0 * 2.0 + 0.5];
+    let mut scores = vec![0.0; 3];
+    m.score_rows(&rows.concat(), &mut scores);
+    for i in 0..3 {
+        assert_eq!(m.score(&rows[i]), want[i], "walk, row {i}");
+        assert_eq!(scores[i], want[i], "batch, row {i}");
+    }
+    // A margin no line reaches: the full sum, as without the line.
+    let text = format!("{}exit 1 9 2 0.5 3 -1\n", model_text(&[TREE, STUMP]));
+    let m = Model::parse("m", text.as_bytes()).unwrap();
+    assert_eq!(m.score(&rows[0]), -1.25);
+}
+
+#[test]
 fn trees_deeper_than_four_are_walked() {
     // A chain of five splits on log_words (depth 5): 0 below 0.5, 1
     // below 1.5, ..., 9 above 4.5.
@@ -110,6 +130,19 @@ fn bad_model_files_are_refused_with_line_numbers() {
         (good.replace("l 0.5", "l NaN"), 0, "finite"),
         (good.replace("tree 5\n", "tree 6\n"), 0, "ends early"),
         (format!("{good}l 1\n"), 0, "after the last tree"),
+        // An exit must come before the last tree, after the one before it.
+        (format!("{good}exit 1 1 1 0 1 0\n"), 0, "AFTER in 1..1"),
+        (
+            model_text(&[TREE, STUMP, STUMP]) + "exit 2 1 1 0 1 0\nexit 2 1 1 0 1 0\n",
+            0,
+            "AFTER in 3..3",
+        ),
+        (
+            model_text(&[TREE, STUMP]) + "exit 1 -1 1 0 1 0\n",
+            0,
+            "at least 0",
+        ),
+        (model_text(&[TREE, STUMP]) + "exit 1 1 1 0 1\n", 0, "SHIFT-"),
         ("\u{ff}".to_string(), 0, "kzclean-model"),
     ];
     for (text, line, needle) in cases {
@@ -133,21 +166,21 @@ type BatchPath = fn(&Model, &[f32], &mut [f64]);
 /// The batch paths for depth-4 trees that this CPU can run.
 fn batch_paths() -> Vec<(&'static str, BatchPath)> {
     let mut paths: Vec<(&'static str, BatchPath)> = vec![("portable", |m, rows, scores| {
-        m.score_rows4_portable::<FEATURE_COUNT>(rows, scores)
+        m.score_rows4_portable::<FEATURE_COUNT>(&m.trees4, rows, scores)
     })];
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512cd") {
         // SAFETY: only pushed when the CPU has AVX-512F and AVX-512CD,
         // checked just above.
         paths.push(("avx512", |m, rows, scores| unsafe {
-            m.score_rows4_avx512::<FEATURE_COUNT>(rows, scores)
+            m.score_rows4_avx512::<FEATURE_COUNT>(&m.trees4, rows, scores)
         }));
     }
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: only pushed when the CPU has AVX2, checked just above.
         paths.push(("avx2", |m, rows, scores| unsafe {
-            m.score_rows4_avx2::<FEATURE_COUNT>(rows, scores)
+            m.score_rows4_avx2::<FEATURE_COUNT>(&m.trees4, rows, scores)
         }));
     }
     paths
@@ -170,19 +203,28 @@ fn the_fast_walk_scores_the_built_in_model_exactly() {
         }
     };
     let paths = batch_paths();
-    for count in [1, 7, 8, 9, 15, 16, 17, 33, 61] {
+    // The kernels sum every tree; the exits are score_rows' own.
+    let mut every_tree = (*m).clone();
+    every_tree.exits.clear();
+    assert!(!m.exits.is_empty(), "the shipped model has early exits");
+    for count in [1, 7, 8, 9, 15, 16, 17, 33, 61, 300] {
         let rows: Vec<f32> = (0..count * FEATURE_COUNT).map(|_| next()).collect();
-        let walked: Vec<u64> = rows
-            .chunks_exact(FEATURE_COUNT)
-            .map(|row| m.score(row).to_bits())
-            .collect();
+        let walk = |m: &Model| -> Vec<u64> {
+            rows.chunks_exact(FEATURE_COUNT)
+                .map(|row| m.score(row).to_bits())
+                .collect()
+        };
         let mut fast = vec![0.0; count];
         m.score_rows(&rows, &mut fast);
         let fast: Vec<u64> = fast.iter().map(|s| s.to_bits()).collect();
-        assert_eq!(fast, walked, "score_rows, {count} rows");
+        assert_eq!(fast, walk(&m), "score_rows, {count} rows");
+        let walked = walk(&every_tree);
+        if count == 300 {
+            assert_ne!(fast, walked, "some rows stop early, so their scores differ");
+        }
         for &(name, path) in &paths {
             let mut scores = vec![0.0; count];
-            path(&m, &rows, &mut scores);
+            path(&every_tree, &rows, &mut scores);
             let scores: Vec<u64> = scores.iter().map(|s| s.to_bits()).collect();
             assert_eq!(scores, walked, "{name}, {count} rows");
         }

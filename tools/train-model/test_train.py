@@ -95,3 +95,27 @@ def test_fold_models_need_the_cross_validation():
                            "--fold-models", "/nonexistent/folds"], capture_output=True, text=True)
     assert done.returncode != 0
     assert "--fold-models needs --cv" in done.stderr
+
+
+def test_early_exits_fit_and_apply_as_kzclean_scores():
+    # Partial scores after 1 and 2 trees; the final score is 2 s + 0.5 above
+    # zero and 3 s - 1 below, for the lines that stop after the first tree.
+    partial = {1: np.array([2.0, 3.0, -2.0, -4.0, 0.5, 0.2, 0.1]),
+               2: np.array([2.5, 3.5, -2.5, -4.5, 1.5, 0.3, -0.2])}
+    full = np.array([4.5, 6.5, -7.0, -13.0, 1.8, 0.6, -0.4])
+    exits = train.fit_exits(partial.__getitem__, full, [1, 2], 1.0)
+    after, margin, a_pos, b_pos, a_neg, b_neg = exits[0]
+    assert (after, margin) == (1, 1.0)
+    assert np.allclose([a_pos, b_pos, a_neg, b_neg], [2.0, 0.5, 3.0, -1.0])
+    # At the second exit only line 4 (1.5) is clear among those still going;
+    # one line cannot be fitted, so it stops unchanged.
+    assert exits[1] == (2, 1.0, 1.0, 0.0, 1.0, 0.0)
+    score = train.apply_exits(partial.__getitem__, full, exits)
+    assert np.allclose(score, [4.5, 6.5, -7.0, -13.0, 1.5, 0.6, -0.4])
+
+
+def test_exit_after_must_be_below_the_tree_count():
+    done = subprocess.run([sys.executable, str(HERE / "train.py"), "--corpus", "/nonexistent",
+                           "--exit-after", "150"], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "--exit-after" in done.stderr

@@ -205,7 +205,59 @@ def make_model(args, seed=None):
         colsample_bytree=0.8, reg_lambda=1.0, num_threads=args.threads, verbose=-1, random_state=args.seed if seed is None else seed)
 
 
-def write_model(model, names, path, note):
+def fit_exits(raw_at, full, afters, margin):
+    """The model's early exits (src/model/: `exit AFTER MARGIN SCALE+ SHIFT+ SCALE- SHIFT-`).
+
+    raw_at(k): each line's score after the first k trees; full: after all of them. At each
+    exit in `afters`, the lines still scoring whose partial score is at least `margin` from
+    zero stop there, and take a least-squares line of their final score on their partial
+    score, one for each sign. Returns [(after, margin, a+, b+, a-, b-)]."""
+    going = np.ones(len(full), bool)
+    exits = []
+    for after in afters:
+        partial = raw_at(after)
+        fit = [after, margin]
+        for sign in (1, -1):
+            stops = going & (sign * partial >= margin)
+            if stops.sum() < 2:
+                fit += [1.0, 0.0]
+                continue
+            a, b = np.polyfit(partial[stops], full[stops], 1)
+            fit += [float(a), float(b)]
+        exits.append(tuple(fit))
+        going &= np.abs(partial) < margin
+    return exits
+
+
+def apply_exits(raw_at, full, exits):
+    """Each line's score as kzclean computes it with these early exits."""
+    score, going = full.copy(), np.ones(len(full), bool)
+    for after, margin, a_pos, b_pos, a_neg, b_neg in exits:
+        partial = raw_at(after)
+        up, down = going & (partial >= margin), going & (partial <= -margin)
+        score[up] = a_pos * partial[up] + b_pos
+        score[down] = a_neg * partial[down] + b_neg
+        going &= ~(up | down)
+    return score
+
+
+def model_exits(model, X, afters, margin):
+    """fit_exits for a fitted LGBMClassifier over the rows X."""
+    booster = model.booster_
+    def raw_at(k):
+        return booster.predict(X, raw_score=True, num_iteration=k)
+    return fit_exits(raw_at, booster.predict(X, raw_score=True), afters, margin)
+
+
+def exit_probabilities(model, X, exits):
+    """The probabilities kzclean computes from `model` with `exits`."""
+    booster = model.booster_
+    def raw_at(k):
+        return booster.predict(X, raw_score=True, num_iteration=k)
+    return 1 / (1 + np.exp(-apply_exits(raw_at, booster.predict(X, raw_score=True), exits)))
+
+
+def write_model(model, names, path, note, exits=()):
     trees = model.booster_.dump_model()["tree_info"]
     out = ["# kzclean classifier model: LightGBM trees, written by tools/train-model/train.py",
            f"# {note}", "kzclean-model 1", f"features {len(names)}", *names, f"trees {len(trees)}"]
@@ -228,6 +280,7 @@ def write_model(model, names, path, note):
         walk(tree["tree_structure"])
         out.append(f"tree {len(nodes)}")
         out.extend(nodes)
+    out.extend("exit " + " ".join(repr(v) for v in e) for e in exits)
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
 
@@ -273,12 +326,22 @@ def main():
                          "features' rule states, its keep-threshold and keep-beta (the fit is the same)")
     ap.add_argument("--weighting", choices=("sqrt", "page"), default="page",
                     help="line weights: tokens normalised per page, or sqrt(tokens)+0.1")
+    ap.add_argument("--exit-after", default=None,
+                    help="comma-separated tree counts after which clear lines stop scoring (early "
+                         "exits; default 30 for the default features, none for --fast's; '' for none)")
+    ap.add_argument("--exit-margin", type=float, default=1.5,
+                    help="the distance from zero a partial score needs to stop at an early exit")
     args = ap.parse_args()
     preset_flags, preset_threshold, beta, spread = PRESETS[args.preset]
     if args.features == "fast":
         preset_flags = (*preset_flags, "--fast")
     if args.out is None:
         args.out = os.path.join(repo, "rules", "classifier.model" if args.features == "default" else "fast.model")
+    if args.exit_after is None:
+        args.exit_after = "30" if args.features == "default" else ""
+    afters = [int(a) for a in args.exit_after.split(",") if a]
+    if any(not 0 < a < args.trees for a in afters) or afters != sorted(set(afters)):
+        sys.exit(f"--exit-after wants increasing tree counts below --trees {args.trees}")
     if args.threshold is None:
         args.threshold = preset_threshold
     if args.fold_models and not args.cv:
@@ -338,10 +401,12 @@ def main():
             for f in range(folds):
                 train, test = todo & (fold != f), todo & (fold == f)
                 m = make_model(args, seed).fit(X[train], labels[train], sample_weight=weights[train])
-                prob[test] = m.predict_proba(X[test])[:, 1]
+                exits = model_exits(m, X[train], afters, args.exit_margin)
+                prob[test] = exit_probabilities(m, X[test], exits)
                 if args.fold_models and seed == args.seed:
                     write_model(m, names, os.path.join(args.fold_models, f"fold-{f}.model"),
-                                f"CV fold {f} of {folds} ({args.split}), seed {seed}: trained without its pages")
+                                f"CV fold {f} of {folds} ({args.split}), seed {seed}: trained without its pages",
+                                exits)
             if args.save_oof and seed == args.seed:
                 np.savez(args.save_oof, doc=doc, line=line, state=state, prob=prob, labels=labels,
                          weights=weights, X=X, names=np.array(names))
@@ -370,7 +435,10 @@ def main():
     model = make_model(args).fit(X[todo], labels[todo], sample_weight=weights[todo])
     note = (f"{args.trees} trees, ignoring [{args.ignore}], <= {args.leaves} leaves, depth <= {args.depth}, "
             f"{args.weighting} weights, seed {args.seed}, trained on {todo.sum()} lines of {len(pages)} pages")
-    write_model(model, names, args.out, note)
+    exits = model_exits(model, X[todo], afters, args.exit_margin)
+    if exits:
+        note += f", early exits after {args.exit_after} trees at margin {args.exit_margin}"
+    write_model(model, names, args.out, note, exits)
     print(f"wrote {args.out}: {note}", file=sys.stderr)
 
 
