@@ -7,8 +7,7 @@
 //! in Latin letters. [`FAST_FEATURE_NAMES`] fixes the order of a row, and
 //! `rules/fast.model` names the same features.
 
-use super::facts::{MAX_DUPLICATES, RuleMark, log_count, log_mean, ratio};
-use crate::text::hash_bytes;
+use super::facts::{RuleMark, log_count, log_mean, ratio};
 
 /// `--fast`'s features, in the order of a row.
 pub const FAST_FEATURE_NAMES: &[&str] = &[
@@ -20,7 +19,6 @@ pub const FAST_FEATURE_NAMES: &[&str] = &[
     "upper_ratio",
     "punct_ratio",
     "ends_terminal",
-    "duplicates",
     "log_block_lines",
     // Neighbours: the non-blank lines just above and just below.
     "punct_ratio@-1",
@@ -43,7 +41,7 @@ pub const FAST_FEATURE_NAMES: &[&str] = &[
 ];
 
 /// The number of features in a `--fast` row.
-pub const FAST_FEATURE_COUNT: usize = 24;
+pub const FAST_FEATURE_COUNT: usize = 23;
 const _: () = assert!(FAST_FEATURE_NAMES.len() == FAST_FEATURE_COUNT);
 
 /// What a line gives its neighbours' rows: log words, punctuation ratio,
@@ -323,8 +321,6 @@ struct FastLine {
     scan: FastScan,
     rule: RuleMark,
     blank_before: bool,
-    hash: u64,
-    duplicates: u32,
     block_lines: u32,
     block_position: u32,
     /// Set by [`FastScratch::finish`]: what the line gives its neighbours'
@@ -348,10 +344,6 @@ struct Before {
 #[derive(Debug, Clone, Default)]
 pub struct FastScratch {
     lines: Vec<FastLine>,
-    /// Duplicate lines' table (see [`FastScratch::count_duplicates`]) and
-    /// each line's slot in it.
-    seen: Vec<(u64, u32)>,
-    slots: Vec<u32>,
     /// The sums before each line, and over all lines, last.
     before: Vec<Before>,
     previous_blank: bool,
@@ -390,8 +382,6 @@ impl FastScratch {
             scan,
             rule: RuleMark::Undecided,
             blank_before: self.previous_blank,
-            hash: hash_bytes(text.trim_ascii()),
-            duplicates: 0,
             block_lines: 0,
             block_position: 0,
             as_neighbour: [0.0; NEIGHBOUR_FEATURES],
@@ -411,7 +401,6 @@ impl FastScratch {
 
     /// Computes what the rows need from the whole document.
     pub fn finish(&mut self) {
-        self.count_duplicates();
         // Document sums, the neighbours' cells, the sums before each line,
         // the distance to the prose above and the position in the block
         // (runs of lines between blank lines), in one pass (each line's
@@ -468,10 +457,10 @@ impl FastScratch {
         self.doc = doc;
         // Backwards: the distance to the prose below (a prose line is at
         // distance 0 from the prose above), the block's length (its last
-        // line's position plus one) and the duplicates' counts.
+        // line's position plus one).
         let mut below = MAX_DISTANCE;
         let (mut block_lines, mut ends_block) = (0, true);
-        for (line, &slot) in self.lines.iter_mut().zip(&self.slots).rev() {
+        for line in self.lines.iter_mut().rev() {
             below = if line.prose_above == 0 {
                 0
             } else {
@@ -483,50 +472,6 @@ impl FastScratch {
             }
             line.block_lines = block_lines;
             ends_block = line.block_position == 0;
-            let count = self.seen.get(slot as usize).map_or(1, |&(_, count)| count);
-            line.duplicates = (count - 1).min(MAX_DUPLICATES);
-        }
-    }
-
-    /// Counts each line's key and notes its slot, for each line's
-    /// duplicates (read by finish): how many other lines have the same key, the
-    /// hash's top bits (as many as leave room for a line index below them,
-    /// as the sort of 64-bit keys this replaced had them: two lines that
-    /// differ share them as rarely as the hash collides). Counted in an
-    /// open-addressing table of at least twice as many slots as lines, a
-    /// few instructions a line where the sort took about 80 (5% of
-    /// `--fast`'s instructions, with the pass over its runs).
-    fn count_duplicates(&mut self) {
-        let n = self.lines.len();
-        if n == 0 {
-            return;
-        }
-        let index_bits = usize::BITS - n.leading_zeros();
-        let hash_mask = u64::MAX.checked_shl(index_bits).unwrap_or(0);
-        let table_bits = index_bits + 1;
-        let size = 1usize << table_bits;
-        let slot_mask = size - 1;
-        self.seen.clear();
-        // (key | 1, count): a key's low bit is clear, so 0 is an empty slot.
-        self.seen.resize(size, (0, 0));
-        self.slots.clear();
-        for line in &self.lines {
-            let key = line.hash & hash_mask | 1;
-            // The top bits are the hash's best mixed ones.
-            let mut slot = (key >> (64 - table_bits)) as usize;
-            loop {
-                let entry = &mut self.seen[slot];
-                if entry.0 == key {
-                    entry.1 += 1;
-                    break;
-                }
-                if entry.0 == 0 {
-                    *entry = (key, 1);
-                    break;
-                }
-                slot = (slot + 1) & slot_mask;
-            }
-            self.slots.push(slot as u32);
         }
     }
 
@@ -565,7 +510,6 @@ impl FastScratch {
             ratio(s.upper, s.upper + s.lower),
             s.punct_ratio(),
             s.bit(bits::ENDS_TERMINAL),
-            line.duplicates as f32,
             log_count(line.block_lines),
             above[1],
             above[2],
