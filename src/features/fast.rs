@@ -231,18 +231,21 @@ impl Masks {
             // SAFETY: 32 bytes read from a block of 64 at k * 32.
             let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(k * 32).cast()) };
             let eq = |c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+            // lo <= v <= hi, unsigned, in two instructions: v - lo + 128,
+            // signed, is below hi - lo - 127 exactly then.
             let within = |lo: u8, hi: u8| {
-                let x = _mm256_sub_epi8(v, _mm256_set1_epi8(lo as i8));
-                _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8((hi - lo) as i8)), x)
+                let x = _mm256_add_epi8(v, _mm256_set1_epi8(128u8.wrapping_sub(lo) as i8));
+                _mm256_cmpgt_epi8(_mm256_set1_epi8((hi - lo).wrapping_sub(127) as i8), x)
             };
             let bits = |x: __m256i| u64::from(_mm256_movemask_epi8(x) as u32) << (k * 32);
-            let punct = _mm256_or_si256(
-                _mm256_or_si256(within(0x21, 0x2f), within(0x3a, 0x40)),
-                _mm256_or_si256(within(0x5b, 0x60), within(0x7b, 0x7e)),
-            );
+            let (upper, lower) = (within(b'A', b'Z'), within(b'a', b'z'));
+            // ASCII punctuation: the graphic bytes that are neither
+            // letters nor digits (one range and a mask, not four ranges).
+            let alnum = _mm256_or_si256(_mm256_or_si256(upper, lower), within(b'0', b'9'));
+            let punct = _mm256_andnot_si256(alnum, within(0x21, 0x7e));
             m.space |= bits(_mm256_or_si256(eq(b' '), within(9, 13)));
-            m.upper |= bits(within(b'A', b'Z'));
-            m.lower |= bits(within(b'a', b'z'));
+            m.upper |= bits(upper);
+            m.lower |= bits(lower);
             m.punct |= bits(punct);
         }
         m
