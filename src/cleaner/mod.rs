@@ -104,6 +104,8 @@ pub struct Cleaner {
     /// The lines the model scores (verdict index, non-blank line index),
     /// a chunk of their feature rows, and their scores.
     to_score: Vec<(u32, u32)>,
+    /// The words of the lines rules kept (set with `to_score`).
+    kept_words: f64,
     rows: Vec<f32>,
     scores: Vec<f64>,
     /// Per line of `to_score`: probability and words.
@@ -172,6 +174,7 @@ impl Cleaner {
             features: FeatureScratch::default(),
             fast: FastScratch::default(),
             to_score: Vec::new(),
+            kept_words: 0.0,
             rows: Vec::new(),
             scores: Vec::new(),
             scored: Vec::new(),
@@ -379,13 +382,21 @@ impl Cleaner {
     /// middle of a page must not take the rest of the article with it. Nor is it
     /// honoured at a line the document repeats. Lines no rule decided are
     /// kept, for the model to decide.
-    fn decide_by_rules(&self, doc: &[u8], prose_total: f64, verdicts: &mut Vec<Verdict>) {
+    ///
+    /// With the classifier on, it also notes the lines left to the model
+    /// and the words rules kept (for [`Cleaner::decide_by_model`]: one pass
+    /// over the verdicts fewer).
+    fn decide_by_rules(&mut self, doc: &[u8], prose_total: f64, verdicts: &mut Vec<Verdict>) {
         let infos = &self.scratch;
         let params = self.rules.params();
         let rules = self.rules.rules();
         let repeated = repeated_markers(doc, infos, &self.spans, rules);
         let mut prose_before = 0.0;
         let mut cut: Option<u32> = None;
+        let classifier = self.options.classifier;
+        let to_score = &mut self.to_score;
+        to_score.clear();
+        let (mut row, mut kept_words) = (0u32, 0.0);
         for (info, span) in infos.iter().zip(&self.spans) {
             if info.blank {
                 verdicts.push(Verdict {
@@ -441,8 +452,17 @@ impl Cleaner {
             if info.rule.is_none() && info.words >= PROSE_LINE_WORDS {
                 prose_before += f64::from(info.words);
             }
+            if classifier {
+                if matches!(verdict.reason, Reason::NoRule) {
+                    to_score.push((verdicts.len() as u32, row));
+                } else if verdict.keep {
+                    kept_words += f64::from(info.words);
+                }
+                row += 1;
+            }
             verdicts.push(verdict);
         }
+        self.kept_words = kept_words;
     }
 
     /// Pass 3: the model scores the lines no rule decided, a chunk of lines
@@ -458,21 +478,7 @@ impl Cleaner {
             (FEATURE_COUNT, 0)
         };
         let params = self.rules.params();
-        // (verdict index, non-blank line index) of the lines to score.
-        self.to_score.clear();
-        let mut row = 0u32;
-        let mut kept_words = 0.0;
-        for (i, verdict) in verdicts.iter().enumerate() {
-            if matches!(verdict.reason, Reason::BlankCollapsed) {
-                continue;
-            }
-            if matches!(verdict.reason, Reason::NoRule) {
-                self.to_score.push((i as u32, row));
-            } else if verdict.keep {
-                kept_words += f64::from(self.scratch[i].words);
-            }
-            row += 1;
-        }
+        let kept_words = self.kept_words;
         self.scored.clear();
         // Sized once for a full chunk, never cleared: every value a chunk
         // uses is written by row_into first (zeroing them again cost 2% of
@@ -609,9 +615,12 @@ impl Cleaner {
             return;
         }
         self.site_seen.resize(verdicts.len(), (0, other_pages));
+        // The lines dropped below are no longer the model's.
+        let mut decided = false;
         for &(i, pages) in &counted {
             let pages = pages.saturating_sub(own);
             if repeated(pages) {
+                decided = true;
                 verdicts[i as usize] = Verdict {
                     keep: false,
                     reason: Reason::SiteRepeat {
@@ -622,6 +631,10 @@ impl Cleaner {
             } else {
                 self.site_seen[i as usize] = (pages, other_pages);
             }
+        }
+        if decided {
+            self.to_score
+                .retain(|&(at, _)| matches!(verdicts[at as usize].reason, Reason::NoRule));
         }
         self.site_counts = counted;
     }

@@ -7,8 +7,7 @@
 //! in Latin letters. [`FAST_FEATURE_NAMES`] fixes the order of a row, and
 //! `rules/fast.model` names the same features.
 
-use super::facts::{MAX_DUPLICATES, RuleMark, log_count, log_mean, ratio};
-use crate::text::hash_bytes;
+use super::facts::{RuleMark, log_count, log_mean, ratio};
 
 /// `--fast`'s features, in the order of a row.
 pub const FAST_FEATURE_NAMES: &[&str] = &[
@@ -20,25 +19,15 @@ pub const FAST_FEATURE_NAMES: &[&str] = &[
     "upper_ratio",
     "punct_ratio",
     "ends_terminal",
-    "ends_colon",
-    "commas_per_word",
-    "sentence_ends",
-    "duplicates",
     "log_block_lines",
-    "block_position",
-    // Neighbours: the non-blank lines two and one above, one and two below.
-    "log_words@-2",
-    "punct_ratio@-2",
-    "log_words@-1",
+    // Neighbours: the non-blank lines just above and just below.
     "punct_ratio@-1",
     "rule_dropped@-1",
     "log_words@+1",
     "punct_ratio@+1",
-    "log_words@+2",
     // The +-3-line window and the nearest prose.
     "window_log_words",
     "window_long_share",
-    "window_short_share",
     "window_rule_dropped",
     "prose_distance_above",
     "prose_distance_below",
@@ -52,10 +41,9 @@ pub const FAST_FEATURE_NAMES: &[&str] = &[
 ];
 
 /// The number of features in a `--fast` row.
-pub const FAST_FEATURE_COUNT: usize = 33;
+pub const FAST_FEATURE_COUNT: usize = 23;
 const _: () = assert!(FAST_FEATURE_NAMES.len() == FAST_FEATURE_COUNT);
 
-const LINE_FEATURES: usize = 13;
 /// What a line gives its neighbours' rows: log words, punctuation ratio,
 /// dropped by a rule.
 const NEIGHBOUR_FEATURES: usize = 3;
@@ -70,9 +58,6 @@ const SPACE: u16 = 1;
 const UPPER: u16 = 1 << 1;
 const LOWER: u16 = 1 << 2;
 const PUNCT: u16 = 1 << 4;
-/// `.`, `!`, `?`: a sentence ends when white space follows.
-const TERMINAL: u16 = 1 << 6;
-const COMMA: u16 = 1 << 7;
 
 static CLASS: [u16; 256] = {
     let mut t = [0u16; 256];
@@ -92,12 +77,6 @@ static CLASS: [u16; 256] = {
         if c.is_ascii_punctuation() {
             k |= PUNCT;
         }
-        if matches!(c, b'.' | b'!' | b'?') {
-            k |= TERMINAL;
-        }
-        if c == b',' {
-            k |= COMMA;
-        }
         t[b] = k;
         b += 1;
     }
@@ -106,7 +85,6 @@ static CLASS: [u16; 256] = {
 
 mod bits {
     pub const ENDS_TERMINAL: u8 = 1;
-    pub const ENDS_COLON: u8 = 1 << 1;
 }
 
 /// What one pass over a line's bytes yields.
@@ -123,8 +101,6 @@ pub struct FastScan {
     pub upper: u32,
     pub lower: u32,
     pub punct: u32,
-    pub commas: u32,
-    pub sentence_ends: u32,
     flags: u8,
 }
 
@@ -186,9 +162,6 @@ fn scan_with(text: &[u8], masks_of: impl Fn(&[u8; 64], usize) -> Masks) -> FastS
         {
             s.flags |= bits::ENDS_TERMINAL;
         }
-        if last == b':' || wide_end("：") {
-            s.flags |= bits::ENDS_COLON;
-        }
     }
     s
 }
@@ -200,8 +173,6 @@ struct Masks {
     upper: u64,
     lower: u64,
     punct: u64,
-    terminal: u64,
-    comma: u64,
 }
 
 impl Masks {
@@ -235,16 +206,12 @@ impl Masks {
                     bits(within(b'A', b'Z')),
                     bits(within(b'a', b'z')),
                     bits(punct),
-                    bits(_mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'))),
-                    bits(eq(b',')),
                 ]
             };
             m.space |= bits[0];
             m.upper |= bits[1];
             m.lower |= bits[2];
             m.punct |= bits[3];
-            m.terminal |= bits[4];
-            m.comma |= bits[5];
         }
         m
     }
@@ -264,24 +231,22 @@ impl Masks {
             // SAFETY: 32 bytes read from a block of 64 at k * 32.
             let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(k * 32).cast()) };
             let eq = |c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+            // lo <= v <= hi, unsigned, in two instructions: v - lo + 128,
+            // signed, is below hi - lo - 127 exactly then.
             let within = |lo: u8, hi: u8| {
-                let x = _mm256_sub_epi8(v, _mm256_set1_epi8(lo as i8));
-                _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8((hi - lo) as i8)), x)
+                let x = _mm256_add_epi8(v, _mm256_set1_epi8(128u8.wrapping_sub(lo) as i8));
+                _mm256_cmpgt_epi8(_mm256_set1_epi8((hi - lo).wrapping_sub(127) as i8), x)
             };
             let bits = |x: __m256i| u64::from(_mm256_movemask_epi8(x) as u32) << (k * 32);
-            let punct = _mm256_or_si256(
-                _mm256_or_si256(within(0x21, 0x2f), within(0x3a, 0x40)),
-                _mm256_or_si256(within(0x5b, 0x60), within(0x7b, 0x7e)),
-            );
+            let (upper, lower) = (within(b'A', b'Z'), within(b'a', b'z'));
+            // ASCII punctuation: the graphic bytes that are neither
+            // letters nor digits (one range and a mask, not four ranges).
+            let alnum = _mm256_or_si256(_mm256_or_si256(upper, lower), within(b'0', b'9'));
+            let punct = _mm256_andnot_si256(alnum, within(0x21, 0x7e));
             m.space |= bits(_mm256_or_si256(eq(b' '), within(9, 13)));
-            m.upper |= bits(within(b'A', b'Z'));
-            m.lower |= bits(within(b'a', b'z'));
+            m.upper |= bits(upper);
+            m.lower |= bits(lower);
             m.punct |= bits(punct);
-            m.terminal |= bits(_mm256_or_si256(
-                _mm256_or_si256(eq(b'.'), eq(b'!')),
-                eq(b'?'),
-            ));
-            m.comma |= bits(eq(b','));
         }
         m
     }
@@ -302,8 +267,6 @@ impl Masks {
             m.upper |= bit(UPPER);
             m.lower |= bit(LOWER);
             m.punct |= bit(PUNCT);
-            m.terminal |= bit(TERMINAL);
-            m.comma |= bit(COMMA);
         }
         m
     }
@@ -326,7 +289,6 @@ impl FastScan {
         let end = m.space & !prev_space;
         self.words += count(start);
         self.title += count(start & m.upper);
-        self.sentence_ends += count(end & after(m.terminal, prev.terminal, 1));
         // A short word ends here: one to three lowercase letters, white
         // space before them.
         let l1 = after(m.lower, prev.lower, 1);
@@ -340,7 +302,6 @@ impl FastScan {
         self.upper += count(m.upper);
         self.lower += count(m.lower);
         self.punct += count(m.punct);
-        self.commas += count(m.comma);
     }
 
     #[inline]
@@ -363,8 +324,6 @@ struct FastLine {
     scan: FastScan,
     rule: RuleMark,
     blank_before: bool,
-    hash: u64,
-    duplicates: u32,
     block_lines: u32,
     block_position: u32,
     /// Set by [`FastScratch::finish`]: what the line gives its neighbours'
@@ -374,25 +333,20 @@ struct FastLine {
     prose_below: u32,
 }
 
-/// Sums over the lines before a line: words, long lines, rule-dropped
-/// lines and short-word shares, for the windows (one record, so that a
-/// row reads two records, not eight arrays).
+/// Sums over the lines before a line: words, long lines and rule-dropped
+/// lines, for the windows (one record, so that a row reads two records,
+/// not six arrays).
 #[derive(Debug, Clone, Copy, Default)]
 struct Before {
     words: u32,
     long: u32,
     dropped: u32,
-    short: f64,
 }
 
 /// Per-document buffers of `--fast`, reused across documents.
 #[derive(Debug, Clone, Default)]
 pub struct FastScratch {
     lines: Vec<FastLine>,
-    /// Duplicate lines' table (see [`FastScratch::count_duplicates`]) and
-    /// each line's slot in it.
-    seen: Vec<(u64, u32)>,
-    slots: Vec<u32>,
     /// The sums before each line, and over all lines, last.
     before: Vec<Before>,
     previous_blank: bool,
@@ -431,8 +385,6 @@ impl FastScratch {
             scan,
             rule: RuleMark::Undecided,
             blank_before: self.previous_blank,
-            hash: hash_bytes(text.trim_ascii()),
-            duplicates: 0,
             block_lines: 0,
             block_position: 0,
             as_neighbour: [0.0; NEIGHBOUR_FEATURES],
@@ -452,14 +404,13 @@ impl FastScratch {
 
     /// Computes what the rows need from the whole document.
     pub fn finish(&mut self) {
-        self.count_duplicates();
         // Document sums, the neighbours' cells, the sums before each line,
         // the distance to the prose above and the position in the block
         // (runs of lines between blank lines), in one pass (each line's
         // short-word share computed once).
         self.before.clear();
         let mut doc = FastDoc::default();
-        let (mut short, mut distance) = (0.0, MAX_DISTANCE);
+        let mut distance = MAX_DISTANCE;
         let mut position = 0;
         for (i, line) in self.lines.iter_mut().enumerate() {
             position = if i == 0 || line.blank_before {
@@ -476,14 +427,12 @@ impl FastScratch {
                 words: doc.words,
                 long: doc.long_lines,
                 dropped: doc.rule_dropped,
-                short,
             });
             doc.words += s.words;
             doc.longest = doc.longest.max(s.words);
             doc.long_lines += u32::from(long);
             doc.short_sum += share;
             doc.rule_dropped += u32::from(dropped);
-            short += f64::from(share);
             line.as_neighbour = [
                 log_count(s.words),
                 s.punct_ratio(),
@@ -501,7 +450,6 @@ impl FastScratch {
             words: doc.words,
             long: doc.long_lines,
             dropped: doc.rule_dropped,
-            short,
         });
         let nf = self.lines.len() as f32;
         doc.rates = [
@@ -512,10 +460,10 @@ impl FastScratch {
         self.doc = doc;
         // Backwards: the distance to the prose below (a prose line is at
         // distance 0 from the prose above), the block's length (its last
-        // line's position plus one) and the duplicates' counts.
+        // line's position plus one).
         let mut below = MAX_DISTANCE;
         let (mut block_lines, mut ends_block) = (0, true);
-        for (line, &slot) in self.lines.iter_mut().zip(&self.slots).rev() {
+        for line in self.lines.iter_mut().rev() {
             below = if line.prose_above == 0 {
                 0
             } else {
@@ -527,50 +475,6 @@ impl FastScratch {
             }
             line.block_lines = block_lines;
             ends_block = line.block_position == 0;
-            let count = self.seen.get(slot as usize).map_or(1, |&(_, count)| count);
-            line.duplicates = (count - 1).min(MAX_DUPLICATES);
-        }
-    }
-
-    /// Counts each line's key and notes its slot, for each line's
-    /// duplicates (read by finish): how many other lines have the same key, the
-    /// hash's top bits (as many as leave room for a line index below them,
-    /// as the sort of 64-bit keys this replaced had them: two lines that
-    /// differ share them as rarely as the hash collides). Counted in an
-    /// open-addressing table of at least twice as many slots as lines, a
-    /// few instructions a line where the sort took about 80 (5% of
-    /// `--fast`'s instructions, with the pass over its runs).
-    fn count_duplicates(&mut self) {
-        let n = self.lines.len();
-        if n == 0 {
-            return;
-        }
-        let index_bits = usize::BITS - n.leading_zeros();
-        let hash_mask = u64::MAX.checked_shl(index_bits).unwrap_or(0);
-        let table_bits = index_bits + 1;
-        let size = 1usize << table_bits;
-        let slot_mask = size - 1;
-        self.seen.clear();
-        // (key | 1, count): a key's low bit is clear, so 0 is an empty slot.
-        self.seen.resize(size, (0, 0));
-        self.slots.clear();
-        for line in &self.lines {
-            let key = line.hash & hash_mask | 1;
-            // The top bits are the hash's best mixed ones.
-            let mut slot = (key >> (64 - table_bits)) as usize;
-            loop {
-                let entry = &mut self.seen[slot];
-                if entry.0 == key {
-                    entry.1 += 1;
-                    break;
-                }
-                if entry.0 == 0 {
-                    *entry = (key, 1);
-                    break;
-                }
-                slot = (slot + 1) & slot_mask;
-            }
-            self.slots.push(slot as u32);
         }
     }
 
@@ -588,6 +492,19 @@ impl FastScratch {
         let n = lines.len();
         let line = &lines[i];
         let s = &line.scan;
+        // The neighbours' cells (-1 past the edges).
+        let cell = |j: Option<usize>| {
+            j.and_then(|j| lines.get(j))
+                .map_or([-1.0; NEIGHBOUR_FEATURES], |l| l.as_neighbour)
+        };
+        let (above, below) = (cell(i.checked_sub(1)), cell(Some(i + 1)));
+        // The +-3-line window: sums before its last line's successor minus
+        // sums before its first line.
+        let lo = i.saturating_sub(3);
+        let hi = (i + 3).min(n - 1);
+        let span = (hi - lo + 1) as f32;
+        let (first, last) = (&self.before[lo], &self.before[hi + 1]);
+        let window_words = last.words - first.words;
         *row = [
             log_count(s.bytes),
             log_count(s.words),
@@ -596,62 +513,23 @@ impl FastScratch {
             ratio(s.upper, s.upper + s.lower),
             s.punct_ratio(),
             s.bit(bits::ENDS_TERMINAL),
-            s.bit(bits::ENDS_COLON),
-            ratio(s.commas, s.words.max(1)),
-            s.sentence_ends as f32,
-            line.duplicates as f32,
             log_count(line.block_lines),
-            ratio(line.block_position, line.block_lines),
-            // The neighbours' cells the model reads, filled below.
-            0.0,
-            0.0,
-            0.0,
-            0.0,
-            0.0,
-            0.0,
-            0.0,
-            0.0,
-            // The window and the document, filled below.
-            0.0,
-            0.0,
-            0.0,
-            0.0,
+            above[1],
+            above[2],
+            below[0],
+            below[1],
+            log_mean(window_words as f32, hi - lo + 1),
+            (last.long - first.long) as f32 / span,
+            (last.dropped - first.dropped) as f32 / span,
             line.prose_above as f32,
             line.prose_below as f32,
             i as f32 / n as f32,
-            0.0,
+            ratio(self.before[i].words, self.doc.words),
             ratio(s.words, self.doc.longest),
             self.doc.rates[0],
             self.doc.rates[1],
             self.doc.rates[2],
         ];
-        // The neighbours' cells (-1 past the edges).
-        let cell = |j: Option<usize>| {
-            j.and_then(|j| lines.get(j))
-                .map_or([-1.0; NEIGHBOUR_FEATURES], |l| l.as_neighbour)
-        };
-        let (above2, above1) = (cell(i.checked_sub(2)), cell(i.checked_sub(1)));
-        let (below1, below2) = (cell(Some(i + 1)), cell(Some(i + 2)));
-        let neighbours = [
-            above2[0], above2[1], above1[0], above1[1], above1[2], below1[0], below1[1], below2[0],
-        ];
-        row[LINE_FEATURES..LINE_FEATURES + 8].copy_from_slice(&neighbours);
-        // The +-3-line window: sums before its last line's successor minus
-        // sums before its first line.
-        let lo = i.saturating_sub(3);
-        let hi = (i + 3).min(n - 1);
-        let span = (hi - lo + 1) as f32;
-        let (first, last) = (&self.before[lo], &self.before[hi + 1]);
-        let w = last.words - first.words;
-        let long = last.long - first.long;
-        let short = (last.short - first.short) as f32;
-        let dropped = last.dropped - first.dropped;
-        let at = LINE_FEATURES + 8;
-        row[at] = log_mean(w as f32, hi - lo + 1);
-        row[at + 1] = long as f32 / span;
-        row[at + 2] = short / span;
-        row[at + 3] = dropped as f32 / span;
-        row[at + 7] = ratio(self.before[i].words, self.doc.words);
     }
 }
 
@@ -664,7 +542,7 @@ mod tests {
     fn reference(text: &[u8]) -> FastScan {
         let mut s = fast_scan(b"");
         s.bytes = text.len() as u32;
-        let (mut prev_space, mut prev_terminal) = (1u32, 0u32);
+        let mut prev_space = 1u32;
         let (mut len, mut all_lower) = (0u32, 0u32);
         for &b in text.iter().chain(b" ") {
             let c = CLASS[b as usize];
@@ -675,16 +553,13 @@ mod tests {
             s.words += start;
             s.title += start & has(UPPER);
             s.short += end & u32::from(len <= 3) & all_lower;
-            s.sentence_ends += end & prev_terminal;
             len = (space ^ 1) * (len + 1);
             all_lower = (all_lower | start) & has(LOWER);
             s.nonspace += space ^ 1;
             s.upper += has(UPPER);
             s.lower += has(LOWER);
             s.punct += has(PUNCT);
-            s.commas += has(COMMA);
             prev_space = space;
-            prev_terminal = has(TERMINAL);
         }
         s.flags = fast_scan(text).flags;
         s
@@ -755,13 +630,12 @@ mod tests {
     }
 
     #[test]
-    fn counts_words_short_words_and_sentence_ends() {
+    fn counts_words_and_short_words() {
         let s = fast_scan(b"  The cat sat on a Mat. Done!  ");
         assert_eq!(s.words, 7);
         // "cat", "sat", "on", "a" (not "The", "Mat.", "Done!").
         assert_eq!(s.short, 4);
         assert_eq!(s.title, 3);
-        assert_eq!(s.sentence_ends, 2);
         assert_eq!(s.flags & bits::ENDS_TERMINAL, bits::ENDS_TERMINAL);
     }
 
@@ -786,12 +660,10 @@ mod tests {
         let at = |name: &str| FAST_FEATURE_NAMES.iter().position(|&n| n == name).unwrap();
         // No line below: the neighbour cells say so.
         assert_eq!(row[at("log_words@+1")], -1.0);
-        assert_eq!(row[at("log_words@+2")], -1.0);
         // The line above was dropped by a rule.
         assert_eq!(row[at("rule_dropped@-1")], 1.0);
-        assert_eq!(row[at("log_words@-1")], 1f32.ln_1p());
+        assert_eq!(row[at("punct_ratio@-1")], 0.0);
         // Its own block: one line, the first.
         assert_eq!(row[at("log_block_lines")], 1f32.ln_1p());
-        assert_eq!(row[at("block_position")], 0.0);
     }
 }
