@@ -685,11 +685,30 @@ impl Automaton {
                 for (i, line) in lines.by_ref() {
                     let mut at = start;
                     let mut taken = 0;
-                    for &byte in &line[..line.len().min(head)] {
-                        match dfa.next_state(cache, at, byte) {
-                            Ok(next) => at = next,
-                            Err(_) => return,
+                    let first = &line[..line.len().min(head)];
+                    while taken < first.len() {
+                        // Through states already built the cache is only
+                        // read, so its table stays in registers (`at` is
+                        // untagged: the start state, or a step that was).
+                        let mut next = at;
+                        while let Some(&byte) = first.get(taken) {
+                            next = dfa.next_state_untagged(cache, at, byte);
+                            if next.is_tagged() {
+                                break;
+                            }
+                            at = next;
+                            taken += 1;
                         }
+                        let Some(&byte) = first.get(taken) else {
+                            break;
+                        };
+                        if next.is_unknown() {
+                            match dfa.next_state(cache, at, byte) {
+                                Ok(built) => next = built,
+                                Err(_) => return,
+                            }
+                        }
+                        at = next;
                         taken += 1;
                         if at.is_tagged() {
                             break;
