@@ -93,6 +93,8 @@ pub(super) struct Anchored {
 pub(super) struct Scratch {
     pub(super) anchored: Option<AutomatonCache>,
     pub(super) matched: Option<PatternSet>,
+    /// The anchored patterns that matched, bit `p` for pattern `p`.
+    pub(super) matched_bits: Vec<u64>,
     pub(super) caches: Vec<Option<AutomatonCache>>,
     pub(super) candidates: Vec<u64>,
 }
@@ -140,18 +142,27 @@ impl Anchored {
         if !matches.unwrap_or_else(|| self.regex.is_match(cache, line)) {
             return u32::MAX;
         }
-        let matched = scratch
-            .matched
-            .get_or_insert_with(|| PatternSet::new(self.rank_of.len()));
-        matched.clear();
-        self.regex.which(cache, line, matched);
+        let bits = &mut scratch.matched_bits;
+        bits.clear();
+        bits.resize(self.rank_of.len().div_ceil(64), 0);
+        self.regex
+            .which_bits(cache, &mut scratch.matched, line, bits);
         // Patterns are numbered in rank order: the first one within its
-        // word limit is the best.
-        matched
-            .iter()
-            .map(|pattern| self.rank_of[pattern])
-            .find(|&rank| words <= max_words[rank as usize])
-            .unwrap_or(u32::MAX)
+        // word limit is the best. (A bit mask, not the `PatternSet`: its
+        // iterator and clear walk every pattern, 6% of the anchored rules'
+        // time.)
+        for (block, &word) in bits.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                let pattern = block * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                let rank = self.rank_of[pattern];
+                if words <= max_words[rank as usize] {
+                    return rank;
+                }
+            }
+        }
+        u32::MAX
     }
 }
 
@@ -816,18 +827,40 @@ impl Automaton {
         }
     }
 
-    /// Adds every pattern that matches `haystack` to `set`.
-    pub(super) fn which(&self, cache: &mut AutomatonCache, haystack: &[u8], set: &mut PatternSet) {
+    /// Sets bit `p` of `bits` (zeroed, a bit per pattern) for every
+    /// pattern `p` that matches `haystack`: the lazy DFA's overlapping
+    /// search, or the PikeVM's into `set` where the lazy DFA gives up.
+    pub(super) fn which_bits(
+        &self,
+        cache: &mut AutomatonCache,
+        set: &mut Option<PatternSet>,
+        haystack: &[u8],
+        bits: &mut [u64],
+    ) {
         let input = self.input(haystack);
-        if self
-            .dfa
-            .try_which_overlapping_matches(&mut cache.dfa, &input, set)
-            .is_err()
-        {
-            set.clear();
-            let pikevm = &self.pikevm;
-            let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
-            pikevm.which_overlapping_matches(vm_cache, &input, set);
+        let mut state = hybrid::dfa::OverlappingState::start();
+        loop {
+            if self
+                .dfa
+                .try_search_overlapping_fwd(&mut cache.dfa, &input, &mut state)
+                .is_err()
+            {
+                break;
+            }
+            let Some(m) = state.get_match() else {
+                return;
+            };
+            let p = m.pattern().as_usize();
+            bits[p / 64] |= 1 << (p % 64);
+        }
+        bits.fill(0);
+        let set = set.get_or_insert_with(|| PatternSet::new(self.dfa.pattern_len()));
+        set.clear();
+        let pikevm = &self.pikevm;
+        let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
+        pikevm.which_overlapping_matches(vm_cache, &input, set);
+        for p in set.iter() {
+            bits[p.as_usize() / 64] |= 1 << (p.as_usize() % 64);
         }
     }
 }
