@@ -24,6 +24,16 @@ pub(super) const COMPILED_SIZE_LIMIT: usize = 256 * 1024 * 1024;
 /// for 1% more instructions on the rules-only run (callgrind, 10 MB). It also
 /// keeps a hostile rule from growing a thread's memory without bound.
 const DFA_CACHE_LIMIT: usize = 512 * 1024;
+/// The cache of a rule with a long counted repetition (`.{0,80}`): its
+/// lazy DFA has a state for each combination of positions within the
+/// count, and with 512 KiB `newsletter-pitch` cleared its cache three
+/// times in each 10 MB of the stream, rebuilding states that cost 6% of
+/// the rules-only run. At 1 MiB it was not cleared in 20 MB; two default
+/// rules get it (with `cookie-notice-2`), 1 MiB more at `-j2` (2 MiB
+/// gave the same run 3 MiB more).
+const WIDE_DFA_CACHE_LIMIT: usize = 1024 * 1024;
+/// A counted repetition at least this long gets the wider cache.
+const WIDE_REPETITION: u32 = 16;
 /// How much memory the lazy DFA of the start-anchored rules may use in each
 /// thread. When full, the cache is cleared and rebuilt, so memory stays
 /// bounded whatever the rules; but a cache too small for the states a
@@ -392,7 +402,12 @@ impl Engine {
                 regexes.push(None);
                 continue;
             }
-            match Automaton::build(&[hir], false, MatchKind::All, DFA_CACHE_LIMIT) {
+            let capacity = if has_long_count(hir) {
+                WIDE_DFA_CACHE_LIMIT
+            } else {
+                DFA_CACHE_LIMIT
+            };
+            match Automaton::build(&[hir], false, MatchKind::All, capacity) {
                 Ok(regex) => {
                     compiled_bytes += regex.nfa_bytes();
                     compiled.push(index);
@@ -460,6 +475,20 @@ impl Engine {
             literal_max_words,
             unfiltered,
         })
+    }
+}
+
+/// Whether `hir` holds a counted repetition of at most
+/// [`WIDE_REPETITION`] or more (`x{0,80}`; not `x*`, one state).
+fn has_long_count(hir: &Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Repetition(r) => {
+            r.max.is_some_and(|max| max >= WIDE_REPETITION) || has_long_count(&r.sub)
+        }
+        HirKind::Capture(c) => has_long_count(&c.sub),
+        HirKind::Concat(hirs) | HirKind::Alternation(hirs) => hirs.iter().any(has_long_count),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => false,
     }
 }
 
