@@ -151,16 +151,18 @@ pub struct DocumentReader<R> {
     first_oversized: Option<Oversized>,
     /// The next document handed out is a later part of a cut one.
     in_parts: bool,
+    /// The bytes read and not yet handed out are `pending[start..filled]`;
+    /// past `filled`, bytes already written once (by a read or as zeros),
+    /// where the next read lands: a read goes straight into `pending`,
+    /// not through a buffer of its own and a copy.
     pending: Vec<u8>,
+    filled: usize,
     /// Start of the bytes of `pending` not yet handed out.
     start: usize,
     /// Bytes of `pending` already searched for a separator (an index into
     /// `pending`, at least `start`).
     scanned: usize,
     eof: bool,
-    /// Where each read lands before its bytes join `pending`: allocated and
-    /// zeroed once, so a read that returns a few bytes costs a few bytes.
-    read_buf: Box<[u8]>,
     /// A line with more bytes than this before its `\n` is too long: it is
     /// handed out in chunks as it is read, never held whole.
     max_line: usize,
@@ -296,10 +298,10 @@ impl<R: Read> DocumentReader<R> {
             first_oversized: None,
             in_parts: false,
             pending: Vec::new(),
+            filled: 0,
             start: 0,
             scanned: 0,
             eof: false,
-            read_buf: Box::default(),
             max_line: DEFAULT_MAX_LINE,
             line_checked: 0,
             long: None,
@@ -388,10 +390,10 @@ impl<R: Read> DocumentReader<R> {
                 return Ok(Some(Piece::Document(self.take_document(at, len))));
             }
             if self.eof {
-                if self.start == self.pending.len() {
+                if self.start == self.filled {
                     return Ok(None);
                 }
-                let end = self.pending.len();
+                let end = self.filled;
                 return Ok(Some(Piece::Document(self.take_document(end, 0))));
             }
             self.fill()?;
@@ -424,11 +426,11 @@ impl<R: Read> DocumentReader<R> {
     /// to its `\n`, or all that was read of it but its last byte (so that
     /// the chunk the end of the input ends is never empty).
     fn long_chunk(&mut self, state: LongState) -> io::Result<Option<LongLineChunk>> {
-        let rest = &self.pending[self.start..];
+        let rest = &self.pending[self.start..self.filled];
         let (end, last) = match memchr::memchr(b'\n', rest) {
             Some(at) => (self.start + at + 1, true),
-            None if self.eof => (self.pending.len(), true),
-            None if rest.len() > 1 => (self.pending.len() - 1, false),
+            None if self.eof => (self.filled, true),
+            None if rest.len() > 1 => (self.filled - 1, false),
             None => {
                 self.fill()?;
                 return Ok(None);
@@ -565,12 +567,16 @@ impl<R: Read> DocumentReader<R> {
     /// starts the search for the next document or line after them.
     fn cut(&mut self, end: usize, skip: usize) -> Vec<u8> {
         let separator_end = end + skip;
-        let rest_len = self.pending.len() - separator_end;
-        let bytes = if self.start == 0 && end >= rest_len {
+        let rest_len = self.filled - separator_end;
+        // Room for reads past `filled` counts as rest: a small document is
+        // not handed out with a read's room in its capacity.
+        let room = self.pending.len() - self.filled;
+        let bytes = if self.start == 0 && end >= rest_len + room {
             // The document is most of the buffer: hand out the buffer itself
             // and keep a copy of the smaller rest (a large document is never
             // copied, nor held twice).
-            let rest = self.pending[separator_end..].to_vec();
+            let rest = self.pending[separator_end..self.filled].to_vec();
+            self.filled = rest.len();
             self.consumed += separator_end as u64;
             let mut bytes = std::mem::replace(&mut self.pending, rest);
             bytes.truncate(end);
@@ -583,9 +589,9 @@ impl<R: Read> DocumentReader<R> {
             self.start = separator_end;
             bytes
         };
-        if self.start == self.pending.len() {
+        if self.start == self.filled {
             self.consumed += self.start as u64;
-            self.pending.clear();
+            self.filled = 0;
             self.start = 0;
         }
         self.scanned = self.start;
@@ -602,7 +608,8 @@ impl<R: Read> DocumentReader<R> {
         if self.start > 0 {
             // Drop the bytes already handed out, once per read.
             self.consumed += self.start as u64;
-            self.pending.drain(..self.start);
+            self.pending.copy_within(self.start..self.filled, 0);
+            self.filled -= self.start;
             self.counted -= self.start;
             self.line_checked -= self.start;
             for at in [&mut self.line_limit_end, &mut self.no_line_end_until]
@@ -614,17 +621,22 @@ impl<R: Read> DocumentReader<R> {
             self.scanned -= self.start;
             self.start = 0;
         }
-        if self.read_buf.is_empty() {
-            self.read_buf = vec![0; READ_SIZE].into_boxed_slice();
+        if self.pending.len() < self.filled + READ_SIZE {
+            // Zeroed once; later reads land on bytes already written, so a
+            // read that returns a few bytes costs a few bytes.
+            self.pending.resize(self.filled + READ_SIZE, 0);
         }
         let n = loop {
-            match self.reader.read(&mut self.read_buf) {
+            match self
+                .reader
+                .read(&mut self.pending[self.filled..self.filled + READ_SIZE])
+            {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
         };
-        self.pending.extend_from_slice(&self.read_buf[..n]);
+        self.filled += n.min(READ_SIZE);
         if n == 0 {
             self.eof = true;
         }
@@ -634,7 +646,7 @@ impl<R: Read> DocumentReader<R> {
     /// Finds a separator line in `pending`: (start, length with terminator).
     /// A candidate too close to the end to decide waits for more input.
     fn find_separator(&mut self) -> Option<(usize, usize)> {
-        let buf = &self.pending;
+        let buf = &self.pending[..self.filled];
         let mut from = self.scanned;
         while let Some(i) = memchr::memchr(b'\x0c', &buf[from..]) {
             let at = from + i;

@@ -24,6 +24,16 @@ pub(super) const COMPILED_SIZE_LIMIT: usize = 256 * 1024 * 1024;
 /// for 1% more instructions on the rules-only run (callgrind, 10 MB). It also
 /// keeps a hostile rule from growing a thread's memory without bound.
 const DFA_CACHE_LIMIT: usize = 512 * 1024;
+/// The cache of a rule with a long counted repetition (`.{0,80}`): its
+/// lazy DFA has a state for each combination of positions within the
+/// count, and with 512 KiB `newsletter-pitch` cleared its cache three
+/// times in each 10 MB of the stream, rebuilding states that cost 6% of
+/// the rules-only run. At 1 MiB it was not cleared in 20 MB; two default
+/// rules get it (with `cookie-notice-2`), 1 MiB more at `-j2` (2 MiB
+/// gave the same run 3 MiB more).
+const WIDE_DFA_CACHE_LIMIT: usize = 1024 * 1024;
+/// A counted repetition at least this long gets the wider cache.
+const WIDE_REPETITION: u32 = 16;
 /// How much memory the lazy DFA of the start-anchored rules may use in each
 /// thread. When full, the cache is cleared and rebuilt, so memory stays
 /// bounded whatever the rules; but a cache too small for the states a
@@ -93,6 +103,8 @@ pub(super) struct Anchored {
 pub(super) struct Scratch {
     pub(super) anchored: Option<AutomatonCache>,
     pub(super) matched: Option<PatternSet>,
+    /// The anchored patterns that matched, bit `p` for pattern `p`.
+    pub(super) matched_bits: Vec<u64>,
     pub(super) caches: Vec<Option<AutomatonCache>>,
     pub(super) candidates: Vec<u64>,
 }
@@ -140,18 +152,27 @@ impl Anchored {
         if !matches.unwrap_or_else(|| self.regex.is_match(cache, line)) {
             return u32::MAX;
         }
-        let matched = scratch
-            .matched
-            .get_or_insert_with(|| PatternSet::new(self.rank_of.len()));
-        matched.clear();
-        self.regex.which(cache, line, matched);
+        let bits = &mut scratch.matched_bits;
+        bits.clear();
+        bits.resize(self.rank_of.len().div_ceil(64), 0);
+        self.regex
+            .which_bits(cache, &mut scratch.matched, line, bits);
         // Patterns are numbered in rank order: the first one within its
-        // word limit is the best.
-        matched
-            .iter()
-            .map(|pattern| self.rank_of[pattern])
-            .find(|&rank| words <= max_words[rank as usize])
-            .unwrap_or(u32::MAX)
+        // word limit is the best. (A bit mask, not the `PatternSet`: its
+        // iterator and clear walk every pattern, 6% of the anchored rules'
+        // time.)
+        for (block, &word) in bits.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                let pattern = block * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                let rank = self.rank_of[pattern];
+                if words <= max_words[rank as usize] {
+                    return rank;
+                }
+            }
+        }
+        u32::MAX
     }
 }
 
@@ -381,7 +402,12 @@ impl Engine {
                 regexes.push(None);
                 continue;
             }
-            match Automaton::build(&[hir], false, MatchKind::All, DFA_CACHE_LIMIT) {
+            let capacity = if has_long_count(hir) {
+                WIDE_DFA_CACHE_LIMIT
+            } else {
+                DFA_CACHE_LIMIT
+            };
+            match Automaton::build(&[hir], false, MatchKind::All, capacity) {
                 Ok(regex) => {
                     compiled_bytes += regex.nfa_bytes();
                     compiled.push(index);
@@ -449,6 +475,20 @@ impl Engine {
             literal_max_words,
             unfiltered,
         })
+    }
+}
+
+/// Whether `hir` holds a counted repetition of at most
+/// [`WIDE_REPETITION`] or more (`x{0,80}`; not `x*`, one state).
+fn has_long_count(hir: &Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Repetition(r) => {
+            r.max.is_some_and(|max| max >= WIDE_REPETITION) || has_long_count(&r.sub)
+        }
+        HirKind::Capture(c) => has_long_count(&c.sub),
+        HirKind::Concat(hirs) | HirKind::Alternation(hirs) => hirs.iter().any(has_long_count),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => false,
     }
 }
 
@@ -685,11 +725,30 @@ impl Automaton {
                 for (i, line) in lines.by_ref() {
                     let mut at = start;
                     let mut taken = 0;
-                    for &byte in &line[..line.len().min(head)] {
-                        match dfa.next_state(cache, at, byte) {
-                            Ok(next) => at = next,
-                            Err(_) => return,
+                    let first = &line[..line.len().min(head)];
+                    while taken < first.len() {
+                        // Through states already built the cache is only
+                        // read, so its table stays in registers (`at` is
+                        // untagged: the start state, or a step that was).
+                        let mut next = at;
+                        while let Some(&byte) = first.get(taken) {
+                            next = dfa.next_state_untagged(cache, at, byte);
+                            if next.is_tagged() {
+                                break;
+                            }
+                            at = next;
+                            taken += 1;
                         }
+                        let Some(&byte) = first.get(taken) else {
+                            break;
+                        };
+                        if next.is_unknown() {
+                            match dfa.next_state(cache, at, byte) {
+                                Ok(built) => next = built,
+                                Err(_) => return,
+                            }
+                        }
+                        at = next;
                         taken += 1;
                         if at.is_tagged() {
                             break;
@@ -797,18 +856,40 @@ impl Automaton {
         }
     }
 
-    /// Adds every pattern that matches `haystack` to `set`.
-    pub(super) fn which(&self, cache: &mut AutomatonCache, haystack: &[u8], set: &mut PatternSet) {
+    /// Sets bit `p` of `bits` (zeroed, a bit per pattern) for every
+    /// pattern `p` that matches `haystack`: the lazy DFA's overlapping
+    /// search, or the PikeVM's into `set` where the lazy DFA gives up.
+    pub(super) fn which_bits(
+        &self,
+        cache: &mut AutomatonCache,
+        set: &mut Option<PatternSet>,
+        haystack: &[u8],
+        bits: &mut [u64],
+    ) {
         let input = self.input(haystack);
-        if self
-            .dfa
-            .try_which_overlapping_matches(&mut cache.dfa, &input, set)
-            .is_err()
-        {
-            set.clear();
-            let pikevm = &self.pikevm;
-            let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
-            pikevm.which_overlapping_matches(vm_cache, &input, set);
+        let mut state = hybrid::dfa::OverlappingState::start();
+        loop {
+            if self
+                .dfa
+                .try_search_overlapping_fwd(&mut cache.dfa, &input, &mut state)
+                .is_err()
+            {
+                break;
+            }
+            let Some(m) = state.get_match() else {
+                return;
+            };
+            let p = m.pattern().as_usize();
+            bits[p / 64] |= 1 << (p % 64);
+        }
+        bits.fill(0);
+        let set = set.get_or_insert_with(|| PatternSet::new(self.dfa.pattern_len()));
+        set.clear();
+        let pikevm = &self.pikevm;
+        let vm_cache = cache.pikevm.get_or_insert_with(|| pikevm.create_cache());
+        pikevm.which_overlapping_matches(vm_cache, &input, set);
+        for p in set.iter() {
+            bits[p.as_usize() / 64] |= 1 << (p.as_usize() % 64);
         }
     }
 }
