@@ -478,7 +478,7 @@ impl Engine {
     }
 }
 
-/// Whether `hir` holds a counted repetition of at most
+/// Whether `hir` holds a counted repetition whose upper bound is
 /// [`WIDE_REPETITION`] or more (`x{0,80}`; not `x*`, one state).
 fn has_long_count(hir: &Hir) -> bool {
     use regex_syntax::hir::HirKind;
