@@ -364,6 +364,25 @@ pub(super) fn literal_ends_in_step<'t>(
 }
 
 impl Engine {
+    /// The anchored rules, when one of them may match a line of `words`
+    /// words in which the presearch found `found`.
+    #[inline]
+    pub(super) fn anchored_for(&self, words: u32, found: Presearch) -> Option<&Anchored> {
+        self.anchored
+            .as_ref()
+            .filter(|a| words <= a.max_words && found.anchored != Some(false))
+    }
+
+    /// The literal automaton, when a rule with a literal may match such a
+    /// line (the presearch found a literal in it, or did not search).
+    #[inline]
+    pub(super) fn literals_for(&self, words: u32, found: Presearch) -> Option<&Literals> {
+        if words > self.literal_max_words || found.literal == LiteralEnd::None {
+            return None;
+        }
+        self.literals.as_ref()
+    }
+
     /// Compiles the rules and gathers the unanchored rules' literals.
     pub(super) fn build(
         rules: &[Rule],

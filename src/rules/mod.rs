@@ -167,14 +167,10 @@ impl RuleSet {
         // scratch need not be locked (a lock and unlock cost a fifth of
         // this function's time).
         let engine = &*self.engine;
-        let no_anchored = engine
-            .anchored
-            .as_ref()
-            .is_none_or(|a| words > a.max_words || found.anchored == Some(false));
-        let no_literal = words > engine.literal_max_words
-            || engine.literals.is_none()
-            || found.literal == LiteralEnd::None;
-        if no_anchored && no_literal && engine.unfiltered.is_empty() {
+        if engine.anchored_for(words, found).is_none()
+            && engine.literals_for(words, found).is_none()
+            && engine.unfiltered.is_empty()
+        {
             return None;
         }
         let mut scratch = self.lock_scratch();
@@ -273,11 +269,11 @@ impl RuleSet {
     ) -> Option<u32> {
         let engine = &*self.engine;
         // The best (lowest) rank found so far; u32::MAX: none.
-        let best = match &engine.anchored {
-            Some(anchored) if words <= anchored.max_words && found.anchored != Some(false) => {
+        let best = match engine.anchored_for(words, found) {
+            Some(anchored) => {
                 anchored.best(scratch, &engine.max_words, content, words, found.anchored)
             }
-            _ => u32::MAX,
+            None => u32::MAX,
         };
         let Scratch {
             caches, candidates, ..
@@ -299,9 +295,8 @@ impl RuleSet {
         for &rank in &engine.unfiltered {
             mark(rank);
         }
-        if words <= engine.literal_max_words
-            && best > engine.min_literal_rank
-            && let Some(literals) = &engine.literals
+        if best > engine.min_literal_rank
+            && let Some(literals) = engine.literals_for(words, found)
             && let Some(first_end) = match found.literal {
                 LiteralEnd::At(end) => Some(end),
                 LiteralEnd::None => None,
