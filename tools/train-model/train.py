@@ -241,20 +241,27 @@ def apply_exits(raw_at, full, exits):
     return score
 
 
-def model_exits(model, X, afters, margin):
-    """fit_exits for a fitted LGBMClassifier over the rows X."""
+def raw_scores(model, X):
+    """A fitted LGBMClassifier's scores of the rows X: raw_at(k) after its
+    first k trees, and after all of them."""
     booster = model.booster_
     def raw_at(k):
         return booster.predict(X, raw_score=True, num_iteration=k)
-    return fit_exits(raw_at, booster.predict(X, raw_score=True), afters, margin)
+    return raw_at, booster.predict(X, raw_score=True)
+
+
+def model_exits(model, X, afters, margin):
+    """fit_exits for a fitted LGBMClassifier over the rows X."""
+    if not afters:
+        return []
+    raw_at, full = raw_scores(model, X)
+    return fit_exits(raw_at, full, afters, margin)
 
 
 def exit_probabilities(model, X, exits):
     """The probabilities kzclean computes from `model` with `exits`."""
-    booster = model.booster_
-    def raw_at(k):
-        return booster.predict(X, raw_score=True, num_iteration=k)
-    return 1 / (1 + np.exp(-apply_exits(raw_at, booster.predict(X, raw_score=True), exits)))
+    raw_at, full = raw_scores(model, X)
+    return 1 / (1 + np.exp(-apply_exits(raw_at, full, exits)))
 
 
 def write_model(model, names, path, note, exits=()):
