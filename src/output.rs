@@ -102,6 +102,49 @@ pub fn write_and_count(
     stats.bytes_out += bytes_out as u64;
 }
 
+/// [`write_and_count`] with the document's lines known: `starts` holds
+/// where each line (one per verdict) starts, in order (the cleaner's
+/// spans), so the document is not split into lines a second time (that
+/// split was half of this pass's instructions).
+pub(crate) fn write_and_count_at(
+    mode: Mode,
+    doc: &[u8],
+    starts: impl ExactSizeIterator<Item = usize>,
+    verdicts: &[Verdict],
+    rules: &RuleSet,
+    out: &mut Vec<u8>,
+    stats: &mut Stats,
+) {
+    if mode != Mode::Clean || starts.len() != verdicts.len() {
+        write_and_count(mode, doc, verdicts, rules, out, stats);
+        return;
+    }
+    stats.start_document(doc, rules.rules().len());
+    // A run of kept lines is copied when the first dropped line after it
+    // (or the document's end) shows where it ends.
+    let (mut lines_out, mut bytes_out) = (0, 0);
+    let mut run: Option<usize> = None;
+    for (start, v) in starts.zip(verdicts) {
+        if v.keep {
+            lines_out += 1;
+            run.get_or_insert(start);
+        } else {
+            if let Some(run_start) = run.take() {
+                out.extend_from_slice(&doc[run_start..start]);
+                bytes_out += start - run_start;
+            }
+            stats.add_removed(v);
+        }
+    }
+    if let Some(run_start) = run {
+        out.extend_from_slice(&doc[run_start..]);
+        bytes_out += doc.len() - run_start;
+    }
+    stats.lines_in += verdicts.len() as u64;
+    stats.lines_out += lines_out;
+    stats.bytes_out += bytes_out as u64;
+}
+
 /// Ends a row whose line had no terminator (the last line of a stream), so
 /// that rows never run together.
 fn terminate(line: &[u8], out: &mut Vec<u8>) {

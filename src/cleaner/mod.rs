@@ -28,7 +28,7 @@ use std::sync::Arc;
 use crate::document::{content, is_blank, lines};
 use crate::features::{FAST_FEATURE_COUNT, FEATURE_COUNT, FastScratch, FeatureScratch, RuleMark};
 use crate::model::{Model, logistic};
-use crate::output::{Mode, write_document, write_reason};
+use crate::output::{Mode, write_and_count, write_and_count_at, write_document, write_reason};
 use crate::rules::{Action, Presearch, RuleSet};
 use crate::sites::{SiteProfile, line_key};
 use crate::text::count_words;
@@ -97,6 +97,9 @@ pub struct Cleaner {
     /// Where each line's content lies in the document, and what the
     /// rules' searches over all lines at once found in it.
     spans: Vec<std::ops::Range<usize>>,
+    /// True when `spans` are those of the document last classified (not
+    /// of its joined lines under `--unwrap`).
+    spans_of_doc: bool,
     presearch: Vec<Presearch>,
     features: FeatureScratch,
     /// `--fast`'s features.
@@ -170,6 +173,7 @@ impl Cleaner {
             model,
             scratch: Vec::new(),
             spans: Vec::new(),
+            spans_of_doc: false,
             presearch: Vec::new(),
             features: FeatureScratch::default(),
             fast: FastScratch::default(),
@@ -255,6 +259,7 @@ impl Cleaner {
             if unwrap::join_wrapped(doc, width, &mut joined, &mut blocks) {
                 let mut block_verdicts = std::mem::take(&mut self.block_verdicts);
                 self.classify_lines(&joined, &mut block_verdicts);
+                self.spans_of_doc = false;
                 verdicts.clear();
                 for (&n, &verdict) in blocks.iter().zip(&block_verdicts) {
                     verdicts.extend(std::iter::repeat_n(verdict, n as usize));
@@ -268,6 +273,26 @@ impl Cleaner {
             self.blocks = blocks;
         }
         self.classify_lines(doc, verdicts);
+        self.spans_of_doc = true;
+    }
+
+    /// Writes `doc`'s output for `verdicts` (as [`Cleaner::classify`] gave
+    /// them) and counts it, reusing the line spans found while classifying
+    /// when they are `doc`'s (not a joined copy's under `--unwrap`).
+    pub(crate) fn write_and_count(
+        &self,
+        mode: Mode,
+        doc: &[u8],
+        verdicts: &[Verdict],
+        out: &mut Vec<u8>,
+        stats: &mut crate::Stats,
+    ) {
+        if self.spans_of_doc {
+            let starts = self.spans.iter().map(|span| span.start);
+            write_and_count_at(mode, doc, starts, verdicts, &self.rules, out, stats);
+        } else {
+            write_and_count(mode, doc, verdicts, &self.rules, out, stats);
+        }
     }
 
     /// [`Cleaner::classify`] on the lines as they are.

@@ -10,7 +10,7 @@ use super::units::Unit;
 use super::wet::{Page, WetOptions};
 use crate::cleaner::Cleaner;
 use crate::document::{Limits, is_separator, lines, part_end};
-use crate::output::{Mode, Stats, write_and_count};
+use crate::output::{Mode, Stats};
 use crate::sites::site_of_url;
 use crate::verdict::Verdict;
 
@@ -61,8 +61,8 @@ impl Worker {
         stats: &mut Stats,
     ) {
         self.cleaner.classify(doc, &mut self.verdicts);
-        let rules = self.cleaner.rules();
-        write_and_count(mode, doc, &self.verdicts, rules, out, stats);
+        self.cleaner
+            .write_and_count(mode, doc, &self.verdicts, out, stats);
         if follows_part {
             // The parts of a document count as one, with the first: so it
             // is counted even if a read error ends it early.
@@ -288,7 +288,9 @@ impl Worker {
         batch: &[Unit],
     ) -> BatchOutput {
         let mut output = BatchOutput::default();
-        let mut bytes = Vec::new();
+        // Room for the whole batch's input at once: growing by doubling
+        // copied the output over and over.
+        let mut bytes = Vec::with_capacity(batch.iter().map(Unit::len).sum());
         for unit in batch {
             let mark = bytes.len();
             if let Err(problem) = self.clean_unit(mode, format, unit, &mut bytes, &mut output.stats)
