@@ -299,8 +299,8 @@ impl Cleaner {
     fn classify_lines(&mut self, doc: &[u8], verdicts: &mut Vec<Verdict>) {
         verdicts.clear();
         self.measure_lines(doc);
-        let prose_total = self.match_rules(doc);
-        self.decide_by_rules(doc, prose_total, verdicts);
+        let (prose_total, any_cut) = self.match_rules(doc);
+        self.decide_by_rules(doc, prose_total, any_cut, verdicts);
         self.decide_by_site(doc, verdicts);
         if self.options.classifier {
             self.decide_by_model(verdicts);
@@ -352,8 +352,9 @@ impl Cleaner {
     /// Pass 1b: what the rules say about each line: the anchored automaton
     /// and literal search over all lines at once (four lines in step), then
     /// the rules line by line. Returns how much prose (words in lines of 10
-    /// or more words no rule matched) the document has.
-    fn match_rules(&mut self, doc: &[u8]) -> f64 {
+    /// or more words no rule matched) the document has, and whether a
+    /// `cut` rule matched a line.
+    fn match_rules(&mut self, doc: &[u8]) -> (f64, bool) {
         let classifier = self.options.classifier;
         let fast = self.options.fast;
         let infos = &mut self.scratch;
@@ -372,6 +373,7 @@ impl Cleaner {
             rules.presearch(searched, &mut self.presearch);
         }
         let mut prose_total = 0.0;
+        let mut any_cut = false;
         let mut row = 0;
         for ((info, span), &found) in infos.iter_mut().zip(&self.spans).zip(&self.presearch) {
             if info.blank {
@@ -386,8 +388,14 @@ impl Cleaner {
             if rule.is_none() && info.words >= PROSE_LINE_WORDS {
                 prose_total += f64::from(info.words);
             }
-            if classifier && let Some(i) = rule {
-                let mark = match rules.rules()[i as usize].action {
+            let Some(i) = rule else {
+                row += 1;
+                continue;
+            };
+            let action = rules.rules()[i as usize].action;
+            any_cut |= action == Action::Cut;
+            if classifier {
+                let mark = match action {
                     Action::Keep => RuleMark::Kept,
                     _ => RuleMark::Dropped,
                 };
@@ -399,7 +407,7 @@ impl Cleaner {
             }
             row += 1;
         }
-        prose_total
+        (prose_total, any_cut)
     }
 
     /// Pass 2: verdicts from the rules. A cut is honoured only below enough
@@ -411,11 +419,22 @@ impl Cleaner {
     /// With the classifier on, it also notes the lines left to the model
     /// and the words rules kept (for [`Cleaner::decide_by_model`]: one pass
     /// over the verdicts fewer).
-    fn decide_by_rules(&mut self, doc: &[u8], prose_total: f64, verdicts: &mut Vec<Verdict>) {
+    fn decide_by_rules(
+        &mut self,
+        doc: &[u8],
+        prose_total: f64,
+        any_cut: bool,
+        verdicts: &mut Vec<Verdict>,
+    ) {
         let infos = &self.scratch;
         let params = self.rules.params();
         let rules = self.rules.rules();
-        let repeated = repeated_markers(doc, infos, &self.spans, rules);
+        // Most documents have no cut marker: no pass over their lines.
+        let repeated = if any_cut {
+            repeated_markers(doc, infos, &self.spans, rules)
+        } else {
+            Vec::new()
+        };
         let mut prose_before = 0.0;
         let mut cut: Option<u32> = None;
         let classifier = self.options.classifier;

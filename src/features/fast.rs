@@ -150,10 +150,13 @@ fn scan_with(text: &[u8], masks_of: impl Fn(&[u8; 64], usize) -> Masks) -> FastS
     let rest = blocks.remainder();
     let mut last = [b' '; 64];
     last[..rest.len()].copy_from_slice(rest);
-    let m = masks_of(&last, rest.len().div_ceil(16));
+    // The whole padded block: its white space gives the masks that
+    // skipping it would (a loop of constant length, unrolled).
+    let m = masks_of(&last, 4);
     s.add(&m, &prev);
 
-    let trimmed = text.trim_ascii();
+    // Only the end matters (trimming the start too cost a loop a line).
+    let trimmed = text.trim_ascii_end();
     if let Some(&last) = trimmed.last() {
         // The full-width marks are three bytes ending beyond ASCII: most
         // lines end in ASCII and compare no suffix.
@@ -507,11 +510,12 @@ impl FastScratch {
         let window_words = last.words - first.words;
         *row = [
             log_count(s.bytes),
-            log_count(s.words),
+            // log_count(s.words) and s.punct_ratio(), computed by finish.
+            line.as_neighbour[0],
             ratio(s.nonspace, s.words),
             ratio(s.title, s.words),
             ratio(s.upper, s.upper + s.lower),
-            s.punct_ratio(),
+            line.as_neighbour[1],
             s.bit(bits::ENDS_TERMINAL),
             log_count(line.block_lines),
             above[1],
