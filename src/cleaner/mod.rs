@@ -530,10 +530,11 @@ impl Cleaner {
         self.rows.resize(SCORE_CHUNK * FEATURE_COUNT, 0.0);
         for chunk in self.to_score.chunks(SCORE_CHUNK) {
             let rows = &mut self.rows[..chunk.len() * width];
-            for (&(_, line), out) in chunk.iter().zip(rows.chunks_exact_mut(width)) {
-                if fast {
-                    self.fast.row_into(line as usize, out);
-                } else {
+            if fast {
+                let lines = chunk.iter().map(|&(_, line)| line as usize);
+                self.fast.rows_into(lines, rows);
+            } else {
+                for (&(_, line), out) in chunk.iter().zip(rows.chunks_exact_mut(width)) {
                     self.features.row_into(line as usize, out);
                 }
             }

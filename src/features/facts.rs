@@ -110,21 +110,53 @@ static WINDOW_LOG_MEANS: LazyLock<Box<[[f32; 512]; 7]>> = LazyLock::new(|| {
 /// ln(1 + words / lines); `words` is a whole number.
 #[inline]
 pub(super) fn log_mean(words: f32, lines: usize) -> f32 {
-    let whole = words as usize;
-    match WINDOW_LOG_MEANS
-        .get(lines.wrapping_sub(1))
-        .and_then(|t| t.get(whole))
-    {
-        Some(&value) if whole as f32 == words => value,
-        _ => (words / lines as f32).ln_1p(),
-    }
+    LogTables::get().mean(words, lines)
 }
 
 #[inline]
 pub(super) fn log_count(n: u32) -> f32 {
-    match SMALL_LOG_COUNTS.get(n as usize) {
-        Some(&value) => value,
-        None => (n as f32).ln_1p(),
+    LogTables::get().count(n)
+}
+
+/// The tables behind [`log_count`] and [`log_mean`], taken once for a
+/// loop over many rows: each use of the statics checks that they are
+/// built (an atomic load and a branch).
+#[derive(Clone, Copy)]
+pub(super) struct LogTables {
+    counts: &'static [f32; 256],
+    means: &'static [[f32; 512]; 7],
+}
+
+impl LogTables {
+    #[inline]
+    pub(super) fn get() -> LogTables {
+        LogTables {
+            counts: &SMALL_LOG_COUNTS,
+            means: &WINDOW_LOG_MEANS,
+        }
+    }
+
+    /// [`log_count`].
+    #[inline]
+    pub(super) fn count(self, n: u32) -> f32 {
+        match self.counts.get(n as usize) {
+            Some(&value) => value,
+            None => (n as f32).ln_1p(),
+        }
+    }
+
+    /// [`log_mean`].
+    #[inline]
+    pub(super) fn mean(self, words: f32, lines: usize) -> f32 {
+        let whole = words as usize;
+        match self
+            .means
+            .get(lines.wrapping_sub(1))
+            .and_then(|t| t.get(whole))
+        {
+            Some(&value) if whole as f32 == words => value,
+            _ => (words / lines as f32).ln_1p(),
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 //! in Latin letters. [`FAST_FEATURE_NAMES`] fixes the order of a row, and
 //! `rules/fast.model` names the same features.
 
-use super::facts::{RuleMark, log_count, log_mean, ratio};
+use super::facts::{LogTables, RuleMark, log_count, ratio};
 
 /// `--fast`'s features, in the order of a row.
 pub const FAST_FEATURE_NAMES: &[&str] = &[
@@ -498,6 +498,21 @@ impl FastScratch {
     /// line's facts are one record: a row costs a few bounds checks, not
     /// one per value (they were a quarter of its instructions).
     pub fn row_into(&self, i: usize, row: &mut [f32]) {
+        self.row_with(i, row, LogTables::get());
+    }
+
+    /// The rows of the non-blank lines `lines` (indices as pushed), one
+    /// after the other in `rows`: [`FastScratch::row_into`] in a loop that
+    /// takes the log tables once, not at every value.
+    pub fn rows_into(&self, lines: impl Iterator<Item = usize>, rows: &mut [f32]) {
+        let logs = LogTables::get();
+        for (i, row) in lines.zip(rows.chunks_exact_mut(FAST_FEATURE_COUNT)) {
+            self.row_with(i, row, logs);
+        }
+    }
+
+    #[inline(always)]
+    fn row_with(&self, i: usize, row: &mut [f32], logs: LogTables) {
         debug_assert_eq!(row.len(), FAST_FEATURE_COUNT);
         let Some(row) = row.first_chunk_mut::<FAST_FEATURE_COUNT>() else {
             return;
@@ -520,7 +535,7 @@ impl FastScratch {
         let (first, last) = (&self.before[lo], &self.before[hi + 1]);
         let window_words = last.words - first.words;
         *row = [
-            log_count(s.bytes),
+            logs.count(s.bytes),
             // log_count(s.words) and s.punct_ratio(), computed by finish.
             line.as_neighbour[0],
             ratio(s.nonspace, s.words),
@@ -528,12 +543,12 @@ impl FastScratch {
             ratio(s.upper, s.upper + s.lower),
             line.as_neighbour[1],
             s.bit(bits::ENDS_TERMINAL),
-            log_count(line.block_lines),
+            logs.count(line.block_lines),
             above[1],
             above[2],
             below[0],
             below[1],
-            log_mean(window_words as f32, hi - lo + 1),
+            logs.mean(window_words as f32, hi - lo + 1),
             (last.long - first.long) as f32 / span,
             (last.dropped - first.dropped) as f32 / span,
             line.prose_above as f32,
