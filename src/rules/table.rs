@@ -1,0 +1,209 @@
+//! The required literals' automaton as our own dense table, copied from
+//! Aho-Corasick's DFA at start-up. The search in step
+//! ([`super::engine::literal_ends_in_step`]) spends most of its time in
+//! one transition per byte; the crate's `next_state` checks the table's
+//! bounds and each state for being special, 16 of the 38 instructions of
+//! a step of four lanes. Here the states that end a search (matches, and
+//! the dead state) have the highest ids, above a power of two, so one
+//! test of the four lanes' states OR-ed together tells whether any lane
+//! must stop.
+
+use aho_corasick::Anchored::No;
+use aho_corasick::automaton::Automaton;
+
+/// A DFA over byte classes with premultiplied state ids (a state's id is
+/// where its row starts in `trans`).
+pub(super) struct LiteralTable {
+    /// The class of each byte: bytes no literal tells apart share one.
+    classes: [u8; 256],
+    /// `trans[id + class]`: the next state's id.
+    trans: Vec<u32>,
+    /// Ids at or above this (a power of two) are stop states; every other
+    /// state's id is below it.
+    stop: u32,
+    /// The unanchored start state.
+    start: u32,
+    /// For stop state `k` (id `stop + k * stride`), its patterns:
+    /// `patterns[pattern_start[k]..pattern_start[k + 1]]`, none for the
+    /// dead state.
+    pattern_start: Vec<u32>,
+    patterns: Vec<u32>,
+    stride: u32,
+}
+
+impl LiteralTable {
+    /// Copies `dfa` (unanchored, standard semantics). `None` if it has
+    /// no unanchored start state.
+    pub(super) fn from_dfa(dfa: &aho_corasick::dfa::DFA) -> Option<LiteralTable> {
+        let start = dfa.start_state(No).ok()?;
+        // Every state reachable from the start, each with its 256
+        // transitions (the crate's ids are opaque here).
+        let mut ids = vec![start];
+        let mut rows: Vec<[u32; 256]> = Vec::new();
+        // The crate's state id -> our index (u32::MAX: not seen yet).
+        let mut index: Vec<u32> = Vec::new();
+        let mut seen = |sid: aho_corasick::automaton::StateID, ids: &mut Vec<_>| {
+            let at = sid.as_usize();
+            if at >= index.len() {
+                index.resize(at + 1, u32::MAX);
+            }
+            if index[at] == u32::MAX {
+                index[at] = ids.len() as u32;
+                ids.push(sid);
+            }
+            index[at]
+        };
+        seen(start, &mut ids);
+        let mut at = 0;
+        while at < ids.len() {
+            let sid = ids[at];
+            let mut row = [0u32; 256];
+            for (byte, next) in (0..=255u8).zip(&mut row) {
+                *next = seen(dfa.next_state(No, sid, byte), &mut ids);
+            }
+            rows.push(row);
+            at += 1;
+        }
+        // Byte classes: bytes whose columns are equal.
+        let mut classes = [0u8; 256];
+        let mut firsts: Vec<usize> = Vec::new();
+        let mut class_of: std::collections::HashMap<Vec<u32>, u8> = Default::default();
+        for (byte, class) in classes.iter_mut().enumerate() {
+            let column: Vec<u32> = rows.iter().map(|r| r[byte]).collect();
+            let len = firsts.len();
+            *class = *class_of.entry(column).or_insert(len as u8);
+            if usize::from(*class) == len {
+                firsts.push(byte);
+            }
+        }
+        let stride = firsts.len() as u32;
+        // Ids: the states that go on first, from 0; the stop states from
+        // the power of two above them.
+        let stops = |sid| dfa.is_match(sid) || dfa.is_dead(sid);
+        let going = ids.iter().filter(|&&s| !stops(s)).count() as u32;
+        let stop = (going * stride).max(1).next_power_of_two();
+        let mut new_id = vec![0u32; ids.len()];
+        let (mut next_going, mut next_stop) = (0, stop);
+        let mut pattern_start = vec![0];
+        let mut patterns = Vec::new();
+        for (k, &sid) in ids.iter().enumerate() {
+            if stops(sid) {
+                new_id[k] = next_stop;
+                next_stop += stride;
+                if dfa.is_match(sid) {
+                    let found = (0..dfa.match_len(sid)).map(|i| dfa.match_pattern(sid, i));
+                    patterns.extend(found.map(|p| p.as_u32()));
+                }
+                pattern_start.push(patterns.len() as u32);
+            } else {
+                new_id[k] = next_going;
+                next_going += stride;
+            }
+        }
+        let mut trans = vec![0u32; next_stop as usize];
+        for (k, row) in rows.iter().enumerate() {
+            let base = new_id[k] as usize;
+            for (class, &byte) in firsts.iter().enumerate() {
+                trans[base + class] = new_id[row[byte] as usize];
+            }
+        }
+        Some(LiteralTable {
+            classes,
+            trans,
+            stop,
+            start: new_id[0],
+            pattern_start,
+            patterns,
+            stride,
+        })
+    }
+
+    pub(super) fn start(&self) -> u32 {
+        self.start
+    }
+
+    /// Whether `sid` ends a search: any of the states OR-ed together.
+    #[inline(always)]
+    pub(super) fn stops(&self, sids: u32) -> bool {
+        sids >= self.stop
+    }
+
+    #[inline(always)]
+    pub(super) fn next(&self, sid: u32, byte: u8) -> u32 {
+        self.next_wide(sid as usize, byte) as u32
+    }
+
+    #[inline(always)]
+    fn next_wide(&self, sid: usize, byte: u8) -> usize {
+        let at = sid + usize::from(self.classes[usize::from(byte)]);
+        debug_assert!(at < self.trans.len());
+        // SAFETY: `sid` is the start state or came out of `trans`, so it
+        // is some state's row start (`from_dfa` writes no other ids), and
+        // a class is below `stride`, a row's length: `at` is in the
+        // table. Checking it was 8 of the 36 instructions of a step of
+        // four lanes.
+        unsafe { *self.trans.get_unchecked(at) as usize }
+    }
+
+    /// Steps four lines together from `state` up to the shortest line's
+    /// end, stopping after the first step that enters a stop state in any
+    /// lane; returns the bytes each lane read. Not inlined: on its own
+    /// the compiler keeps the lanes in registers.
+    #[inline(never)]
+    pub(super) fn step4(&self, lines: [&[u8]; 4], state: &mut [u32; 4]) -> usize {
+        let steps = lines.iter().map(|l| l.len()).min().unwrap_or(0);
+        let [a, b, c, d] = lines.map(|l| &l[..steps]);
+        // As `usize`, so that no step zero-extends an id to index with it.
+        let [mut s0, mut s1, mut s2, mut s3] = state.map(|s| s as usize);
+        let mut at = 0;
+        while at < steps {
+            s0 = self.next_wide(s0, a[at]);
+            s1 = self.next_wide(s1, b[at]);
+            s2 = self.next_wide(s2, c[at]);
+            s3 = self.next_wide(s3, d[at]);
+            at += 1;
+            if s0 | s1 | s2 | s3 >= self.stop as usize {
+                break;
+            }
+        }
+        *state = [s0, s1, s2, s3].map(|s| s as u32);
+        at
+    }
+
+    /// The literals that end at stop state `sid`; none for the dead state.
+    pub(super) fn patterns(&self, sid: u32) -> &[u32] {
+        let k = ((sid - self.stop) / self.stride) as usize;
+        let (from, to) = (self.pattern_start[k], self.pattern_start[k + 1]);
+        &self.patterns[from as usize..to as usize]
+    }
+
+    /// Where the first literal to end ends in `line`, if any.
+    pub(super) fn first_end(&self, line: &[u8]) -> Option<usize> {
+        let mut sid = self.start;
+        for (at, &byte) in line.iter().enumerate() {
+            sid = self.next(sid, byte);
+            if self.stops(sid) {
+                return (!self.patterns(sid).is_empty()).then_some(at + 1);
+            }
+        }
+        None
+    }
+
+    /// Calls `hit(pattern)` for every literal in `line` that ends after
+    /// `from`, overlaps included.
+    pub(super) fn each_overlapping(&self, line: &[u8], from: usize, mut hit: impl FnMut(usize)) {
+        let mut sid = self.start;
+        for &byte in line.get(from..).unwrap_or_default() {
+            sid = self.next(sid, byte);
+            if self.stops(sid) {
+                let found = self.patterns(sid);
+                if found.is_empty() {
+                    return;
+                }
+                for &p in found {
+                    hit(p as usize);
+                }
+            }
+        }
+    }
+}
