@@ -2,47 +2,52 @@
 //! Aho-Corasick's DFA at start-up. The search in step
 //! ([`super::engine::literal_ends_in_step`]) spends most of its time in
 //! one transition per byte; the crate's `next_state` checks the table's
-//! bounds and each state for being special, 16 of the 38 instructions of
-//! a step of four lanes. Here the states that end a search (matches, and
-//! the dead state) have the highest ids, above a power of two, so one
-//! test of the four lanes' states OR-ed together tells whether any lane
-//! must stop.
+//! bounds, looks up the byte's class and tests each state for being
+//! special: 16 of the 38 instructions of a step of four lanes were the
+//! checks. Here a row has a column per byte, and the states that end a
+//! search (matches, and the dead state) have the highest ids, above a
+//! power of two, so one test of the four lanes' states OR-ed together
+//! tells whether any lane must stop: 21 instructions a step.
 
 use aho_corasick::Anchored::No;
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 
-/// A DFA over byte classes with premultiplied state ids (a state's id is
-/// where its row starts in `trans`).
+/// A row's length: one column per byte, no byte classes (looking up a
+/// byte's class was 4 of the 25 instructions of a step; the default
+/// rules' 1,003 states take 1.2 MiB instead of 0.4, and a line touches
+/// few rows).
+const STRIDE: usize = 256;
+
+/// A DFA with premultiplied state ids: a state's id is where its row
+/// starts in `trans`.
 pub(super) struct LiteralTable {
-    /// The class of each byte: bytes no literal tells apart share one.
-    classes: [u8; 256],
-    /// `trans[id + class]`: the next state's id.
+    /// `trans[id + byte]`: the next state's id.
     trans: Vec<u32>,
     /// Ids at or above this (a power of two) are stop states; every other
     /// state's id is below it.
     stop: u32,
     /// The unanchored start state.
     start: u32,
-    /// For stop state `k` (id `stop + k * stride`), its patterns:
+    /// For stop state `k` (id `stop + k * STRIDE`), its patterns:
     /// `patterns[pattern_start[k]..pattern_start[k + 1]]`, none for the
     /// dead state.
     pattern_start: Vec<u32>,
     patterns: Vec<u32>,
-    stride: u32,
 }
 
 impl LiteralTable {
     /// Copies `dfa` (unanchored, standard semantics). `None` if it has
-    /// no unanchored start state.
+    /// no unanchored start state or too many states for `u32` ids.
     pub(super) fn from_dfa(dfa: &aho_corasick::dfa::DFA) -> Option<LiteralTable> {
         let start = dfa.start_state(No).ok()?;
         // Every state reachable from the start, each with its 256
-        // transitions (the crate's ids are opaque here).
-        let mut ids = vec![start];
-        let mut rows: Vec<[u32; 256]> = Vec::new();
-        // The crate's state id -> our index (u32::MAX: not seen yet).
+        // transitions as indices into `ids` (the crate's ids are opaque
+        // here).
+        let mut ids = Vec::new();
+        let mut rows: Vec<[u32; STRIDE]> = Vec::new();
+        // The crate's state id -> index in `ids` (u32::MAX: not seen yet).
         let mut index: Vec<u32> = Vec::new();
-        let mut seen = |sid: aho_corasick::automaton::StateID, ids: &mut Vec<_>| {
+        let mut seen = |sid: StateID, ids: &mut Vec<StateID>| {
             let at = sid.as_usize();
             if at >= index.len() {
                 index.resize(at + 1, u32::MAX);
@@ -54,67 +59,54 @@ impl LiteralTable {
             index[at]
         };
         seen(start, &mut ids);
-        let mut at = 0;
-        while at < ids.len() {
-            let sid = ids[at];
-            let mut row = [0u32; 256];
+        while let Some(&sid) = ids.get(rows.len()) {
+            let mut row = [0u32; STRIDE];
             for (byte, next) in (0..=255u8).zip(&mut row) {
                 *next = seen(dfa.next_state(No, sid, byte), &mut ids);
             }
             rows.push(row);
-            at += 1;
         }
-        // Byte classes: bytes whose columns are equal.
-        let mut classes = [0u8; 256];
-        let mut firsts: Vec<usize> = Vec::new();
-        let mut class_of: std::collections::HashMap<Vec<u32>, u8> = Default::default();
-        for (byte, class) in classes.iter_mut().enumerate() {
-            let column: Vec<u32> = rows.iter().map(|r| r[byte]).collect();
-            let len = firsts.len();
-            *class = *class_of.entry(column).or_insert(len as u8);
-            if usize::from(*class) == len {
-                firsts.push(byte);
-            }
-        }
-        let stride = firsts.len() as u32;
         // Ids: the states that go on first, from 0; the stop states from
         // the power of two above them.
         let stops = |sid| dfa.is_match(sid) || dfa.is_dead(sid);
-        let going = ids.iter().filter(|&&s| !stops(s)).count() as u32;
-        let stop = (going * stride).max(1).next_power_of_two();
+        let going = ids.iter().filter(|&&s| !stops(s)).count();
+        let stop = (going * STRIDE).max(1).next_power_of_two();
+        let len = stop + (ids.len() - going) * STRIDE;
+        if u32::try_from(len).is_err() {
+            return None;
+        }
         let mut new_id = vec![0u32; ids.len()];
         let (mut next_going, mut next_stop) = (0, stop);
         let mut pattern_start = vec![0];
         let mut patterns = Vec::new();
-        for (k, &sid) in ids.iter().enumerate() {
-            if stops(sid) {
-                new_id[k] = next_stop;
-                next_stop += stride;
+        for (id, &sid) in new_id.iter_mut().zip(&ids) {
+            let next = if stops(sid) {
                 if dfa.is_match(sid) {
                     let found = (0..dfa.match_len(sid)).map(|i| dfa.match_pattern(sid, i));
                     patterns.extend(found.map(|p| p.as_u32()));
                 }
                 pattern_start.push(patterns.len() as u32);
+                &mut next_stop
             } else {
-                new_id[k] = next_going;
-                next_going += stride;
-            }
+                &mut next_going
+            };
+            *id = *next as u32;
+            *next += STRIDE;
         }
-        let mut trans = vec![0u32; next_stop as usize];
-        for (k, row) in rows.iter().enumerate() {
-            let base = new_id[k] as usize;
-            for (class, &byte) in firsts.iter().enumerate() {
-                trans[base + class] = new_id[row[byte] as usize];
+        // The gap between the last going state and `stop` is never read.
+        let mut trans = vec![0u32; len];
+        for (&id, row) in new_id.iter().zip(&rows) {
+            let to = &mut trans[id as usize..][..STRIDE];
+            for (slot, &next) in to.iter_mut().zip(row) {
+                *slot = new_id[next as usize];
             }
         }
         Some(LiteralTable {
-            classes,
             trans,
-            stop,
+            stop: stop as u32,
             start: new_id[0],
             pattern_start,
             patterns,
-            stride,
         })
     }
 
@@ -135,13 +127,13 @@ impl LiteralTable {
 
     #[inline(always)]
     fn next_wide(&self, sid: usize, byte: u8) -> usize {
-        let at = sid + usize::from(self.classes[usize::from(byte)]);
+        let at = sid + usize::from(byte);
         debug_assert!(at < self.trans.len());
         // SAFETY: `sid` is the start state or came out of `trans`, so it
         // is some state's row start (`from_dfa` writes no other ids), and
-        // a class is below `stride`, a row's length: `at` is in the
-        // table. Checking it was 8 of the 36 instructions of a step of
-        // four lanes.
+        // a row holds `STRIDE` (256) entries: `at` is in the table.
+        // Checking it was 8 of the 36 instructions of a step of four
+        // lanes.
         unsafe { *self.trans.get_unchecked(at) as usize }
     }
 
@@ -172,7 +164,7 @@ impl LiteralTable {
 
     /// The literals that end at stop state `sid`; none for the dead state.
     pub(super) fn patterns(&self, sid: u32) -> &[u32] {
-        let k = ((sid - self.stop) / self.stride) as usize;
+        let k = (sid - self.stop) as usize / STRIDE;
         let (from, to) = (self.pattern_start[k], self.pattern_start[k + 1]);
         &self.patterns[from as usize..to as usize]
     }
