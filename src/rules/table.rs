@@ -169,33 +169,46 @@ impl LiteralTable {
         &self.patterns[from as usize..to as usize]
     }
 
-    /// Where the first literal to end ends in `line`, if any.
-    pub(super) fn first_end(&self, line: &[u8]) -> Option<usize> {
-        let mut sid = self.start;
-        for (at, &byte) in line.iter().enumerate() {
-            sid = self.next(sid, byte);
-            if self.stops(sid) {
-                return (!self.patterns(sid).is_empty()).then_some(at + 1);
+    /// Steps from `sid` through `bytes` up to the first stop state:
+    /// how many bytes that took and the state reached (`None` if no
+    /// stop state). Not inlined: inside the caller's loop over the
+    /// matches, the state and the table were kept on the stack (13
+    /// instructions a byte, 8 here).
+    #[inline(never)]
+    fn run(&self, bytes: &[u8], sid: u32) -> (Option<usize>, u32) {
+        let mut sid = sid as usize;
+        for (at, &byte) in bytes.iter().enumerate() {
+            sid = self.next_wide(sid, byte);
+            if sid >= self.stop as usize {
+                return (Some(at + 1), sid as u32);
             }
         }
-        None
+        (None, sid as u32)
+    }
+
+    /// Where the first literal to end ends in `line`, if any.
+    pub(super) fn first_end(&self, line: &[u8]) -> Option<usize> {
+        match self.run(line, self.start) {
+            (Some(end), sid) if !self.patterns(sid).is_empty() => Some(end),
+            _ => None,
+        }
     }
 
     /// Calls `hit(pattern)` for every literal in `line` that ends after
     /// `from`, overlaps included.
     pub(super) fn each_overlapping(&self, line: &[u8], from: usize, mut hit: impl FnMut(usize)) {
+        let mut rest = line.get(from..).unwrap_or_default();
         let mut sid = self.start;
-        for &byte in line.get(from..).unwrap_or_default() {
-            sid = self.next(sid, byte);
-            if self.stops(sid) {
-                let found = self.patterns(sid);
-                if found.is_empty() {
-                    return;
-                }
-                for &p in found {
-                    hit(p as usize);
-                }
+        while let (Some(taken), next) = self.run(rest, sid) {
+            let found = self.patterns(next);
+            if found.is_empty() {
+                return;
             }
+            for &p in found {
+                hit(p as usize);
+            }
+            rest = &rest[taken..];
+            sid = next;
         }
     }
 }
