@@ -716,23 +716,11 @@ impl Automaton {
                 for (i, line) in lines.by_ref() {
                     let mut at = start;
                     let mut taken = 0;
-                    let first = &line[..line.len().min(head)];
-                    while taken < first.len() {
+                    for &byte in &line[..line.len().min(head)] {
                         // Through states already built the cache is only
-                        // read, so its table stays in registers (`at` is
-                        // untagged: the start state, or a step that was).
-                        let mut next = at;
-                        while let Some(&byte) = first.get(taken) {
-                            next = dfa.next_state_untagged(cache, at, byte);
-                            if next.is_tagged() {
-                                break;
-                            }
-                            at = next;
-                            taken += 1;
-                        }
-                        let Some(&byte) = first.get(taken) else {
-                            break;
-                        };
+                        // read (`at` is untagged: the start state, or a
+                        // step that was); a state not built yet is built.
+                        let mut next = dfa.next_state_untagged(cache, at, byte);
                         if next.is_unknown() {
                             match dfa.next_state(cache, at, byte) {
                                 Ok(built) => next = built,
