@@ -193,11 +193,11 @@ impl RuleSet {
     ) {
         self.presearch_anchored(lines.clone(), found);
         let engine = &*self.engine;
-        if let Some(Literals::Dfa(dfa)) = &engine.literals {
+        if let Some(Literals::Table(table)) = &engine.literals {
             let searched = lines
                 .filter(|&(_, _, words)| words <= engine.literal_max_words)
                 .map(|(i, line, _)| (i, line));
-            literal_ends_in_step(dfa, searched, |i, end| found[i].literal = end);
+            literal_ends_in_step(table, searched, |i, end| found[i].literal = end);
         }
     }
 
@@ -483,5 +483,6 @@ mod engine;
 mod file;
 mod literals;
 mod phrase;
+mod table;
 #[cfg(test)]
 mod tests;

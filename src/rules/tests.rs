@@ -427,7 +427,8 @@ fn engine_agrees_with_one_regex_per_rule() {
 fn presearch_agrees_with_one_line_at_a_time() {
     let set = RuleSet::builtin();
     let engine = &set.engine;
-    let (Some(literals @ Literals::Dfa(_)), Some(anchored)) = (&engine.literals, &engine.anchored)
+    let (Some(literals @ Literals::Table(_)), Some(anchored)) =
+        (&engine.literals, &engine.anchored)
     else {
         panic!("the built-in rules have literals and anchored rules");
     };
@@ -592,7 +593,7 @@ fn both_literal_automata_find_the_same() {
     .iter()
     .map(|p| p.as_bytes().to_vec())
     .collect();
-    let (Ok(dfa @ Literals::Dfa(_)), Ok(other @ Literals::Other(_))) =
+    let (Ok(dfa @ Literals::Table(_)), Ok(other @ Literals::Other(_))) =
         (Literals::build(&patterns), Literals::build_other(&patterns))
     else {
         panic!("a DFA and the other automaton");
