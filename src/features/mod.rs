@@ -152,8 +152,12 @@ pub struct FeatureScratch {
     /// Per [`SetId`], how many of the document's stop words have that set
     /// (zero between documents).
     set_counts: Vec<u32>,
-    /// How many lines have each line hash, for duplicate counts.
-    hash_counts: HashMap<u64, u32, BuildHasherDefault<FxHasher>>,
+    /// Each distinct line hash's index in `copies`, for duplicate counts.
+    hash_slots: HashMap<u64, u32, BuildHasherDefault<FxHasher>>,
+    /// How many lines have each distinct hash, and each line's index into
+    /// it: one probe of the map per line.
+    copies: Vec<u32>,
+    copy_slot: Vec<u32>,
     /// Distance of each line to the nearest prose line above it.
     prose_above: Vec<u32>,
     prose_below: Vec<u32>,
@@ -191,6 +195,10 @@ struct DocStats {
     long_lines: u32,
     stop_sum: f32,
     rule_dropped: u32,
+    /// The document's features, the same in every row.
+    long_share: f32,
+    stop_density: f32,
+    dropped_share: f32,
     /// The share of the prose above the first comment-furniture line (1
     /// with none).
     first_reply_share: f32,
@@ -212,6 +220,9 @@ struct Line {
     justext_keep: bool,
     /// [`comments::comment_shape`] of the line.
     comment: u8,
+    /// Prose for the distance features: long, mostly stop words, not
+    /// dropped by the rules.
+    prose: bool,
 }
 
 impl FeatureScratch {
@@ -245,6 +256,7 @@ impl FeatureScratch {
             justext_class: 0,
             justext_keep: false,
             comment,
+            prose: false,
         });
         words
     }
@@ -266,22 +278,21 @@ impl FeatureScratch {
         self.mark_shape_runs();
         self.justext();
 
-        let lines = &self.lines;
-        let words = |i: usize| lines[i].scan.words as f32;
         let mut doc = DocStats::default();
-        for (i, line) in lines.iter().enumerate() {
-            doc.words += words(i);
-            doc.longest = doc.longest.max(words(i));
-            doc.long_lines += u32::from(words(i) >= LONG_LINE_WORDS);
+        for line in &mut self.lines {
+            let words = line.scan.words as f32;
+            doc.words += words;
+            doc.longest = doc.longest.max(words);
+            doc.long_lines += u32::from(words >= LONG_LINE_WORDS);
             doc.stop_sum += line.stop_density;
             doc.rule_dropped += u32::from(line.rule == RuleMark::Dropped);
+            line.prose = line.rule != RuleMark::Dropped
+                && words >= LONG_LINE_WORDS
+                && line.stop_density >= GOOD_STOP_DENSITY;
         }
-        let is_prose = |i: usize| {
-            let l = &lines[i];
-            l.rule != RuleMark::Dropped
-                && words(i) >= LONG_LINE_WORDS
-                && l.stop_density >= GOOD_STOP_DENSITY
-        };
+        let lines = &self.lines;
+        let words = |i: usize| lines[i].scan.words as f32;
+        let is_prose = |i: usize| lines[i].prose;
         self.as_neighbour.clear();
         self.as_neighbour
             .extend(lines.iter().map(neighbour_features));
@@ -315,6 +326,10 @@ impl FeatureScratch {
             self.words_before[i] = words_before;
         }
         self.comment_threads(&mut doc);
+        let nf = n.max(1) as f32;
+        doc.long_share = doc.long_lines as f32 / nf;
+        doc.stop_density = doc.stop_sum / nf;
+        doc.dropped_share = doc.rule_dropped as f32 / nf;
         self.doc = doc;
         self.window_prefix.clear();
         self.stop_densities.clear();
@@ -340,13 +355,7 @@ impl FeatureScratch {
     /// whatever the menus above weigh.
     fn comment_threads(&mut self, doc: &mut DocStats) {
         let n = self.lines.len();
-        let prose_words = |l: &Line| {
-            let words = l.scan.words as f32;
-            let prose = l.rule != RuleMark::Dropped
-                && words >= LONG_LINE_WORDS
-                && l.stop_density >= GOOD_STOP_DENSITY;
-            if prose { words } else { 0.0 }
-        };
+        let prose_words = |l: &Line| if l.prose { l.scan.words as f32 } else { 0.0 };
         let total = self.lines.iter().map(prose_words).sum::<f32>().max(1.0);
         self.reply_above.clear();
         self.reply_below.clear();
@@ -390,7 +399,6 @@ impl FeatureScratch {
         let lines = &self.lines;
         let n = lines.len();
         let doc = &self.doc;
-        let nf = n.max(1) as f32;
         line_features(&lines[i], &mut row[..LINE_FEATURES]);
         let at = copy_neighbours(row, LINE_FEATURES, i, &NEIGHBOURS, &self.as_neighbour[..n]);
         let lo = i.saturating_sub(3);
@@ -422,10 +430,10 @@ impl FeatureScratch {
             self.prose_above[i] as f32,
             self.prose_below[i] as f32,
             self.words_before[i] / doc.words.max(1.0),
-            doc.long_lines as f32 / nf,
+            doc.long_share,
             lines[i].scan.words as f32 / doc.longest.max(1.0),
-            doc.stop_sum / nf,
-            doc.rule_dropped as f32 / nf,
+            doc.stop_density,
+            doc.dropped_share,
             f32::from(u8::from(self.language.is_some())),
             f32::from(lines[i].justext_class),
             f32::from(u8::from(lines[i].justext_keep)),
@@ -471,16 +479,25 @@ impl FeatureScratch {
         }
     }
 
-    /// Counts each line's hash in a table: two probes a line cost less than
-    /// sorting the hashes (a document's lines are mostly distinct).
+    /// Counts each line's hash in a table: a probe a line costs less than
+    /// sorting the hashes (a document's lines are mostly distinct); the
+    /// counts are then read by index, not by a second probe.
     fn count_duplicates(&mut self) {
-        let counts = &mut self.hash_counts;
-        counts.clear();
+        let slots = &mut self.hash_slots;
+        slots.clear();
+        self.copies.clear();
+        self.copy_slot.clear();
         for line in &self.lines {
-            *counts.entry(line.scan.hash).or_insert(0) += 1;
+            let next = self.copies.len() as u32;
+            let slot = *slots.entry(line.scan.hash).or_insert(next);
+            if slot == next {
+                self.copies.push(0);
+            }
+            self.copies[slot as usize] += 1;
+            self.copy_slot.push(slot);
         }
-        for line in &mut self.lines {
-            let copies = counts.get(&line.scan.hash).copied().unwrap_or(1);
+        for (line, &slot) in self.lines.iter_mut().zip(&self.copy_slot) {
+            let copies = self.copies[slot as usize];
             line.duplicates = copies.saturating_sub(1).min(MAX_DUPLICATES);
         }
     }
