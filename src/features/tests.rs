@@ -598,7 +598,7 @@ fn comment_phrases_are_distinct_and_short_enough() {
     );
     // The shape filter in front of the search lets every phrase through,
     // in any ASCII case.
-    let shapes = &*super::comments::PHRASE_SHAPES;
+    let shapes = &super::comments::PHRASE_SHAPES;
     for &(_, _, phrase) in table {
         assert!(shapes.may_be(phrase.as_bytes()), "{phrase}");
         assert!(
