@@ -291,39 +291,37 @@ impl FeatureScratch {
                 && line.stop_density >= GOOD_STOP_DENSITY;
         }
         let lines = &self.lines;
-        let words = |i: usize| lines[i].scan.words as f32;
-        let is_prose = |i: usize| lines[i].prose;
         self.as_neighbour.clear();
         self.as_neighbour
             .extend(lines.iter().map(neighbour_features));
         // Distances to the nearest prose line above (filled forwards) and
         // below (backwards), and the words above each line.
         self.prose_above.clear();
-        self.prose_above.resize(n, 0);
         self.prose_below.clear();
         self.prose_below.resize(n, 0);
         self.words_before.clear();
         self.words_before.resize(n, 0.0);
         let mut distance = MAX_DISTANCE;
-        for i in 0..n {
-            distance = if is_prose(i) {
+        self.prose_above.extend(lines.iter().map(|line| {
+            distance = if line.prose {
                 0
             } else {
                 (distance + 1).min(MAX_DISTANCE)
             };
-            self.prose_above[i] = distance;
-        }
+            distance
+        }));
         let mut below = MAX_DISTANCE;
         let mut words_before = doc.words;
-        for i in (0..n).rev() {
-            below = if is_prose(i) {
+        let backwards = self.prose_below.iter_mut().zip(&mut self.words_before);
+        for ((prose_below, before), line) in backwards.zip(lines).rev() {
+            below = if line.prose {
                 0
             } else {
                 (below + 1).min(MAX_DISTANCE)
             };
-            self.prose_below[i] = below;
-            words_before -= words(i);
-            self.words_before[i] = words_before;
+            *prose_below = below;
+            words_before -= line.scan.words as f32;
+            *before = words_before;
         }
         self.comment_threads(&mut doc);
         let nf = n.max(1) as f32;
@@ -335,16 +333,19 @@ impl FeatureScratch {
         self.stop_densities.clear();
         let mut sums = [0u32; 4];
         self.window_prefix.push(sums);
-        for line in &self.lines {
+        // Each per-line table by `extend` over the lines: one reservation,
+        // not a capacity check per push.
+        self.window_prefix.extend(self.lines.iter().map(|line| {
             // Wrapping: a window's difference is right as long as its own
             // sum fits (row_into checks the words').
             sums[0] = sums[0].wrapping_add(line.scan.words);
             sums[1] += u32::from(line.scan.words as f32 >= LONG_LINE_WORDS);
             sums[2] += u32::from(line.rule == RuleMark::Dropped);
             sums[3] += u32::from(line.comment == comments::REPLY);
-            self.window_prefix.push(sums);
-            self.stop_densities.push(line.stop_density);
-        }
+            sums
+        }));
+        self.stop_densities
+            .extend(self.lines.iter().map(|line| line.stop_density));
     }
 
     /// Distances to comment furniture, the nearest comment-section marker
@@ -363,30 +364,34 @@ impl FeatureScratch {
         self.marker_above.clear();
         doc.first_reply_share = 1.0;
         let mut distance = MAX_DISTANCE;
+        self.reply_above.extend(self.lines.iter().map(|line| {
+            distance = (distance + 1).min(MAX_DISTANCE);
+            let above = distance;
+            if line.comment == comments::REPLY {
+                distance = 0;
+            }
+            above
+        }));
         let mut marker = -1.0;
         let mut seen_reply = false;
         let mut prose_before = 0.0;
-        for line in &self.lines {
-            distance = (distance + 1).min(MAX_DISTANCE);
-            self.reply_above.push(distance);
-            self.marker_above.push(marker);
+        self.marker_above.extend(self.lines.iter().map(|line| {
+            let above = marker;
             match line.comment {
-                comments::REPLY => {
-                    if !seen_reply {
-                        seen_reply = true;
-                        doc.first_reply_share = prose_before / total;
-                    }
-                    distance = 0;
+                comments::REPLY if !seen_reply => {
+                    seen_reply = true;
+                    doc.first_reply_share = prose_before / total;
                 }
                 comments::MARKER => marker = prose_before.ln_1p(),
                 _ => {}
             }
             prose_before += prose_words(line);
-        }
+            above
+        }));
         let mut below = MAX_DISTANCE;
-        for (i, line) in self.lines.iter().enumerate().rev() {
+        for (reply_below, line) in self.reply_below.iter_mut().zip(&self.lines).rev() {
             below = (below + 1).min(MAX_DISTANCE);
-            self.reply_below[i] = below;
+            *reply_below = below;
             if line.comment == comments::REPLY {
                 below = 0;
             }
@@ -484,18 +489,19 @@ impl FeatureScratch {
     /// counts are then read by index, not by a second probe.
     fn count_duplicates(&mut self) {
         let slots = &mut self.hash_slots;
+        let copies = &mut self.copies;
         slots.clear();
-        self.copies.clear();
+        copies.clear();
         self.copy_slot.clear();
-        for line in &self.lines {
-            let next = self.copies.len() as u32;
+        self.copy_slot.extend(self.lines.iter().map(|line| {
+            let next = copies.len() as u32;
             let slot = *slots.entry(line.scan.hash).or_insert(next);
             if slot == next {
-                self.copies.push(0);
+                copies.push(0);
             }
-            self.copies[slot as usize] += 1;
-            self.copy_slot.push(slot);
-        }
+            copies[slot as usize] += 1;
+            slot
+        }));
         for (line, &slot) in self.lines.iter_mut().zip(&self.copy_slot) {
             let copies = self.copies[slot as usize];
             line.duplicates = copies.saturating_sub(1).min(MAX_DUPLICATES);
@@ -527,18 +533,18 @@ impl FeatureScratch {
         // good) and whether a near-good line lies between.
         self.justext_above.clear();
         let mut last = (false, false);
-        for line in &self.lines {
-            self.justext_above.push(last);
+        self.justext_above.extend(self.lines.iter().map(|line| {
+            let above = last;
             match line.justext_class {
                 GOOD => last = (true, false),
                 BAD => last = (false, false),
                 NEAR_GOOD => last.1 = true,
                 _ => {}
             }
-        }
+            above
+        }));
         let mut below = (false, false);
-        for (i, line) in self.lines.iter_mut().enumerate().rev() {
-            let (up, up_near) = self.justext_above[i];
+        for (line, &(up, up_near)) in self.lines.iter_mut().zip(&self.justext_above).rev() {
             let (down, down_near) = below;
             line.justext_keep = match line.justext_class {
                 GOOD => true,
