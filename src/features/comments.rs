@@ -219,13 +219,26 @@ pub(super) static PHRASES: LazyLock<Vec<(u64, u8, &str)>> = LazyLock::new(|| {
 pub(super) struct Shapes([u64; 256]);
 
 impl Shapes {
-    fn of<'a>(phrases: impl Iterator<Item = &'a str>) -> Shapes {
+    /// The shapes of the phrases of `tables` (with `trim`, of their words
+    /// without the spaces around them), at compile time: no check of a lazy
+    /// initialisation per line.
+    const fn of(tables: &[&[&str]], trim: bool) -> Shapes {
         let mut lengths = [0u64; 256];
-        for phrase in phrases {
-            let bytes = phrase.as_bytes();
-            if let Some(&first) = bytes.first() {
-                lengths[usize::from(first.to_ascii_lowercase())] |= 1 << bytes.len().min(63);
+        let mut t = 0;
+        while t < tables.len() {
+            let mut k = 0;
+            while k < tables[t].len() {
+                let mut bytes = tables[t][k].as_bytes();
+                if trim {
+                    bytes = bytes.trim_ascii();
+                }
+                if let Some(&first) = bytes.first() {
+                    let len = if bytes.len() < 63 { bytes.len() } else { 63 };
+                    lengths[first.to_ascii_lowercase() as usize] |= 1 << len;
+                }
+                k += 1;
             }
+            t += 1;
         }
         Shapes(lengths)
     }
@@ -242,12 +255,10 @@ impl Shapes {
 
 /// The shapes of [`PHRASES`] (a match compares the bytes ASCII
 /// case-insensitively, so it has the same first byte and length).
-pub(super) static PHRASE_SHAPES: LazyLock<Shapes> =
-    LazyLock::new(|| Shapes::of(MARKERS.iter().chain(REPLIES).copied()));
+pub(super) static PHRASE_SHAPES: Shapes = Shapes::of(&[MARKERS, REPLIES], false);
 
 /// The shapes of [`AUTHOR_SUFFIXES`]' one or two words.
-static SUFFIX_SHAPES: LazyLock<Shapes> =
-    LazyLock::new(|| Shapes::of(AUTHOR_SUFFIXES.iter().map(|s| s.trim())));
+static SUFFIX_SHAPES: Shapes = Shapes::of(&[AUTHOR_SUFFIXES], true);
 
 /// [`AUTHOR_SUFFIXES`] (their one or two words) by [`folded_hash`], sorted.
 static SUFFIXES: LazyLock<Vec<u64>> = LazyLock::new(|| {
@@ -287,15 +298,19 @@ fn is_author_line(core: &[u8]) -> bool {
 
 /// The line without letters-and-digits-free characters at either end
 /// (punctuation, arrows, quotes, white space).
+#[inline]
 fn trim_symbols(text: &[u8]) -> &[u8] {
-    // Most lines start and end with an ASCII letter or digit, or with one
-    // ASCII symbol: no decoding for them.
+    // Most lines start and end with an ASCII letter or digit: no call and
+    // no decoding for them.
     match text {
-        [first, .., last] if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() => {
-            return text;
-        }
-        _ => {}
+        [first, .., last] if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() => text,
+        _ => trim_symbols_by_char(text),
     }
+}
+
+/// [`trim_symbols`], character by character.
+#[inline(never)]
+fn trim_symbols_by_char(text: &[u8]) -> &[u8] {
     let mut start = 0;
     while start < text.len() {
         let (c, len) = decode_char(text, start);

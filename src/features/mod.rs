@@ -152,8 +152,12 @@ pub struct FeatureScratch {
     /// Per [`SetId`], how many of the document's stop words have that set
     /// (zero between documents).
     set_counts: Vec<u32>,
-    /// How many lines have each line hash, for duplicate counts.
-    hash_counts: HashMap<u64, u32, BuildHasherDefault<FxHasher>>,
+    /// Each distinct line hash's index in `copies`, for duplicate counts.
+    hash_slots: HashMap<u64, u32, BuildHasherDefault<FxHasher>>,
+    /// How many lines have each distinct hash, and each line's index into
+    /// it: one probe of the map per line.
+    copies: Vec<u32>,
+    copy_slot: Vec<u32>,
     /// Distance of each line to the nearest prose line above it.
     prose_above: Vec<u32>,
     prose_below: Vec<u32>,
@@ -191,6 +195,10 @@ struct DocStats {
     long_lines: u32,
     stop_sum: f32,
     rule_dropped: u32,
+    /// The document's features, the same in every row.
+    long_share: f32,
+    stop_density: f32,
+    dropped_share: f32,
     /// The share of the prose above the first comment-furniture line (1
     /// with none).
     first_reply_share: f32,
@@ -212,6 +220,9 @@ struct Line {
     justext_keep: bool,
     /// [`comments::comment_shape`] of the line.
     comment: u8,
+    /// Prose for the distance features: long, mostly stop words, not
+    /// dropped by the rules.
+    prose: bool,
 }
 
 impl FeatureScratch {
@@ -245,6 +256,7 @@ impl FeatureScratch {
             justext_class: 0,
             justext_keep: false,
             comment,
+            prose: false,
         });
         words
     }
@@ -266,70 +278,74 @@ impl FeatureScratch {
         self.mark_shape_runs();
         self.justext();
 
-        let lines = &self.lines;
-        let words = |i: usize| lines[i].scan.words as f32;
         let mut doc = DocStats::default();
-        for (i, line) in lines.iter().enumerate() {
-            doc.words += words(i);
-            doc.longest = doc.longest.max(words(i));
-            doc.long_lines += u32::from(words(i) >= LONG_LINE_WORDS);
+        for line in &mut self.lines {
+            let words = line.scan.words as f32;
+            doc.words += words;
+            doc.longest = doc.longest.max(words);
+            doc.long_lines += u32::from(words >= LONG_LINE_WORDS);
             doc.stop_sum += line.stop_density;
             doc.rule_dropped += u32::from(line.rule == RuleMark::Dropped);
+            line.prose = line.rule != RuleMark::Dropped
+                && words >= LONG_LINE_WORDS
+                && line.stop_density >= GOOD_STOP_DENSITY;
         }
-        let is_prose = |i: usize| {
-            let l = &lines[i];
-            l.rule != RuleMark::Dropped
-                && words(i) >= LONG_LINE_WORDS
-                && l.stop_density >= GOOD_STOP_DENSITY
-        };
+        let lines = &self.lines;
         self.as_neighbour.clear();
         self.as_neighbour
             .extend(lines.iter().map(neighbour_features));
         // Distances to the nearest prose line above (filled forwards) and
         // below (backwards), and the words above each line.
         self.prose_above.clear();
-        self.prose_above.resize(n, 0);
         self.prose_below.clear();
         self.prose_below.resize(n, 0);
         self.words_before.clear();
         self.words_before.resize(n, 0.0);
         let mut distance = MAX_DISTANCE;
-        for i in 0..n {
-            distance = if is_prose(i) {
+        self.prose_above.extend(lines.iter().map(|line| {
+            distance = if line.prose {
                 0
             } else {
                 (distance + 1).min(MAX_DISTANCE)
             };
-            self.prose_above[i] = distance;
-        }
+            distance
+        }));
         let mut below = MAX_DISTANCE;
         let mut words_before = doc.words;
-        for i in (0..n).rev() {
-            below = if is_prose(i) {
+        let backwards = self.prose_below.iter_mut().zip(&mut self.words_before);
+        for ((prose_below, before), line) in backwards.zip(lines).rev() {
+            below = if line.prose {
                 0
             } else {
                 (below + 1).min(MAX_DISTANCE)
             };
-            self.prose_below[i] = below;
-            words_before -= words(i);
-            self.words_before[i] = words_before;
+            *prose_below = below;
+            words_before -= line.scan.words as f32;
+            *before = words_before;
         }
         self.comment_threads(&mut doc);
+        let nf = n.max(1) as f32;
+        doc.long_share = doc.long_lines as f32 / nf;
+        doc.stop_density = doc.stop_sum / nf;
+        doc.dropped_share = doc.rule_dropped as f32 / nf;
         self.doc = doc;
         self.window_prefix.clear();
         self.stop_densities.clear();
         let mut sums = [0u32; 4];
         self.window_prefix.push(sums);
-        for line in &self.lines {
+        // Each per-line table by `extend` over the lines: one reservation,
+        // not a capacity check per push.
+        self.window_prefix.extend(self.lines.iter().map(|line| {
             // Wrapping: a window's difference is right as long as its own
             // sum fits (row_into checks the words').
             sums[0] = sums[0].wrapping_add(line.scan.words);
             sums[1] += u32::from(line.scan.words as f32 >= LONG_LINE_WORDS);
             sums[2] += u32::from(line.rule == RuleMark::Dropped);
             sums[3] += u32::from(line.comment == comments::REPLY);
-            self.window_prefix.push(sums);
-            self.stop_densities.push(line.stop_density);
-        }
+            sums
+        }));
+        self.stop_densities
+            .extend(self.lines.iter().map(|line| line.stop_density));
     }
 
     /// Distances to comment furniture, the nearest comment-section marker
@@ -340,13 +356,7 @@ impl FeatureScratch {
     /// whatever the menus above weigh.
     fn comment_threads(&mut self, doc: &mut DocStats) {
         let n = self.lines.len();
-        let prose_words = |l: &Line| {
-            let words = l.scan.words as f32;
-            let prose = l.rule != RuleMark::Dropped
-                && words >= LONG_LINE_WORDS
-                && l.stop_density >= GOOD_STOP_DENSITY;
-            if prose { words } else { 0.0 }
-        };
+        let prose_words = |l: &Line| if l.prose { l.scan.words as f32 } else { 0.0 };
         let total = self.lines.iter().map(prose_words).sum::<f32>().max(1.0);
         self.reply_above.clear();
         self.reply_below.clear();
@@ -354,30 +364,34 @@ impl FeatureScratch {
         self.marker_above.clear();
         doc.first_reply_share = 1.0;
         let mut distance = MAX_DISTANCE;
+        self.reply_above.extend(self.lines.iter().map(|line| {
+            distance = (distance + 1).min(MAX_DISTANCE);
+            let above = distance;
+            if line.comment == comments::REPLY {
+                distance = 0;
+            }
+            above
+        }));
         let mut marker = -1.0;
         let mut seen_reply = false;
         let mut prose_before = 0.0;
-        for line in &self.lines {
-            distance = (distance + 1).min(MAX_DISTANCE);
-            self.reply_above.push(distance);
-            self.marker_above.push(marker);
+        self.marker_above.extend(self.lines.iter().map(|line| {
+            let above = marker;
             match line.comment {
-                comments::REPLY => {
-                    if !seen_reply {
-                        seen_reply = true;
-                        doc.first_reply_share = prose_before / total;
-                    }
-                    distance = 0;
+                comments::REPLY if !seen_reply => {
+                    seen_reply = true;
+                    doc.first_reply_share = prose_before / total;
                 }
                 comments::MARKER => marker = prose_before.ln_1p(),
                 _ => {}
             }
             prose_before += prose_words(line);
-        }
+            above
+        }));
         let mut below = MAX_DISTANCE;
-        for (i, line) in self.lines.iter().enumerate().rev() {
+        for (reply_below, line) in self.reply_below.iter_mut().zip(&self.lines).rev() {
             below = (below + 1).min(MAX_DISTANCE);
-            self.reply_below[i] = below;
+            *reply_below = below;
             if line.comment == comments::REPLY {
                 below = 0;
             }
@@ -390,7 +404,6 @@ impl FeatureScratch {
         let lines = &self.lines;
         let n = lines.len();
         let doc = &self.doc;
-        let nf = n.max(1) as f32;
         line_features(&lines[i], &mut row[..LINE_FEATURES]);
         let at = copy_neighbours(row, LINE_FEATURES, i, &NEIGHBOURS, &self.as_neighbour[..n]);
         let lo = i.saturating_sub(3);
@@ -422,10 +435,10 @@ impl FeatureScratch {
             self.prose_above[i] as f32,
             self.prose_below[i] as f32,
             self.words_before[i] / doc.words.max(1.0),
-            doc.long_lines as f32 / nf,
+            doc.long_share,
             lines[i].scan.words as f32 / doc.longest.max(1.0),
-            doc.stop_sum / nf,
-            doc.rule_dropped as f32 / nf,
+            doc.stop_density,
+            doc.dropped_share,
             f32::from(u8::from(self.language.is_some())),
             f32::from(lines[i].justext_class),
             f32::from(u8::from(lines[i].justext_keep)),
@@ -471,16 +484,26 @@ impl FeatureScratch {
         }
     }
 
-    /// Counts each line's hash in a table: two probes a line cost less than
-    /// sorting the hashes (a document's lines are mostly distinct).
+    /// Counts each line's hash in a table: a probe a line costs less than
+    /// sorting the hashes (a document's lines are mostly distinct); the
+    /// counts are then read by index, not by a second probe.
     fn count_duplicates(&mut self) {
-        let counts = &mut self.hash_counts;
-        counts.clear();
-        for line in &self.lines {
-            *counts.entry(line.scan.hash).or_insert(0) += 1;
-        }
-        for line in &mut self.lines {
-            let copies = counts.get(&line.scan.hash).copied().unwrap_or(1);
+        let slots = &mut self.hash_slots;
+        let copies = &mut self.copies;
+        slots.clear();
+        copies.clear();
+        self.copy_slot.clear();
+        self.copy_slot.extend(self.lines.iter().map(|line| {
+            let next = copies.len() as u32;
+            let slot = *slots.entry(line.scan.hash).or_insert(next);
+            if slot == next {
+                copies.push(0);
+            }
+            copies[slot as usize] += 1;
+            slot
+        }));
+        for (line, &slot) in self.lines.iter_mut().zip(&self.copy_slot) {
+            let copies = self.copies[slot as usize];
             line.duplicates = copies.saturating_sub(1).min(MAX_DUPLICATES);
         }
     }
@@ -510,18 +533,18 @@ impl FeatureScratch {
         // good) and whether a near-good line lies between.
         self.justext_above.clear();
         let mut last = (false, false);
-        for line in &self.lines {
-            self.justext_above.push(last);
+        self.justext_above.extend(self.lines.iter().map(|line| {
+            let above = last;
             match line.justext_class {
                 GOOD => last = (true, false),
                 BAD => last = (false, false),
                 NEAR_GOOD => last.1 = true,
                 _ => {}
             }
-        }
+            above
+        }));
         let mut below = (false, false);
-        for (i, line) in self.lines.iter_mut().enumerate().rev() {
-            let (up, up_near) = self.justext_above[i];
+        for (line, &(up, up_near)) in self.lines.iter_mut().zip(&self.justext_above).rev() {
             let (down, down_near) = below;
             line.justext_keep = match line.justext_class {
                 GOOD => true,

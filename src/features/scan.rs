@@ -2,7 +2,7 @@
 //! bytes at a time for ASCII, character by character beyond it.
 
 use super::facts::{LineScan, flag};
-use super::stopwords::SetId;
+use super::stopwords::{self, SetId, Table};
 use super::tokens::{
     ALPHA, NUMERIC, SPACE, WORDS_DIFFER, char_at, char_counts, final_char, finish_line_token,
     finish_token, first_char_flags, mark_class, other_char_facts, trim_white,
@@ -12,18 +12,26 @@ use crate::text::{WordCount, count_words, decode_char};
 /// Scans one line's content (not blank). Stop-word hits (language sets of the
 /// tokens found in some stoplist) are appended to `word_sets`.
 pub fn scan_line(text: &[u8], word_sets: &mut Vec<SetId>) -> LineScan {
+    // The table once per line, not a check of its initialisation per word.
+    let table = stopwords::table();
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2")
+    if *HAS_AVX2 {
+        // SAFETY: the CPU has the features scan_line_avx2 enables (HAS_AVX2).
+        return unsafe { scan_line_avx2(text, table, word_sets) };
+    }
+    scan_line_with(text, table, word_sets, block_masks)
+}
+
+/// Whether the CPU has what [`scan_line_avx2`] enables: one check per line
+/// rather than five.
+#[cfg(target_arch = "x86_64")]
+static HAS_AVX2: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
+    std::is_x86_feature_detected!("avx2")
         && std::is_x86_feature_detected!("popcnt")
         && std::is_x86_feature_detected!("bmi1")
         && std::is_x86_feature_detected!("bmi2")
         && std::is_x86_feature_detected!("lzcnt")
-    {
-        // SAFETY: the CPU has these features, checked just above.
-        return unsafe { scan_line_avx2(text, word_sets) };
-    }
-    scan_line_with(text, word_sets, block_masks)
-}
+});
 
 /// [`scan_line`] with 32-byte compares for the block masks and one
 /// instruction per popcount (without POPCNT, each of the dozen counts per
@@ -32,14 +40,15 @@ pub fn scan_line(text: &[u8], word_sets: &mut Vec<SetId>) -> LineScan {
 /// AVX2 has the others.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
-fn scan_line_avx2(text: &[u8], word_sets: &mut Vec<SetId>) -> LineScan {
+fn scan_line_avx2(text: &[u8], table: &Table, word_sets: &mut Vec<SetId>) -> LineScan {
     // The closure has this function's target features.
-    scan_line_with(text, word_sets, |block| block_masks_avx2(block))
+    scan_line_with(text, table, word_sets, |block| block_masks_avx2(block))
 }
 
 #[inline(always)]
 pub(super) fn scan_line_with(
     text: &[u8],
+    table: &Table,
     word_sets: &mut Vec<SetId>,
     masks_of: impl Fn(&[u8; 64]) -> BlockMasks,
 ) -> LineScan {
@@ -55,7 +64,8 @@ pub(super) fn scan_line_with(
     // first 64 bytes); such lines go character by character, as the block
     // scan would decode nearly every character anyway, at a higher cost
     // per character (6% more instructions on such lines).
-    let has_digit_anywhere = match scan_blocks_with(text, true, &mut s, word_sets, &masks_of) {
+    let has_digit_anywhere = match scan_blocks_with(text, true, &mut s, table, word_sets, &masks_of)
+    {
         Some(BlockScan {
             has_digit,
             other_classes,
@@ -72,7 +82,7 @@ pub(super) fn scan_line_with(
             has_digit
         }
         // Counts the words too: the white space trimmed counts as none.
-        None => scan_any(text, &mut s, word_sets),
+        None => scan_any(text, &mut s, table, word_sets),
     };
     if !has_digit_anywhere {
         // Dates and prices need a digit; month names alone are not dates.
@@ -118,7 +128,12 @@ pub(super) fn scan_line_with(
 /// a time: counts and flags into `s`, each white-space token through
 /// [`finish_token`]; returns whether the line holds a digit. The
 /// definition [`scan_blocks`] is tested against.
-pub(super) fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<SetId>) -> bool {
+pub(super) fn scan_any(
+    text: &[u8],
+    s: &mut LineScan,
+    table: &Table,
+    word_sets: &mut Vec<SetId>,
+) -> bool {
     first_char_flags(text, s);
     let mut words = WordCount::default();
     let mut token_start: Option<usize> = None;
@@ -133,7 +148,7 @@ pub(super) fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<SetId>
         words.add(c);
         if class & SPACE != 0 {
             if let Some(start) = token_start.take() {
-                finish_token(text, start, at, s, word_sets);
+                finish_token(text, start, at, s, table, word_sets);
             }
             if in_run && run_numeric {
                 s.numeric_runs += 1;
@@ -178,7 +193,7 @@ pub(super) fn scan_any(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<SetId>
         s.numeric_runs += 1;
     }
     if let Some(start) = token_start {
-        finish_token(text, start, text.len(), s, word_sets);
+        finish_token(text, start, text.len(), s, table, word_sets);
     }
     s.words = words.total();
     s.digits > 0
@@ -322,7 +337,7 @@ pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
 /// characters beyond ASCII, ORed.
 #[cfg(test)]
 pub(super) fn scan_blocks(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<SetId>) -> (bool, u8) {
-    match scan_blocks_with(text, false, s, word_sets, &block_masks) {
+    match scan_blocks_with(text, false, s, stopwords::table(), word_sets, &block_masks) {
         Some(scan) => (scan.has_digit, scan.other_classes),
         None => unreachable!("the scan bails out only when asked to"),
     }
@@ -344,6 +359,7 @@ fn scan_blocks_with(
     text: &[u8],
     bail: bool,
     s: &mut LineScan,
+    table: &Table,
     word_sets: &mut Vec<SetId>,
     masks_of: &impl Fn(&[u8; 64]) -> BlockMasks,
 ) -> Option<BlockScan> {
@@ -452,7 +468,7 @@ fn scan_blocks_with(
             if starts & (1 << at) != 0 {
                 token_start = base + at;
             } else {
-                finish_line_token(text, token_start, base + at, ascii, s, word_sets);
+                finish_line_token(text, token_start, base + at, ascii, s, table, word_sets);
             }
         }
         word_before = word >> 63;
@@ -460,7 +476,15 @@ fn scan_blocks_with(
     }
     // The line ends inside a token, or with a numeric run, at a block's end.
     if token_before != 0 {
-        finish_line_token(text, token_start, text.len(), high_seen == 0, s, word_sets);
+        finish_line_token(
+            text,
+            token_start,
+            text.len(),
+            high_seen == 0,
+            s,
+            table,
+            word_sets,
+        );
     }
     s.numeric_runs += digits_carry as u32;
     if any_dollar != 0 {

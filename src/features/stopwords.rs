@@ -70,7 +70,9 @@ pub type SetId = u16;
 /// word is 80 bytes).
 pub const MAX_WORD_BYTES: usize = 96;
 
-struct Table {
+/// The stop-word table: [`table`] gives it once, for a line's words,
+/// rather than a check of the lazy initialisation per word.
+pub(super) struct Table {
     /// Words of up to 15 bytes (nearly all), packed into one integer with
     /// their length: hashing is a multiply, equality one compare.
     short: ShortTable,
@@ -238,6 +240,12 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     }
 });
 
+/// The stop-word table, built on first use.
+#[inline]
+pub(super) fn table() -> &'static Table {
+    &TABLE
+}
+
 /// The languages, in the order of the bits of a [`LanguageSet`].
 pub fn languages() -> &'static [&'static str] {
     &TABLE.languages
@@ -260,26 +268,38 @@ pub fn lookup(word: &[u8]) -> LanguageSet {
 }
 
 /// [`lookup`] as the table holds it: an [`Entry`].
-#[inline]
+#[cfg(test)]
 pub fn lookup_entry(word: &[u8]) -> Entry {
-    let table = &*TABLE;
-    if word.len() < 16 {
-        table.short_key_lookup(pack(word))
-    } else {
-        table.long.get(word).copied().unwrap_or(0)
-    }
+    TABLE.entry(word)
 }
 
 /// [`lookup_entry`] for a word of fewer than 16 bytes given as a
 /// little-endian integer, zero above its `len` bytes: the integer is the
 /// key, no copy.
-#[inline]
+#[cfg(test)]
 pub fn lookup_short(word: u128, len: usize) -> Entry {
-    debug_assert!(len < 16 && word >> (8 * len) == 0);
-    TABLE.short_key_lookup(short_key(word, len))
+    TABLE.short(word, len)
 }
 
 impl Table {
+    /// The entry of a word already normalised by [`normalise`].
+    #[inline]
+    pub(super) fn entry(&self, word: &[u8]) -> Entry {
+        if word.len() < 16 {
+            self.short_key_lookup(pack(word))
+        } else {
+            self.long.get(word).copied().unwrap_or(0)
+        }
+    }
+
+    /// The entry of a word of fewer than 16 bytes given as a little-endian
+    /// integer, zero above its `len` bytes: the integer is the key, no copy.
+    #[inline]
+    pub(super) fn short(&self, word: u128, len: usize) -> Entry {
+        debug_assert!(len < 16 && word >> (8 * len) == 0);
+        self.short_key_lookup(short_key(word, len))
+    }
+
     #[inline]
     fn short_key_lookup(&self, key: u128) -> Entry {
         let h = short_hash(key);

@@ -41,7 +41,7 @@ fn assert_block_scan_agrees(alphabet: &[&[u8]], ascii: bool, seed: u64) {
         if other_classes & WORDS_DIFFER == 0 && !text.contains(&b'\x0b') {
             assert_eq!(blocks.tokens, count_words(text), "{}", text.escape_ascii());
         }
-        let digit_any = scan_any(text, &mut any, &mut any_sets);
+        let digit_any = scan_any(text, &mut any, stopwords::table(), &mut any_sets);
         // scan_any counts the words as count_words does; scan_line
         // calls count_words before the block scan.
         blocks.words = count_words(text);
@@ -598,7 +598,7 @@ fn comment_phrases_are_distinct_and_short_enough() {
     );
     // The shape filter in front of the search lets every phrase through,
     // in any ASCII case.
-    let shapes = &*super::comments::PHRASE_SHAPES;
+    let shapes = &super::comments::PHRASE_SHAPES;
     for &(_, _, phrase) in table {
         assert!(shapes.may_be(phrase.as_bytes()), "{phrase}");
         assert!(
@@ -665,7 +665,12 @@ fn the_portable_scan_agrees_with_the_one_the_cpu_runs() {
         let (mut ours, mut portable) = (Vec::new(), Vec::new());
         assert_eq!(
             scan_line(line.as_bytes(), &mut ours),
-            super::scan::scan_line_with(line.as_bytes(), &mut portable, super::scan::block_masks),
+            super::scan::scan_line_with(
+                line.as_bytes(),
+                stopwords::table(),
+                &mut portable,
+                super::scan::block_masks,
+            ),
             "{line:?}"
         );
         assert_eq!(ours, portable, "{line:?}");

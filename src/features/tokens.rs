@@ -2,7 +2,7 @@
 //! (case, stop words, e-mail, price and date shapes, web addresses).
 
 use super::facts::{LineScan, MAX_STOP_SETS_PER_LINE, flag};
-use super::stopwords::{self, Entry, MAX_WORD_BYTES, SetId};
+use super::stopwords::{self, Entry, MAX_WORD_BYTES, SetId, Table};
 use crate::text::{CharTable, decode_char, is_unspaced_script};
 
 pub(super) const SPACE: u8 = 1;
@@ -232,6 +232,7 @@ pub(super) fn finish_line_token(
     end: usize,
     ascii: bool,
     s: &mut LineScan,
+    table: &Table,
     word_sets: &mut Vec<SetId>,
 ) {
     let last = text[end - 1];
@@ -249,10 +250,10 @@ pub(super) fn finish_line_token(
     if end - start <= 16 {
         let bytes = load_short(text, start, end);
         if ascii || bytes & HIGH_BITS == 0 {
-            return finish_short_ascii_token(bytes, &text[start..end], s, word_sets);
+            return finish_short_ascii_token(bytes, &text[start..end], s, table, word_sets);
         }
     }
-    finish_token(text, start, end, s, word_sets);
+    finish_token(text, start, end, s, table, word_sets);
 }
 
 /// The top bit of each of sixteen bytes: set in a byte beyond ASCII.
@@ -267,11 +268,12 @@ pub(super) fn finish_token(
     start: usize,
     end: usize,
     s: &mut LineScan,
+    table: &Table,
     word_sets: &mut Vec<SetId>,
 ) {
     let token = &text[start..end];
     if token.len() <= 16 && token.is_ascii() {
-        return finish_short_ascii_token(load_short(text, start, end), token, s, word_sets);
+        return finish_short_ascii_token(load_short(text, start, end), token, s, table, word_sets);
     }
     s.tokens += 1;
     let mut buf = [0u8; MAX_WORD_BYTES];
@@ -288,7 +290,7 @@ pub(super) fn finish_token(
     }
     if let Some(word) = stopwords::normalise(token, &mut buf) {
         let has_dot = memchr::memchr(b'.', word).is_some();
-        word_facts(word, stopwords::lookup_entry(word), has_dot, s, word_sets);
+        word_facts(word, table.entry(word), has_dot, s, word_sets);
     }
     token_facts(token, s);
 }
@@ -420,6 +422,7 @@ pub(super) fn finish_short_ascii_token(
     bytes: u128,
     token: &[u8],
     s: &mut LineScan,
+    table: &Table,
     word_sets: &mut Vec<SetId>,
 ) {
     let t = short_token_classes(bytes);
@@ -441,9 +444,9 @@ pub(super) fn finish_short_ascii_token(
         // `t.upper` is 1 exactly when the first byte is a capital.
         let word = (bytes | (u128::from(t.upper) * 0x20)) & low_bytes(len);
         let entry = if len < 16 {
-            stopwords::lookup_short(word, len)
+            table.short(word, len)
         } else {
-            stopwords::lookup_entry(&word.to_le_bytes())
+            table.entry(&word.to_le_bytes())
         };
         word_facts(&token[..0], entry, false, s, word_sets);
         return;
@@ -465,9 +468,9 @@ pub(super) fn finish_short_ascii_token(
             t.lowered >> (8 * start)
         } & low_bytes(len);
         let entry = if len < 16 {
-            stopwords::lookup_short(word, len)
+            table.short(word, len)
         } else {
-            stopwords::lookup_entry(&word.to_le_bytes())
+            table.entry(&word.to_le_bytes())
         };
         let has_dot = t.dot != 0 && (t.dot >> start) & ((1 << len) - 1) != 0;
         word_facts(&word.to_le_bytes()[..len], entry, has_dot, s, word_sets);
