@@ -143,6 +143,7 @@ pub fn fast_scan(text: &[u8]) -> FastScan {
 /// (without POPCNT, a count is a dozen instructions); the same counts.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt")]
+#[inline]
 fn fast_scan_avx2(text: &[u8]) -> FastScan {
     // The closure has this function's target features.
     scan_with(text, |block, chunks| {
@@ -413,9 +414,14 @@ impl FastScratch {
         self.previous_blank = true;
     }
 
+    /// True when the CPU has AVX2 and POPCNT (asked by [`FastScratch::begin`]).
+    pub fn has_avx2(&self) -> bool {
+        self.avx2
+    }
+
     /// Adds the next non-blank line and returns its word count
     /// (white-space separated tokens).
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, text: &[u8]) -> u32 {
         let scan = scan_on(text, self.avx2);
         self.lines.push(FastLine {
