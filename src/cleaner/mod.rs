@@ -311,17 +311,39 @@ impl Cleaner {
     /// Pass 1a: each line's span, words and (with the classifier on) its
     /// features, or `--fast`'s.
     fn measure_lines(&mut self, doc: &[u8]) {
-        let classifier = self.options.classifier;
         // `--fast` scans each line for its own cheap features instead.
         let fast = self.options.fast;
-        let infos = &mut self.scratch;
-        infos.clear();
+        self.scratch.clear();
         self.spans.clear();
         if fast {
             self.fast.begin();
         } else {
             self.features.begin();
         }
+        #[cfg(target_arch = "x86_64")]
+        if fast && self.fast.has_avx2() {
+            // SAFETY: the CPU has AVX2 and POPCNT (`has_avx2`).
+            unsafe { self.measure_fast_avx2(doc) };
+            return;
+        }
+        self.measure_each(doc);
+    }
+
+    /// `--fast`'s [`Cleaner::measure_lines`] compiled for AVX2: the loop
+    /// and `FastScratch::push` in the scan's target features (-0.6% of
+    /// `--fast`; the scan itself stays a call).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn measure_fast_avx2(&mut self, doc: &[u8]) {
+        self.measure_each(doc);
+    }
+
+    /// The loop of [`Cleaner::measure_lines`].
+    #[inline(always)]
+    fn measure_each(&mut self, doc: &[u8]) {
+        let classifier = self.options.classifier;
+        let fast = self.options.fast;
+        let infos = &mut self.scratch;
         let mut at = 0;
         for line in lines(doc) {
             let text = content(line);

@@ -104,25 +104,46 @@ pub struct FastScan {
     flags: u8,
 }
 
+/// True when the CPU has what [`fast_scan_avx2`] needs. Asked once per
+/// document, not per line (the check's atomic load and branches per line
+/// cost 1% of `--fast`).
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt") {
+        return true;
+    }
+    false
+}
+
 /// Scans one line (its content, without the terminator), 64 bytes at a
 /// time: each byte class is a bit mask, counts are popcounts, tokens are
 /// the masks' edges. Bytes past the end count as white space (a whole
 /// block of it when the line fills its last block), so the last token ends
 /// like any other.
-#[inline]
-pub fn fast_scan(text: &[u8]) -> FastScan {
+/// `avx2` must be [`has_avx2`]'s answer (asked once per document).
+#[inline(always)]
+fn scan_on(text: &[u8], avx2: bool) -> FastScan {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt") {
-        // SAFETY: the CPU has AVX2 and POPCNT, checked just above.
+    if avx2 {
+        // SAFETY: `avx2` is `has_avx2()`: the CPU has AVX2 and POPCNT.
         return unsafe { fast_scan_avx2(text) };
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = avx2;
     scan_with(text, Masks::of)
 }
 
-/// [`fast_scan`] with 32-byte compares and one instruction per popcount
+/// [`scan_on`] asking the CPU first (the tests' entry).
+#[cfg(test)]
+pub fn fast_scan(text: &[u8]) -> FastScan {
+    scan_on(text, has_avx2())
+}
+
+/// [`scan_on`] with 32-byte compares and one instruction per popcount
 /// (without POPCNT, a count is a dozen instructions); the same counts.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt")]
+#[inline]
 fn fast_scan_avx2(text: &[u8]) -> FastScan {
     // The closure has this function's target features.
     scan_with(text, |block, chunks| {
@@ -363,6 +384,8 @@ pub struct FastScratch {
     /// The sums before each line, and over all lines, last.
     before: Vec<Before>,
     previous_blank: bool,
+    /// [`has_avx2`], set by [`FastScratch::begin`].
+    avx2: bool,
     doc: FastDoc,
 }
 
@@ -383,6 +406,7 @@ impl FastScratch {
     pub fn begin(&mut self) {
         self.lines.clear();
         self.previous_blank = true;
+        self.avx2 = has_avx2();
     }
 
     /// Notes a blank line.
@@ -390,11 +414,16 @@ impl FastScratch {
         self.previous_blank = true;
     }
 
+    /// True when the CPU has AVX2 and POPCNT (asked by [`FastScratch::begin`]).
+    pub fn has_avx2(&self) -> bool {
+        self.avx2
+    }
+
     /// Adds the next non-blank line and returns its word count
     /// (white-space separated tokens).
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, text: &[u8]) -> u32 {
-        let scan = fast_scan(text);
+        let scan = scan_on(text, self.avx2);
         self.lines.push(FastLine {
             scan,
             rule: RuleMark::Undecided,
