@@ -72,34 +72,12 @@ pub fn write_and_count(
         stats.add_document(doc, verdicts, rules.rules().len());
         return;
     }
-    stats.start_document(doc, rules.rules().len());
-    // Runs of kept lines are copied at once, and the counts kept in locals:
-    // a copy per line was a call per line, and the counts went back to
-    // memory around each one.
-    let (mut lines_in, mut lines_out, mut bytes_out) = (0, 0, 0);
-    let (mut run_start, mut run_end) = (0, 0);
-    let mut end = 0;
-    for (line, v) in lines(doc).zip(verdicts) {
-        let start = end;
-        end += line.len();
-        lines_in += 1;
-        if v.keep {
-            lines_out += 1;
-            if run_end != start {
-                out.extend_from_slice(&doc[run_start..run_end]);
-                bytes_out += run_end - run_start;
-                run_start = start;
-            }
-            run_end = end;
-        } else {
-            stats.add_removed(v);
-        }
-    }
-    out.extend_from_slice(&doc[run_start..run_end]);
-    bytes_out += run_end - run_start;
-    stats.lines_in += lines_in;
-    stats.lines_out += lines_out;
-    stats.bytes_out += bytes_out as u64;
+    let starts = lines(doc).scan(0, |at, line| {
+        let start = *at;
+        *at += line.len();
+        Some(start)
+    });
+    write_kept(doc, starts, verdicts, rules, out, stats);
 }
 
 /// [`write_and_count`] with the document's lines known: `starts` holds
@@ -119,26 +97,43 @@ pub(crate) fn write_and_count_at(
         write_and_count(mode, doc, verdicts, rules, out, stats);
         return;
     }
+    write_kept(doc, starts, verdicts, rules, out, stats);
+}
+
+/// The clean output and its counts, from where each line starts. Runs of
+/// kept lines are copied at once, and the counts kept in locals: a copy
+/// per line was a call per line, and the counts went back to memory
+/// around each one.
+fn write_kept(
+    doc: &[u8],
+    starts: impl Iterator<Item = usize>,
+    verdicts: &[Verdict],
+    rules: &RuleSet,
+    out: &mut Vec<u8>,
+    stats: &mut Stats,
+) {
     stats.start_document(doc, rules.rules().len());
-    // A run of kept lines is copied when the first dropped line after it
-    // (or the document's end) shows where it ends.
+    let mut starts = starts.into_iter();
     let (mut lines_out, mut bytes_out) = (0, 0);
     let mut run: Option<usize> = None;
-    for (start, v) in starts.zip(verdicts) {
+    let mut copy = |from: usize, to: usize, out: &mut Vec<u8>| {
+        out.extend_from_slice(&doc[from..to]);
+        bytes_out += to - from;
+    };
+    // Verdicts first: at their end, the start left is where the run ends.
+    for (v, start) in verdicts.iter().zip(starts.by_ref()) {
         if v.keep {
             lines_out += 1;
             run.get_or_insert(start);
         } else {
-            if let Some(run_start) = run.take() {
-                out.extend_from_slice(&doc[run_start..start]);
-                bytes_out += start - run_start;
+            if let Some(from) = run.take() {
+                copy(from, start, out);
             }
             stats.add_removed(v);
         }
     }
-    if let Some(run_start) = run {
-        out.extend_from_slice(&doc[run_start..]);
-        bytes_out += doc.len() - run_start;
+    if let Some(from) = run {
+        copy(from, starts.next().unwrap_or(doc.len()), out);
     }
     stats.lines_in += verdicts.len() as u64;
     stats.lines_out += lines_out;
