@@ -327,14 +327,15 @@ pub(super) fn literal_ends_in_step<'t>(
         if *len == usize::MAX {
             continue;
         }
-        loop {
-            if let Some(end) = found(*sid, rest, *len) {
-                record(*i, end);
-                break;
+        // The lane's state is not a stop state (those were recorded and
+        // restarted above): run it to the first one or the line's end.
+        let end = match table.run(rest, *sid) {
+            (Some(taken), stop) if !table.patterns(stop).is_empty() => {
+                LiteralEnd::At(*len - rest.len() + taken)
             }
-            *sid = table.next(*sid, rest[0]);
-            *rest = &rest[1..];
-        }
+            _ => LiteralEnd::None,
+        };
+        record(*i, end);
     }
 }
 

@@ -121,11 +121,6 @@ impl LiteralTable {
     }
 
     #[inline(always)]
-    pub(super) fn next(&self, sid: u32, byte: u8) -> u32 {
-        self.next_wide(sid as usize, byte) as u32
-    }
-
-    #[inline(always)]
     fn next_wide(&self, sid: usize, byte: u8) -> usize {
         let at = sid + usize::from(byte);
         debug_assert!(at < self.trans.len());
@@ -175,7 +170,7 @@ impl LiteralTable {
     /// matches, the state and the table were kept on the stack (13
     /// instructions a byte, 8 here).
     #[inline(never)]
-    fn run(&self, bytes: &[u8], sid: u32) -> (Option<usize>, u32) {
+    pub(super) fn run(&self, bytes: &[u8], sid: u32) -> (Option<usize>, u32) {
         let mut sid = sid as usize;
         for (at, &byte) in bytes.iter().enumerate() {
             sid = self.next_wide(sid, byte);
