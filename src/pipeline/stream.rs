@@ -31,7 +31,8 @@ pub(super) struct Output<'a, W> {
 
 impl<W: Write> Output<'_, W> {
     /// Writes a batch's output; its bad record, if any, ends the stream.
-    pub(super) fn put(&mut self, batch: BatchOutput) -> Result<(), Error> {
+    /// Hands back the written buffers, for reuse.
+    pub(super) fn put(&mut self, batch: BatchOutput) -> Result<Vec<Vec<u8>>, Error> {
         for chunk in &batch.chunks {
             self.out
                 .write_all(chunk)
@@ -62,7 +63,7 @@ impl<W: Write> Output<'_, W> {
             Some((line, message)) => {
                 Err(self.record_error(line, message + "; use --on-error skip to drop such records"))
             }
-            None => Ok(()),
+            None => Ok(batch.chunks),
         }
     }
 
@@ -136,7 +137,8 @@ pub(super) fn stream_sequential<R: Read, W: Write>(
             return Ok(());
         }
         // What was read before an error is still cleaned and written.
-        sink.put(worker.clean_batch(mode, format, &batch))?;
+        let written = sink.put(worker.clean_batch(mode, format, &batch))?;
+        worker.recycle(written);
         read.map_err(|e| Error::io(sink.input_name, e))?;
     }
 }

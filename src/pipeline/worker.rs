@@ -37,6 +37,10 @@ pub(super) struct Worker {
     pub(super) cleaner: Cleaner,
     pub(super) verdicts: Vec<Verdict>,
     pub(super) scratch: Vec<u8>,
+    /// A written batch's output buffer, kept for the next batch: a fresh
+    /// one of a batch's size comes from the kernel as new pages, each
+    /// faulted in and zeroed again (about 500 page faults a batch).
+    spare_output: Vec<u8>,
 }
 
 impl Worker {
@@ -45,6 +49,7 @@ impl Worker {
             cleaner,
             verdicts: Vec::new(),
             scratch: Vec::new(),
+            spare_output: Vec::new(),
         }
     }
 
@@ -290,7 +295,9 @@ impl Worker {
         let mut output = BatchOutput::default();
         // Room for the whole batch's input at once: growing by doubling
         // copied the output over and over.
-        let mut bytes = Vec::with_capacity(batch.iter().map(Unit::len).sum());
+        let mut bytes = std::mem::take(&mut self.spare_output);
+        bytes.clear();
+        bytes.reserve(batch.iter().map(Unit::len).sum());
         for unit in batch {
             let mark = bytes.len();
             if let Err(problem) = self.clean_unit(mode, format, unit, &mut bytes, &mut output.stats)
@@ -303,6 +310,15 @@ impl Worker {
         }
         output.chunks.push(bytes);
         output
+    }
+
+    /// Takes back a written batch's buffers for the next batch.
+    pub(super) fn recycle(&mut self, chunks: Vec<Vec<u8>>) {
+        if let Some(largest) = chunks.into_iter().max_by_key(Vec::capacity)
+            && largest.capacity() > self.spare_output.capacity()
+        {
+            self.spare_output = largest;
+        }
     }
 }
 
