@@ -680,162 +680,115 @@ impl Automaton {
         }
     }
 
-    /// [`Automaton::is_match`] of many lines, four in step through the
+    /// [`Automaton::is_match`] of many lines, eight in step through the
     /// lazy DFA (an anchored automaton; the rules' anchored one): calls
     /// `record(index, matched)` for each `(index, line)` it decides. A
     /// line it cannot decide (a quit byte: a Unicode word boundary next to
     /// non-ASCII text; the cache cleared, which invalidates the states of
     /// the lines in flight) is left for `is_match`.
+    ///
+    /// Why in step: a line's steps are a chain of dependent loads from a
+    /// transition table of many megabytes, most of them cache misses, and
+    /// most lines are decided within a few bytes. One line at a time, the
+    /// CPU waits on each miss; with eight lines in turn, their misses
+    /// overlap. A decided line's lane takes the next line at once.
     pub(super) fn matches_in_step<'t>(
         &self,
         cache: &mut AutomatonCache,
-        mut lines: impl Iterator<Item = (usize, &'t [u8])>,
+        lines: impl Iterator<Item = (usize, &'t [u8])>,
         mut record: impl FnMut(usize, bool),
     ) {
-        const LANES: usize = 4;
-        /// Bytes a line reads before it takes a lane.
-        const HEAD: usize = 8;
+        const LANES: usize = 8;
         let dfa = &self.dfa;
         let cache = &mut cache.dfa;
         let start_config =
             regex_automata::util::start::Config::new().anchored(regex_automata::Anchored::Yes);
-        // Per lane: the line (index, bytes not yet read) and its state.
-        let mut lane: [Option<(usize, &[u8])>; LANES] = [None; LANES];
-        let mut state = [hybrid::LazyStateID::default(); LANES];
-        loop {
+        let mut lines = lines;
+        // Per lane: the line's index, its bytes not read yet (never empty),
+        // and the state reached.
+        let mut lane: [(usize, &[u8], hybrid::LazyStateID); LANES] =
+            [(0, &[], hybrid::LazyStateID::default()); LANES];
+        'round: loop {
             let Ok(start) = dfa.start_state(cache, &start_config) else {
                 return;
             };
+            if start.is_tagged() {
+                // A start state that is a match (or dead, or quit) is not
+                // stepped from here: the lines are left for `is_match`.
+                return;
+            }
             let clears = cache.clear_count();
-            // A line's first bytes are read on their own, in a tight loop:
-            // most lines are decided within them, and taking a line into
-            // a lane costs more than a few steps (the states near the
-            // start are in cache anyway). Lines still undecided go on in
-            // a lane from where they are.
-            let head = if start.is_tagged() { 0 } else { HEAD };
-            'refill: for (slot, sid) in lane.iter_mut().zip(&mut state) {
-                if slot.is_some() {
-                    continue;
-                }
-                for (i, line) in lines.by_ref() {
-                    let mut at = start;
-                    let mut taken = 0;
-                    for &byte in &line[..line.len().min(head)] {
-                        // Through states already built the cache is only
-                        // read (`at` is untagged: the start state, or a
-                        // step that was); a state not built yet is built.
-                        let mut next = dfa.next_state_untagged(cache, at, byte);
-                        if next.is_unknown() {
-                            match dfa.next_state(cache, at, byte) {
-                                Ok(built) => next = built,
-                                Err(_) => return,
-                            }
-                        }
-                        at = next;
-                        taken += 1;
-                        if at.is_tagged() {
-                            break;
+            // Lanes `..busy` hold lines part way.
+            let mut busy = 0;
+            while busy < LANES {
+                let Some((i, line)) = next_line(dfa, cache, start, &mut lines, &mut record)
+                else {
+                    break;
+                };
+                lane[busy] = (i, line, start);
+                busy += 1;
+            }
+            if cache.clear_count() != clears {
+                continue 'round;
+            }
+            while busy > 0 {
+                let mut k = 0;
+                while k < busy {
+                    let (i, rest, at) = lane[k];
+                    let byte = rest[0];
+                    let rest = &rest[1..];
+                    // Through states already built the cache is only read
+                    // (`at` is never tagged); a state not built yet is built.
+                    let mut next = dfa.next_state_untagged(cache, at, byte);
+                    if next.is_unknown() {
+                        match dfa.next_state(cache, at, byte) {
+                            Ok(built) => next = built,
+                            Err(_) => return,
                         }
                     }
-                    if at.is_match() {
-                        record(i, true);
-                    } else if at.is_dead() {
-                        record(i, false);
-                    } else if at.is_quit() {
-                        // Left to the search of one line at a time.
-                    } else if taken == line.len() && taken > 0 {
-                        // Matches show one byte late: the end of the line
-                        // is one more transition.
-                        if let Ok(end) = dfa.next_eoi_state(cache, at) {
+                    if next.is_tagged() || rest.is_empty() {
+                        if next.is_match() {
+                            record(i, true);
+                        } else if next.is_dead() {
+                            record(i, false);
+                        } else if next.is_quit() {
+                            // Left for `is_match`.
+                        } else if let Ok(end) = dfa.next_eoi_state(cache, next) {
+                            // Matches show one byte late: the end of the
+                            // line is one more transition.
                             record(i, end.is_match());
                         }
                     } else if cache.clear_count() == clears {
-                        *slot = Some((i, &line[taken..]));
-                        *sid = at;
-                        break;
+                        lane[k] = (i, rest, next);
+                        k += 1;
+                        continue;
                     }
+                    // A state built for this line may have cleared the
+                    // cache (what was found for this line holds: the
+                    // search keeps its own state across a clear), and then
+                    // the other lanes' states index a table that is gone:
+                    // their lines are left for `is_match`.
                     if cache.clear_count() != clears {
-                        // A state built for this line cleared the cache
-                        // (what it found holds: the search keeps its own
-                        // state across a clear; a line that would take a
-                        // lane is left undecided), so `start` and the
-                        // lanes' states are gone.
-                        break 'refill;
+                        continue 'round;
                     }
-                }
-            }
-            if cache.clear_count() != clears {
-                // The lanes' lines are left to the search of one line at
-                // a time; the next round starts from a fresh start state.
-                lane = [None; LANES];
-                continue;
-            }
-            if lane.iter().all(Option::is_none) {
-                return;
-            }
-            // Step every busy lane up to the shortest remainder, stopping
-            // at the first tagged (match, dead, quit) state.
-            let steps = lane
-                .iter()
-                .map(|l| l.map_or(usize::MAX, |(_, rest)| rest.len()))
-                .min()
-                .unwrap_or(0);
-            let mut taken = 0;
-            let mut stale = false;
-            'step: while taken < steps {
-                for (slot, sid) in lane.iter().zip(&mut state) {
-                    if let Some((_, rest)) = slot {
-                        match dfa.next_state(cache, *sid, rest[taken]) {
-                            Ok(next) => *sid = next,
-                            Err(_) => return,
+                    // The lane is free: the next line takes it, or the
+                    // last busy lane moves in.
+                    match next_line(dfa, cache, start, &mut lines, &mut record) {
+                        Some((i, line)) => {
+                            lane[k] = (i, line, start);
+                            k += 1;
                         }
-                        // A new state may have cleared the cache: the
-                        // other lanes' states would then index a table
-                        // that is gone.
-                        if cache.clear_count() != clears {
-                            stale = true;
-                            break 'step;
+                        None => {
+                            busy -= 1;
+                            lane[k] = lane[busy];
                         }
                     }
-                }
-                taken += 1;
-                if state.iter().any(|sid| sid.is_tagged()) {
-                    break;
-                }
-            }
-            if stale {
-                // Those lines are left to the search of one line at a time.
-                lane = [None; LANES];
-                continue;
-            }
-            for (slot, sid) in lane.iter_mut().zip(&mut state) {
-                let Some((i, rest)) = slot else { continue };
-                *rest = &rest[taken.min(rest.len())..];
-                if sid.is_match() {
-                    record(*i, true);
-                    *slot = None;
-                } else if sid.is_dead() {
-                    record(*i, false);
-                    *slot = None;
-                } else if sid.is_quit() {
-                    *slot = None;
-                } else if rest.is_empty() {
-                    // Matches show one byte late: the end of the line is
-                    // one more transition.
-                    if let Ok(end) = dfa.next_eoi_state(cache, *sid) {
-                        record(*i, end.is_match());
-                    }
-                    *slot = None;
                     if cache.clear_count() != clears {
-                        // As above, for the lanes not settled yet.
-                        stale = true;
-                        break;
+                        continue 'round;
                     }
                 }
             }
-            if stale {
-                lane = [None; LANES];
-            }
+            return;
         }
     }
 
@@ -875,6 +828,31 @@ impl Automaton {
             bits[p.as_usize() / 64] |= 1 << (p.as_usize() % 64);
         }
     }
+}
+
+/// The next line for a lane of [`Automaton::matches_in_step`]; an empty
+/// line is decided on the way, by the end of input from `start`. `None`
+/// also when that cleared the cache (`start` is then gone).
+fn next_line<'t>(
+    dfa: &hybrid::dfa::DFA,
+    cache: &mut hybrid::dfa::Cache,
+    start: hybrid::LazyStateID,
+    lines: &mut impl Iterator<Item = (usize, &'t [u8])>,
+    record: &mut impl FnMut(usize, bool),
+) -> Option<(usize, &'t [u8])> {
+    let clears = cache.clear_count();
+    for (i, line) in lines {
+        if !line.is_empty() {
+            return Some((i, line));
+        }
+        if let Ok(end) = dfa.next_eoi_state(cache, start) {
+            record(i, end.is_match());
+        }
+        if cache.clear_count() != clears {
+            return None;
+        }
+    }
+    None
 }
 
 /// Whether a rule's regex matches every line: it can match an empty
