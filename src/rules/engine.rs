@@ -721,8 +721,7 @@ impl Automaton {
             // Lanes `..busy` hold lines part way.
             let mut busy = 0;
             while busy < LANES {
-                let Some((i, line)) = next_line(dfa, cache, start, &mut lines, &mut record)
-                else {
+                let Some((i, line)) = next_line(dfa, cache, start, &mut lines, &mut record) else {
                     break;
                 };
                 lane[busy] = (i, line, start);
