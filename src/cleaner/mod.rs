@@ -347,7 +347,8 @@ impl Cleaner {
         let mut at = 0;
         for line in lines(doc) {
             let text = content(line);
-            self.spans.push(at..at + text.len());
+            let span = at..at + text.len();
+            self.spans.push(span.clone());
             at += line.len();
             if is_blank(text) {
                 if fast {
@@ -357,7 +358,7 @@ impl Cleaner {
                 continue;
             }
             let words = if fast {
-                self.fast.push(text)
+                self.fast.push(doc, span)
             } else if classifier {
                 self.features.push(text)
             } else {

@@ -7,6 +7,8 @@
 //! in Latin letters. [`FAST_FEATURE_NAMES`] fixes the order of a row, and
 //! `rules/fast.model` names the same features.
 
+use std::ops::Range;
+
 use super::facts::{LogTables, RuleMark, log_count, ratio};
 
 /// `--fast`'s features, in the order of a row.
@@ -121,22 +123,26 @@ fn has_avx2() -> bool {
 /// block of it when the line fills its last block), so the last token ends
 /// like any other.
 /// `avx2` must be [`has_avx2`]'s answer (asked once per document).
+/// The line is `doc[span]`: its last block is read from `doc` in place
+/// when `doc` holds 64 bytes from there (bytes past the line masked as
+/// white space), instead of being copied into a padded block.
 #[inline(always)]
-fn scan_on(text: &[u8], avx2: bool) -> FastScan {
+fn scan_on(doc: &[u8], span: Range<usize>, avx2: bool) -> FastScan {
     #[cfg(target_arch = "x86_64")]
     if avx2 {
         // SAFETY: `avx2` is `has_avx2()`: the CPU has AVX2 and POPCNT.
-        return unsafe { fast_scan_avx2(text) };
+        return unsafe { fast_scan_avx2(doc, span) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = avx2;
-    scan_with(text, Masks::of)
+    scan_with(doc, span, Masks::of)
 }
 
-/// [`scan_on`] asking the CPU first (the tests' entry).
+/// [`scan_on`] of a line on its own, asking the CPU first (the tests'
+/// entry).
 #[cfg(test)]
 pub fn fast_scan(text: &[u8]) -> FastScan {
-    scan_on(text, has_avx2())
+    scan_on(text, 0..text.len(), has_avx2())
 }
 
 /// [`scan_on`] with 32-byte compares and one instruction per popcount
@@ -144,15 +150,20 @@ pub fn fast_scan(text: &[u8]) -> FastScan {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt")]
 #[inline]
-fn fast_scan_avx2(text: &[u8]) -> FastScan {
+fn fast_scan_avx2(doc: &[u8], span: Range<usize>) -> FastScan {
     // The closure has this function's target features.
-    scan_with(text, |block, chunks| {
+    scan_with(doc, span, |block, chunks| {
         Masks::of_avx2(block, chunks.div_ceil(2))
     })
 }
 
 #[inline(always)]
-fn scan_with(text: &[u8], masks_of: impl Fn(&[u8; 64], usize) -> Masks) -> FastScan {
+fn scan_with(
+    doc: &[u8],
+    span: Range<usize>,
+    masks_of: impl Fn(&[u8; 64], usize) -> Masks,
+) -> FastScan {
+    let text = &doc[span.clone()];
     let mut s = FastScan {
         bytes: text.len() as u32,
         ..FastScan::default()
@@ -169,12 +180,24 @@ fn scan_with(text: &[u8], masks_of: impl Fn(&[u8; 64], usize) -> Masks) -> FastS
         s.add(&m, &prev);
         prev = m;
     }
+    // The last block, as if padded with white space (a whole block of it
+    // when the line fills its last block), so the last token ends like any
+    // other.
     let rest = blocks.remainder();
-    let mut last = [b' '; 64];
-    last[..rest.len()].copy_from_slice(rest);
-    // The whole padded block: its white space gives the masks that
-    // skipping it would (a loop of constant length, unrolled).
-    let m = masks_of(&last, 4);
+    let rest_start = span.end - rest.len();
+    let m = if rest.is_empty() {
+        Masks {
+            space: u64::MAX,
+            ..Masks::default()
+        }
+    } else if let Some(block) = doc.get(rest_start..rest_start + 64) {
+        let block: &[u8; 64] = block.try_into().expect("a slice of 64");
+        masks_of(block, 4).first(rest.len())
+    } else {
+        let mut last = [b' '; 64];
+        last[..rest.len()].copy_from_slice(rest);
+        masks_of(&last, 4)
+    };
     s.add(&m, &prev);
 
     // Only the end matters (trimming the start too cost a loop a line).
@@ -201,6 +224,19 @@ struct Masks {
 }
 
 impl Masks {
+    /// The masks of the block's first `len` bytes (1 to 63), the rest
+    /// white space: what padding the line with spaces would give.
+    #[inline(always)]
+    fn first(self, len: usize) -> Masks {
+        let keep = u64::MAX >> (64 - len);
+        Masks {
+            space: self.space | !keep,
+            upper: self.upper & keep,
+            lower: self.lower & keep,
+            punct: self.punct & keep,
+        }
+    }
+
     /// The masks of a block whose first `chunks` sixteen-byte chunks hold
     /// the line; the rest is white space.
     #[cfg(target_arch = "x86_64")]
@@ -422,8 +458,8 @@ impl FastScratch {
     /// Adds the next non-blank line and returns its word count
     /// (white-space separated tokens).
     #[inline(always)]
-    pub fn push(&mut self, text: &[u8]) -> u32 {
-        let scan = scan_on(text, self.avx2);
+    pub fn push(&mut self, doc: &[u8], span: Range<usize>) -> u32 {
+        let scan = scan_on(doc, span, self.avx2);
         self.lines.push(FastLine {
             scan,
             rule: RuleMark::Undecided,
@@ -688,6 +724,44 @@ mod tests {
         }
     }
 
+    /// A line's last block read in place from its document, the bytes
+    /// after it masked, counts as the line copied into a padded block.
+    #[test]
+    fn a_line_scanned_in_its_document_counts_as_on_its_own() {
+        let mut state = 0x9e37_79b9_7f4a_7c15;
+        let pieces: &[&[u8]] = &[
+            b"ab",
+            b"Cd",
+            b" ",
+            b".",
+            b"\t",
+            "é".as_bytes(),
+            b"\xff",
+            b"\n",
+        ];
+        for _ in 0..2000 {
+            let mut doc = Vec::new();
+            let len = (xorshift(&mut state) % 300) as usize;
+            while doc.len() < len {
+                doc.extend_from_slice(
+                    pieces[(xorshift(&mut state) % pieces.len() as u64) as usize],
+                );
+            }
+            let start = (xorshift(&mut state) as usize) % (doc.len() + 1);
+            let end = start + (xorshift(&mut state) as usize) % (doc.len() - start + 1);
+            let line = doc[start..end].to_vec();
+            for avx2 in [false, has_avx2()] {
+                assert_eq!(
+                    scan_on(&doc, start..end, avx2),
+                    scan_on(&line, 0..line.len(), avx2),
+                    "{:?} in {:?}",
+                    String::from_utf8_lossy(&line),
+                    String::from_utf8_lossy(&doc)
+                );
+            }
+        }
+    }
+
     #[test]
     fn counts_words_and_short_words() {
         let s = fast_scan(b"  The cat sat on a Mat. Done!  ");
@@ -708,9 +782,13 @@ mod tests {
     fn rows_have_every_feature_and_neighbours_at_the_edges() {
         let mut f = FastScratch::default();
         f.begin();
-        f.push(b"Menu");
+        let (menu, prose) = (
+            b"Menu",
+            b"This is a line of prose, as long as a sentence in an article is.",
+        );
+        f.push(menu, 0..menu.len());
         f.push_blank();
-        f.push(b"This is a line of prose, as long as a sentence in an article is.");
+        f.push(prose, 0..prose.len());
         f.mark(0, RuleMark::Dropped);
         f.finish();
         let mut row = [f32::NAN; FAST_FEATURE_COUNT];
