@@ -403,6 +403,30 @@ struct FastLine {
     prose_below: u32,
 }
 
+impl FastLine {
+    /// A line before its scan is stored.
+    const BLANK: FastLine = FastLine {
+        scan: FastScan {
+            bytes: 0,
+            nonspace: 0,
+            words: 0,
+            short: 0,
+            title: 0,
+            upper: 0,
+            lower: 0,
+            punct: 0,
+            flags: 0,
+        },
+        rule: RuleMark::Undecided,
+        blank_before: false,
+        block_lines: 0,
+        block_position: 0,
+        as_neighbour: [0.0; NEIGHBOUR_FEATURES],
+        prose_above: 0,
+        prose_below: 0,
+    };
+}
+
 /// Sums over the lines before a line: words, long lines and rule-dropped
 /// lines, for the windows (one record, so that a row reads two records,
 /// not six arrays).
@@ -460,16 +484,28 @@ impl FastScratch {
     #[inline(always)]
     pub fn push(&mut self, doc: &[u8], span: Range<usize>) -> u32 {
         let scan = scan_on(doc, span, self.avx2);
-        self.lines.push(FastLine {
-            scan,
-            rule: RuleMark::Undecided,
-            blank_before: self.previous_blank,
-            block_lines: 0,
-            block_position: 0,
-            as_neighbour: [0.0; NEIGHBOUR_FEATURES],
-            prose_above: 0,
-            prose_below: 0,
-        });
+        // The line is pushed blank and its scan stored field by field:
+        // pushed whole, it was built on the stack by narrow stores and
+        // copied by wide loads, which cannot take their bytes from those
+        // stores and wait for them (a stall on every line).
+        self.lines.push(FastLine::BLANK);
+        if let Some(line) = self.lines.last_mut() {
+            let FastScan {
+                bytes,
+                nonspace,
+                words,
+                short,
+                title,
+                upper,
+                lower,
+                punct,
+                flags,
+            } = scan;
+            let s = &mut line.scan;
+            (s.bytes, s.nonspace, s.words, s.short) = (bytes, nonspace, words, short);
+            (s.title, s.upper, s.lower, s.punct, s.flags) = (title, upper, lower, punct, flags);
+            line.blank_before = self.previous_blank;
+        }
         self.previous_blank = false;
         scan.words
     }
