@@ -483,6 +483,67 @@ fn presearch_agrees_with_one_line_at_a_time() {
     }
 }
 
+/// Which anchored patterns match a line, stepped through the lazy DFA, is
+/// what the PikeVM's overlapping search finds: patterns ending before the
+/// end, at the end (`$`), several at once, and lines the lazy DFA quits on
+/// (a Unicode word boundary next to non-ASCII text).
+#[test]
+fn anchored_which_patterns_match_as_the_pikevm_finds() {
+    let patterns = [
+        r"(?i)^\W*(share|comments?|read more|related posts?)\b",
+        r"^\d{1,2} (min|minutes?|hours?|days?) ago\b",
+        r"^[^.!?]{0,50}:\s*$",
+        r"(?i)^(photo|image|credit)s?:",
+        r"(?i)^share",
+        r"^\S+$",
+        r"(?i)^\W*home\W*$",
+    ];
+    let hirs: Vec<Hir> = patterns
+        .iter()
+        .map(|p| regex_syntax::parse(p).unwrap())
+        .collect();
+    let refs: Vec<&Hir> = hirs.iter().collect();
+    let automaton = Automaton::build(&refs, true, MatchKind::All, 1 << 20).unwrap();
+    let pikevm = regex_automata::nfa::thompson::pikevm::PikeVM::builder()
+        .configure(
+            regex_automata::nfa::thompson::pikevm::PikeVM::config().match_kind(MatchKind::All),
+        )
+        .build_many(&patterns)
+        .unwrap();
+    let mut vm_cache = pikevm.create_cache();
+    let mut cache = automaton.create_cache();
+    let mut lines = probe_lines();
+    lines.extend(
+        [
+            &b"Share this story"[..],
+            b"Shares: 12",
+            b"12 minutes ago",
+            b"Photos: AP",
+            b"Home",
+            b" \xc2\xbb Home \xc2\xab",
+            b"Share\xc3\xa9",
+            b"Related posts\xe2\x80\xa6",
+        ]
+        .map(<[u8]>::to_vec),
+    );
+    let mut matched_some = 0;
+    for line in &lines {
+        let mut bits = [0u64; 1];
+        let mut set = None;
+        automaton.which_bits(&mut cache, &mut set, line, &mut bits);
+        let mut want = regex_automata::PatternSet::new(patterns.len());
+        let input = regex_automata::Input::new(line).anchored(regex_automata::Anchored::Yes);
+        pikevm.which_overlapping_matches(&mut vm_cache, &input, &mut want);
+        let want = want.iter().fold(0u64, |b, p| b | 1 << p.as_usize());
+        assert_eq!(bits[0], want, "{:?}", String::from_utf8_lossy(line));
+        matched_some += usize::from(want.count_ones() > 1);
+    }
+    assert!(
+        matched_some > 10,
+        "{matched_some} lines matched several patterns"
+    );
+}
+
 /// With a lazy DFA cache so small that it is cleared again and again,
 /// the anchored search in step still decides every line as the search
 /// of one line at a time does, or leaves it undecided.
