@@ -383,6 +383,7 @@ impl Engine {
         let mut literal_sets: Vec<(Vec<u8>, u32)> = Vec::new();
         let mut unfiltered = Vec::new();
         let mut literal_max_words = 0;
+        let compiler = nfa_compiler();
         for (rank, &index) in by_rank.iter().enumerate() {
             let rule = &rules[index as usize];
             let hir = &hirs[index as usize];
@@ -402,7 +403,7 @@ impl Engine {
             } else {
                 DFA_CACHE_LIMIT
             };
-            match Automaton::build(&[hir], false, MatchKind::All, capacity) {
+            match Automaton::build_with(&compiler, &[hir], false, MatchKind::All, capacity) {
                 Ok(regex) => {
                     compiled_bytes += regex.nfa_bytes();
                     compiled.push(index);
@@ -438,6 +439,7 @@ impl Engine {
                 ranks: anchored_ranks,
                 max_words: anchored_max_words,
             },
+            &compiler,
             compiled_bytes,
             &mut compiled,
             size_limit,
@@ -514,6 +516,7 @@ struct AnchoredParts<'a> {
 /// large alone are blamed in `errors` (or the set as a whole).
 fn build_anchored(
     parts: AnchoredParts<'_>,
+    compiler: &thompson::Compiler,
     compiled_bytes: usize,
     compiled: &mut Vec<u32>,
     size_limit: usize,
@@ -531,7 +534,13 @@ fn build_anchored(
         return Ok(None);
     }
     Ok(
-        match Automaton::build(&patterns, true, MatchKind::All, ANCHORED_CACHE_LIMIT) {
+        match Automaton::build_with(
+            compiler,
+            &patterns,
+            true,
+            MatchKind::All,
+            ANCHORED_CACHE_LIMIT,
+        ) {
             Ok(regex) if compiled_bytes + regex.nfa_bytes() > size_limit => {
                 compiled.extend(ranks.iter().map(|&rank| by_rank[rank as usize]));
                 return Err(too_large_together(rules, compiled, size_limit));
@@ -545,8 +554,9 @@ fn build_anchored(
                 // Blame the rules that are too large alone, if any.
                 for &rank in &ranks {
                     let index = by_rank[rank as usize] as usize;
+                    let hir = [&hirs[index]];
                     if let Err(e) =
-                        Automaton::build(&[&hirs[index]], true, MatchKind::All, DFA_CACHE_LIMIT)
+                        Automaton::build_with(compiler, &hir, true, MatchKind::All, DFA_CACHE_LIMIT)
                     {
                         errors.push(too_large_alone(&rules[index], &e));
                     }
@@ -595,6 +605,20 @@ pub(super) struct Automaton {
     pub(super) anchored: bool,
 }
 
+/// The NFA compiler of every [`Automaton`]. Each compilation starts
+/// afresh (its states are cleared, its cache of UTF-8 states is
+/// invalidated), so one compiler builds the same NFAs as one per rule.
+pub(super) fn nfa_compiler() -> thompson::Compiler {
+    let mut compiler = thompson::Compiler::new();
+    compiler.configure(
+        thompson::Config::new()
+            .which_captures(WhichCaptures::None)
+            .nfa_size_limit(Some(COMPILED_SIZE_LIMIT))
+            .utf8(false),
+    );
+    compiler
+}
+
 /// One thread's caches for an [`Automaton`].
 pub(super) struct AutomatonCache {
     pub(super) dfa: hybrid::dfa::Cache,
@@ -604,19 +628,28 @@ pub(super) struct AutomatonCache {
 impl Automaton {
     /// Matches any of `hirs`; with `MatchKind::All`, [`Automaton::which`]
     /// reports every one that matches.
+    #[cfg(test)]
     pub(super) fn build(
         hirs: &[&Hir],
         anchored: bool,
         kind: MatchKind,
         cache_capacity: usize,
     ) -> Result<Automaton, String> {
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(WhichCaptures::None)
-                    .nfa_size_limit(Some(COMPILED_SIZE_LIMIT))
-                    .utf8(false),
-            )
+        Automaton::build_with(&nfa_compiler(), hirs, anchored, kind, cache_capacity)
+    }
+
+    /// [`Automaton::build`] with `compiler` (from [`nfa_compiler`]), which
+    /// [`Engine::build`] reuses for every rule: a fresh one allocates and
+    /// then frees a cache of 10,000 entries for its Unicode classes, and
+    /// regrows its list of states.
+    pub(super) fn build_with(
+        compiler: &thompson::Compiler,
+        hirs: &[&Hir],
+        anchored: bool,
+        kind: MatchKind,
+        cache_capacity: usize,
+    ) -> Result<Automaton, String> {
+        let nfa = compiler
             .build_many_from_hir(hirs)
             .map_err(|e| e.to_string())?;
         let dfa = hybrid::dfa::Builder::new()

@@ -186,7 +186,10 @@ fn cross(a: &Set, b: &Set) -> Option<Set> {
     let mut out = Set::with_capacity(a.len() * b.len());
     for x in a {
         for y in b {
-            let mut s = x.clone();
+            // Allocated once at its full length (a clone of `x`, then
+            // extended, is allocated twice).
+            let mut s = Vec::with_capacity(x.len() + y.len());
+            s.extend_from_slice(x);
             s.extend_from_slice(y);
             out.push(s);
         }

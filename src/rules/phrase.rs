@@ -43,19 +43,36 @@ pub(super) fn pattern_regex(spec: &RuleSpec) -> String {
 
 /// Builds the syntax tree of a phrase rule (`line`, `prefix`, `contains`)
 /// directly: the tree the parser makes of `pattern_regex`'s text (a test
-/// checks that they are equal). This is for start-up: parsing folded the
-/// case of every letter of every phrase anew, 5 of the 11 ms the built-in
-/// rules took to parse. Here each letter is folded once, and the pieces
-/// every rule shares are parsed once.
+/// checks that they are equal), save that a `line` or `prefix` rule's
+/// phrases are [`PhraseHirs::factor`]ed. This is for start-up: parsing
+/// folded the case of every letter of every phrase anew, 5 of the 11 ms the
+/// built-in rules took to parse. Here each letter is folded once, and the
+/// pieces every rule shares are parsed once.
 #[derive(Default)]
 pub(super) struct PhraseHirs {
-    /// Each character as `(?i)` makes it: a class of its case variants, or
-    /// the literal when it has none.
-    pub(super) folded: std::collections::HashMap<char, Hir>,
-    /// Parsed pieces by their regex text: the decoration classes, `\s+`,
-    /// the boundaries after a prefix.
-    pub(super) pieces: std::collections::HashMap<String, Hir>,
+    /// The parts phrases are made of, each once: characters as `(?i)`
+    /// makes them (a class of their case variants, or the literal when
+    /// there is none), and parsed pieces. Phrases are lists of their ids.
+    pub(super) parts: Vec<Hir>,
+    /// The part of each ASCII character seen, by code (most of every
+    /// phrase: no hashing), and of the other characters.
+    pub(super) ascii: Vec<Option<u32>>,
+    pub(super) chars: std::collections::HashMap<char, u32>,
+    /// The part of each class of case variants: `k`, `K` and the Kelvin
+    /// sign are one part, so phrases in other case share beginnings.
+    pub(super) classes: std::collections::HashMap<Vec<(char, char)>, u32>,
+    /// The part of each piece by its regex text: the decoration classes,
+    /// `\s+`, the boundaries after a prefix.
+    pub(super) pieces: std::collections::HashMap<String, u32>,
+    /// Write a `line` or `prefix` rule's phrases one by one, as the
+    /// parser does, rather than factored.
+    pub(super) flat: bool,
 }
+
+/// How deep [`PhraseHirs::factor`] nests alternations: past this, the rest
+/// is written flat, so that no list of phrases can nest the tree deep
+/// enough to exhaust the stack of the compiler (which recurses).
+const FACTOR_DEPTH: u32 = 32;
 
 impl PhraseHirs {
     /// The tree of `spec`'s regex; `None` for a `regex` rule, which is
@@ -81,7 +98,8 @@ impl PhraseHirs {
             }
             let mut phrases = Vec::with_capacity(group.len());
             for &i in group {
-                phrases.push(Hir::concat(self.words(&patterns[i])));
+                let words = self.words(&patterns[i]);
+                phrases.push(self.concat(&words));
             }
             parts.push(Hir::alternation(phrases));
             if k % 2 == 1 {
@@ -93,19 +111,20 @@ impl PhraseHirs {
     }
 
     /// A phrase's words, case-insensitive, any run of white space between
-    /// them.
-    pub(super) fn words(&mut self, phrase: &str) -> Vec<Hir> {
+    /// them: its parts.
+    pub(super) fn words(&mut self, phrase: &str) -> Vec<u32> {
         let mut parts = Vec::new();
         for (i, word) in phrase.split_whitespace().enumerate() {
             if i > 0 {
-                parts.push(self.piece(r"(?i:\s+)"));
+                parts.push(self.piece_id(r"(?i:\s+)"));
             }
             parts.extend(word.chars().map(|c| self.fold(c)));
         }
         parts
     }
 
-    /// A `line` or `prefix` rule's tree: as `pattern_regex` writes it.
+    /// A `line` or `prefix` rule's tree: as `pattern_regex` writes it,
+    /// with its phrases factored (unless `flat`).
     pub(super) fn anchored(&mut self, spec: &RuleSpec) -> Hir {
         let mut phrases = Vec::with_capacity(spec.patterns.len());
         for phrase in &spec.patterns {
@@ -113,16 +132,18 @@ impl PhraseHirs {
             if spec.scope == Scope::Prefix {
                 let end = prefix_end(phrase);
                 if !end.is_empty() {
-                    parts.push(self.piece(&format!("(?i:{end})")));
+                    parts.push(self.piece_id(&format!("(?i:{end})")));
                 }
             }
-            phrases.push(Hir::concat(parts));
+            phrases.push(parts);
         }
-        let mut whole = vec![
-            Hir::look(Look::Start),
-            self.piece(DECORATION),
-            Hir::alternation(phrases),
-        ];
+        let phrases: Vec<&[u32]> = phrases.iter().map(Vec::as_slice).collect();
+        let phrases = if self.flat {
+            Hir::alternation(phrases.iter().map(|p| self.concat(p)).collect())
+        } else {
+            self.factor(phrases, 0)
+        };
+        let mut whole = vec![Hir::look(Look::Start), self.piece(DECORATION), phrases];
         if spec.scope == Scope::Line {
             whole.push(self.piece(TRAILER));
             whole.push(Hir::look(Look::End));
@@ -130,18 +151,95 @@ impl PhraseHirs {
         Hir::concat(whole)
     }
 
-    pub(super) fn fold(&mut self, c: char) -> Hir {
-        self.folded
-            .entry(c)
-            .or_insert_with(|| {
-                let mut class = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
-                // Fails only when regex-syntax is built without its case
-                // tables (a default feature, which `(?i)` phrases need in
-                // the parser too).
-                let _ = class.try_case_fold_simple();
-                Hir::class(Class::Unicode(class))
-            })
-            .clone()
+    /// The alternation of `phrases` (lists of parts) with their shared
+    /// beginnings written once: `sign\s+(?:in|up)` for `sign\s+in|sign\s+up`.
+    /// The same language, so the same lines match. For start-up and the
+    /// lazy DFA: every letter and `\s+` is compiled anew where it is
+    /// written, and the automaton's states are sets of NFA states. The
+    /// default rules' phrases have a fifth fewer parts factored; start-up
+    /// took 7M fewer instructions, and the anchored lazy DFA's states cost
+    /// a quarter less to build (30M fewer instructions over 10 MB).
+    fn factor(&self, phrases: Vec<&[u32]>, depth: u32) -> Hir {
+        if depth >= FACTOR_DEPTH {
+            return Hir::alternation(phrases.iter().map(|p| self.concat(p)).collect());
+        }
+        // The phrases by their first part, in order of first appearance; a
+        // phrase with no part left is the empty alternative.
+        let mut groups: Vec<Vec<&[u32]>> = Vec::new();
+        let mut group_of = std::collections::HashMap::new();
+        let mut ends = false;
+        for phrase in phrases {
+            let Some(&first) = phrase.first() else {
+                ends = true;
+                continue;
+            };
+            let g = *group_of.entry(first).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[g].push(phrase);
+        }
+        let mut alternatives = Vec::with_capacity(groups.len() + usize::from(ends));
+        for group in groups {
+            let first = group[0];
+            if group.len() == 1 {
+                alternatives.push(self.concat(first));
+                continue;
+            }
+            // The beginning all phrases of the group share, written once.
+            let shared = (1..)
+                .take_while(|&n| {
+                    group
+                        .iter()
+                        .all(|p| p.get(n).is_some_and(|&x| x == first[n]))
+                })
+                .count()
+                + 1;
+            let rests = group.iter().map(|p| &p[shared..]).collect();
+            let mut parts: Vec<Hir> = first[..shared].iter().map(|&id| self.part(id)).collect();
+            parts.push(self.factor(rests, depth + 1));
+            alternatives.push(Hir::concat(parts));
+        }
+        if ends {
+            alternatives.push(Hir::empty());
+        }
+        Hir::alternation(alternatives)
+    }
+
+    fn part(&self, id: u32) -> Hir {
+        self.parts[id as usize].clone()
+    }
+
+    /// The concatenation of `parts`.
+    fn concat(&self, parts: &[u32]) -> Hir {
+        Hir::concat(parts.iter().map(|&id| self.part(id)).collect())
+    }
+
+    /// The part of `c` as `(?i)` makes it.
+    fn fold(&mut self, c: char) -> u32 {
+        if let Some(&Some(id)) = self.ascii.get(c as usize) {
+            return id;
+        }
+        if let Some(&id) = self.chars.get(&c) {
+            return id;
+        }
+        let mut class = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
+        // Fails only when regex-syntax is built without its case tables (a
+        // default feature, which `(?i)` phrases need in the parser too).
+        let _ = class.try_case_fold_simple();
+        let key = class.iter().map(|r| (r.start(), r.end())).collect();
+        let next = self.parts.len() as u32;
+        let id = *self.classes.entry(key).or_insert(next);
+        if id == next {
+            self.parts.push(Hir::class(Class::Unicode(class)));
+        }
+        if c.is_ascii() {
+            self.ascii.resize(128, None);
+            self.ascii[c as usize] = Some(id);
+        } else {
+            self.chars.insert(c, id);
+        }
+        id
     }
 
     /// A piece is built-in regex text (the decoration, boundary and `\s+`
@@ -149,16 +247,23 @@ impl PhraseHirs {
     /// does not parse is a bug, which the test of every built-in rule's tree
     /// would show.
     pub(super) fn piece(&mut self, regex: &str) -> Hir {
+        let id = self.piece_id(regex);
+        self.part(id)
+    }
+
+    fn piece_id(&mut self, regex: &str) -> u32 {
         // Looked up by `&str` first: `entry` would allocate the key on every
         // call, once per word of every phrase.
-        if let Some(hir) = self.pieces.get(regex) {
-            return hir.clone();
+        if let Some(&id) = self.pieces.get(regex) {
+            return id;
         }
         let hir = regex_syntax::Parser::new()
             .parse(regex)
             .expect("a built-in regex piece parses");
-        self.pieces.insert(regex.to_string(), hir.clone());
-        hir
+        let id = self.parts.len() as u32;
+        self.parts.push(hir);
+        self.pieces.insert(regex.to_string(), id);
+        id
     }
 }
 
@@ -232,5 +337,84 @@ pub(super) fn spaced_script(c: char) -> Option<&'static str> {
         0x0370..=0x03FF | 0x1F00..=0x1FFF => Some(r"\p{Greek}"),
         0x0400..=0x052F => Some(r"\p{Cyrillic}"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::file;
+
+    /// Factored phrases match what the flat alternation matches: every
+    /// phrase, its beginnings and its continuations, in other case.
+    #[test]
+    fn factored_phrases_match_as_the_flat_ones() {
+        let rules = "drop a line Sign in | Sign up | Sign | Sign in now | sign IN | Share on X | \
+                     Share on Facebook | Share | x | Share this: | 登录 | 登錄 | Ǆemal ǅ\n\
+                     drop b prefix Sign in | Sign | Share on | Share | Nächste | Далее | Да\n";
+        let specs = file::parse("t", rules.as_bytes()).unwrap().rules;
+        for spec in &specs {
+            let mut flat = PhraseHirs {
+                flat: true,
+                ..PhraseHirs::default()
+            };
+            let mut factored = PhraseHirs::default();
+            let (flat, factored) = (flat.anchored(spec), factored.anchored(spec));
+            assert_ne!(flat, factored, "rule `{}` is factored", spec.id);
+            let regex = |hir: &Hir| {
+                regex_automata::meta::Regex::builder()
+                    .build_from_hir(hir)
+                    .unwrap()
+            };
+            let (flat, factored) = (regex(&flat), regex(&factored));
+            let mut lines = vec![String::new(), " ".into(), "» ".into()];
+            for phrase in &spec.patterns {
+                for end in 0..=phrase.len() {
+                    let Some(part) = phrase.get(..end) else {
+                        continue;
+                    };
+                    for line in [
+                        part.to_string(),
+                        part.to_uppercase(),
+                        format!("» {part} (12)"),
+                        format!("{part}x"),
+                        format!("{part} now"),
+                        format!("{part}  in"),
+                    ] {
+                        lines.push(line);
+                    }
+                }
+            }
+            for line in &lines {
+                assert_eq!(
+                    flat.is_match(line.as_bytes()),
+                    factored.is_match(line.as_bytes()),
+                    "rule `{}` on {line:?}",
+                    spec.id
+                );
+            }
+        }
+    }
+
+    /// Phrases that each extend the one before nest one alternation per
+    /// phrase; past the limit the rest is written flat.
+    #[test]
+    fn factoring_nests_a_bounded_depth() {
+        let phrases: Vec<String> = (1..=400).map(|n| "a ".repeat(n)).collect();
+        let rules = format!("drop deep line {}\n", phrases.join("|"));
+        let specs = file::parse("t", rules.as_bytes()).unwrap().rules;
+        let hir = PhraseHirs::default().anchored(&specs[0]);
+        fn depth(hir: &Hir) -> usize {
+            use regex_syntax::hir::HirKind;
+            match hir.kind() {
+                HirKind::Concat(hirs) | HirKind::Alternation(hirs) => {
+                    1 + hirs.iter().map(depth).max().unwrap_or(0)
+                }
+                HirKind::Repetition(r) => 1 + depth(&r.sub),
+                HirKind::Capture(c) => 1 + depth(&c.sub),
+                _ => 0,
+            }
+        }
+        assert!(depth(&hir) < 100, "{}", depth(&hir));
     }
 }
