@@ -174,16 +174,7 @@ pub struct DocumentReader<R> {
     /// Lines found too long, and where the first one starts.
     long_lines: u64,
     first_long_line: Option<Oversized>,
-    /// Buffers of documents already cleaned ([`DocumentReader::recycle`]),
-    /// for the next documents' bytes: a fresh allocation and its free
-    /// for every document cost about 1% of `--fast`.
-    spare: Vec<Vec<u8>>,
 }
-
-/// Spare buffers kept at most, and the largest kept: a batch's worth of
-/// typical documents, a few MiB at worst.
-const MAX_SPARE_BUFFERS: usize = 256;
-const MAX_SPARE_CAPACITY: usize = 64 * 1024;
 
 /// Where a too-long line is while it is being handed out.
 #[derive(Debug, Clone, Copy)]
@@ -289,15 +280,6 @@ impl<R: Read> DocumentReader<R> {
         DocumentReader::with_limits(reader, Limits::DEFAULT)
     }
 
-    /// Takes back a handed-out document's buffer, emptied, to hold a later
-    /// document's bytes (large buffers are let go).
-    pub fn recycle(&mut self, mut bytes: Vec<u8>) {
-        if bytes.capacity() <= MAX_SPARE_CAPACITY && self.spare.len() < MAX_SPARE_BUFFERS {
-            bytes.clear();
-            self.spare.push(bytes);
-        }
-    }
-
     /// A reader that cuts documents larger than `limits` into parts (see
     /// [`DocumentReader`]).
     pub fn with_limits(reader: R, limits: Limits) -> DocumentReader<R> {
@@ -320,7 +302,6 @@ impl<R: Read> DocumentReader<R> {
             start: 0,
             scanned: 0,
             eof: false,
-            spare: Vec::new(),
             max_line: DEFAULT_MAX_LINE,
             line_checked: 0,
             long: None,
@@ -604,8 +585,7 @@ impl<R: Read> DocumentReader<R> {
         } else {
             // Copy the document out; the rest stays where it is until the
             // next read, instead of being moved once per document.
-            let mut bytes = self.spare.pop().unwrap_or_default();
-            bytes.extend_from_slice(&self.pending[self.start..end]);
+            let bytes = self.pending[self.start..end].to_vec();
             self.start = separator_end;
             bytes
         };
@@ -716,28 +696,6 @@ pub(crate) mod tests {
             out.push((d.bytes, d.separator));
         }
         out
-    }
-
-    /// Buffers handed back hold later documents, which read the same.
-    #[test]
-    fn recycled_buffers_hold_later_documents_unchanged() {
-        let mut input = Vec::new();
-        for n in 0..300 {
-            input.extend_from_slice(format!("doc {n}\n").repeat(n % 7 + 1).as_bytes());
-            input.extend_from_slice(b"\x0c\n");
-        }
-        for chunk in [3, 1000] {
-            let mut r = DocumentReader::new(Chunked(&input, chunk));
-            let mut recycled = Vec::new();
-            let mut reused = 0;
-            while let Some(d) = r.next_document().unwrap() {
-                reused += usize::from(d.bytes.capacity() > d.bytes.len());
-                recycled.push((d.bytes.clone(), d.separator));
-                r.recycle(d.bytes);
-            }
-            assert_eq!(recycled, docs(&input, chunk), "chunk {chunk}");
-            assert!(reused > 100, "{reused} buffers reused");
-        }
     }
 
     #[test]

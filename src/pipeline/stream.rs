@@ -131,7 +131,7 @@ pub(super) fn stream_sequential<R: Read, W: Write>(
     let mut batch = Vec::new();
     loop {
         sink.check_stop()?;
-        reader.recycle(&mut batch);
+        batch.clear();
         let read = reader.next_batch(&mut batch);
         if batch.is_empty() && read.is_ok() {
             return Ok(());

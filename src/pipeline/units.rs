@@ -176,20 +176,6 @@ impl<R: Read> UnitReader<R> {
         }
     }
 
-    /// Empties `batch`, keeping its documents' buffers for the next ones.
-    pub(super) fn recycle(&mut self, batch: &mut Vec<Unit>) {
-        match self {
-            UnitReader::Documents(r) => {
-                for unit in batch.drain(..) {
-                    if let Unit::Document { bytes, .. } = unit {
-                        r.recycle(bytes);
-                    }
-                }
-            }
-            UnitReader::Records { .. } | UnitReader::Wet(_) => batch.clear(),
-        }
-    }
-
     /// The first document cut at the size limit, if any was.
     pub(super) fn first_oversized(&self) -> Option<Oversized> {
         match self {
