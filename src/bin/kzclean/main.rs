@@ -2,8 +2,9 @@
 //! the library. `args` is the flags, `config` turns them into a cleaner,
 //! `run` opens inputs and writes outputs, `report` prints to stderr,
 //! `generate` writes shell completions and the man page, `learn` writes
-//! site profiles.
+//! site profiles. `alloc` asks for huge pages on large blocks.
 
+mod alloc;
 mod args;
 mod config;
 mod generate;
@@ -19,6 +20,9 @@ use kzclean::Error;
 
 use args::{Args, Command};
 use report::report;
+
+#[global_allocator]
+static ALLOCATOR: alloc::HugePages = alloc::HugePages;
 
 /// Makes glibc's allocator hand freed batch buffers back to the system.
 /// By default it raises its mmap and trim thresholds each time a large
