@@ -487,6 +487,17 @@ fn presearch_agrees_with_one_line_at_a_time() {
     }
 }
 
+/// An anchored automaton of `patterns` (reporting all that match) with a
+/// lazy DFA cache of `capacity` bytes.
+fn anchored_automaton(patterns: &[&str], capacity: usize) -> Automaton {
+    let hirs: Vec<Hir> = patterns
+        .iter()
+        .map(|p| regex_syntax::parse(p).unwrap())
+        .collect();
+    let refs: Vec<&Hir> = hirs.iter().collect();
+    Automaton::build(&refs, true, MatchKind::All, capacity).unwrap()
+}
+
 /// Which anchored patterns match a line, stepped through the lazy DFA, is
 /// what the PikeVM's overlapping search finds: patterns ending before the
 /// end, at the end (`$`), several at once, and lines the lazy DFA quits on
@@ -502,12 +513,7 @@ fn anchored_which_patterns_match_as_the_pikevm_finds() {
         r"^\S+$",
         r"(?i)^\W*home\W*$",
     ];
-    let hirs: Vec<Hir> = patterns
-        .iter()
-        .map(|p| regex_syntax::parse(p).unwrap())
-        .collect();
-    let refs: Vec<&Hir> = hirs.iter().collect();
-    let automaton = Automaton::build(&refs, true, MatchKind::All, 1 << 20).unwrap();
+    let automaton = anchored_automaton(&patterns, 1 << 20);
     let pikevm = regex_automata::nfa::thompson::pikevm::PikeVM::builder()
         .configure(
             regex_automata::nfa::thompson::pikevm::PikeVM::config().match_kind(MatchKind::All),
@@ -559,12 +565,7 @@ fn anchored_search_in_step_survives_cache_clears() {
         r"^[^.!?]{0,50}:\s*$",
         r"(?i)^(photo|image|credit)s?:",
     ];
-    let hirs: Vec<Hir> = patterns
-        .iter()
-        .map(|p| regex_syntax::parse(p).unwrap())
-        .collect();
-    let refs: Vec<&Hir> = hirs.iter().collect();
-    let automaton = Automaton::build(&refs, true, MatchKind::All, 64 * 1024).unwrap();
+    let automaton = anchored_automaton(&patterns, 64 * 1024);
     let lines = probe_lines();
     let mut cache = automaton.create_cache();
     let want: Vec<bool> = lines
