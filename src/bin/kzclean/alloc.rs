@@ -11,7 +11,9 @@
 //! touched before the advice. So large blocks are aligned, advised before
 //! their first byte is written, and grown by a fresh block and a copy
 //! (not by `realloc`, which copies before any advice could be given).
-//! Smaller blocks are the system's as they were.
+//! Smaller blocks are the system's as they were. Linux only: elsewhere the
+//! command keeps the system's allocator, and nothing would pay for the
+//! alignment and the copies.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 
@@ -84,7 +86,6 @@ unsafe impl GlobalAlloc for HugePages {
 
 /// Asks for huge pages on a fresh large block (aligned by [`actual`]).
 fn advise(block: *mut u8, layout: Layout) {
-    #[cfg(target_os = "linux")]
     if layout.size() >= HUGE_PAGE && !block.is_null() {
         let whole = layout.size() / HUGE_PAGE * HUGE_PAGE;
         // SAFETY: the range is the block's own; the advice changes no
@@ -93,8 +94,6 @@ fn advise(block: *mut u8, layout: Layout) {
             libc::madvise(block.cast(), whole, libc::MADV_HUGEPAGE);
         }
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = (block, layout);
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! the library. `args` is the flags, `config` turns them into a cleaner,
 //! `run` opens inputs and writes outputs, `report` prints to stderr,
 //! `generate` writes shell completions and the man page, `learn` writes
-//! site profiles. `alloc` asks for huge pages on large blocks.
+//! site profiles. `alloc` asks Linux for huge pages on large blocks.
 
+#[cfg(target_os = "linux")]
 mod alloc;
 mod args;
 mod config;
@@ -21,6 +22,7 @@ use kzclean::Error;
 use args::{Args, Command};
 use report::report;
 
+#[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOCATOR: alloc::HugePages = alloc::HugePages;
 
