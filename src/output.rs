@@ -106,14 +106,13 @@ pub(crate) fn write_and_count_at(
 /// around each one.
 fn write_kept(
     doc: &[u8],
-    starts: impl Iterator<Item = usize>,
+    mut starts: impl Iterator<Item = usize>,
     verdicts: &[Verdict],
     rules: &RuleSet,
     out: &mut Vec<u8>,
     stats: &mut Stats,
 ) {
     stats.start_document(doc, rules.rules().len());
-    let mut starts = starts.into_iter();
     let (mut lines_out, mut bytes_out) = (0, 0);
     let mut run: Option<usize> = None;
     let mut copy = |from: usize, to: usize, out: &mut Vec<u8>| {

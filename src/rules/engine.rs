@@ -728,7 +728,7 @@ impl Automaton {
     pub(super) fn matches_in_step<'t>(
         &self,
         cache: &mut AutomatonCache,
-        lines: impl Iterator<Item = (usize, &'t [u8])>,
+        mut lines: impl Iterator<Item = (usize, &'t [u8])>,
         mut record: impl FnMut(usize, bool),
     ) {
         const LANES: usize = 8;
@@ -736,7 +736,6 @@ impl Automaton {
         let cache = &mut cache.dfa;
         let start_config =
             regex_automata::util::start::Config::new().anchored(regex_automata::Anchored::Yes);
-        let mut lines = lines;
         // Per lane: the line's index, its bytes not read yet (never empty),
         // and the state reached.
         let mut lane: [(usize, &[u8], hybrid::LazyStateID); LANES] =
