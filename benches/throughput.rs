@@ -26,6 +26,18 @@ use kzclean::{
     Cleaner, CleanerOptions, Format, JsonlOptions, Mode, Pipeline, RuleSet, Stats, WetOptions,
 };
 
+/// The command's allocator (huge pages for blocks of 2 MiB or more, on
+/// Linux), so that these figures are the command's: the library alone
+/// leaves allocation to its host (Python, a user's program).
+#[cfg(target_os = "linux")]
+#[path = "../src/bin/kzclean/alloc.rs"]
+#[allow(dead_code)] // its tests' helpers, unused where all targets build with cfg(test)
+mod alloc;
+
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: alloc::HugePages = alloc::HugePages;
+
 /// The generated part of `mix`, in bytes (roughly).
 const GENERATED_BYTES: usize = 8 * 1024 * 1024;
 
