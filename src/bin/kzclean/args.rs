@@ -38,7 +38,10 @@ Exit status: 0 success (also when the reader closes the pipe), 1 when some
 inputs could not be read or written (a WET file cut short), 2 for bad usage,
 a bad rule file or (with --on-error fail) an unusable JSON Lines or WET
 record; under -r, 130 or 143 when SIGINT or SIGTERM stopped the run (no
-partial output is left)."
+partial output is left).
+
+Environment: KZCLEAN_HUGE_PAGES=0 (or off) keeps the large tables off
+Linux's transparent huge pages: a little less memory, up to ~10% slower."
 )]
 pub struct Args {
     #[command(subcommand)]
