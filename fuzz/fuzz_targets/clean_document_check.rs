@@ -1,7 +1,10 @@
 //! The cleaner on one document of arbitrary bytes, in every output mode:
 //! one verdict per line; the plain output is a subsequence of the input
 //! lines, byte for byte; explain has one row per line and its keep rows are
-//! the plain output; invert and plain partition the non-blank lines.
+//! the plain output; invert and plain partition the non-blank lines; and
+//! the verdicts stay the same when every LF line end becomes CRLF (what
+//! lies past a line's content must not change it: `--fast` reads a line's
+//! last 64-byte block in place, bytes past the line masked).
 //!
 //! Shared by the fuzz target (`clean_document.rs`) and, on the seed corpus,
 //! by the test `tests/fuzz_seeds.rs`, so the two never drift apart.
@@ -10,12 +13,20 @@ use std::sync::{LazyLock, Mutex};
 
 use kzclean::document::{content, is_blank, lines};
 use kzclean::write_document;
-use kzclean::{Cleaner, CleanerOptions, Mode, Preset, RuleSet, RuleSource};
+use kzclean::{Cleaner, CleanerOptions, Mode, Preset, RuleSet, RuleSource, UnwrapWidth};
 
 const PAGE_RULES: &str = include_str!("../../tests/fixtures/page.rules");
 
+/// How many cleaners [`check`] picks from (by its input's first byte).
+pub const CLEANER_COUNT: usize = 9;
+
 /// Kept across runs (not cloned per run): a clone starts with cold regex
 /// caches, which would make every run pay for building them again.
+/// Picked by the first byte modulo [`CLEANER_COUNT`]: 0 page rules, 1 page
+/// rules without the classifier, 2 built-in rules, 3 page rules `--fast`,
+/// 4 built-in `--fast`, 5 page rules `--unwrap`, 6 built-in without the
+/// classifier `--unwrap=40`, 7 page rules `--fast --unwrap`, 8 built-in
+/// `--fast --unwrap=40`. (`--fast` conflicts with `--no-classifier`.)
 static CLEANERS: LazyLock<Mutex<Vec<Cleaner>>> = LazyLock::new(|| {
     let page = RuleSet::build(
         true,
@@ -26,17 +37,29 @@ static CLEANERS: LazyLock<Mutex<Vec<Cleaner>>> = LazyLock::new(|| {
         Preset::Balanced,
     )
     .expect("the fuzz rules compile");
-    Mutex::new(vec![
-        Cleaner::new(page.clone(), CleanerOptions::default()),
-        Cleaner::new(
-            page,
-            CleanerOptions {
-                classifier: false,
-                ..CleanerOptions::default()
-            },
-        ),
-        Cleaner::new(RuleSet::builtin(), CleanerOptions::default()),
-    ])
+    let builtin = RuleSet::builtin;
+    let default = CleanerOptions::default();
+    let rules_only = CleanerOptions {
+        classifier: false,
+        ..default
+    };
+    let fast = CleanerOptions {
+        fast: true,
+        ..default
+    };
+    let cleaners = vec![
+        Cleaner::new(page.clone(), default),
+        Cleaner::new(page.clone(), rules_only),
+        Cleaner::new(builtin(), default),
+        Cleaner::new(page.clone(), fast),
+        Cleaner::new(builtin(), fast),
+        Cleaner::new(page.clone(), default).with_unwrap(UnwrapWidth::Auto),
+        Cleaner::new(builtin(), rules_only).with_unwrap(UnwrapWidth::Columns(40)),
+        Cleaner::new(page, fast).with_unwrap(UnwrapWidth::Auto),
+        Cleaner::new(builtin(), fast).with_unwrap(UnwrapWidth::Columns(40)),
+    ];
+    assert_eq!(cleaners.len(), CLEANER_COUNT);
+    Mutex::new(cleaners)
 });
 
 fn blank(line: &[u8]) -> bool {
@@ -51,6 +74,22 @@ fn terminated(line: &[u8]) -> Vec<u8> {
     l
 }
 
+/// `doc` with every LF line end made CRLF: the same lines' contents, other
+/// bytes after each.
+fn with_crlf(doc: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(doc.len() * 2);
+    for line in lines(doc) {
+        match line.strip_suffix(b"\n") {
+            Some(text) if !text.ends_with(b"\r") => {
+                out.extend_from_slice(text);
+                out.extend_from_slice(b"\r\n");
+            }
+            _ => out.extend_from_slice(line),
+        }
+    }
+    out
+}
+
 /// The fuzz target's checks on one input; panics on a failure.
 pub fn check(data: &[u8]) {
     let (pick, doc) = data.split_first().unwrap_or((&0, data));
@@ -61,6 +100,10 @@ pub fn check(data: &[u8]) {
     cleaner.classify(doc, &mut verdicts);
     let input: Vec<&[u8]> = lines(doc).collect();
     assert_eq!(verdicts.len(), input.len());
+    let crlf = with_crlf(doc);
+    let mut crlf_verdicts = Vec::new();
+    cleaner.classify(&crlf, &mut crlf_verdicts);
+    assert_eq!(crlf_verdicts, verdicts, "CRLF line ends changed a verdict");
 
     let mut plain = Vec::new();
     write_document(Mode::Clean, doc, &verdicts, cleaner.rules(), &mut plain);
