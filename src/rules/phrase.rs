@@ -138,11 +138,9 @@ impl PhraseHirs {
             phrases.push(parts);
         }
         let phrases: Vec<&[u32]> = phrases.iter().map(Vec::as_slice).collect();
-        let phrases = if self.flat {
-            Hir::alternation(phrases.iter().map(|p| self.concat(p)).collect())
-        } else {
-            self.factor(phrases, 0)
-        };
+        // At the depth limit `factor` writes the phrases one by one.
+        let depth = if self.flat { FACTOR_DEPTH } else { 0 };
+        let phrases = self.factor(phrases, depth);
         let mut whole = vec![Hir::look(Look::Start), self.piece(DECORATION), phrases];
         if spec.scope == Scope::Line {
             whole.push(self.piece(TRAILER));
