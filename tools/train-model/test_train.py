@@ -119,3 +119,20 @@ def test_exit_after_must_be_below_the_tree_count():
                            "--exit-after", "150"], capture_output=True, text=True)
     assert done.returncode != 0
     assert "--exit-after" in done.stderr
+
+
+def test_extra_features_are_appended_after_kzclean_s():
+    X = np.zeros((3, 2), dtype=np.float32)
+    wider, names = train.append_columns(X, ["a", "b"], np.array([1.0, 2.0, 3.0]), ["c"])
+    assert names == ["a", "b", "c"]
+    assert wider.shape == (3, 3) and wider[:, 2].tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("columns, new_names, problem", [
+    (np.zeros((2, 1)), ["c"], "shape"),           # a row short
+    (np.zeros((3, 2)), ["c"], "shape"),           # a name short
+    (np.zeros((3, 1)), ["b"], "already"),         # a name kzclean has
+])
+def test_extra_features_that_do_not_fit_are_refused(columns, new_names, problem):
+    with pytest.raises(ValueError, match=problem):
+        train.append_columns(np.zeros((3, 2), dtype=np.float32), ["a", "b"], columns, new_names)

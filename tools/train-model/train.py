@@ -10,6 +10,8 @@
                                                                           # as kzclean --recall decides
     python3 tools/train-model/train.py --corpus ../shared/corpus --features fast --trees 16 --learning-rate 0.3
                                                                           # --fast's model, rules/fast.model
+    python3 tools/train-model/train.py --corpus ../shared/corpus --cv --no-fit --cv-seeds 2 --save-oof oof.npz \
+        --extra-features my_features.py                                   # try a feature before writing it in Rust
 
 Needs numpy, scikit-learn and lightgbm (`pip install numpy scikit-learn lightgbm`)
 and a release build (`cargo build --release`). The features come from
@@ -33,6 +35,15 @@ paragraph matters more than a one-word line and every page weighs the same.
 `--weighting sqrt` weighs each line by sqrt(its tokens) + 0.1 whatever its
 page (the default until the five-seed CV: 0.8442 against 0.8465 for `page`,
 which was ahead at every one of seeds 0-4).
+
+`--extra-features FILE.py` tries features before they are written in Rust:
+FILE.py defines `build(pages, doc, line, X, names)` (the corpus pages, and
+per dumped row its page index, its line number in the page's .txt, its
+kzclean features and their names) and returns `(columns, new_names)`, an
+array of one row per dumped row and one column per new name, appended to
+kzclean's features for the CV only (kzclean cannot compute them, so no
+model is written). `errors.py` reads a `--save-oof` file: where the
+out-of-fold errors are.
 
 Besides the fixed thresholds, the CV prints kzclean's own decision (see
 expected_f1_keep and src/cleaner/): per page, the most probable lines, as
@@ -125,6 +136,32 @@ class Scorer:
                 prec, rec = tp / n_out, tp / n_gold
                 out[k] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         return out
+
+
+def append_columns(X, names, columns, new_names):
+    """kzclean's features with the columns of --extra-features after them."""
+    columns = np.asarray(columns, dtype=np.float32)
+    if columns.ndim == 1:
+        columns = columns[:, None]
+    if columns.shape != (len(X), len(new_names)):
+        raise ValueError(f"--extra-features: build() gave columns of shape {columns.shape}, "
+                         f"not ({len(X)} rows, {len(new_names)} names)")
+    if clash := set(new_names) & set(names):
+        raise ValueError(f"--extra-features: {sorted(clash)} are kzclean's feature names already")
+    return np.hstack([X, columns]), [*names, *new_names]
+
+
+def load_extra_features(path):
+    """The build() function of an --extra-features file."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("extra_features", path)
+    if spec is None or spec.loader is None:
+        sys.exit(f"--extra-features: cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not callable(getattr(module, "build", None)):
+        sys.exit(f"--extra-features: {path} defines no build(pages, doc, line, X, names)")
+    return module.build
 
 
 def summary(pages, f1):
@@ -320,7 +357,11 @@ def main():
                     help="repeat the CV with this many seeds from --seed and print the means "
                          "(compare changes with 5: a single seed's CV is too noisy for 0.002)")
     ap.add_argument("--ignore", default="", help="comma-separated features the trees must not use")
-    ap.add_argument("--save-oof", help="save the CV's out-of-fold probabilities (.npz) for analysis")
+    ap.add_argument("--save-oof", help="save the CV's out-of-fold probabilities (.npz) for analysis "
+                                       "(tools/train-model/errors.py reads it)")
+    ap.add_argument("--extra-features", metavar="FILE.py",
+                    help="add the feature columns FILE.py's build(pages, doc, line, X, names) returns, "
+                         "to try them in the CV before writing them in Rust (needs --cv --no-fit)")
     ap.add_argument("--fold-models", metavar="DIR",
                     help="write the CV's fold models (first seed) to DIR/fold-K.model and each page's fold "
                          "to DIR/folds.tsv, so other tools can clean every page with a model that never "
@@ -353,6 +394,8 @@ def main():
         args.threshold = preset_threshold
     if args.fold_models and not args.cv:
         sys.exit("--fold-models needs --cv")
+    if args.extra_features and not (args.cv and args.no_fit):
+        sys.exit("--extra-features is for --cv --no-fit: kzclean cannot compute the extra features")
     if args.preset != "balanced" and not (args.cv and args.no_fit):
         sys.exit("--preset is for --cv --no-fit: the shipped model is fitted on the balanced preset's rule states")
 
@@ -362,6 +405,12 @@ def main():
         names, table = dump_features(args.kzclean, pages, tmp, preset_flags)
     doc, line, state, X = table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2].astype(int), table[:, 3:]
     X = X.astype(np.float32)
+    if args.extra_features:
+        build = load_extra_features(args.extra_features)
+        try:
+            X, names = append_columns(X, names, *build(pages, doc, line, X, names))
+        except ValueError as e:
+            sys.exit(str(e))
     for name in filter(None, args.ignore.split(",")):
         X[:, names.index(name)] = 0.0  # a constant column is never split on
     labels, ntok = np.zeros(len(doc), int), np.zeros(len(doc))
