@@ -9,8 +9,9 @@ A line counts as kept boilerplate when its label is 0 and its out-of-fold
 probability reaches --kept (0.5), as dropped article when its label is 1 and
 the probability is under --dropped (0.3): between the two, the per-page bar
 decides. Only the lines the model decides (no rule did) count, each with the
-weight the training gives it (its share of its page's words), so the figures
-are in the units of the mean per-page F1 the scorer reports. The sample shows
+weight the training gives it (its share of its page's words, rescaled: every
+page weighs the same), so the figures are proportional to what the errors
+cost the mean per-page F1 the scorer reports. The sample shows
 page type, page id, probability and the line, most weighty kinds of error
 coming up most often: read it to find what the features cannot see.
 

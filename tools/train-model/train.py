@@ -406,9 +406,11 @@ def main():
     doc, line, state, X = table[:, 0].astype(int), table[:, 1].astype(int), table[:, 2].astype(int), table[:, 3:]
     X = X.astype(np.float32)
     if args.extra_features:
-        build = load_extra_features(args.extra_features)
+        # A ValueError inside build() keeps its traceback; only the
+        # columns' fit is reported as a one-line error.
+        columns, new_names = load_extra_features(args.extra_features)(pages, doc, line, X, names)
         try:
-            X, names = append_columns(X, names, *build(pages, doc, line, X, names))
+            X, names = append_columns(X, names, columns, new_names)
         except ValueError as e:
             sys.exit(str(e))
     for name in filter(None, args.ignore.split(",")):
