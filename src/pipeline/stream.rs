@@ -143,10 +143,14 @@ pub(super) fn stream_sequential<R: Read, W: Write>(
     }
 }
 
-/// Like [`stream_sequential`], but batches are cleaned by the pool on a
-/// coordinator thread while this thread reads the next batch and writes
-/// the previous one. At most two batches are in flight, so memory stays
-/// bounded and the output order is the input order (the channels are FIFO).
+/// Like [`stream_sequential`], but batches are cleaned by the pool while
+/// this thread reads the next batch and writes the previous one. At most
+/// [`IN_FLIGHT`] batches are cleaned or waiting to be written at once, so
+/// memory stays bounded; they are written in input order.
+///
+/// Each batch is a job of its own in the pool, not one after the other:
+/// a thread done with its share of a batch takes documents of the next one
+/// instead of waiting for the batch's last document to be cleaned.
 pub(super) fn stream_parallel<R: Read, W: Write>(
     pool: &rayon::ThreadPool,
     workers: &[Mutex<Worker>],
@@ -156,19 +160,23 @@ pub(super) fn stream_parallel<R: Read, W: Write>(
     mut sink: Output<'_, W>,
 ) -> Result<(), Error> {
     std::thread::scope(|scope| {
-        let (batches, to_clean) = mpsc::sync_channel::<Vec<Unit>>(1);
-        let (cleaned_tx, cleaned) = mpsc::sync_channel::<BatchOutput>(2);
+        let (batches, to_clean) = mpsc::sync_channel::<(u64, Vec<Unit>)>(1);
+        let (cleaned_tx, cleaned) = mpsc::sync_channel::<(u64, BatchOutput)>(IN_FLIGHT);
         scope.spawn(move || {
-            for batch in to_clean {
-                let output = clean_parallel(pool, workers, mode, format, &batch);
-                drop(batch);
-                if cleaned_tx.send(output).is_err() {
-                    // The reader stopped (write error, bad record).
-                    break;
+            pool.in_place_scope(|jobs| {
+                for (seq, batch) in to_clean {
+                    let cleaned_tx = cleaned_tx.clone();
+                    jobs.spawn(move |_| {
+                        let output = clean_parallel(pool, workers, mode, format, &batch);
+                        drop(batch);
+                        // An error is the reader gone (a write error, a bad
+                        // record): nobody wants the output.
+                        let _ = cleaned_tx.send((seq, output));
+                    });
                 }
-            }
+            });
         });
-        let mut in_flight = 0usize;
+        let mut in_order = InOrder::default();
         loop {
             // Returning drops `batches`: the coordinator ends with the scope.
             sink.check_stop()?;
@@ -176,27 +184,24 @@ pub(super) fn stream_parallel<R: Read, W: Write>(
             let read = reader.next_batch(&mut batch);
             let last = batch.is_empty() || read.is_err();
             if !batch.is_empty() {
-                if in_flight == 2 {
-                    sink.put(receive(&cleaned)?)?;
-                    in_flight -= 1;
+                if in_order.in_flight() == IN_FLIGHT {
+                    sink.put(in_order.next(&cleaned)?)?;
                 }
-                if batches.send(batch).is_err() {
+                if batches.send((in_order.sent, batch)).is_err() {
                     // The coordinator is gone only if it panicked; the scope
                     // re-raises that panic.
                     break;
                 }
-                in_flight += 1;
+                in_order.sent += 1;
             }
             // Write whatever is ready without waiting, so outputs don't queue.
-            while let Ok(output) = cleaned.try_recv() {
-                in_flight -= 1;
+            while let Some(output) = in_order.ready(&cleaned) {
                 sink.put(output)?;
             }
             if last {
                 drop(batches);
-                while in_flight > 0 {
-                    sink.put(receive(&cleaned)?)?;
-                    in_flight -= 1;
+                while in_order.in_flight() > 0 {
+                    sink.put(in_order.next(&cleaned)?)?;
                 }
                 return read.map_err(|e| Error::io(sink.input_name, e));
             }
@@ -205,9 +210,63 @@ pub(super) fn stream_parallel<R: Read, W: Write>(
     })
 }
 
+/// Batches being cleaned or waiting to be written, at most.
+const IN_FLIGHT: usize = 2;
+
+/// Puts cleaned batches, which the pool may finish in any order, back in
+/// the order they were read.
+#[derive(Default)]
+pub(super) struct InOrder {
+    /// Batches sent to be cleaned.
+    pub(super) sent: u64,
+    /// Batches written.
+    written: u64,
+    /// Cleaned batches that wait for one before them.
+    early: Vec<(u64, BatchOutput)>,
+}
+
+impl InOrder {
+    pub(super) fn in_flight(&self) -> usize {
+        (self.sent - self.written) as usize
+    }
+
+    /// The next batch to write, if it is cleaned, without waiting.
+    pub(super) fn ready(
+        &mut self,
+        cleaned: &mpsc::Receiver<(u64, BatchOutput)>,
+    ) -> Option<BatchOutput> {
+        while let Ok(done) = cleaned.try_recv() {
+            self.early.push(done);
+        }
+        self.take_next()
+    }
+
+    /// The next batch to write, once it is cleaned.
+    pub(super) fn next(
+        &mut self,
+        cleaned: &mpsc::Receiver<(u64, BatchOutput)>,
+    ) -> Result<BatchOutput, Error> {
+        loop {
+            if let Some(output) = self.take_next() {
+                return Ok(output);
+            }
+            self.early.push(receive(cleaned)?);
+        }
+    }
+
+    fn take_next(&mut self) -> Option<BatchOutput> {
+        let at = self
+            .early
+            .iter()
+            .position(|(seq, _)| *seq == self.written)?;
+        self.written += 1;
+        Some(self.early.swap_remove(at).1)
+    }
+}
+
 /// The next cleaned batch. Fails only if the coordinator died, which the
 /// enclosing scope turns back into its panic.
-pub(super) fn receive(cleaned: &mpsc::Receiver<BatchOutput>) -> Result<BatchOutput, Error> {
+pub(super) fn receive<T>(cleaned: &mpsc::Receiver<T>) -> Result<T, Error> {
     cleaned
         .recv()
         .map_err(|_| Error::Internal("cleaning thread stopped".to_string()))

@@ -3,6 +3,7 @@
 
 use super::jsonl::{JsonlOptions, OnError};
 use super::units::{BATCH_UNITS, Unit, UnitReader};
+use super::worker::BatchOutput;
 use super::*;
 use crate::document::{is_separator, lines};
 use crate::{CleanerOptions, RuleSet};
@@ -30,6 +31,39 @@ fn run(format: Format, threads: usize, input: &[u8]) -> (Vec<u8>, Stats, Result<
         &mut stats,
     );
     (out, stats, r)
+}
+
+/// The pool may finish a batch before the one read before it: they are
+/// still written in the order they were read, and not before their turn.
+#[test]
+fn cleaned_batches_are_written_in_input_order() {
+    let batch = |text: &[u8]| BatchOutput {
+        chunks: vec![text.to_vec()],
+        ..BatchOutput::default()
+    };
+    let (tx, cleaned) = std::sync::mpsc::channel();
+    let mut in_order = stream::InOrder::default();
+    in_order.sent = 3;
+    tx.send((1, batch(b"second"))).unwrap();
+    tx.send((2, batch(b"third"))).unwrap();
+    assert!(
+        in_order.ready(&cleaned).is_none(),
+        "the first is not cleaned yet"
+    );
+    assert_eq!(in_order.in_flight(), 3);
+    tx.send((0, batch(b"first"))).unwrap();
+    let mut written = Vec::new();
+    while let Some(output) = in_order.ready(&cleaned) {
+        written.push(output.chunks.concat());
+    }
+    assert_eq!(written, [&b"first"[..], b"second", b"third"]);
+    assert_eq!(in_order.in_flight(), 0);
+    // Waiting for the next one: it comes after one later than it.
+    in_order.sent = 5;
+    tx.send((4, batch(b"fifth"))).unwrap();
+    tx.send((3, batch(b"fourth"))).unwrap();
+    assert_eq!(in_order.next(&cleaned).unwrap().chunks.concat(), b"fourth");
+    assert_eq!(in_order.next(&cleaned).unwrap().chunks.concat(), b"fifth");
 }
 
 /// Many documents of varied sizes, so batches split mid-stream.
