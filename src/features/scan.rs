@@ -4,8 +4,8 @@
 use super::facts::{LineScan, flag};
 use super::stopwords::{self, SetId, Table};
 use super::tokens::{
-    ALPHA, NUMERIC, SPACE, WORDS_DIFFER, char_at, char_counts, final_char, finish_line_token,
-    finish_token, first_char_flags, mark_class, other_char_facts, trim_white,
+    ALPHA, NUMERIC, SPACE, StopWords, WORDS_DIFFER, char_at, char_counts, final_char,
+    finish_line_token, finish_token, first_char_flags, mark_class, other_char_facts, trim_white,
 };
 use crate::text::{WordCount, count_words, decode_char};
 
@@ -64,26 +64,29 @@ pub(super) fn scan_line_with(
     // first 64 bytes); such lines go character by character, as the block
     // scan would decode nearly every character anyway, at a higher cost
     // per character (6% more instructions on such lines).
-    let has_digit_anywhere = match scan_blocks_with(text, true, &mut s, table, word_sets, &masks_of)
-    {
-        Some(BlockScan {
-            has_digit,
-            other_classes,
-            vertical_tab,
-        }) => {
-            // Without a character that count_words sees otherwise (nor a
-            // vertical tab), its words are the scan's tokens: no second
-            // pass (nearly every line).
-            s.words = if other_classes & WORDS_DIFFER == 0 && !vertical_tab {
-                s.tokens
-            } else {
-                count_words(untrimmed)
-            };
-            has_digit
-        }
-        // Counts the words too: the white space trimmed counts as none.
-        None => scan_any(text, &mut s, table, word_sets),
-    };
+    let mut stops = StopWords::new(word_sets);
+    let has_digit_anywhere =
+        match scan_blocks_with(text, true, &mut s, table, &mut stops, &masks_of) {
+            Some(BlockScan {
+                has_digit,
+                other_classes,
+                vertical_tab,
+            }) => {
+                // Without a character that count_words sees otherwise (nor a
+                // vertical tab), its words are the scan's tokens: no second
+                // pass (nearly every line).
+                s.words = if other_classes & WORDS_DIFFER == 0 && !vertical_tab {
+                    s.tokens
+                } else {
+                    count_words(untrimmed)
+                };
+                has_digit
+            }
+            // Counts the words too: the white space trimmed counts as none.
+            None => scan_any_with(text, &mut s, table, &mut stops),
+        };
+    // The words' marks (month names) are in before the check below.
+    stops.flush(table, &mut s);
     if !has_digit_anywhere {
         // Dates and prices need a digit; month names alone are not dates.
         s.flags &= !(flag::DATE_LIKE | flag::HAS_PRICE);
@@ -128,11 +131,26 @@ pub(super) fn scan_line_with(
 /// a time: counts and flags into `s`, each white-space token through
 /// [`finish_token`]; returns whether the line holds a digit. The
 /// definition [`scan_blocks`] is tested against.
+#[cfg(test)]
 pub(super) fn scan_any(
     text: &[u8],
     s: &mut LineScan,
     table: &Table,
     word_sets: &mut Vec<SetId>,
+) -> bool {
+    let mut stops = StopWords::new(word_sets);
+    let has_digit = scan_any_with(text, s, table, &mut stops);
+    stops.flush(table, s);
+    has_digit
+}
+
+/// [`scan_any`], its stop words looked up through `stops` (some may still
+/// wait there when it returns).
+pub(super) fn scan_any_with(
+    text: &[u8],
+    s: &mut LineScan,
+    table: &Table,
+    stops: &mut StopWords<'_>,
 ) -> bool {
     first_char_flags(text, s);
     let mut words = WordCount::default();
@@ -148,7 +166,7 @@ pub(super) fn scan_any(
         words.add(c);
         if class & SPACE != 0 {
             if let Some(start) = token_start.take() {
-                finish_token(text, start, at, s, table, word_sets);
+                finish_token(text, start, at, s, table, stops);
             }
             if in_run && run_numeric {
                 s.numeric_runs += 1;
@@ -193,7 +211,7 @@ pub(super) fn scan_any(
         s.numeric_runs += 1;
     }
     if let Some(start) = token_start {
-        finish_token(text, start, text.len(), s, table, word_sets);
+        finish_token(text, start, text.len(), s, table, stops);
     }
     s.words = words.total();
     s.digits > 0
@@ -337,7 +355,11 @@ pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
 /// characters beyond ASCII, ORed.
 #[cfg(test)]
 pub(super) fn scan_blocks(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<SetId>) -> (bool, u8) {
-    match scan_blocks_with(text, false, s, stopwords::table(), word_sets, &block_masks) {
+    let table = stopwords::table();
+    let mut stops = StopWords::new(word_sets);
+    let scan = scan_blocks_with(text, false, s, table, &mut stops, &block_masks);
+    stops.flush(table, s);
+    match scan {
         Some(scan) => (scan.has_digit, scan.other_classes),
         None => unreachable!("the scan bails out only when asked to"),
     }
@@ -352,15 +374,16 @@ pub(super) struct BlockScan {
 }
 
 /// [`scan_blocks`] with the block masks of `masks_of`. With `bail`, returns
-/// `None` and leaves `s` and `word_sets` alone if over a third of the first
-/// 64 bytes are beyond ASCII (for [`scan_any`]).
+/// `None` and leaves `s` and `stops` alone if over a third of the first
+/// 64 bytes are beyond ASCII (for [`scan_any`]). Some stop words may still
+/// wait in `stops` when it returns.
 #[inline(always)]
 fn scan_blocks_with(
     text: &[u8],
     bail: bool,
     s: &mut LineScan,
     table: &Table,
-    word_sets: &mut Vec<SetId>,
+    stops: &mut StopWords<'_>,
     masks_of: &impl Fn(&[u8; 64]) -> BlockMasks,
 ) -> Option<BlockScan> {
     // Carried from one block to the next: the last byte was a word
@@ -468,7 +491,7 @@ fn scan_blocks_with(
             if starts & (1 << at) != 0 {
                 token_start = base + at;
             } else {
-                finish_line_token(text, token_start, base + at, ascii, s, table, word_sets);
+                finish_line_token(text, token_start, base + at, ascii, s, table, stops);
             }
         }
         word_before = word >> 63;
@@ -483,7 +506,7 @@ fn scan_blocks_with(
             high_seen == 0,
             s,
             table,
-            word_sets,
+            stops,
         );
     }
     s.numeric_runs += digits_carry as u32;

@@ -185,7 +185,7 @@ fn pack(word: &[u8]) -> u128 {
 /// The table key of a word of fewer than 16 bytes, given as a little-endian
 /// integer: its length goes in the top byte.
 #[inline]
-fn short_key(bytes: u128, len: usize) -> u128 {
+pub(super) fn short_key(bytes: u128, len: usize) -> u128 {
     bytes | (len as u128) << 120
 }
 
@@ -319,10 +319,34 @@ impl Table {
 
     /// The entry of a word of fewer than 16 bytes given as a little-endian
     /// integer, zero above its `len` bytes: the integer is the key, no copy.
-    #[inline]
+    #[cfg(test)]
     pub(super) fn short(&self, word: u128, len: usize) -> Entry {
         debug_assert!(len < 16 && word >> (8 * len) == 0);
         self.short_key_lookup(short_key(word, len))
+    }
+
+    /// Calls `found(i, entry)` for each of `keys` (short keys, as
+    /// [`short_key`] makes them) in some stoplist or marked, in order. The
+    /// Bloom filter is read for all of them first, without a branch, so
+    /// their loads overlap; only the keys it lets through are probed.
+    #[inline]
+    pub(super) fn short_entries(&self, keys: &[u128], mut found: impl FnMut(usize, Entry)) {
+        debug_assert!(keys.len() <= 64);
+        let mut hashes = [0u64; 64];
+        let mut candidates = 0u64;
+        for (i, (&key, h)) in keys.iter().zip(&mut hashes).enumerate() {
+            *h = short_hash(key);
+            let (at, bits) = bloom_slot(*h);
+            candidates |= u64::from(self.bloom[at] & bits == bits) << i;
+        }
+        while candidates != 0 {
+            let i = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            let entry = self.short.get(keys[i], hashes[i]);
+            if entry != 0 {
+                found(i, entry);
+            }
+        }
     }
 
     #[inline]
@@ -623,6 +647,56 @@ mod tests {
                 lookup_entry(word.as_bytes()),
                 "{word}"
             );
+        }
+    }
+
+    /// A batch of lookups finds what one lookup a word finds, in order,
+    /// and skips the words in no list (a Bloom filter's false positives
+    /// included: the batch probes them and finds no entry).
+    #[test]
+    fn batched_lookups_equal_single_ones() {
+        let words = [
+            "the",
+            "zzqx",
+            "und",
+            "для",
+            "january",
+            "of",
+            "qqqq",
+            "th",
+            "a",
+            "eur",
+            "nicht",
+            "ourselves",
+            "xylophone",
+            "le",
+            "copyright",
+            "de",
+            "y",
+            "ssss",
+        ];
+        let keys: Vec<u128> = words
+            .iter()
+            .map(|w| {
+                let mut padded = [0u8; 16];
+                padded[..w.len()].copy_from_slice(w.as_bytes());
+                short_key(u128::from_le_bytes(padded), w.len())
+            })
+            .collect();
+        let expected: Vec<(usize, Entry)> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (i, lookup_entry(w.as_bytes())))
+            .filter(|&(_, entry)| entry != 0)
+            .collect();
+        assert!(expected.len() >= 10, "most of the words are listed");
+        let mut found = Vec::new();
+        TABLE.short_entries(&keys, |i, entry| found.push((i, entry)));
+        assert_eq!(found, expected);
+        // The scan takes `EUR`, `USD` and `GBP` for prices without waiting
+        // for their lookups: the table must mark them.
+        for code in ["eur", "usd", "gbp"] {
+            assert_ne!(lookup_entry(code.as_bytes()) & ENTRY_CURRENCY, 0, "{code}");
         }
     }
 

@@ -233,7 +233,7 @@ pub(super) fn finish_line_token(
     ascii: bool,
     s: &mut LineScan,
     table: &Table,
-    word_sets: &mut Vec<SetId>,
+    stops: &mut StopWords<'_>,
 ) {
     let last = text[end - 1];
     let ends_sentence = if last < 0x80 {
@@ -250,10 +250,10 @@ pub(super) fn finish_line_token(
     if end - start <= 16 {
         let bytes = load_short(text, start, end);
         if ascii || bytes & HIGH_BITS == 0 {
-            return finish_short_ascii_token(bytes, &text[start..end], s, table, word_sets);
+            return finish_short_ascii_token(bytes, &text[start..end], s, table, stops);
         }
     }
-    finish_token(text, start, end, s, table, word_sets);
+    finish_token(text, start, end, s, table, stops);
 }
 
 /// The top bit of each of sixteen bytes: set in a byte beyond ASCII.
@@ -269,11 +269,11 @@ pub(super) fn finish_token(
     end: usize,
     s: &mut LineScan,
     table: &Table,
-    word_sets: &mut Vec<SetId>,
+    stops: &mut StopWords<'_>,
 ) {
     let token = &text[start..end];
     if token.len() <= 16 && token.is_ascii() {
-        return finish_short_ascii_token(load_short(text, start, end), token, s, table, word_sets);
+        return finish_short_ascii_token(load_short(text, start, end), token, s, table, stops);
     }
     s.tokens += 1;
     let mut buf = [0u8; MAX_WORD_BYTES];
@@ -290,7 +290,10 @@ pub(super) fn finish_token(
     }
     if let Some(word) = stopwords::normalise(token, &mut buf) {
         let has_dot = memchr::memchr(b'.', word).is_some();
-        word_facts(word, table.entry(word), has_dot, s, word_sets);
+        // The words before go first: their sets are stored in order.
+        stops.flush(table, s);
+        entry_facts(table.entry(word), s, stops.sets);
+        url_facts(word, has_dot, s);
     }
     token_facts(token, s);
 }
@@ -423,7 +426,7 @@ pub(super) fn finish_short_ascii_token(
     token: &[u8],
     s: &mut LineScan,
     table: &Table,
-    word_sets: &mut Vec<SetId>,
+    stops: &mut StopWords<'_>,
 ) {
     let t = short_token_classes(bytes);
     s.tokens += 1;
@@ -443,12 +446,7 @@ pub(super) fn finish_short_ascii_token(
         let len = t.alpha.count_ones() as usize;
         // `t.upper` is 1 exactly when the first byte is a capital.
         let word = (bytes | (u128::from(t.upper) * 0x20)) & low_bytes(len);
-        let entry = if len < 16 {
-            table.short(word, len)
-        } else {
-            table.entry(&word.to_le_bytes())
-        };
-        word_facts(&token[..0], entry, false, s, word_sets);
+        stops.look_up(table, word, len, s);
         return;
     }
     if t.alpha != 0 {
@@ -467,14 +465,12 @@ pub(super) fn finish_short_ascii_token(
         } else {
             t.lowered >> (8 * start)
         } & low_bytes(len);
-        let entry = if len < 16 {
-            table.short(word, len)
-        } else {
-            table.entry(&word.to_le_bytes())
-        };
+        stops.look_up(table, word, len, s);
         let has_dot = t.dot != 0 && (t.dot >> start) & ((1 << len) - 1) != 0;
-        word_facts(&word.to_le_bytes()[..len], entry, has_dot, s, word_sets);
-        if entry & stopwords::ENTRY_CURRENCY != 0 && matches!(token, b"EUR" | b"USD" | b"GBP") {
+        url_facts(&word.to_le_bytes()[..len], has_dot, s);
+        // The table marks these three as currencies (`MARKED_WORDS`): the
+        // token alone tells, without waiting for its lookup.
+        if matches!(token, b"EUR" | b"USD" | b"GBP") {
             s.flags |= flag::HAS_PRICE;
         }
     }
@@ -486,16 +482,62 @@ pub(super) fn finish_short_ascii_token(
     }
 }
 
-/// Facts of a normalised (lowercased, stripped) word: its stoplists and
-/// marks (`entry`, looked up by the caller), web addresses.
+/// A line's stop-word lookups, made a few words at a time. One word at a
+/// time, each lookup (a hash, a load from the Bloom filter, for most words
+/// of prose a load from the table) waits on its loads between the token's
+/// other work, and the branch on the filter's answer is mispredicted for a
+/// good share of words; in a batch, the filter's loads overlap and carry
+/// no branch. The language sets found are appended to `sets` in the order
+/// of the words, as one at a time would.
+pub(super) struct StopWords<'a> {
+    pub(super) sets: &'a mut Vec<SetId>,
+    /// Short keys ([`stopwords::short_key`]) waiting for their lookup.
+    pending: [u128; PENDING],
+    len: usize,
+}
+
+/// Words looked up together, at most.
+const PENDING: usize = 16;
+
+impl<'a> StopWords<'a> {
+    pub(super) fn new(sets: &'a mut Vec<SetId>) -> StopWords<'a> {
+        StopWords {
+            sets,
+            pending: [0; PENDING],
+            len: 0,
+        }
+    }
+
+    /// Looks `word` (`len` bytes, lowercased, as a little-endian integer)
+    /// up, now or with the next batch; its facts reach `s` by the time
+    /// [`StopWords::flush`] returns.
+    #[inline(always)]
+    pub(super) fn look_up(&mut self, table: &Table, word: u128, len: usize, s: &mut LineScan) {
+        if len < 16 {
+            if self.len == PENDING {
+                self.flush(table, s);
+            }
+            self.pending[self.len] = stopwords::short_key(word, len);
+            self.len += 1;
+        } else {
+            self.flush(table, s);
+            entry_facts(table.entry(&word.to_le_bytes()), s, self.sets);
+        }
+    }
+
+    /// Looks up the words waiting, and records what they are.
+    #[inline]
+    pub(super) fn flush(&mut self, table: &Table, s: &mut LineScan) {
+        let waiting = &self.pending[..std::mem::take(&mut self.len)];
+        let sets = &mut *self.sets;
+        table.short_entries(waiting, |_, entry| entry_facts(entry, s, sets));
+    }
+}
+
+/// Facts of a word from its table entry: its stoplists, and its marks
+/// (month names, copyright).
 #[inline(always)]
-pub(super) fn word_facts(
-    word: &[u8],
-    entry: Entry,
-    has_dot: bool,
-    s: &mut LineScan,
-    word_sets: &mut Vec<SetId>,
-) {
+pub(super) fn entry_facts(entry: Entry, s: &mut LineScan, word_sets: &mut Vec<SetId>) {
     let id = (entry & stopwords::ENTRY_SET) as SetId;
     if id != 0 {
         s.stop_tokens += 1;
@@ -505,6 +547,11 @@ pub(super) fn word_facts(
     }
     s.flags |=
         (entry >> stopwords::ENTRY_FLAGS_SHIFT) as u16 & (flag::DATE_LIKE | flag::HAS_COPYRIGHT);
+}
+
+/// A normalised word that ends like a web address, or starts like one.
+#[inline(always)]
+pub(super) fn url_facts(word: &[u8], has_dot: bool, s: &mut LineScan) {
     if has_dot
         && (word.ends_with(b".com")
             || word.ends_with(b".org")
