@@ -28,6 +28,7 @@ use facts::{MAX_DUPLICATES, MAX_STOP_SETS_PER_LINE, copy_neighbours, log_count, 
 pub use fast::{FAST_FEATURE_COUNT, FAST_FEATURE_NAMES, FastScratch};
 pub use scan::scan_line;
 use stopwords::{LanguageSet, SetId};
+pub use tokens::StopWords;
 
 /// Lines of at least this many words (by [`count_words`]) are long: the
 /// window share of long lines and the document's share of them use it.
@@ -148,7 +149,7 @@ pub struct FeatureScratch {
     /// One per non-blank line.
     lines: Vec<Line>,
     /// The language set of each stop word of the document, by index.
-    word_sets: Vec<SetId>,
+    stops: StopWords,
     /// Per [`SetId`], how many of the document's stop words have that set
     /// (zero between documents).
     set_counts: Vec<u32>,
@@ -229,7 +230,7 @@ impl FeatureScratch {
     /// Starts a new document.
     pub fn begin(&mut self) {
         self.lines.clear();
-        self.word_sets.clear();
+        self.stops.sets.clear();
         self.language = None;
     }
 
@@ -243,7 +244,7 @@ impl FeatureScratch {
     /// Adds the next non-blank line of the document and returns its word
     /// count.
     pub fn push(&mut self, text: &[u8]) -> u32 {
-        let scan = scan_line(text, &mut self.word_sets);
+        let scan = scan_line(text, &mut self.stops);
         let words = scan.words;
         let comment = comments::comment_shape(text, &scan);
         self.lines.push(Line {
@@ -462,14 +463,14 @@ impl FeatureScratch {
     /// line's hits in it; with no language, hits in any list count.
     fn pick_language(&mut self) {
         let sets = stopwords::sets();
-        let hits = count_languages(&self.word_sets, sets, &mut self.set_counts);
+        let hits = count_languages(&self.stops.sets, sets, &mut self.set_counts);
         self.language = stopwords::pick_language(&hits);
         // Every stored set holds a language: with none picked, all count.
         let mask: LanguageSet = self.language.map_or(LanguageSet::MAX, |l| 1 << l);
         for line in &mut self.lines {
             let start = line.scan.stop_start as usize;
             let stored = line.scan.stop_tokens.min(MAX_STOP_SETS_PER_LINE);
-            let ids = &self.word_sets[start..start + stored as usize];
+            let ids = &self.stops.sets[start..start + stored as usize];
             let hits = ids
                 .iter()
                 .filter(|&&id| sets[usize::from(id)] & mask != 0)

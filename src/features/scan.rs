@@ -2,7 +2,7 @@
 //! bytes at a time for ASCII, character by character beyond it.
 
 use super::facts::{LineScan, flag};
-use super::stopwords::{self, SetId, Table};
+use super::stopwords::{self, Table};
 use super::tokens::{
     ALPHA, NUMERIC, SPACE, StopWords, WORDS_DIFFER, char_at, char_counts, final_char,
     finish_line_token, finish_token, first_char_flags, mark_class, other_char_facts, trim_white,
@@ -10,16 +10,16 @@ use super::tokens::{
 use crate::text::{WordCount, count_words, decode_char};
 
 /// Scans one line's content (not blank). Stop-word hits (language sets of the
-/// tokens found in some stoplist) are appended to `word_sets`.
-pub fn scan_line(text: &[u8], word_sets: &mut Vec<SetId>) -> LineScan {
+/// tokens found in some stoplist) are appended to `stops`.
+pub fn scan_line(text: &[u8], stops: &mut StopWords) -> LineScan {
     // The table once per line, not a check of its initialisation per word.
     let table = stopwords::table();
     #[cfg(target_arch = "x86_64")]
     if *HAS_AVX2 {
         // SAFETY: the CPU has the features scan_line_avx2 enables (HAS_AVX2).
-        return unsafe { scan_line_avx2(text, table, word_sets) };
+        return unsafe { scan_line_avx2(text, table, stops) };
     }
-    scan_line_with(text, table, word_sets, block_masks)
+    scan_line_with(text, table, stops, block_masks)
 }
 
 /// Whether the CPU has what [`scan_line_avx2`] enables: one check per line
@@ -40,20 +40,20 @@ static HAS_AVX2: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
 /// AVX2 has the others.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
-fn scan_line_avx2(text: &[u8], table: &Table, word_sets: &mut Vec<SetId>) -> LineScan {
+fn scan_line_avx2(text: &[u8], table: &Table, stops: &mut StopWords) -> LineScan {
     // The closure has this function's target features.
-    scan_line_with(text, table, word_sets, |block| block_masks_avx2(block))
+    scan_line_with(text, table, stops, |block| block_masks_avx2(block))
 }
 
 #[inline(always)]
 pub(super) fn scan_line_with(
     text: &[u8],
     table: &Table,
-    word_sets: &mut Vec<SetId>,
+    stops: &mut StopWords,
     masks_of: impl Fn(&[u8; 64]) -> BlockMasks,
 ) -> LineScan {
     let mut s = LineScan {
-        stop_start: word_sets.len() as u32,
+        stop_start: stops.sets.len() as u32,
         ..LineScan::default()
     };
     let untrimmed = text;
@@ -64,27 +64,25 @@ pub(super) fn scan_line_with(
     // first 64 bytes); such lines go character by character, as the block
     // scan would decode nearly every character anyway, at a higher cost
     // per character (6% more instructions on such lines).
-    let mut stops = StopWords::new(word_sets);
-    let has_digit_anywhere =
-        match scan_blocks_with(text, true, &mut s, table, &mut stops, &masks_of) {
-            Some(BlockScan {
-                has_digit,
-                other_classes,
-                vertical_tab,
-            }) => {
-                // Without a character that count_words sees otherwise (nor a
-                // vertical tab), its words are the scan's tokens: no second
-                // pass (nearly every line).
-                s.words = if other_classes & WORDS_DIFFER == 0 && !vertical_tab {
-                    s.tokens
-                } else {
-                    count_words(untrimmed)
-                };
-                has_digit
-            }
-            // Counts the words too: the white space trimmed counts as none.
-            None => scan_any_with(text, &mut s, table, &mut stops),
-        };
+    let has_digit_anywhere = match scan_blocks_with(text, true, &mut s, table, stops, &masks_of) {
+        Some(BlockScan {
+            has_digit,
+            other_classes,
+            vertical_tab,
+        }) => {
+            // Without a character that count_words sees otherwise (nor a
+            // vertical tab), its words are the scan's tokens: no second
+            // pass (nearly every line).
+            s.words = if other_classes & WORDS_DIFFER == 0 && !vertical_tab {
+                s.tokens
+            } else {
+                count_words(untrimmed)
+            };
+            has_digit
+        }
+        // Counts the words too: the white space trimmed counts as none.
+        None => scan_any_with(text, &mut s, table, stops),
+    };
     // The words' marks (month names) are in before the check below.
     stops.flush(table, &mut s);
     if !has_digit_anywhere {
@@ -136,10 +134,9 @@ pub(super) fn scan_any(
     text: &[u8],
     s: &mut LineScan,
     table: &Table,
-    word_sets: &mut Vec<SetId>,
+    stops: &mut StopWords,
 ) -> bool {
-    let mut stops = StopWords::new(word_sets);
-    let has_digit = scan_any_with(text, s, table, &mut stops);
+    let has_digit = scan_any_with(text, s, table, stops);
     stops.flush(table, s);
     has_digit
 }
@@ -150,7 +147,7 @@ pub(super) fn scan_any_with(
     text: &[u8],
     s: &mut LineScan,
     table: &Table,
-    stops: &mut StopWords<'_>,
+    stops: &mut StopWords,
 ) -> bool {
     first_char_flags(text, s);
     let mut words = WordCount::default();
@@ -354,10 +351,9 @@ pub(super) fn block_masks(block: &[u8; 64]) -> BlockMasks {
 /// masks. Returns whether the line holds a digit, and the classes of its
 /// characters beyond ASCII, ORed.
 #[cfg(test)]
-pub(super) fn scan_blocks(text: &[u8], s: &mut LineScan, word_sets: &mut Vec<SetId>) -> (bool, u8) {
+pub(super) fn scan_blocks(text: &[u8], s: &mut LineScan, stops: &mut StopWords) -> (bool, u8) {
     let table = stopwords::table();
-    let mut stops = StopWords::new(word_sets);
-    let scan = scan_blocks_with(text, false, s, table, &mut stops, &block_masks);
+    let scan = scan_blocks_with(text, false, s, table, stops, &block_masks);
     stops.flush(table, s);
     match scan {
         Some(scan) => (scan.has_digit, scan.other_classes),
@@ -383,7 +379,7 @@ fn scan_blocks_with(
     bail: bool,
     s: &mut LineScan,
     table: &Table,
-    stops: &mut StopWords<'_>,
+    stops: &mut StopWords,
     masks_of: &impl Fn(&[u8; 64]) -> BlockMasks,
 ) -> Option<BlockScan> {
     // Carried from one block to the next: the last byte was a word

@@ -35,7 +35,7 @@ fn assert_block_scan_agrees(alphabet: &[&[u8]], ascii: bool, seed: u64) {
         let text = trim_white(&line);
         assert_eq!(text.is_ascii(), ascii || text.is_ascii());
         let (mut blocks, mut any) = (LineScan::default(), LineScan::default());
-        let (mut block_sets, mut any_sets) = (Vec::new(), Vec::new());
+        let (mut block_sets, mut any_sets) = (StopWords::default(), StopWords::default());
         let (digit_blocks, other_classes) = scan_blocks(text, &mut blocks, &mut block_sets);
         // Tokens are count_words' words unless a character says otherwise.
         if other_classes & WORDS_DIFFER == 0 && !text.contains(&b'\x0b') {
@@ -46,7 +46,7 @@ fn assert_block_scan_agrees(alphabet: &[&[u8]], ascii: bool, seed: u64) {
         // calls count_words before the block scan.
         blocks.words = count_words(text);
         assert_eq!(blocks, any, "{}", text.escape_ascii());
-        assert_eq!(block_sets, any_sets);
+        assert_eq!(block_sets.sets, any_sets.sets);
         assert_eq!(digit_blocks, digit_any);
     }
 }
@@ -374,7 +374,7 @@ fn short_tokens_load_and_classify_like_bytes() {
 }
 
 fn scan(line: &str) -> LineScan {
-    scan_line(line.as_bytes(), &mut Vec::new())
+    scan_line(line.as_bytes(), &mut StopWords::default())
 }
 
 #[test]
@@ -432,27 +432,27 @@ fn line_scan_flags() {
     // A stray continuation byte after a full stop is a character of its
     // own: the line does not end in the full stop.
     let stray: &[u8] = "他说。".as_bytes();
-    assert!(scan_line(stray, &mut Vec::new()).has(flag::ENDS_TERMINAL));
+    assert!(scan_line(stray, &mut StopWords::default()).has(flag::ENDS_TERMINAL));
     let stray = [stray, b"\x80"].concat();
-    assert!(!scan_line(&stray, &mut Vec::new()).has(flag::ENDS_TERMINAL));
+    assert!(!scan_line(&stray, &mut StopWords::default()).has(flag::ENDS_TERMINAL));
 }
 
 #[test]
 fn a_giant_line_keeps_few_stop_word_sets_and_scales_its_density() {
     let line = "the cat ".repeat(10_000);
     let f = rows(&[(&line, U)]);
-    assert_eq!(f.word_sets.len(), MAX_STOP_SETS_PER_LINE as usize);
+    assert_eq!(f.stops.sets.len(), MAX_STOP_SETS_PER_LINE as usize);
     assert!((feature(&f, 0, "stop_density") - 0.5).abs() < 1e-3);
 }
 
 #[test]
 fn stop_word_hits_are_recorded_per_line() {
-    let mut sets = Vec::new();
+    let mut sets = StopWords::default();
     let a = scan_line(b"the cat and the dog", &mut sets);
     let b = scan_line("и он сказал".as_bytes(), &mut sets);
     assert_eq!(a.stop_start, 0);
     assert_eq!(b.stop_start, a.stop_tokens);
-    assert_eq!(sets.len() as u32, a.stop_tokens + b.stop_tokens);
+    assert_eq!(sets.sets.len() as u32, a.stop_tokens + b.stop_tokens);
 }
 
 /// Feature rows of a document given as (line, rule) pairs; blank lines
@@ -662,7 +662,7 @@ fn the_portable_scan_agrees_with_the_one_the_cpu_runs() {
         let line: String = (0..len)
             .map(|_| alphabet[(xorshift(&mut state) % alphabet.len() as u64) as usize])
             .collect();
-        let (mut ours, mut portable) = (Vec::new(), Vec::new());
+        let (mut ours, mut portable) = (StopWords::default(), StopWords::default());
         assert_eq!(
             scan_line(line.as_bytes(), &mut ours),
             super::scan::scan_line_with(
@@ -673,6 +673,6 @@ fn the_portable_scan_agrees_with_the_one_the_cpu_runs() {
             ),
             "{line:?}"
         );
-        assert_eq!(ours, portable, "{line:?}");
+        assert_eq!(ours.sets, portable.sets, "{line:?}");
     }
 }

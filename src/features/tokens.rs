@@ -233,7 +233,7 @@ pub(super) fn finish_line_token(
     ascii: bool,
     s: &mut LineScan,
     table: &Table,
-    stops: &mut StopWords<'_>,
+    stops: &mut StopWords,
 ) {
     let last = text[end - 1];
     let ends_sentence = if last < 0x80 {
@@ -269,7 +269,7 @@ pub(super) fn finish_token(
     end: usize,
     s: &mut LineScan,
     table: &Table,
-    stops: &mut StopWords<'_>,
+    stops: &mut StopWords,
 ) {
     let token = &text[start..end];
     if token.len() <= 16 && token.is_ascii() {
@@ -292,7 +292,7 @@ pub(super) fn finish_token(
         let has_dot = memchr::memchr(b'.', word).is_some();
         // The words before go first: their sets are stored in order.
         stops.flush(table, s);
-        entry_facts(table.entry(word), s, stops.sets);
+        entry_facts(table.entry(word), s, &mut stops.sets);
         url_facts(word, has_dot, s);
     }
     token_facts(token, s);
@@ -426,7 +426,7 @@ pub(super) fn finish_short_ascii_token(
     token: &[u8],
     s: &mut LineScan,
     table: &Table,
-    stops: &mut StopWords<'_>,
+    stops: &mut StopWords,
 ) {
     let t = short_token_classes(bytes);
     s.tokens += 1;
@@ -482,16 +482,19 @@ pub(super) fn finish_short_ascii_token(
     }
 }
 
-/// A line's stop-word lookups, made a few words at a time. One word at a
-/// time, each lookup (a hash, a load from the Bloom filter, for most words
-/// of prose a load from the table) waits on its loads between the token's
-/// other work, and the branch on the filter's answer is mispredicted for a
-/// good share of words; in a batch, the filter's loads overlap and carry
-/// no branch. The language sets found are appended to `sets` in the order
-/// of the words, as one at a time would.
-pub(super) struct StopWords<'a> {
-    pub(super) sets: &'a mut Vec<SetId>,
-    /// Short keys ([`stopwords::short_key`]) waiting for their lookup.
+/// The stop words of a document, looked up a few words at a time. One
+/// word at a time, each lookup (a hash, a load from the Bloom filter, for
+/// most words of prose a load from the table) waits on its loads between
+/// the token's other work, and the branch on the filter's answer is
+/// mispredicted for a good share of words; in a batch, the filter's loads
+/// overlap and carry no branch. The language sets found are appended to
+/// `sets` in the order of the words, as one at a time would.
+#[derive(Debug, Clone, Default)]
+pub struct StopWords {
+    /// The language set of each stop word found, in order.
+    pub(super) sets: Vec<SetId>,
+    /// Short keys ([`stopwords::short_key`]) waiting for their lookup:
+    /// kept with the sets, so that no line zeroes a buffer of its own.
     pending: [u128; PENDING],
     len: usize,
 }
@@ -499,15 +502,7 @@ pub(super) struct StopWords<'a> {
 /// Words looked up together, at most.
 const PENDING: usize = 16;
 
-impl<'a> StopWords<'a> {
-    pub(super) fn new(sets: &'a mut Vec<SetId>) -> StopWords<'a> {
-        StopWords {
-            sets,
-            pending: [0; PENDING],
-            len: 0,
-        }
-    }
-
+impl StopWords {
     /// Looks `word` (`len` bytes, lowercased, as a little-endian integer)
     /// up, now or with the next batch; its facts reach `s` by the time
     /// [`StopWords::flush`] returns.
@@ -521,7 +516,7 @@ impl<'a> StopWords<'a> {
             self.len += 1;
         } else {
             self.flush(table, s);
-            entry_facts(table.entry(&word.to_le_bytes()), s, self.sets);
+            entry_facts(table.entry(&word.to_le_bytes()), s, &mut self.sets);
         }
     }
 
@@ -529,7 +524,7 @@ impl<'a> StopWords<'a> {
     #[inline]
     pub(super) fn flush(&mut self, table: &Table, s: &mut LineScan) {
         let waiting = &self.pending[..std::mem::take(&mut self.len)];
-        let sets = &mut *self.sets;
+        let sets = &mut self.sets;
         table.short_entries(waiting, |_, entry| entry_facts(entry, s, sets));
     }
 }
