@@ -144,12 +144,12 @@ pub(super) fn stream_sequential<R: Read, W: Write>(
 }
 
 /// Like [`stream_sequential`], but batches are cleaned by the pool while
-/// this thread reads the next batch and writes the previous one. At most
-/// [`IN_FLIGHT`] batches are cleaned or waiting to be written at once, so
-/// memory stays bounded; they are written in input order.
+/// this thread reads the next batch and writes the oldest one cleaned. At
+/// most [`IN_FLIGHT`] batches are cleaned or waiting to be written at once,
+/// so memory stays bounded; they are written in input order.
 ///
 /// Each batch is a job of its own in the pool, not one after the other:
-/// a thread done with its share of a batch takes documents of the next one
+/// a thread done with its share of a batch takes documents of a later one
 /// instead of waiting for the batch's last document to be cleaned.
 pub(super) fn stream_parallel<R: Read, W: Write>(
     pool: &rayon::ThreadPool,
@@ -210,8 +210,9 @@ pub(super) fn stream_parallel<R: Read, W: Write>(
     })
 }
 
-/// Batches being cleaned or waiting to be written, at most.
-const IN_FLIGHT: usize = 2;
+/// Batches being cleaned or waiting to be written, at most: enough that
+/// the pool has work while the oldest one's last documents are cleaned.
+const IN_FLIGHT: usize = 4;
 
 /// Puts cleaned batches, which the pool may finish in any order, back in
 /// the order they were read.

@@ -9,12 +9,14 @@ use super::wet::{self, WetOptions, WetReader};
 use crate::document::{DocumentReader, Oversized, Piece};
 
 /// A batch holds at most this many bytes of input (or one larger unit).
-/// With threads, up to four batches (being read, queued, two being
-/// cleaned or written) and their outputs are alive at once: about 12 MB
-/// however long the stream (the rest of the peak RSS is the rules' and the
-/// model's state, and each thread's search caches). 1 MB batches saved
-/// 2.4 MB at `-j2` and ran 1% slower.
-pub(super) const BATCH_BYTES: usize = 2 * 1024 * 1024;
+/// With threads, up to six batches (being read, queued, four being cleaned
+/// or written) and their outputs are alive at once: about 12 MB however
+/// long the stream (the rest of the peak RSS is the rules' and the model's
+/// state, and each thread's search caches). Four batches of 1 MiB in
+/// flight ran faster than two or three of 2 MiB at `-j2` (default -1.7%,
+/// `--fast` -9% against two), in the same peak RSS as two: a thread done
+/// with its share of one batch finds another to work on.
+pub(super) const BATCH_BYTES: usize = 1024 * 1024;
 /// …and at most this many units.
 pub(super) const BATCH_UNITS: usize = 4096;
 /// How inputs are read.
