@@ -182,6 +182,9 @@ fn pack(word: &[u8]) -> u128 {
     short_key(bytes, word.len())
 }
 
+/// The most keys [`Table::short_entries`] looks up at once.
+pub(super) const MAX_BATCH: usize = 16;
+
 /// The table key of a word of fewer than 16 bytes, given as a little-endian
 /// integer: its length goes in the top byte.
 #[inline]
@@ -326,18 +329,19 @@ impl Table {
     }
 
     /// Calls `found(i, entry)` for each of `keys` (short keys, as
-    /// [`short_key`] makes them) in some stoplist or marked, in order. The
-    /// Bloom filter is read for all of them first, without a branch, so
-    /// their loads overlap; only the keys it lets through are probed.
+    /// [`short_key`] makes them; at most [`MAX_BATCH`]) in some stoplist or
+    /// marked, in order. The Bloom filter is read for all of them first,
+    /// without a branch, so their loads overlap; only the keys it lets
+    /// through are probed.
     #[inline]
     pub(super) fn short_entries(&self, keys: &[u128], mut found: impl FnMut(usize, Entry)) {
-        debug_assert!(keys.len() <= 64);
-        let mut hashes = [0u64; 64];
-        let mut candidates = 0u64;
+        debug_assert!(keys.len() <= MAX_BATCH);
+        let mut hashes = [0u64; MAX_BATCH];
+        let mut candidates = 0u32;
         for (i, (&key, h)) in keys.iter().zip(&mut hashes).enumerate() {
             *h = short_hash(key);
             let (at, bits) = bloom_slot(*h);
-            candidates |= u64::from(self.bloom[at] & bits == bits) << i;
+            candidates |= u32::from(self.bloom[at] & bits == bits) << i;
         }
         while candidates != 0 {
             let i = candidates.trailing_zeros() as usize;

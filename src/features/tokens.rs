@@ -500,7 +500,7 @@ pub struct StopWords {
 }
 
 /// Words looked up together, at most.
-const PENDING: usize = 16;
+const PENDING: usize = stopwords::MAX_BATCH;
 
 impl StopWords {
     /// Looks `word` (`len` bytes, lowercased, as a little-endian integer)
