@@ -695,7 +695,11 @@ mod tests {
             .collect();
         assert!(expected.len() >= 10, "most of the words are listed");
         let mut found = Vec::new();
-        TABLE.short_entries(&keys, |i, entry| found.push((i, entry)));
+        for (batch, keys) in keys.chunks(MAX_BATCH).enumerate() {
+            let first = batch * MAX_BATCH;
+            TABLE.short_entries(keys, |i, entry| found.push((first + i, entry)));
+        }
+        assert!(keys.len() > MAX_BATCH, "two batches, one full");
         assert_eq!(found, expected);
         // The scan takes `EUR`, `USD` and `GBP` for prices without waiting
         // for their lookups: the table must mark them.
