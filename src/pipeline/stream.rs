@@ -2,6 +2,7 @@
 //! with the pool cleaning one batch while the next is read.
 
 use std::io::{Read, Write};
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -161,13 +162,18 @@ pub(super) fn stream_parallel<R: Read, W: Write>(
 ) -> Result<(), Error> {
     std::thread::scope(|scope| {
         let (batches, to_clean) = mpsc::sync_channel::<(u64, Vec<Unit>)>(1);
-        let (cleaned_tx, cleaned) = mpsc::sync_channel::<(u64, BatchOutput)>(IN_FLIGHT);
+        let (cleaned_tx, cleaned) = mpsc::sync_channel::<(u64, Cleaned)>(IN_FLIGHT);
         scope.spawn(move || {
             pool.in_place_scope(|jobs| {
                 for (seq, batch) in to_clean {
                     let cleaned_tx = cleaned_tx.clone();
                     jobs.spawn(move |_| {
-                        let output = clean_parallel(pool, workers, mode, format, &batch);
+                        // A panic goes to this thread as a value: the pool
+                        // would hold it until every batch is sent, while
+                        // this thread waited for the batch.
+                        let output = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            clean_parallel(pool, workers, mode, format, &batch)
+                        }));
                         drop(batch);
                         // An error is the reader gone (a write error, a bad
                         // record): nobody wants the output.
@@ -214,6 +220,9 @@ pub(super) fn stream_parallel<R: Read, W: Write>(
 /// the pool has work while the oldest one's last documents are cleaned.
 const IN_FLIGHT: usize = 4;
 
+/// A batch's output, or the panic that stopped its cleaning.
+pub(super) type Cleaned = std::thread::Result<BatchOutput>;
+
 /// Puts cleaned batches, which the pool may finish in any order, back in
 /// the order they were read.
 #[derive(Default)]
@@ -223,7 +232,7 @@ pub(super) struct InOrder {
     /// Batches written.
     written: u64,
     /// Cleaned batches that wait for one before them.
-    early: Vec<(u64, BatchOutput)>,
+    early: Vec<(u64, Cleaned)>,
 }
 
 impl InOrder {
@@ -234,7 +243,7 @@ impl InOrder {
     /// The next batch to write, if it is cleaned, without waiting.
     pub(super) fn ready(
         &mut self,
-        cleaned: &mpsc::Receiver<(u64, BatchOutput)>,
+        cleaned: &mpsc::Receiver<(u64, Cleaned)>,
     ) -> Option<BatchOutput> {
         while let Ok(done) = cleaned.try_recv() {
             self.early.push(done);
@@ -245,7 +254,7 @@ impl InOrder {
     /// The next batch to write, once it is cleaned.
     pub(super) fn next(
         &mut self,
-        cleaned: &mpsc::Receiver<(u64, BatchOutput)>,
+        cleaned: &mpsc::Receiver<(u64, Cleaned)>,
     ) -> Result<BatchOutput, Error> {
         loop {
             if let Some(output) = self.take_next() {
@@ -255,13 +264,18 @@ impl InOrder {
         }
     }
 
+    /// The next batch in order, if cleaned; a panic that stopped its
+    /// cleaning goes on here, on the thread that writes.
     fn take_next(&mut self) -> Option<BatchOutput> {
         let at = self
             .early
             .iter()
             .position(|(seq, _)| *seq == self.written)?;
         self.written += 1;
-        Some(self.early.swap_remove(at).1)
+        match self.early.swap_remove(at).1 {
+            Ok(output) => Some(output),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 }
 

@@ -37,9 +37,11 @@ fn run(format: Format, threads: usize, input: &[u8]) -> (Vec<u8>, Stats, Result<
 /// still written in the order they were read, and not before their turn.
 #[test]
 fn cleaned_batches_are_written_in_input_order() {
-    let batch = |text: &[u8]| BatchOutput {
-        chunks: vec![text.to_vec()],
-        ..BatchOutput::default()
+    let batch = |text: &[u8]| {
+        Ok(BatchOutput {
+            chunks: vec![text.to_vec()],
+            ..BatchOutput::default()
+        })
     };
     let (tx, cleaned) = std::sync::mpsc::channel();
     let mut in_order = stream::InOrder::default();
@@ -64,6 +66,27 @@ fn cleaned_batches_are_written_in_input_order() {
     tx.send((3, batch(b"fourth"))).unwrap();
     assert_eq!(in_order.next(&cleaned).unwrap().chunks.concat(), b"fourth");
     assert_eq!(in_order.next(&cleaned).unwrap().chunks.concat(), b"fifth");
+}
+
+/// A panic while a batch was cleaned reaches the writing thread when that
+/// batch's turn comes (it does not wait forever for the batch), and the
+/// batches before it are written first.
+#[test]
+fn a_panic_while_cleaning_reaches_the_writer_in_turn() {
+    let (tx, cleaned) = std::sync::mpsc::channel::<(u64, stream::Cleaned)>();
+    let mut in_order = stream::InOrder::default();
+    in_order.sent = 2;
+    tx.send((1, Err(Box::new("cleaning failed")))).unwrap();
+    tx.send((0, Ok(BatchOutput::default()))).unwrap();
+    // Without a sender, waiting on ends in an error rather than a hang.
+    drop(tx);
+    assert!(in_order.next(&cleaned).is_ok(), "the batch before it first");
+    let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        in_order.next(&cleaned).is_ok()
+    })) else {
+        panic!("the panic goes on");
+    };
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"cleaning failed"));
 }
 
 /// Many documents of varied sizes, so batches split mid-stream.
