@@ -290,9 +290,7 @@ pub(super) fn finish_token(
     }
     if let Some(word) = stopwords::normalise(token, &mut buf) {
         let has_dot = memchr::memchr(b'.', word).is_some();
-        // The words before go first: their sets are stored in order.
-        stops.flush(table, s);
-        entry_facts(table.entry(word), s, &mut stops.sets);
+        stops.look_up_now(table, word, s);
         url_facts(word, has_dot, s);
     }
     token_facts(token, s);
@@ -515,9 +513,16 @@ impl StopWords {
             self.pending[self.len] = stopwords::short_key(word, len);
             self.len += 1;
         } else {
-            self.flush(table, s);
-            entry_facts(table.entry(&word.to_le_bytes()), s, &mut self.sets);
+            self.look_up_now(table, &word.to_le_bytes(), s);
         }
+    }
+
+    /// Looks `word` (normalised) up at once, after the words waiting, so
+    /// that the sets stay in the order of the words.
+    #[inline]
+    pub(super) fn look_up_now(&mut self, table: &Table, word: &[u8], s: &mut LineScan) {
+        self.flush(table, s);
+        entry_facts(table.entry(word), s, &mut self.sets);
     }
 
     /// Looks up the words waiting, and records what they are.

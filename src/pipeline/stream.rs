@@ -1,5 +1,6 @@
 //! A stream cleaned batch after batch: in order on the caller's thread, or
-//! with the pool cleaning one batch while the next is read.
+//! with the pool cleaning several batches while the next is read, written
+//! back in input order.
 
 use std::io::{Read, Write};
 use std::panic::AssertUnwindSafe;
