@@ -87,6 +87,88 @@ pub(super) struct Engine {
     /// Ranks of unanchored rules without a usable literal, tried on every
     /// line within their limits.
     pub(super) unfiltered: Vec<u32>,
+    /// Per rank, what a line holding one of its literals must also hold
+    /// for its search to be worth running; `None`: nothing more.
+    pub(super) checks: Vec<Option<Box<[Check]>>>,
+}
+
+/// One of the ways a rule can match ([`literals::Clause`]), in terms of
+/// the literal automaton's patterns.
+#[derive(Debug)]
+pub(super) struct Check {
+    /// The patterns a line holding one of the clause's first literals
+    /// holds too (empty: every line passes).
+    primary: Box<[u32]>,
+    /// Strings, ASCII lowercased, one of which the line must hold (empty:
+    /// none needed).
+    secondary: Box<[Box<[u8]>]>,
+}
+
+impl Check {
+    /// Whether a line with the patterns `found` (all of them, in any order)
+    /// may match by this clause.
+    fn allows(&self, found: &[u32], line: &[u8]) -> bool {
+        (self.primary.is_empty() || self.primary.iter().any(|p| found.contains(p)))
+            && (self.secondary.is_empty()
+                || self
+                    .secondary
+                    .iter()
+                    .any(|s| contains_ascii_caseless(line, s)))
+    }
+}
+
+/// Whether a line with the patterns `found` may match a rule with these
+/// checks.
+pub(super) fn checks_allow(checks: &[Check], found: &[u32], line: &[u8]) -> bool {
+    checks.iter().any(|check| check.allows(found, line))
+}
+
+/// Whether `haystack` holds `needle` (ASCII lowercased, not empty) in any
+/// ASCII case.
+fn contains_ascii_caseless(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let last_start = match haystack.len().checked_sub(needle.len()) {
+        Some(at) => at,
+        None => return false,
+    };
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), &haystack[..=last_start])
+        .any(|at| haystack[at + 1..at + needle.len()].eq_ignore_ascii_case(rest))
+}
+
+/// A rank's [`Check`]s from its clauses, given its literals' pattern ids;
+/// `None` when no clause asks for a second literal.
+fn checks_of(clauses: &[literals::Clause], literals: &[(Vec<u8>, u32)]) -> Option<Box<[Check]>> {
+    if clauses.iter().all(|c| c.secondary.is_none()) {
+        return None;
+    }
+    let contains = |s: &[u8], t: &[u8]| s.windows(t.len()).any(|w| w == t);
+    let checks = clauses.iter().map(|clause| {
+        // A string holding none of the literals would pass unseen: then
+        // any line passes the first half.
+        let covered = clause
+            .primary
+            .iter()
+            .all(|s| literals.iter().any(|(t, _)| contains(s, t)));
+        let mut primary: Vec<u32> = if covered {
+            literals
+                .iter()
+                .filter(|(t, _)| clause.primary.iter().any(|s| contains(s, t)))
+                .map(|&(_, id)| id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        primary.sort_unstable();
+        primary.dedup();
+        let secondary = clause.secondary.iter().flatten();
+        Check {
+            primary: primary.into(),
+            secondary: secondary.map(|s| s.clone().into_boxed_slice()).collect(),
+        }
+    });
+    Some(checks.collect())
 }
 
 /// The start-anchored rules as one multi-pattern regex.
@@ -108,6 +190,8 @@ pub(super) struct Scratch {
     pub(super) matched_bits: Vec<u64>,
     pub(super) caches: Vec<Option<AutomatonCache>>,
     pub(super) candidates: Vec<u64>,
+    /// The literal patterns found in the current line.
+    pub(super) found: Vec<u32>,
 }
 
 /// A clone's scratch, locked, or a fresh one when another thread holds it.
@@ -381,6 +465,7 @@ impl Engine {
         let mut anchored_ranks = Vec::new();
         let mut anchored_max_words = 0;
         let mut literal_sets: Vec<(Vec<u8>, u32)> = Vec::new();
+        let mut rank_clauses: Vec<(u32, Vec<literals::Clause>)> = Vec::new();
         let mut unfiltered = Vec::new();
         let mut literal_max_words = 0;
         let compiler = nfa_compiler();
@@ -421,9 +506,13 @@ impl Engine {
                     continue;
                 }
             }
-            match literals::required(hir) {
+            let (required, clauses) = literals::required_with_clauses(hir);
+            match required {
                 Some(set) => {
                     literal_max_words = literal_max_words.max(limit);
+                    if let Some(clauses) = clauses {
+                        rank_clauses.push((rank as u32, clauses));
+                    }
                     literal_sets.extend(set.into_iter().map(|l| (l, rank as u32)));
                 }
                 None => unfiltered.push(rank as u32),
@@ -449,6 +538,19 @@ impl Engine {
             return Err(errors);
         }
         let (patterns, literal_start, literal_ranks) = index_literals(literal_sets);
+        let mut checks: Vec<Option<Box<[Check]>>> = (0..by_rank.len()).map(|_| None).collect();
+        for (rank, clauses) in &rank_clauses {
+            // This rank's literals with their pattern ids.
+            let mut own = Vec::new();
+            for (id, pattern) in patterns.iter().enumerate() {
+                let ranks =
+                    &literal_ranks[literal_start[id] as usize..literal_start[id + 1] as usize];
+                if ranks.contains(rank) {
+                    own.push((pattern.clone(), id as u32));
+                }
+            }
+            checks[*rank as usize] = checks_of(clauses, &own);
+        }
         let literals = if patterns.is_empty() {
             None
         } else {
@@ -471,6 +573,7 @@ impl Engine {
             literal_ranks,
             literal_max_words,
             unfiltered,
+            checks,
         })
     }
 }

@@ -12,6 +12,8 @@
 //! literals the rule does not need (a case-sensitive rule also hits on other
 //! case), never fewer than it needs.
 
+use std::ops::Range;
+
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// The most strings a finite set may hold while it is being built (a case
@@ -29,9 +31,16 @@ pub const MIN_LITERAL_LEN: usize = 2;
 type Set = Vec<Vec<u8>>;
 
 /// Every match of `hir` contains one of the returned literals (ASCII
-/// lowercased), or `None` when no useful such set was found.
+/// lowercased), or `None` when no useful such set was found. (The engine
+/// takes it from [`required_with_clauses`], which tests hold to this.)
+#[cfg(test)]
 pub fn required(hir: &Hir) -> Option<Set> {
-    let set = req(hir)?;
+    finish_required(req(hir)?)
+}
+
+/// [`req`]'s set as [`required`] gives it: minimised, and `None` when it
+/// is too large or holds too short a literal to be worth it.
+fn finish_required(set: Set) -> Option<Set> {
     if set.is_empty() || set.len() > MAX_RULE_LITERALS {
         return None;
     }
@@ -97,47 +106,195 @@ fn req(hir: &Hir) -> Option<Set> {
         HirKind::Alternation(alts) => union(alts, req, MAX_RULE_LITERALS),
         HirKind::Concat(parts) => {
             let exacts: Vec<Option<Set>> = parts.iter().map(exact).collect();
-            let mut best: Option<Set> = None;
-            for part in parts {
-                best = better(best, req(part));
-            }
-            // Every window of consecutive parts with finite languages: the
-            // product of their languages is required too, and is longer.
-            // A window ends with the beginnings of the first part whose
-            // language is not finite: `\s\(\d+\)` needs ` (0`…` (9`, not
-            // just ` (`, which one line of prose in eight holds.
-            // Once one literal of 8 bytes or more is found, no window can
-            // do better: a phrase of 30 letters needs no 400 products.
-            for start in 0..parts.len() {
-                if best.as_ref().is_some_and(|b| quality(b) == BEST_QUALITY) {
-                    break;
-                }
-                let mut product = vec![Vec::new()];
-                for (part, e) in parts[start..].iter().zip(&exacts[start..]) {
-                    let (next, last) = match e {
-                        Some(e) => (cross(&product, e), false),
-                        None => (prefixes(part).and_then(|p| cross(&product, &p)), true),
-                    };
-                    match next {
-                        Some(p) => product = p,
-                        None => break,
-                    }
-                    let improves = best.as_ref().is_none_or(|b| quality(&product) > quality(b));
-                    if improves && !holds_empty(&product) {
-                        best = Some(product.clone());
-                    }
-                    // A longer window cannot do better once every string
-                    // is long enough: its strings are no shorter and no fewer.
-                    // (Without this, a word with an `s` or a `k`, two
-                    // spellings each, never reaches one literal, and every
-                    // window ran on to the end of the part.)
-                    if last || product.iter().all(|s| s.len() >= LONG_ENOUGH) {
-                        break;
-                    }
-                }
-            }
-            best
+            let part_reqs: Vec<Option<Set>> = parts.iter().map(req).collect();
+            best_in_concat(parts, &exacts, &part_reqs, None).map(|(_, set)| set)
         }
+    }
+}
+
+/// The best required set among a concatenation's single parts (whose
+/// finite languages are `exacts` and required sets `part_reqs`) and windows of consecutive parts (see
+/// [`req`]), with the parts it comes from. With `outside`, only from
+/// parts outside that range, and windows that start a word (after a part
+/// whose language is not finite): the second literal of a clause.
+fn best_in_concat(
+    parts: &[Hir],
+    exacts: &[Option<Set>],
+    part_reqs: &[Option<Set>],
+    outside: Option<Range<usize>>,
+) -> Option<(Range<usize>, Set)> {
+    let allowed = |range: &Range<usize>| {
+        outside
+            .as_ref()
+            .is_none_or(|o| range.end <= o.start || range.start >= o.end)
+    };
+    let mut best: Option<(Range<usize>, &Set)> = None;
+    for (i, set) in part_reqs.iter().enumerate() {
+        if let Some(set) = set
+            && allowed(&(i..i + 1))
+            && best.as_ref().is_none_or(|(_, b)| quality(set) > quality(b))
+        {
+            best = Some((i..i + 1, set));
+        }
+    }
+    let mut best = best.map(|(range, set)| (range, set.clone()));
+    // Every window of consecutive parts with finite languages: the
+    // product of their languages is required too, and is longer.
+    // A window ends with the beginnings of the first part whose
+    // language is not finite: `\s\(\d+\)` needs ` (0`…` (9`, not
+    // just ` (`, which one line of prose in eight holds.
+    // Once one literal of 8 bytes or more is found, no window can
+    // do better: a phrase of 30 letters needs no 400 products.
+    for start in 0..parts.len() {
+        if best
+            .as_ref()
+            .is_some_and(|(_, b)| quality(b) == BEST_QUALITY)
+        {
+            break;
+        }
+        if outside.is_some() && start > 0 && exacts[start - 1].is_some() {
+            continue;
+        }
+        let mut product = vec![Vec::new()];
+        for (end, (part, e)) in (start + 1..).zip(parts[start..].iter().zip(&exacts[start..])) {
+            if !allowed(&(start..end)) {
+                break;
+            }
+            let (next, last) = match e {
+                Some(e) => (cross(&product, e), false),
+                None => (prefixes(part).and_then(|p| cross(&product, &p)), true),
+            };
+            match next {
+                Some(p) => product = p,
+                None => break,
+            }
+            let improves = best
+                .as_ref()
+                .is_none_or(|(_, b)| quality(&product) > quality(b));
+            if improves && !holds_empty(&product) {
+                best = Some((start..end, product.clone()));
+            }
+            // A longer window cannot do better once every string
+            // is long enough: its strings are no shorter and no fewer.
+            // (Without this, a word with an `s` or a `k`, two
+            // spellings each, never reaches one literal, and every
+            // window ran on to the end of the part.)
+            if last || product.iter().all(|s| s.len() >= LONG_ENOUGH) {
+                break;
+            }
+        }
+    }
+    best
+}
+
+/// One way for a rule to match: the line holds one of `primary` and, if
+/// there is one, one of `secondary` too (ASCII lowercased, like
+/// [`required`]'s).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clause {
+    pub primary: Set,
+    pub secondary: Option<Set>,
+}
+
+/// A second literal counts only if it is this long (in bytes) or longer.
+const MIN_SECONDARY_LEN: usize = 3;
+/// ... and has at most this many spellings.
+const MAX_SECONDARY: usize = 8;
+
+/// [`required`] of `hir`, and clauses of which every match satisfies one
+/// (`None`: none found). A line that holds a rule's required literal but
+/// satisfies none of its clauses cannot match it: the second literal
+/// spares the rule's own search on lines that hold one common word of a
+/// phrase (`website`, `comment`) and not the rest. One walk for both: the
+/// required set is the one [`required`] gives (a test checks).
+pub fn required_with_clauses(hir: &Hir) -> (Option<Set>, Option<Vec<Clause>>) {
+    let (set, clauses) = req_clauses(hir);
+    let set = set.and_then(finish_required);
+    let clauses = clauses.filter(|_| set.is_some());
+    (set, clauses)
+}
+
+/// [`req`] of `hir`, and its clauses.
+fn req_clauses(hir: &Hir) -> (Option<Set>, Option<Vec<Clause>>) {
+    match hir.kind() {
+        HirKind::Capture(c) => req_clauses(&c.sub),
+        HirKind::Alternation(alts) => {
+            // As [`union`] of the branches' [`req`].
+            let mut all = Set::new();
+            let mut clauses = Some(Vec::new());
+            for alt in alts {
+                let (set, more) = req_clauses(alt);
+                let Some(set) = set else {
+                    return (None, None);
+                };
+                all.extend(set);
+                if all.len() > MAX_RULE_LITERALS {
+                    return (None, None);
+                }
+                clauses = clauses.zip(more).map(|(mut c, more)| {
+                    c.extend(more);
+                    c
+                });
+            }
+            (Some(normalize(all)), clauses)
+        }
+        HirKind::Concat(parts) => {
+            // Alternations' clauses come with their required sets; the
+            // other parts' sets as `req` finds them.
+            let (part_reqs, mut part_clauses): (Vec<Option<Set>>, Vec<Option<Vec<Clause>>>) = parts
+                .iter()
+                .map(|part| {
+                    if is_alternation(part) {
+                        req_clauses(part)
+                    } else {
+                        (req(part), None)
+                    }
+                })
+                .unzip();
+            let exacts: Vec<Option<Set>> = parts.iter().map(exact).collect();
+            let Some((range, primary)) = best_in_concat(parts, &exacts, &part_reqs, None) else {
+                return (None, None);
+            };
+            let secondary = best_in_concat(parts, &exacts, &part_reqs, Some(range.clone()))
+                .map(|(_, set)| set)
+                .filter(|set| {
+                    set.len() <= MAX_SECONDARY && set.iter().all(|s| s.len() >= MIN_SECONDARY_LEN)
+                });
+            // `\b(?:one|two)\b`: each branch its own clauses.
+            if range.len() == 1
+                && let Some(mut each) = part_clauses[range.start].take()
+            {
+                for clause in &mut each {
+                    if clause.secondary.is_none() {
+                        clause.secondary.clone_from(&secondary);
+                    }
+                }
+                return (Some(primary), Some(each));
+            }
+            let clause = Clause {
+                primary: primary.clone(),
+                secondary,
+            };
+            (Some(primary), Some(vec![clause]))
+        }
+        _ => {
+            let set = req(hir);
+            let clauses = set.clone().map(|primary| {
+                vec![Clause {
+                    primary,
+                    secondary: None,
+                }]
+            });
+            (set, clauses)
+        }
+    }
+}
+
+fn is_alternation(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Capture(c) => is_alternation(&c.sub),
+        HirKind::Alternation(_) => true,
+        _ => false,
     }
 }
 
@@ -346,8 +503,9 @@ mod tests {
 
     /// Random regexes over a small alphabet and random lines: whenever a
     /// regex matches a line, the line holds one of the regex's literals
-    /// (ASCII case aside). A literal set that breaks this makes the engine
-    /// skip lines a rule matches.
+    /// (ASCII case aside), and satisfies one of its clauses. A literal set
+    /// or clause that breaks this makes the engine skip lines a rule
+    /// matches.
     #[test]
     fn every_match_holds_a_literal() {
         use crate::features::xorshift;
@@ -356,28 +514,36 @@ mod tests {
             "(?i:д)",
         ];
         const SUFFIXES: &[&str] = &["", "", "", "?", "*", "+", "{1,3}", "{2}"];
+        const SEPARATORS: &[&str] = &["", r"\s+", ".*", r"\s?"];
         const HAYSTACK: &[&str] = &[
             "a", "b", "c", "k", "K", "\u{212A}", "s", "S", "\u{17F}", "0", "7", " ", "\t", "(",
             "é", "д", "Д", "x",
         ];
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut pick = |n: usize| (xorshift(&mut state) % n as u64) as usize;
-        let (mut filtered, mut matched) = (0, 0);
+        let (mut filtered, mut matched, mut paired, mut paired_matched) = (0, 0, 0, 0);
         for _ in 0..3_000 {
             // A concatenation of alternations of concatenations of pieces.
             let mut pattern = String::new();
             for _ in 0..1 + pick(4) {
+                // Each branch one to three words of pieces, joined by
+                // what a second literal must look past.
                 let branches: Vec<String> = (0..1 + pick(3))
                     .map(|_| {
-                        (0..1 + pick(3))
+                        let words: Vec<String> = (0..1 + pick(3))
                             .map(|_| {
-                                format!(
-                                    "(?:{}){}",
-                                    PIECES[pick(PIECES.len())],
-                                    SUFFIXES[pick(SUFFIXES.len())]
-                                )
+                                (0..1 + pick(3))
+                                    .map(|_| {
+                                        format!(
+                                            "(?:{}){}",
+                                            PIECES[pick(PIECES.len())],
+                                            SUFFIXES[pick(SUFFIXES.len())]
+                                        )
+                                    })
+                                    .collect()
                             })
-                            .collect()
+                            .collect();
+                        words.join(SEPARATORS[pick(SEPARATORS.len())])
                     })
                     .collect();
                 pattern.push_str(&format!(
@@ -387,26 +553,41 @@ mod tests {
                 ));
             }
             let hir = regex_syntax::Parser::new().parse(&pattern).unwrap();
-            let Some(set) = required(&hir) else { continue };
+            let (with_clauses, clauses) = required_with_clauses(&hir);
+            assert_eq!(with_clauses, required(&hir), "{pattern:?}");
+            let Some(set) = with_clauses else { continue };
+            let clauses = clauses.expect("a required set comes with clauses");
             filtered += 1;
+            let has_pair = clauses.iter().any(|c| c.secondary.is_some());
+            paired += has_pair as usize;
             let regex = regex::bytes::Regex::new(&pattern).unwrap();
-            for _ in 0..40 {
-                let line: String = (0..pick(12))
+            // More lines for the rarer regexes with two literals to meet.
+            for _ in 0..if has_pair { 400 } else { 80 } {
+                let line: String = (0..pick(16))
                     .map(|_| HAYSTACK[pick(HAYSTACK.len())])
                     .collect();
                 if regex.is_match(line.as_bytes()) {
                     matched += 1;
+                    paired_matched += has_pair as usize;
                     let lower = line.as_bytes().to_ascii_lowercase();
                     assert!(
                         set.iter().any(|l| contains(&lower, l)),
                         "{pattern:?} matches {line:?} but needs one of {set:?}"
                     );
+                    let holds = |set: &Set| set.iter().any(|l| contains(&lower, l));
+                    assert!(
+                        clauses
+                            .iter()
+                            .any(|c| holds(&c.primary) && c.secondary.as_ref().is_none_or(holds)),
+                        "{pattern:?} matches {line:?} but no clause of {clauses:?}"
+                    );
                 }
             }
         }
         assert!(
-            filtered > 500 && matched > 1_000,
-            "{filtered} regexes, {matched} matches"
+            filtered > 500 && matched > 1_000 && paired > 100 && paired_matched > 100,
+            "{filtered} regexes ({paired} with a second literal), \
+             {matched} matches ({paired_matched} of those)"
         );
     }
 

@@ -276,8 +276,12 @@ impl RuleSet {
             None => u32::MAX,
         };
         let Scratch {
-            caches, candidates, ..
+            caches,
+            candidates,
+            found: found_literals,
+            ..
         } = scratch;
+        found_literals.clear();
         if candidates.is_empty() {
             *candidates = vec![0; engine.by_rank.len().div_ceil(64).max(1)];
             caches.resize_with(engine.by_rank.len(), || None);
@@ -308,6 +312,7 @@ impl RuleSet {
             // no second look.
             let from = first_end.saturating_sub(engine.longest_literal);
             literals.each_overlapping(content, from, |p| {
+                found_literals.push(p as u32);
                 let (from, to) = (engine.literal_start[p], engine.literal_start[p + 1]);
                 for &rank in &engine.literal_ranks[from as usize..to as usize] {
                     mark(rank);
@@ -324,6 +329,11 @@ impl RuleSet {
                     let Some(regex) = &engine.regexes[rank] else {
                         continue;
                     };
+                    if let Some(checks) = &engine.checks[rank]
+                        && !engine::checks_allow(checks, found_literals, content)
+                    {
+                        continue;
+                    }
                     let cache = caches[rank].get_or_insert_with(|| regex.create_cache());
                     if regex.is_match(cache, content) {
                         return Some(engine.by_rank[rank]);
