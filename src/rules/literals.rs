@@ -113,10 +113,11 @@ fn req(hir: &Hir) -> Option<Set> {
 }
 
 /// The best required set among a concatenation's single parts (whose
-/// finite languages are `exacts` and required sets `part_reqs`) and windows of consecutive parts (see
-/// [`req`]), with the parts it comes from. With `outside`, only from
-/// parts outside that range, and windows that start a word (after a part
-/// whose language is not finite): the second literal of a clause.
+/// finite languages are `exacts` and required sets `part_reqs`) and
+/// windows of consecutive parts (see [`req`]), with the parts it comes
+/// from. With `outside`, only from parts outside that range, and windows
+/// that start a word (after a part whose language is not finite): the
+/// second literal of a clause.
 fn best_in_concat(
     parts: &[Hir],
     exacts: &[Option<Set>],
