@@ -201,6 +201,8 @@ pub struct Clause {
 const MIN_SECONDARY_LEN: usize = 3;
 /// ... and has at most this many spellings.
 const MAX_SECONDARY: usize = 8;
+/// The most clauses a rule's checks hold (the default rules: 23).
+const MAX_CLAUSES: usize = 64;
 
 /// [`required`] of `hir`, and clauses of which every match satisfies one
 /// (`None`: none found). A line that holds a rule's required literal but
@@ -211,7 +213,9 @@ const MAX_SECONDARY: usize = 8;
 pub fn required_with_clauses(hir: &Hir) -> (Option<Set>, Option<Vec<Clause>>) {
     let (set, clauses) = req_clauses(hir);
     let set = set.and_then(finish_required);
-    let clauses = clauses.filter(|_| set.is_some());
+    // Each line with a literal of the rule reads every clause: a rule of
+    // hundreds of phrases is searched rather than checked phrase by phrase.
+    let clauses = clauses.filter(|c| set.is_some() && c.len() <= MAX_CLAUSES);
     (set, clauses)
 }
 
@@ -590,6 +594,49 @@ mod tests {
             "{filtered} regexes ({paired} with a second literal), \
              {matched} matches ({paired_matched} of those)"
         );
+    }
+
+    #[test]
+    fn clauses_pair_each_phrase_with_a_second_word() {
+        let hir = |pattern: &str| {
+            regex_syntax::ParserBuilder::new()
+                .utf8(false)
+                .build()
+                .parse(pattern)
+                .unwrap()
+        };
+        let text = |set: &Set| -> Vec<String> {
+            set.iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .collect()
+        };
+        let (set, clauses) =
+            required_with_clauses(&hir(r"leave\s+a\s+reply|notify\s+me\s+of\s+comments"));
+        assert_eq!(
+            set.map(|s| text(&s)),
+            Some(vec!["comments".into(), "leave".into()])
+        );
+        let clauses = clauses.unwrap();
+        let pairs: Vec<(Vec<String>, Option<Vec<String>>)> = clauses
+            .iter()
+            .map(|c| (text(&c.primary), c.secondary.as_ref().map(text)))
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![
+                (vec!["leave".into()], Some(vec!["reply".into()])),
+                (vec!["comments".into()], Some(vec!["notify".into()])),
+            ]
+        );
+        // Too many phrases to check one by one: the literals, no clauses.
+        let many: Vec<String> = (0..100u8)
+            .map(|i| format!(r"{}{i:03}\s+cookies", char::from(b'a' + i % 26)))
+            .collect();
+        let (set, clauses) = required_with_clauses(&hir(&many.join("|")));
+        assert_eq!(set.map(|s| text(&s)), Some(vec!["cookies".into()]));
+        assert_eq!(clauses, None);
+        let (_, clauses) = required_with_clauses(&hir(&many[..60].join("|")));
+        assert_eq!(clauses.map(|c| c.len()), Some(60));
     }
 
     #[test]
