@@ -125,7 +125,7 @@ pub(super) fn checks_allow(checks: &[Check], found: &[u32], line: &[u8]) -> bool
 
 /// Whether `haystack` holds `needle` (ASCII lowercased, not empty) in any
 /// ASCII case.
-fn contains_ascii_caseless(haystack: &[u8], needle: &[u8]) -> bool {
+pub(super) fn contains_ascii_caseless(haystack: &[u8], needle: &[u8]) -> bool {
     let Some((&first, rest)) = needle.split_first() else {
         return true;
     };

@@ -856,3 +856,29 @@ fn builtin_rules_on_lines_they_must_and_must_not_take() {
         assert_eq!(decide(&set, line).as_deref(), want, "{line}");
     }
 }
+
+/// The second-word check: any ASCII case, other bytes as they are, at
+/// either end of the line.
+#[test]
+fn second_word_check_is_ascii_caseless() {
+    use super::engine::contains_ascii_caseless as holds;
+    for (line, word, want) in [
+        ("Save my name in this BROWSER", "browser", true),
+        ("browser", "browser", true),
+        ("Browsers", "browser", true),
+        ("brow ser", "browser", false),
+        ("browse", "browser", false),
+        ("", "browser", false),
+        ("Ihre E-Mail-Adresse", "adresse", true),
+        ("ADRESſE", "adresſe", true),
+        ("ADRESSE", "adresſe", false),
+        ("Ваш адрес", "адрес", true),
+        ("ВАШ АДРЕС", "адрес", false),
+    ] {
+        assert_eq!(
+            holds(line.as_bytes(), word.as_bytes()),
+            want,
+            "{line:?} {word:?}"
+        );
+    }
+}
