@@ -99,9 +99,8 @@ pub(super) struct Check {
     /// The patterns a line holding one of the clause's first literals
     /// holds too (empty: every line passes).
     primary: Box<[u32]>,
-    /// Strings, ASCII lowercased, one of which the line must hold (empty:
-    /// none needed).
-    secondary: Box<[Box<[u8]>]>,
+    /// Words, one of which the line must hold (empty: none needed).
+    secondary: Box<[Needle]>,
 }
 
 impl Check {
@@ -109,11 +108,7 @@ impl Check {
     /// may match by this clause.
     fn allows(&self, found: &[u32], line: &[u8]) -> bool {
         (self.primary.is_empty() || self.primary.iter().any(|p| found.contains(p)))
-            && (self.secondary.is_empty()
-                || self
-                    .secondary
-                    .iter()
-                    .any(|s| contains_ascii_caseless(line, s)))
+            && (self.secondary.is_empty() || self.secondary.iter().any(|word| word.is_in(line)))
     }
 }
 
@@ -123,18 +118,44 @@ pub(super) fn checks_allow(checks: &[Check], found: &[u32], line: &[u8]) -> bool
     checks.iter().any(|check| check.allows(found, line))
 }
 
-/// Whether `haystack` holds `needle` (ASCII lowercased, not empty) in any
-/// ASCII case.
-pub(super) fn contains_ascii_caseless(haystack: &[u8], needle: &[u8]) -> bool {
-    let Some((&first, rest)) = needle.split_first() else {
-        return true;
-    };
-    let last_start = match haystack.len().checked_sub(needle.len()) {
-        Some(at) => at,
-        None => return false,
-    };
-    memchr::memchr2_iter(first, first.to_ascii_uppercase(), &haystack[..=last_start])
-        .any(|at| haystack[at + 1..at + needle.len()].eq_ignore_ascii_case(rest))
+/// A second word (ASCII lowercased) and which of its bytes to look for
+/// first: the rarest in English text (`k` of `cookies`, not `c`), so that
+/// fewer places in a line are compared.
+#[derive(Debug)]
+pub(super) struct Needle {
+    bytes: Box<[u8]>,
+    anchor: usize,
+}
+
+impl Needle {
+    pub(super) fn new(bytes: &[u8]) -> Needle {
+        // ASCII letters and the space from rarest to commonest in English
+        // text; every other byte (digits, punctuation, bytes beyond ASCII)
+        // counts as rarer than all of them.
+        const COMMONER: &[u8] = b"zqxjkvbpygfwmucldrhsnioate ";
+        let rank = |b: u8| COMMONER.iter().position(|&c| c == b).map_or(0, |r| r + 1);
+        let anchor = (0..bytes.len())
+            .min_by_key(|&i| rank(bytes[i]))
+            .unwrap_or(0);
+        Needle {
+            bytes: bytes.into(),
+            anchor,
+        }
+    }
+
+    /// Whether `haystack` holds the word in any ASCII case.
+    pub(super) fn is_in(&self, haystack: &[u8]) -> bool {
+        let len = self.bytes.len();
+        let Some(&byte) = self.bytes.get(self.anchor) else {
+            return true;
+        };
+        let Some(last_start) = haystack.len().checked_sub(len) else {
+            return false;
+        };
+        let anchors = &haystack[self.anchor..=last_start + self.anchor];
+        memchr::memchr2_iter(byte, byte.to_ascii_uppercase(), anchors)
+            .any(|start| haystack[start..start + len].eq_ignore_ascii_case(&self.bytes))
+    }
 }
 
 /// A rank's [`Check`]s from its clauses, given its literals' pattern ids;
@@ -165,7 +186,7 @@ fn checks_of(clauses: &[literals::Clause], literals: &[(Vec<u8>, u32)]) -> Optio
         let secondary = clause.secondary.iter().flatten();
         Check {
             primary: primary.into(),
-            secondary: secondary.map(|s| s.clone().into_boxed_slice()).collect(),
+            secondary: secondary.map(|word| Needle::new(word)).collect(),
         }
     });
     Some(checks.collect())
