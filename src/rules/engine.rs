@@ -164,7 +164,7 @@ fn checks_of(clauses: &[literals::Clause], literals: &[(Vec<u8>, u32)]) -> Optio
     if clauses.iter().all(|c| c.secondary.is_none()) {
         return None;
     }
-    let contains = |s: &[u8], t: &[u8]| s.windows(t.len()).any(|w| w == t);
+    use literals::contains;
     let checks = clauses.iter().map(|clause| {
         // A string holding none of the literals would pass unseen: then
         // any line passes the first half.

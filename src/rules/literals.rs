@@ -65,7 +65,8 @@ fn minimize(mut set: Set) -> Set {
     out
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+/// Whether `haystack` holds `needle`, byte for byte.
+pub(super) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
