@@ -83,8 +83,12 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ("drop a line x\nkeep b line x", "x", Some("b")),
     ("drop a line x\ncut b line x", "x", Some("b")),
     ("drop a line x\ndrop b line x", "x", Some("a")),
-    // a line rule never matches a long line
+    // a word limit: a line of more words is not asked
     ("drop s regex words<=2 .", "one two three", None),
+    // a line rule's own limit: its longest phrase's words and three more
+    // (counts after the phrase are trailer)
+    ("drop s line Share", "Share 1 2 3", Some("s")),
+    ("drop s line Share", "Share 1 2 3 4", None),
 ];
 
 #[test]
