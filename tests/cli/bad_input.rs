@@ -371,6 +371,41 @@ fn a_full_disk_on_stdout_is_a_clear_error_and_exit_1() {
     }
 }
 
+/// Help, version, the man page and completions that cannot be written
+/// are lost output: an error naming standard output and exit 1, not a
+/// silent success.
+#[cfg(unix)]
+#[test]
+fn help_to_a_full_disk_is_an_error() {
+    let Some((_, full)) = common::dev_full() else {
+        return;
+    };
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["--version"],
+        &["learn", "--help"],
+        &["man"],
+        &["completions", "bash"],
+    ] {
+        let out = common::kzclean()
+            .args(args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out),
+            "kzclean: <stdout>: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
+    // Written where it can be: exit 0.
+    let out = common::kzclean().arg("--help").output().unwrap();
+    assert_eq!(code(&out), 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: kzclean"));
+}
+
 /// Runs `command` through `sh -c` with `setup` (shell redirections or
 /// limits) applied first, as a user's shell would.
 #[cfg(unix)]

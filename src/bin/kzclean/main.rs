@@ -52,7 +52,10 @@ fn return_freed_memory() {}
 fn main() -> ExitCode {
     return_freed_memory();
     signals::ignore_file_size_signal();
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => return flag_exit(&e),
+    };
     if let Some(command) = &args.command {
         return match command {
             Command::Completions { shell } => generate::completions(*shell),
@@ -77,6 +80,24 @@ fn main() -> ExitCode {
             report(&e);
             exit_code(&e)
         }
+    }
+}
+
+/// Help and version on standard output (exit 0), a usage error on
+/// stderr (exit 2), as clap's own exit does; but help that cannot be
+/// written (`kzclean --help > /dev/full`) is reported and exits 1, like
+/// any other output that is lost.
+fn flag_exit(e: &clap::Error) -> ExitCode {
+    let code = e.exit_code();
+    let printed = e
+        .print()
+        .and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
+    match printed {
+        Err(io) if !e.use_stderr() && io.kind() != std::io::ErrorKind::BrokenPipe => {
+            report(&format!("<stdout>: {io}"));
+            ExitCode::from(1)
+        }
+        _ => ExitCode::from(u8::try_from(code).unwrap_or(2)),
     }
 }
 
