@@ -59,7 +59,16 @@ pub fn site_of_url(url: &str) -> Option<String> {
 /// 1.txt` is `example.com`). `None` when the folder has no name (`/`).
 pub fn site_of_path(path: &Path) -> Option<String> {
     let absolute = std::path::absolute(path).ok()?;
-    let name = absolute.parent()?.file_name()?;
+    let folder = absolute.parent()?;
+    let name = match folder.file_name() {
+        Some(name) => name.to_os_string(),
+        // `../1.txt` or `sub/../1.txt`: the folder's name is where `..`
+        // leads, which only the file system knows (`sub` may be a link).
+        None => std::fs::canonicalize(folder)
+            .ok()?
+            .file_name()?
+            .to_os_string(),
+    };
     Some(clean_name(&name.to_string_lossy()))
 }
 

@@ -273,3 +273,54 @@ fn links_to_site_folders_are_learned_only_with_follow() {
     );
     assert_eq!(err.matches("-L follows it").count(), 1, "{err}");
 }
+
+#[test]
+fn a_path_through_dot_dot_has_its_folders_site() {
+    let dir = tree("dot-dot");
+    let sub = dir.join("site.example/sub");
+    fs::create_dir_all(&sub).unwrap();
+    // From `site.example/sub`, `../0.txt` is in `site.example`.
+    let (code, profile, err) = run(
+        common::kzclean()
+            .current_dir(&sub)
+            .args(["learn", "../0.txt", "../1.txt", "../2.txt"]),
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(profile.contains("\nsite 3 site.example\n"), "{profile}");
+    let prof = scratch("sites", "dot-dot.prof");
+    fs::write(&prof, &profile).unwrap();
+    for page in ["../0.txt", "../sub/../0.txt"] {
+        let (code, out, err) = run(
+            common::rules_only()
+                .current_dir(&sub)
+                .args(["--profile", arg(&prof), page]),
+            b"",
+        );
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            out, "Page 0 tells its own story about the harbour and the town.\n",
+            "{page}"
+        );
+    }
+}
+
+#[test]
+fn a_site_name_is_one_line() {
+    for (bad, why) in [
+        ("a\nb", "control character"),
+        ("", "empty"),
+        (" a", "white space"),
+    ] {
+        for learning in [true, false] {
+            let mut command = common::kzclean();
+            if learning {
+                command.arg("learn");
+            }
+            let (code, out, err) = run(command.args(["--site", bad]), b"x\n");
+            assert_eq!(code, 2, "{bad:?}: {err}");
+            assert!(out.is_empty(), "{out}");
+            assert!(err.contains("--site") && err.contains(why), "{err}");
+        }
+    }
+}

@@ -253,7 +253,7 @@ pub struct Args {
     pub learn_sites: bool,
 
     /// The site of the pages (default: a record's URL; a file's folder name).
-    #[arg(long, value_name = "NAME", help_heading = "Site profiles")]
+    #[arg(long, value_name = "NAME", value_parser = site_name, help_heading = "Site profiles")]
     pub site: Option<String>,
 
     /// A repeated line must be on at least K of its site's other pages
@@ -353,7 +353,7 @@ pub struct LearnArgs {
     pub on_error: Option<OnErrorArg>,
 
     /// The site of every page (records without a URL, standard input, files).
-    #[arg(long, value_name = "NAME", conflicts_with = "merge")]
+    #[arg(long, value_name = "NAME", conflicts_with = "merge", value_parser = site_name)]
     pub site: Option<String>,
 
     /// Write only the lines on at least K pages of their site (a smaller
@@ -442,9 +442,36 @@ fn parse_size(text: &str) -> Result<usize, String> {
     }
 }
 
+/// A site name as a profile holds it: one line, not empty, no white
+/// space at its ends (a profile written with `--site $'a\nb'` could not
+/// be read back).
+fn site_name(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("a site name cannot be empty".to_string())
+    } else if text.chars().any(char::is_control) {
+        Err(format!(
+            "{:?} holds a control character (a line break, a tab, ...); a site name is one line",
+            text
+        ))
+    } else if text.trim() != text {
+        Err(format!("{text:?} starts or ends with white space"))
+    } else {
+        Ok(text.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{parse_size, site_name};
+
+    #[test]
+    fn site_names_are_one_line() {
+        assert_eq!(site_name("example.com"), Ok("example.com".to_string()));
+        assert_eq!(site_name("my site"), Ok("my site".to_string()));
+        for bad in ["", " ", "a\nb", "a\tb", "a\rb", " x", "x ", "a\u{1b}[31m"] {
+            assert!(site_name(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn sizes_parse_with_binary_units() {
