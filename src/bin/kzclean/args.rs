@@ -115,8 +115,8 @@ pub struct Args {
     #[arg(long, help_heading = "Output")]
     pub invert: bool,
 
-    /// Write standard output gzip-compressed (under -r, outputs are
-    /// compressed by their names instead).
+    /// Write standard output gzip-compressed (not with -r, whose outputs
+    /// keep their inputs' names and compression).
     #[arg(
         short = 'z',
         long,
