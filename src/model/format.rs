@@ -33,10 +33,17 @@ impl Model {
             .enumerate()
             .map(|(i, l)| (i + 1, l.trim()))
             .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
+        let line_count = text.lines().count();
         let mut next = |what: &str| {
-            lines
-                .next()
-                .ok_or_else(|| err(0, format!("ends early: expected {what}")))
+            lines.next().ok_or_else(|| {
+                err(
+                    0,
+                    format!(
+                        "ends early, after line {line_count}: expected {what}; \
+                         was the file cut short?"
+                    ),
+                )
+            })
         };
         let (n, header) = next("the header")?;
         if header != "kzclean-model 1" {

@@ -128,7 +128,16 @@ fn bad_model_files_are_refused_with_line_numbers() {
             "child node",
         ),
         (good.replace("l 0.5", "l NaN"), 0, "finite"),
-        (good.replace("tree 5\n", "tree 6\n"), 0, "ends early"),
+        (
+            good.replace("tree 5\n", "tree 6\n"),
+            0,
+            "ends early, after line ",
+        ),
+        (
+            String::new(),
+            0,
+            "ends early, after line 0: expected the header",
+        ),
         (format!("{good}l 1\n"), 0, "after the last tree"),
         // An exit must come before the last tree, after the one before it.
         (format!("{good}exit 1 1 1 0 1 0\n"), 0, "AFTER in 1..1"),
