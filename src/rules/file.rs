@@ -128,8 +128,9 @@ pub fn parse_all(path: &str, bytes: &[u8]) -> (RuleFile, Vec<LineError>) {
             Ok(text) => text,
             Err(e) => {
                 errors.push(err(format!(
-                    "invalid UTF-8 at byte {} of the line; rule files must be UTF-8 \
-                     (to match raw bytes, write a regex such as (?-u)\\xFF)",
+                    "invalid UTF-8 at byte {} of the line; rule files must be UTF-8: \
+                     save the file as UTF-8 (a regex can also name a non-ASCII \
+                     character by its code point, as caf\\x{{E9}} for café)",
                     e.valid_up_to() + 1
                 )));
                 continue;

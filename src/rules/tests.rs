@@ -670,6 +670,29 @@ fn anchored_rules_too_large_together_name_their_file_and_the_fix() {
     assert!(message.contains("to fix it,"), "{message}");
 }
 
+#[test]
+fn a_line_not_in_utf8_gets_a_fix_that_works() {
+    // The hint once suggested `(?-u)\xFF`, which a rule refuses (a rule
+    // must not match invalid UTF-8); what it suggests now must build.
+    let e = RuleSet::build(
+        false,
+        &[RuleSource {
+            path: "t.rules".into(),
+            bytes: b"drop a line caf\xe9\n",
+        }],
+        Preset::Balanced,
+    )
+    .unwrap_err();
+    let message = e[0].to_string();
+    assert!(message.starts_with("t.rules:1: invalid UTF-8"), "{message}");
+    assert!(message.contains("save the file as UTF-8"), "{message}");
+    let suggested = r"caf\x{E9}";
+    assert!(message.contains(suggested), "{message}");
+    assert!(!message.contains("(?-u)"), "{message}");
+    let rules = set(&format!("drop a regex {suggested}\n"));
+    assert_eq!(decide(&rules, "Le café"), Some("a".into()));
+}
+
 /// The automaton for literals too many for a DFA (which the built-in
 /// rules never need) finds what the DFA finds.
 #[test]
