@@ -54,6 +54,13 @@ pub struct Rule {
     pub origin: Origin,
 }
 
+impl Rule {
+    /// Whether the rule is one of the built-in rules, not a user's.
+    pub fn is_builtin(&self) -> bool {
+        self.origin.path == DEFAULT_ORIGIN
+    }
+}
+
 /// The compiled matcher, shared by all threads.
 ///
 /// A rule's *rank* is its place in precedence order, (action, index): the
