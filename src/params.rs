@@ -84,19 +84,22 @@ params! {
     /// it takes the most probable lines, as many as maximise the F-beta
     /// score its probabilities lead one to expect, with this beta (1: F1;
     /// below 1 precision weighs more). This keeps the best lines of a page
-    /// whose lines all look doubtful. 0 turns it off.
-    keep_beta: "keep-beta" = 0.85, 0.5, 2.0; in 0.0 ..= f64::INFINITY;
+    /// whose lines all look doubtful. 0 turns it off. At most 100 (beyond
+    /// any use: recall alone), as beta squared must stay a finite number.
+    keep_beta: "keep-beta" = 0.85, 0.5, 2.0; in 0.0 ..= 100.0;
     /// How far, in log-odds, the classifier may be wrong about a whole
     /// page at once (a standard deviation): the per-document bar takes the
     /// mean F-beta over the page's probabilities moved that way and back.
     /// A page whose lines all look a little doubtful then keeps its best
     /// lines rather than nearly all of them. 0: probabilities at face value.
-    keep_spread: "keep-spread" = 2.0, 2.0, 0.0; in 0.0 ..= f64::INFINITY;
+    /// At most 20 (odds moved by e^35 already): past about 400 the odds
+    /// factor is infinite and the bar is lost.
+    keep_spread: "keep-spread" = 2.0, 2.0, 0.0; in 0.0 ..= 20.0;
     /// `keep-beta` for a page whose site profile took out its site's
     /// repeated lines (`--profile`): what is left is less often template,
     /// so the bar may lean to recall. Off (as `keep-beta`) when `keep-beta`
-    /// is 0.
-    profile_keep_beta: "profile-keep-beta" = 1.0, 0.5, 2.0; in 0.0 ..= f64::INFINITY;
+    /// is 0. At most 100, as `keep-beta`.
+    profile_keep_beta: "profile-keep-beta" = 1.0, 0.5, 2.0; in 0.0 ..= 100.0;
 }
 
 impl Default for Params {
@@ -127,8 +130,17 @@ mod tests {
             ("keep-threshold", 2.0, Some("from 0 to 1")),
             ("keep-threshold", -0.1, Some("from 0 to 1")),
             ("keep-beta", 0.0, None),
-            ("keep-beta", -1.0, Some("at least 0")),
-            ("profile-keep-beta", -1.0, Some("at least 0")),
+            ("keep-beta", -1.0, Some("from 0 to 100")),
+            ("keep-beta", 100.0, None),
+            ("keep-beta", 100.5, Some("from 0 to 100")),
+            ("keep-beta", 1e154, Some("from 0 to 100")),
+            ("profile-keep-beta", -1.0, Some("from 0 to 100")),
+            ("profile-keep-beta", 100.0, None),
+            ("profile-keep-beta", 101.0, Some("from 0 to 100")),
+            ("keep-spread", 20.0, None),
+            ("keep-spread", 20.5, Some("from 0 to 20")),
+            ("keep-spread", 700.0, Some("from 0 to 20")),
+            ("keep-spread", -1.0, Some("from 0 to 20")),
             ("cut-min-words-before", 1e6, None),
             ("cut-min-words-before", -5.0, Some("at least 0")),
             ("cut-max-prose-after", -1.0, Some("at least 0")),

@@ -54,6 +54,13 @@ pub struct Rule {
     pub origin: Origin,
 }
 
+impl Rule {
+    /// Whether the rule is one of the built-in rules, not a user's.
+    pub fn is_builtin(&self) -> bool {
+        self.origin.path == DEFAULT_ORIGIN
+    }
+}
+
 /// The compiled matcher, shared by all threads.
 ///
 /// A rule's *rank* is its place in precedence order, (action, index): the
@@ -489,7 +496,7 @@ impl Engine {
         let mut rank_clauses: Vec<(u32, Vec<literals::Clause>)> = Vec::new();
         let mut unfiltered = Vec::new();
         let mut literal_max_words = 0;
-        let compiler = nfa_compiler();
+        let compiler = nfa_compiler(size_limit);
         for (rank, &index) in by_rank.iter().enumerate() {
             let rule = &rules[index as usize];
             let hir = &hirs[index as usize];
@@ -674,8 +681,9 @@ fn build_anchored(
                 rank_of: ranks,
                 max_words,
             }),
-            Err(e) => {
+            Err(_) => {
                 // Blame the rules that are too large alone, if any.
+                let blamed = errors.len();
                 for &rank in &ranks {
                     let index = by_rank[rank as usize] as usize;
                     let hir = [&hirs[index]];
@@ -685,12 +693,11 @@ fn build_anchored(
                         errors.push(too_large_alone(&rules[index], &e));
                     }
                 }
-                if errors.is_empty() {
-                    errors.push(LineError {
-                        path: "<rules>".into(),
-                        line: 0,
-                        message: format!("the rules together are too large to compile: {e}"),
-                    });
+                // Else no rule is at fault: name the files, as when the
+                // set compiles but is over the limit.
+                if errors.len() == blamed {
+                    compiled.extend(ranks.iter().map(|&rank| by_rank[rank as usize]));
+                    errors.extend(too_large_together(rules, compiled, size_limit));
                 }
                 None
             }
@@ -732,12 +739,14 @@ pub(super) struct Automaton {
 /// The NFA compiler of every [`Automaton`]. Each compilation starts
 /// afresh (its states are cleared, its cache of UTF-8 states is
 /// invalidated), so one compiler builds the same NFAs as one per rule.
-pub(super) fn nfa_compiler() -> thompson::Compiler {
+/// Its limit is an [`Engine`]'s, so that a set over it fails as it would
+/// at the real limit (tests use a small one).
+fn nfa_compiler(size_limit: usize) -> thompson::Compiler {
     let mut compiler = thompson::Compiler::new();
     compiler.configure(
         thompson::Config::new()
             .which_captures(WhichCaptures::None)
-            .nfa_size_limit(Some(COMPILED_SIZE_LIMIT))
+            .nfa_size_limit(Some(size_limit))
             .utf8(false),
     );
     compiler
@@ -759,7 +768,13 @@ impl Automaton {
         kind: MatchKind,
         cache_capacity: usize,
     ) -> Result<Automaton, String> {
-        Automaton::build_with(&nfa_compiler(), hirs, anchored, kind, cache_capacity)
+        Automaton::build_with(
+            &nfa_compiler(COMPILED_SIZE_LIMIT),
+            hirs,
+            anchored,
+            kind,
+            cache_capacity,
+        )
     }
 
     /// [`Automaton::build`] with `compiler` (from [`nfa_compiler`]), which

@@ -128,13 +128,25 @@ pub fn parse_all(path: &str, bytes: &[u8]) -> (RuleFile, Vec<LineError>) {
             Ok(text) => text,
             Err(e) => {
                 errors.push(err(format!(
-                    "invalid UTF-8 at byte {} of the line; rule files must be UTF-8 \
-                     (to match raw bytes, write a regex such as (?-u)\\xFF)",
+                    "invalid UTF-8 at byte {} of the line; rule files must be UTF-8: \
+                     save the file as UTF-8 (a regex can also name a non-ASCII \
+                     character by its code point, as caf\\x{{E9}} for café)",
                     e.valid_up_to() + 1
                 )));
                 continue;
             }
         };
+        // A CR ends a line only before LF: a CR inside one is most likely
+        // an old Mac (CR-only) line end, which would make the whole file
+        // one directive (or one comment) without a word said.
+        if text.strip_suffix('\r').unwrap_or(text).contains('\r') {
+            errors.push(err(
+                "a carriage return (CR) inside the line: the file seems to end its lines \
+                 with CR alone (old Mac style); save it with LF or CRLF line ends"
+                    .to_string(),
+            ));
+            continue;
+        }
         let text = text.trim();
         if text.is_empty() || text.starts_with('#') {
             continue;
@@ -147,10 +159,26 @@ pub fn parse_all(path: &str, bytes: &[u8]) -> (RuleFile, Vec<LineError>) {
             Ok(Directive::Rule(rule)) => file.rules.push(rule),
             Ok(Directive::Set(setting)) => file.settings.push(setting),
             Ok(Directive::Disable(id, origin)) => file.disabled.push((id, origin)),
-            Err(message) => errors.push(err(message)),
+            // The message may quote the line: its control bytes must not
+            // reach a terminal raw.
+            Err(message) => errors.push(err(escape_controls(&message))),
         }
     }
     (file, errors)
+}
+
+/// `text` with its control characters escaped as in Rust (`\u{1b}`, `\t`),
+/// everything else as it is.
+fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 enum Directive {
@@ -214,9 +242,12 @@ fn parse_directive(text: &str, origin: Origin) -> Result<Directive, String> {
     if let Some((field, after)) = next_field(rest)
         && let Some(n) = field.strip_prefix("words<=")
     {
-        let n: u32 = n
-            .parse()
-            .map_err(|_| format!("rule `{id}`: `{field}` needs a whole number, as in words<=8"))?;
+        let n: u32 = n.parse().map_err(|_| {
+            format!(
+                "rule `{id}`: `{field}` needs a whole number from 0 to {}, as in words<=8",
+                u32::MAX
+            )
+        })?;
         max_words = Some(n);
         rest = after;
     }
@@ -371,6 +402,52 @@ mod tests {
         assert_eq!(f.rules[0].origin.line, 1);
         // Only at the very start: elsewhere it is still an error.
         assert!(parse("t", b"drop a line x\n\xef\xbb\xbfdrop b line y\n").is_err());
+    }
+
+    #[test]
+    fn word_limits_name_their_range() {
+        for limit in ["4294967296", "99999999999999999999", "-1", "x"] {
+            let e = errors(&format!("drop a line words<={limit} x\n"));
+            assert!(
+                e[0].ends_with(&format!(
+                    "`words<={limit}` needs a whole number from 0 to 4294967295, as in words<=8"
+                )),
+                "{e:?}"
+            );
+        }
+        assert_eq!(
+            one("drop a line words<=4294967295 x\n").max_words,
+            Some(u32::MAX)
+        );
+    }
+
+    #[test]
+    fn cr_only_line_ends_are_refused_not_read_as_one_line() {
+        let e = errors("# site rules\rdrop a line x\rdrop b line y\r");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].starts_with("t.rules:1: a carriage return (CR) inside"),
+            "{e:?}"
+        );
+        assert!(e[0].contains("save it with LF or CRLF line ends"), "{e:?}");
+        let e = errors("drop a line x\ndrop b line y\rz\n");
+        assert!(e[0].starts_with("t.rules:2: a carriage return"), "{e:?}");
+        // CRLF, and a CR at the end of the last line, are line ends.
+        assert_eq!(
+            parse("t", b"drop a line x\r\ndrop b line y\r")
+                .unwrap()
+                .rules
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn control_bytes_in_a_bad_line_are_escaped() {
+        let e = errors("drop a\x1b[2Jb line x\nfrob\x07 y\n");
+        assert!(e[0].contains("bad rule id `a\\u{1b}[2Jb`"), "{e:?}");
+        assert!(e[1].contains("unknown directive `frob\\u{7}`"), "{e:?}");
+        assert!(e.iter().all(|e| !e.contains(char::is_control)), "{e:?}");
     }
 
     #[test]

@@ -145,6 +145,25 @@ impl RuleSet {
         &self.rules
     }
 
+    /// The rules `--fast` never asks ([`RuleSet::match_anchored_with`]
+    /// asks only those in the automaton of rules anchored at a line's
+    /// start), in the order of [`RuleSet::rules`].
+    pub fn skipped_by_fast(&self) -> Vec<&Rule> {
+        let engine = &*self.engine;
+        let mut asked = vec![false; self.rules.len()];
+        if let Some(anchored) = &engine.anchored {
+            for &rank in &anchored.rank_of {
+                asked[engine.by_rank[rank as usize] as usize] = true;
+            }
+        }
+        self.rules
+            .iter()
+            .zip(asked)
+            .filter(|&(_, asked)| !asked)
+            .map(|(rule, _)| rule)
+            .collect()
+    }
+
     /// The parameters after presets and `set` lines.
     pub fn params(&self) -> &Params {
         &self.params

@@ -645,6 +645,54 @@ fn rules_too_large_together_are_refused() {
     assert!(message.contains("from t"), "{message}");
 }
 
+#[test]
+fn anchored_rules_too_large_together_name_their_file_and_the_fix() {
+    // Rules anchored at a line's start compile as one automaton, whose
+    // compiler gives up past the limit (10,000 `line` rules did at the real
+    // one): the same error as for the other rules, not `<rules>`.
+    let text: String = (0..10)
+        .map(|i| format!("drop r{i} regex ^\\w{{35}}x{i}\n"))
+        .collect();
+    let sources = [RuleSource {
+        path: "t".into(),
+        bytes: text.as_bytes(),
+    }];
+    let limit = 4 * 1024 * 1024;
+    assert!(RuleSet::build_within(false, &sources[..], Preset::Balanced, limit * 100).is_ok());
+    let e = RuleSet::build_within(false, &sources[..], Preset::Balanced, limit).unwrap_err();
+    assert_eq!(e.len(), 1, "{e:?}");
+    let message = e[0].to_string();
+    assert!(
+        message.starts_with("t: the rules are each within the size limit, but together too large"),
+        "{message}"
+    );
+    assert!(message.contains("rules: 10 from t)"), "{message}");
+    assert!(message.contains("to fix it,"), "{message}");
+}
+
+#[test]
+fn a_line_not_in_utf8_gets_a_fix_that_works() {
+    // The hint once suggested `(?-u)\xFF`, which a rule refuses (a rule
+    // must not match invalid UTF-8); what it suggests now must build.
+    let e = RuleSet::build(
+        false,
+        &[RuleSource {
+            path: "t.rules".into(),
+            bytes: b"drop a line caf\xe9\n",
+        }],
+        Preset::Balanced,
+    )
+    .unwrap_err();
+    let message = e[0].to_string();
+    assert!(message.starts_with("t.rules:1: invalid UTF-8"), "{message}");
+    assert!(message.contains("save the file as UTF-8"), "{message}");
+    let suggested = r"caf\x{E9}";
+    assert!(message.contains(suggested), "{message}");
+    assert!(!message.contains("(?-u)"), "{message}");
+    let rules = set(&format!("drop a regex {suggested}\n"));
+    assert_eq!(decide(&rules, "Le café"), Some("a".into()));
+}
+
 /// The automaton for literals too many for a DFA (which the built-in
 /// rules never need) finds what the DFA finds.
 #[test]

@@ -400,3 +400,65 @@ fn fast_keeps_prose_drops_menus_and_writes_input_lines_byte_for_byte() {
         );
     }
 }
+
+/// `--fast` asks only the rules anchored at a line's start: the user's other
+/// rules (a `keep` rule included) are named at start-up, never dropped
+/// unseen; the built-in ones it leaves out by design are not.
+#[test]
+fn fast_names_the_user_rules_it_ignores() {
+    let rules = temp_file(
+        "fast-skips.rules",
+        b"# site rules\ndrop fish contains zebrafish\nkeep zebra regex zebra\\d+\n\
+          drop menu line Home page\ndrop advert regex ^Advert\n",
+    );
+    let path = rules.to_str().unwrap();
+    let ignored = |line: usize, id: &str| {
+        format!(
+            "kzclean: {path}:{line}: rule `{id}` is not anchored at a line's start; --fast ignores it\n"
+        )
+    };
+    let checked = run(&["--check-rules", "--fast", "--rules", path], b"");
+    assert_eq!(common::code(&checked), 0);
+    let err = common::stderr(&checked);
+    assert!(
+        err.starts_with(&(ignored(2, "fish") + &ignored(3, "zebra"))),
+        "{err}"
+    );
+    assert!(
+        !err.contains("`menu`") && !err.contains("`advert`"),
+        "{err}"
+    );
+    assert!(err.contains("--fast ignores 2 of your rules: "), "{err}");
+    assert!(err.ends_with("rules OK (94 rules)\n"), "{err}");
+
+    // Cleaning warns the same, and without --fast or user rules nothing.
+    let cleaned = run(&["--fast", "--rules", path], page().as_bytes());
+    assert_eq!(common::code(&cleaned), 0);
+    assert!(common::stderr(&cleaned).starts_with(&ignored(2, "fish")));
+    let slow = run(&["--rules", path], page().as_bytes());
+    assert_eq!(common::stderr(&slow), "");
+    assert_eq!(common::stderr(&run(&["--fast"], page().as_bytes())), "");
+
+    // Past five, the rest are counted.
+    let many: String = (0..6)
+        .map(|i| format!("drop word{i} contains word{i}\n"))
+        .collect();
+    let more = temp_file("fast-skips-more.rules", many.as_bytes());
+    let out = run(
+        &[
+            "--check-rules",
+            "--fast",
+            "--rules",
+            path,
+            "--rules",
+            more.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let err = common::stderr(&out);
+    assert_eq!(err.matches("is not anchored").count(), 5, "{err}");
+    assert!(
+        err.contains("--fast ignores 8 of your rules (3 more not listed): "),
+        "{err}"
+    );
+}

@@ -3,7 +3,7 @@
 use std::io::{self, IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use kzclean::{Pipeline, Stats, Warning};
+use kzclean::{Pipeline, RuleSet, Stats, Warning};
 
 /// Prints an error on stderr. A closed stderr is ignored: nothing else can be
 /// done about it, and panicking would lose the exit status.
@@ -119,4 +119,39 @@ pub fn print_stats(stats: &Stats, rule_ids: &[String], seconds: f64) {
         }
     }
     let _ = io::stderr().lock().write_all(s.as_bytes());
+}
+
+/// Names the user's rules that `--fast` does not apply (it asks only the
+/// rules anchored at a line's start), so none is dropped unseen: the first
+/// few by line, then the count and what to do.
+pub fn report_fast_skips(rules: &RuleSet) {
+    const SHOWN: usize = 5;
+    let skipped: Vec<_> = rules
+        .skipped_by_fast()
+        .into_iter()
+        .filter(|rule| !rule.is_builtin())
+        .collect();
+    if skipped.is_empty() {
+        return;
+    }
+    let mut stderr = io::stderr().lock();
+    for rule in skipped.iter().take(SHOWN) {
+        let _ = writeln!(
+            stderr,
+            "kzclean: {}:{}: rule `{}` is not anchored at a line's start; --fast ignores it",
+            rule.origin.path, rule.origin.line, rule.id
+        );
+    }
+    let more = skipped.len().saturating_sub(SHOWN);
+    let _ = writeln!(
+        stderr,
+        "kzclean: --fast ignores {} of your rules{}: it applies only `line`, `prefix` and \
+         `regex ^...` rules; run without --fast to apply them all",
+        skipped.len(),
+        if more > 0 {
+            format!(" ({more} more not listed)")
+        } else {
+            String::new()
+        }
+    );
 }

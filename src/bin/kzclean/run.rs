@@ -17,12 +17,15 @@ use kzclean::{
 
 use crate::args::Args;
 use crate::config::{build_cleaner, input_format, output_mode, tree_input, with_profile};
-use crate::report::{print_stats, progress_bar, report, report_warnings};
+use crate::report::{print_stats, progress_bar, report, report_fast_skips, report_warnings};
 use crate::signals;
 
 pub fn run(args: Args) -> Result<ExitCode, Error> {
     let (format, wet_by_name, names) = input_format(&args)?;
     let mut cleaner = build_cleaner(&args)?;
+    if args.fast {
+        report_fast_skips(cleaner.rules());
+    }
     if args.check_rules {
         let mut stderr = io::stderr().lock();
         let _ = writeln!(
