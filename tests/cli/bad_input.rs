@@ -419,6 +419,46 @@ fn an_endless_rule_file_is_refused_not_read_into_memory() {
     }
 }
 
+/// A model or profile file that never ends (`/dev/zero`) is refused at
+/// once, exit 2, naming the file: a model after 64 MiB, a profile at its
+/// first line (no profile line is 256 KiB long). Before, the model was
+/// read until memory ran out and a profile up to 4 GiB; the run is capped
+/// at 2 GB of address space so that such a regression fails here.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_endless_model_or_profile_file_is_refused_at_once() {
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--model", "/dev/zero"],
+            "kzclean: /dev/zero: larger than 64 MiB, the most a model file may hold; check \
+             that it is the model file you meant\n",
+        ),
+        (
+            &["--profile", "/dev/zero"],
+            "kzclean: /dev/zero:1: a line longer than 256 KiB: not a site profile",
+        ),
+        (
+            &["learn", "--merge", "/dev/zero"],
+            "kzclean: /dev/zero:1: a line longer than 256 KiB: not a site profile",
+        ),
+    ];
+    for (args, message) in cases {
+        // `learn` takes no --no-classifier: the plain binary for all three.
+        let mut command = common::kzclean();
+        command.args(args);
+        let started = Instant::now();
+        let out = common::run(&mut in_shell("ulimit -v 2000000", &command), b"text\n");
+        assert!(started.elapsed() < Duration::from_secs(10), "{args:?}");
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(message),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
 #[test]
 fn a_missing_input_among_good_ones() {
     let good = scratch("good.txt");
