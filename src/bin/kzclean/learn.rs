@@ -85,6 +85,7 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
             wet_by_name.as_ref(),
             args.site.as_deref(),
             &mut profile,
+            args.max_line_bytes,
         )?;
     }
     profile.prune(args.min_pages, args.min_share);
@@ -114,7 +115,8 @@ pub fn tree_plan(files: &[PathBuf], glob: &[String], follow: bool) -> Result<Pla
 /// Learns every input into `profile`, in `format`, or in `wet_by_name`
 /// when its name says WET (as cleaning reads them): a text file's pages
 /// belong to `site` or, without it, to the file's folder; standard input
-/// needs `site` (or records with URLs). Returns how many inputs could not
+/// needs `site` (or records with URLs). No line or record over `max_line`
+/// bytes is held (see `learn_stream`). Returns how many inputs could not
 /// be read (each is reported); stops at an unusable record under
 /// `--on-error fail`.
 pub fn learn_inputs(
@@ -123,6 +125,7 @@ pub fn learn_inputs(
     wet_by_name: Option<&Format>,
     site: Option<&str>,
     profile: &mut SiteProfile,
+    max_line: usize,
 ) -> Result<usize, Error> {
     let mut failed = 0;
     let mut skipped = 0;
@@ -151,10 +154,11 @@ pub fn learn_inputs(
                 format,
                 site.as_deref(),
                 profile,
+                max_line,
             )
         } else {
             match codec::open(path) {
-                Ok(file) => learn_stream(file, path, format, site.as_deref(), profile),
+                Ok(file) => learn_stream(file, path, format, site.as_deref(), profile, max_line),
                 Err(e) => Err(Error::io(path, e)),
             }
         };
