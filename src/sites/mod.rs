@@ -9,7 +9,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, BufRead, Read, Write};
 
 use crate::document::{content, is_blank, lines};
-use crate::error::LineError;
+use crate::error::{LineError, quote_input};
 use crate::text::hash_bytes;
 
 pub use domain::{site_of_path, site_of_url};
@@ -456,8 +456,9 @@ impl SiteProfile {
                             error(
                                 number,
                                 format!(
-                                    "profile format version `{v}` is not supported (this \
-                                     kzclean reads version {PROFILE_VERSION}); learn it again"
+                                    "profile format version `{}` is not supported (this \
+                                     kzclean reads version {PROFILE_VERSION}); learn it again",
+                                    quote_input(v.as_bytes())
                                 ),
                             );
                             return Ok(Err(errors));
@@ -492,7 +493,7 @@ impl SiteProfile {
                         number,
                         format!(
                             "`sampling` takes a level from 0 to 64, not `{}`",
-                            rest.trim()
+                            quote_input(rest.trim().as_bytes())
                         ),
                     ),
                 },
@@ -512,7 +513,8 @@ impl SiteProfile {
                             number,
                             format!(
                                 "`pruned` takes MIN-PAGES (at least 1) and MIN-SHARE (0 to \
-                                 1), not `{rest}`"
+                                 1), not `{}`",
+                                quote_input(rest.as_bytes())
                             ),
                         ),
                     }
@@ -525,6 +527,7 @@ impl SiteProfile {
                     match pages.parse::<u32>() {
                         Ok(pages) if pages > 0 && !name.is_empty() => {
                             if profile.index.contains_key(name) {
+                                let name = quote_input(name.as_bytes());
                                 error(number, format!("site `{name}` is listed twice"));
                                 continue;
                             }
@@ -533,7 +536,10 @@ impl SiteProfile {
                         }
                         _ => error(
                             number,
-                            format!("expected `site PAGES NAME` (PAGES at least 1), not `{text}`"),
+                            format!(
+                                "expected `site PAGES NAME` (PAGES at least 1), not `{}`",
+                                quote_input(text.as_bytes())
+                            ),
                         ),
                     }
                 }
@@ -578,7 +584,8 @@ impl SiteProfile {
                             number,
                             format!(
                                 "expected `KEY COUNT` (KEY: 16 hex digits), `site PAGES NAME`, \
-                                 `sampling LEVEL` or `pruned MIN-PAGES MIN-SHARE`, not `{text}`"
+                                 `sampling LEVEL` or `pruned MIN-PAGES MIN-SHARE`, not `{}`",
+                                quote_input(text.as_bytes())
                             ),
                         ),
                     }

@@ -723,3 +723,35 @@ fn a_jsonl_record_over_the_limit_is_an_unusable_record() {
     assert_eq!(code(&skip), 0, "{}", stderr(&skip));
     assert_eq!(skip.stdout, [good, good].concat().as_bytes());
 }
+
+/// Errors quote bad input (a WET line, a header, a profile line, a JSON
+/// Lines record) with its control characters escaped, so that a hostile
+/// file cannot send escape sequences, NUL or BEL to the terminal that
+/// reads them.
+#[test]
+fn errors_quote_input_without_its_control_characters() {
+    let hostile = b"X\x1b[31mRED\x00\x07\r\n";
+    let wet = scratch("esc.wet");
+    fs::write(&wet, hostile).unwrap();
+    let header = scratch("esc-header.wet");
+    fs::write(&header, [&b"WARC/1.0\r\n"[..], hostile].concat()).unwrap();
+    let profile = scratch("esc.prof");
+    fs::write(
+        &profile,
+        [&b"kzclean-site-profile 1\nsite 2 a.com\n"[..], hostile].concat(),
+    )
+    .unwrap();
+    let runs = [
+        (run(&[wet.to_str().unwrap()], b""), 1),
+        (run(&[header.to_str().unwrap()], b""), 1),
+        (run(&["--profile", profile.to_str().unwrap()], b"x\n"), 2),
+        (run(&["--jsonl"], b"\"X\\u001b[31mRED\\u0000\\u0007\"\n"), 2),
+    ];
+    for (out, status) in runs {
+        let err = stderr(&out);
+        assert_eq!(code(&out), status, "{err}");
+        assert!(err.contains("X\\u{1b}[31mRED"), "{err}");
+        let controls = err.bytes().filter(|&b| b < 0x20 && b != b'\n').count();
+        assert_eq!(controls, 0, "{err:?}");
+    }
+}
