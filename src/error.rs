@@ -9,6 +9,25 @@ use std::path::{Path, PathBuf};
 
 use crate::document::Limits;
 
+/// Input bytes quoted in a message, safe to print: control characters
+/// (and the Unicode marks that reorder text on a terminal) are escaped as
+/// Rust writes them (`\u{1b}`, `\0`, `\r`), so a hostile input cannot
+/// drive the terminal the error is read on; other text, non-ASCII letters
+/// included, is left as it is. Invalid UTF-8 shows as U+FFFD.
+pub fn quote_input(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut quoted = String::with_capacity(text.len());
+    for c in text.chars() {
+        let reorders = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || reorders {
+            quoted.extend(c.escape_debug());
+        } else {
+            quoted.push(c);
+        }
+    }
+    quoted
+}
+
 /// One problem at a line of a file the user gave (a rule file, a model
 /// file, a site profile), found while parsing or compiling it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,4 +251,21 @@ fn write_wet_record(
         "{}: WARC record at byte {offset} (uncompressed): {message}",
         path.display()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_input;
+
+    #[test]
+    fn quoted_input_has_no_control_characters_left() {
+        assert_eq!(
+            quote_input(b"X\x1b[31mRED\x00\x07\r\n\t\xe2\x80\xaeok \xff"),
+            "X\\u{1b}[31mRED\\0\\u{7}\\r\\n\\t\\u{202e}ok \u{fffd}"
+        );
+        assert_eq!(
+            quote_input("décision 市政府 \\".as_bytes()),
+            "décision 市政府 \\"
+        );
+    }
 }

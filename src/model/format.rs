@@ -2,7 +2,7 @@
 //! line-numbered errors.
 
 use super::{Exit, LEAF, Model, Node};
-use crate::error::LineError;
+use crate::error::{LineError, quote_input};
 use crate::features::FEATURE_NAMES;
 
 impl Model {
@@ -67,8 +67,9 @@ impl Model {
                 return Err(err(
                     n,
                     format!(
-                        "feature `{name}` where this kzclean has `{want}`; \
-                         retrain the model with tools/train-model/train.py"
+                        "feature `{}` where this kzclean has `{want}`; \
+                         retrain the model with tools/train-model/train.py",
+                        quote_input(name.as_bytes())
                     ),
                 ));
             }
@@ -173,7 +174,10 @@ fn parse_node(
 fn parse_exit(line: &str, previous: Option<&Exit>, trees: usize) -> Result<Exit, String> {
     let mut fields = line.split_ascii_whitespace();
     if fields.next() != Some("exit") {
-        return Err(format!("unexpected text `{line}`"));
+        return Err(format!(
+            "unexpected text `{}`",
+            quote_input(line.as_bytes())
+        ));
     }
     let lowest = previous.map_or(1, |p| p.after + 1);
     let after = fields

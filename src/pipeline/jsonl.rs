@@ -199,7 +199,8 @@ fn needs_escape(word: u64) -> bool {
 /// A serde_json message without its `at line 1 column N` tail, with the
 /// column said plainly (records are one line, so the line is the caller's).
 fn describe(e: &serde_json::Error) -> String {
-    let full = e.to_string();
+    // serde_json may quote the record (`invalid type: string "…"`).
+    let full = crate::error::quote_input(e.to_string().as_bytes());
     let message = full.rfind(" at line ").map_or(&full[..], |i| &full[..i]);
     let mut described = if e.column() > 0 {
         format!("not a valid JSON record: {message} (column {})", e.column())

@@ -1,11 +1,11 @@
 //! Learning a site profile from a stream: every document (or JSON Lines
 //! record) is one page of its site.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 use super::jsonl::{self, JsonlOptions, OnError};
-use super::units::Format;
+use super::units::{Format, Unit, UnitReader};
 use super::wet::{WetOptions, WetReader};
 use crate::document::DocumentReader;
 use crate::error::{Error, Warning};
@@ -29,19 +29,22 @@ pub struct LearnSummary {
 /// of `site` when it has no URL. WET: each `conversion` record is a page
 /// of its `WARC-Target-URI`'s site, as when it is cleaned. An unusable
 /// record stops the stream under [`OnError::Fail`] (the pages before it
-/// are counted).
+/// are counted). No text line or JSON Lines record longer than `max_line`
+/// bytes is held, as when cleaning: such a line is left out of its page,
+/// such a record is unusable.
 pub fn learn_stream<R: Read>(
     input: R,
     input_name: &Path,
     format: &Format,
     site: Option<&str>,
     profile: &mut SiteProfile,
+    max_line: usize,
 ) -> Result<LearnSummary, Error> {
     let mut summary = LearnSummary::default();
     let mut keys = Vec::new();
     match format {
         Format::Text => {
-            let mut documents = DocumentReader::new(input);
+            let mut documents = DocumentReader::new(input).with_max_line(max_line);
             let mut pending: Option<()> = None;
             while let Some(doc) = documents
                 .next_document()
@@ -59,7 +62,15 @@ pub fn learn_stream<R: Read>(
             }
         }
         Format::Jsonl(options) => {
-            learn_records(input, input_name, options, site, profile, &mut summary)?;
+            let mut records = UnitReader::new(input, format, max_line);
+            learn_records(
+                &mut records,
+                input_name,
+                options,
+                site,
+                profile,
+                &mut summary,
+            )?;
         }
         Format::Wet(options) => {
             learn_pages(input, input_name, options, site, profile, &mut summary)?;
@@ -85,49 +96,54 @@ fn add(
 }
 
 fn learn_records<R: Read>(
-    input: R,
+    records: &mut UnitReader<R>,
     input_name: &Path,
     options: &JsonlOptions,
     site: Option<&str>,
     profile: &mut SiteProfile,
     summary: &mut LearnSummary,
 ) -> Result<(), Error> {
-    let mut reader = BufReader::with_capacity(256 * 1024, input);
-    let mut bytes = Vec::new();
+    let bad = |summary: &mut LearnSummary, line: u64, message: String| {
+        let path = || input_name.to_path_buf();
+        unusable(
+            options.on_error,
+            summary,
+            message,
+            |message| Error::Record {
+                path: path(),
+                line,
+                message,
+            },
+            |message| Warning::RecordSkipped {
+                path: path(),
+                line,
+                message,
+            },
+        )
+    };
     let mut keys = Vec::new();
-    let mut line = 0u64;
-    loop {
-        bytes.clear();
-        if reader
-            .read_until(b'\n', &mut bytes)
-            .map_err(|e| Error::io(input_name, e))?
-            == 0
-        {
-            return Ok(());
-        }
-        line += 1;
+    while let Some(unit) = records.next().map_err(|e| Error::io(input_name, e))? {
+        let (line, bytes) = match unit {
+            Unit::Record { line, bytes } => (line, bytes),
+            // Skipped unread by the reader, as when cleaning.
+            Unit::LongRecord { line, max_line } => {
+                let message = format!(
+                    "record longer than {max_line} bytes (--max-line-bytes), not read whole; \
+                     raise --max-line-bytes to learn it"
+                );
+                bad(summary, line, message)?;
+                continue;
+            }
+            // Not produced: the reader reads records.
+            _ => continue,
+        };
         if bytes.trim_ascii().is_empty() {
             continue;
         }
         let field = match jsonl::locate(&bytes, &options.field) {
             Ok(field) => field,
             Err(message) => {
-                let path = || input_name.to_path_buf();
-                unusable(
-                    options.on_error,
-                    summary,
-                    message,
-                    |message| Error::Record {
-                        path: path(),
-                        line,
-                        message,
-                    },
-                    |message| Warning::RecordSkipped {
-                        path: path(),
-                        line,
-                        message,
-                    },
-                )?;
+                bad(summary, line, message)?;
                 continue;
             }
         };
@@ -137,6 +153,7 @@ fn learn_records<R: Read>(
         page_keys(field.text.as_bytes(), &mut keys);
         add(profile, url_site.as_deref().or(site), &mut keys, summary);
     }
+    Ok(())
 }
 
 fn learn_pages<R: Read>(

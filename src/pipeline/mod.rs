@@ -161,6 +161,11 @@ impl Pipeline {
     /// unusable record. Memory stays bounded whatever the input.
     pub fn set_max_line_bytes(&mut self, max_line: usize) {
         self.max_line = max_line.max(1);
+        // Workers apply it to WET pages, which come whole from their reader.
+        self.local.max_line = self.max_line;
+        for worker in self.parallel.iter().flat_map(|(_, workers)| workers) {
+            worker.lock().unwrap_or_else(|p| p.into_inner()).max_line = self.max_line;
+        }
     }
 
     /// Stops the run early once `flag` is set (by a signal handler, say):

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use super::jsonl::OnError;
 use crate::document::{Limits, content};
+use crate::error::quote_input;
 
 /// How WET input is read.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -201,13 +202,12 @@ impl<R: Read> WetReader<R> {
             }
         };
         if !self.line.starts_with(b"WARC/1.") || !self.line.ends_with(b"\n") {
-            let shown = String::from_utf8_lossy(&self.line[..self.line.len().min(40)]);
+            let shown = quote_input(self.line[..self.line.len().min(40)].trim_ascii_end());
             return Err(corrupt(
                 offset,
                 &format!(
-                    "expected a `WARC/1.0` line, found `{}`: this is not a WARC file, or the \
-                     record before has a wrong Content-Length",
-                    shown.trim_end()
+                    "expected a `WARC/1.0` line, found `{shown}`: this is not a WARC file, or \
+                     the record before has a wrong Content-Length"
                 ),
             ));
         }
@@ -240,7 +240,7 @@ impl<R: Read> WetReader<R> {
                 continue;
             }
             let Some(colon) = memchr::memchr(b':', line) else {
-                let shown = String::from_utf8_lossy(&line[..line.len().min(40)]);
+                let shown = quote_input(&line[..line.len().min(40)]);
                 return Err(corrupt(
                     offset,
                     &format!("a header line without `:`: `{shown}`"),
@@ -282,9 +282,9 @@ impl<R: Read> WetReader<R> {
                     "cut short: the input ends before the CRLF CRLF after its block".to_string()
                 } else {
                     format!(
-                        "its block is not followed by CRLF CRLF (found {:?}): its \
+                        "its block is not followed by CRLF CRLF (found `{}`): its \
                          Content-Length is wrong, or the file is corrupt",
-                        String::from_utf8_lossy(&self.line)
+                        quote_input(&self.line)
                     )
                 },
             ));
@@ -330,7 +330,7 @@ fn parse_length(value: Option<&[u8]>) -> Result<u64, String> {
         .ok_or_else(|| {
             format!(
                 "Content-Length `{}` is not a number of bytes",
-                String::from_utf8_lossy(value)
+                quote_input(&value[..value.len().min(40)])
             )
         })
 }

@@ -9,7 +9,7 @@ use super::units::Format;
 use super::units::Unit;
 use super::wet::{Page, WetOptions};
 use crate::cleaner::Cleaner;
-use crate::document::{Limits, is_separator, lines, part_end};
+use crate::document::{DocumentReader, Limits, Piece, is_separator, lines, part_end};
 use crate::output::{Mode, Stats};
 use crate::sites::site_of_url;
 use crate::verdict::Verdict;
@@ -41,6 +41,9 @@ pub(super) struct Worker {
     /// one of a batch's size comes from the kernel as new pages, each
     /// faulted in and zeroed again (about 500 page faults a batch).
     spare_output: Vec<u8>,
+    /// The line limit (`--max-line-bytes`), for text held in memory (a WET
+    /// page), which a stream's reader did not apply.
+    pub(super) max_line: usize,
 }
 
 impl Worker {
@@ -50,6 +53,7 @@ impl Worker {
             verdicts: Vec::new(),
             scratch: Vec::new(),
             spare_output: Vec::new(),
+            max_line: crate::document::DEFAULT_MAX_LINE,
         }
     }
 
@@ -111,6 +115,47 @@ impl Worker {
         }
     }
 
+    /// [`Worker::clean_text`] for text that may hold a line over the line
+    /// limit (a WET page, up to 16 MiB): then it is read as a stream of it
+    /// is, so such a line is dropped (`too-long`) and the document around
+    /// it cleaned in parts, exactly as on standard input.
+    fn clean_text_limited(
+        &mut self,
+        mode: Mode,
+        text: &[u8],
+        out: &mut Vec<u8>,
+        stats: &mut Stats,
+    ) {
+        let max_line = self.max_line;
+        if text.len() <= max_line || !text.split(|&b| b == b'\n').any(|l| l.len() > max_line) {
+            // The common case, without the reader's copies.
+            return self.clean_text(mode, text, out, stats);
+        }
+        let mut reader = DocumentReader::new(text).with_max_line(max_line);
+        // Reading a slice cannot fail.
+        while let Ok(Some(piece)) = reader.next_piece() {
+            match piece {
+                Piece::Document(d) => self.clean_document(
+                    mode,
+                    &d.bytes,
+                    d.separator.as_deref(),
+                    d.follows_part,
+                    out,
+                    stats,
+                ),
+                Piece::LongLine(c) => long_line(
+                    mode,
+                    &c.bytes,
+                    c.first,
+                    c.last,
+                    c.opens_document,
+                    out,
+                    stats,
+                ),
+            }
+        }
+    }
+
     /// [`Worker::clean_document`] for a whole document in memory, part by
     /// part when it is over the [`Limits`].
     pub(super) fn clean_parts(
@@ -161,13 +206,7 @@ impl Worker {
                 },
                 _,
             ) => {
-                write_long_line(mode, bytes, *first, *last, out);
-                if *first {
-                    stats.lines_in += 1;
-                    stats.lines_too_long += 1;
-                    stats.documents += u64::from(*opens_document);
-                }
-                stats.bytes_in += bytes.len() as u64;
+                long_line(mode, bytes, *first, *last, *opens_document, out, stats);
                 Ok(())
             }
             (Unit::LongRecord { line, max_line }, _) => Err((
@@ -261,7 +300,7 @@ impl Worker {
         let mut record_stats = Stats::default();
         let mut cleaned = std::mem::take(&mut self.scratch);
         cleaned.clear();
-        self.clean_text(mode, &page.text, &mut cleaned, &mut record_stats);
+        self.clean_text_limited(mode, &page.text, &mut cleaned, &mut record_stats);
         out.extend_from_slice(b"{\"id\":");
         jsonl::write_string(&page.id, out);
         out.extend_from_slice(b",\"url\":");
@@ -320,6 +359,26 @@ impl Worker {
             self.spare_output = largest;
         }
     }
+}
+
+/// A chunk of a line too long to hold: written (see [`write_long_line`])
+/// and counted, the line once, with its first chunk.
+fn long_line(
+    mode: Mode,
+    bytes: &[u8],
+    first: bool,
+    last: bool,
+    opens_document: bool,
+    out: &mut Vec<u8>,
+    stats: &mut Stats,
+) {
+    write_long_line(mode, bytes, first, last, out);
+    if first {
+        stats.lines_in += 1;
+        stats.lines_too_long += 1;
+        stats.documents += u64::from(opens_document);
+    }
+    stats.bytes_in += bytes.len() as u64;
 }
 
 /// Writes a chunk of a line too long to hold: nothing in the plain output

@@ -34,12 +34,18 @@ pub fn site_of_url(url: &str) -> Option<String> {
     let host = authority.rsplit('@').next().unwrap_or("");
     let host = if let Some(v6) = host.strip_prefix('[') {
         // [::1]:8080
-        return v6.split(']').next().map(str::to_ascii_lowercase);
+        return v6
+            .split(']')
+            .next()
+            .filter(|h| h.len() <= 253)
+            .map(str::to_ascii_lowercase);
     } else {
         host.split(':').next().unwrap_or("")
     };
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host.is_empty() || host.contains(char::is_whitespace) {
+    // A DNS name has at most 253 bytes; a longer host is not one, and a
+    // site name must fit a profile line.
+    if host.is_empty() || host.len() > 253 || host.contains(char::is_whitespace) {
         return None;
     }
     if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
@@ -119,6 +125,9 @@ mod tests {
         assert_eq!(site("//cdn.example.net/a").as_deref(), Some("example.net"));
         assert_eq!(site("example.com/page"), None);
         assert_eq!(site("https:///nohost"), None);
+        let long = format!("https://{}.com/", "a".repeat(250));
+        assert_eq!(site(&long), None);
+        assert_eq!(site(&format!("https://[{}]/", "1".repeat(254))), None);
     }
 
     #[test]

@@ -6,10 +6,10 @@ mod domain;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::{self, Write};
+use std::io::{self, BufRead, Read, Write};
 
 use crate::document::{content, is_blank, lines};
-use crate::error::LineError;
+use crate::error::{LineError, quote_input};
 use crate::text::hash_bytes;
 
 pub use domain::{site_of_path, site_of_url};
@@ -21,6 +21,11 @@ pub const PROFILE_VERSION: u32 = 1;
 /// The default bound on (site, line) counts held at once: about 110 MB for
 /// the counts, sites apart (docs/accuracy.md has the measurements).
 pub const DEFAULT_MAX_LINES: usize = 2_000_000;
+/// The longest line a profile file may have (bytes before its `\n`). Its
+/// longest lines name a site: a URL's host (at most 253 bytes, longer ones
+/// name no site), a folder or `--site` (an argument is at most 128 KiB on
+/// Linux). A file with a longer line is not a profile.
+pub const MAX_PROFILE_LINE: usize = 256 << 10;
 
 /// The key of a line in a profile: its content without surrounding ASCII
 /// white space, through the crate's 64-bit Fx hash and splitmix64's
@@ -378,10 +383,32 @@ impl SiteProfile {
 
     /// Reads a profile file; `path` labels the errors (`path:line:
     /// message`, at most 20 of them).
-    pub fn parse(path: &str, bytes: &[u8]) -> Result<SiteProfile, Vec<LineError>> {
+    pub fn parse(path: &str, mut bytes: &[u8]) -> Result<SiteProfile, Vec<LineError>> {
+        // Reading from a slice cannot fail.
+        SiteProfile::read(path, &mut bytes).unwrap_or_else(|e| {
+            Err(vec![LineError {
+                path: path.to_string(),
+                line: 0,
+                message: e.to_string(),
+            }])
+        })
+    }
+
+    /// Reads a profile file line by line, as [`SiteProfile::parse`] does,
+    /// holding one line at a time: a line over [`MAX_PROFILE_LINE`] bytes
+    /// ends the reading with an error at it, so a file that is not a
+    /// profile (`/dev/zero`, a corpus) is refused at once, in bounded
+    /// memory. Reading stops after 20 errors.
+    pub fn read(
+        path: &str,
+        reader: &mut impl BufRead,
+    ) -> io::Result<Result<SiteProfile, Vec<LineError>>> {
         let mut profile = SiteProfile::new(usize::MAX);
         let mut errors = Vec::new();
+        // Errors so far, seen from the loop while `error` holds `errors`.
+        let found = std::cell::Cell::new(0);
         let mut error = |line: usize, message: String| {
+            found.set(found.get() + 1);
             if errors.len() < 20 {
                 errors.push(LineError {
                     path: path.to_string(),
@@ -393,9 +420,30 @@ impl SiteProfile {
         let mut current: Option<u32> = None;
         let mut seen_header = false;
         let mut seen_site = false;
-        for (n, raw) in lines(bytes).enumerate() {
+        let mut raw = Vec::new();
+        for n in 0.. {
+            if found.get() >= 20 {
+                // All that will be listed: the rest is not read.
+                break;
+            }
+            raw.clear();
+            let limit = MAX_PROFILE_LINE as u64 + 1;
+            if reader.by_ref().take(limit).read_until(b'\n', &mut raw)? == 0 {
+                break;
+            }
             let number = n + 1;
-            let Ok(text) = std::str::from_utf8(content(raw)) else {
+            if content(&raw).len() > MAX_PROFILE_LINE {
+                error(
+                    number,
+                    format!(
+                        "a line longer than {} KiB: not a site profile (profiles are written \
+                         by `kzclean learn`); check that it is the profile you meant",
+                        MAX_PROFILE_LINE >> 10
+                    ),
+                );
+                return Ok(Err(errors));
+            }
+            let Ok(text) = std::str::from_utf8(content(&raw)) else {
                 error(number, "not UTF-8".to_string());
                 continue;
             };
@@ -408,11 +456,12 @@ impl SiteProfile {
                             error(
                                 number,
                                 format!(
-                                    "profile format version `{v}` is not supported (this \
-                                     kzclean reads version {PROFILE_VERSION}); learn it again"
+                                    "profile format version `{}` is not supported (this \
+                                     kzclean reads version {PROFILE_VERSION}); learn it again",
+                                    quote_input(v.as_bytes())
                                 ),
                             );
-                            return Err(errors);
+                            return Ok(Err(errors));
                         }
                     },
                     _ => {
@@ -423,7 +472,7 @@ impl SiteProfile {
                                  {PROFILE_VERSION}` (profiles are written by `kzclean learn`)"
                             ),
                         );
-                        return Err(errors);
+                        return Ok(Err(errors));
                     }
                 }
                 continue;
@@ -444,7 +493,7 @@ impl SiteProfile {
                         number,
                         format!(
                             "`sampling` takes a level from 0 to 64, not `{}`",
-                            rest.trim()
+                            quote_input(rest.trim().as_bytes())
                         ),
                     ),
                 },
@@ -464,7 +513,8 @@ impl SiteProfile {
                             number,
                             format!(
                                 "`pruned` takes MIN-PAGES (at least 1) and MIN-SHARE (0 to \
-                                 1), not `{rest}`"
+                                 1), not `{}`",
+                                quote_input(rest.as_bytes())
                             ),
                         ),
                     }
@@ -477,6 +527,7 @@ impl SiteProfile {
                     match pages.parse::<u32>() {
                         Ok(pages) if pages > 0 && !name.is_empty() => {
                             if profile.index.contains_key(name) {
+                                let name = quote_input(name.as_bytes());
                                 error(number, format!("site `{name}` is listed twice"));
                                 continue;
                             }
@@ -485,7 +536,10 @@ impl SiteProfile {
                         }
                         _ => error(
                             number,
-                            format!("expected `site PAGES NAME` (PAGES at least 1), not `{text}`"),
+                            format!(
+                                "expected `site PAGES NAME` (PAGES at least 1), not `{}`",
+                                quote_input(text.as_bytes())
+                            ),
                         ),
                     }
                 }
@@ -530,7 +584,8 @@ impl SiteProfile {
                             number,
                             format!(
                                 "expected `KEY COUNT` (KEY: 16 hex digits), `site PAGES NAME`, \
-                                 `sampling LEVEL` or `pruned MIN-PAGES MIN-SHARE`, not `{text}`"
+                                 `sampling LEVEL` or `pruned MIN-PAGES MIN-SHARE`, not `{}`",
+                                quote_input(text.as_bytes())
                             ),
                         ),
                     }
@@ -545,11 +600,11 @@ impl SiteProfile {
                 ),
             );
         }
-        if errors.is_empty() {
+        Ok(if errors.is_empty() {
             Ok(profile)
         } else {
             Err(errors)
-        }
+        })
     }
 }
 

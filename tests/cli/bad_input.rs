@@ -454,6 +454,46 @@ fn an_endless_rule_file_is_refused_not_read_into_memory() {
     }
 }
 
+/// A model or profile file that never ends (`/dev/zero`) is refused at
+/// once, exit 2, naming the file: a model after 64 MiB, a profile at its
+/// first line (no profile line is 256 KiB long). Before, the model was
+/// read until memory ran out and a profile up to 4 GiB; the run is capped
+/// at 2 GB of address space so that such a regression fails here.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_endless_model_or_profile_file_is_refused_at_once() {
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--model", "/dev/zero"],
+            "kzclean: /dev/zero: larger than 64 MiB, the most a model file may hold; check \
+             that it is the model file you meant\n",
+        ),
+        (
+            &["--profile", "/dev/zero"],
+            "kzclean: /dev/zero:1: a line longer than 256 KiB: not a site profile",
+        ),
+        (
+            &["learn", "--merge", "/dev/zero"],
+            "kzclean: /dev/zero:1: a line longer than 256 KiB: not a site profile",
+        ),
+    ];
+    for (args, message) in cases {
+        // `learn` takes no --no-classifier: the plain binary for all three.
+        let mut command = common::kzclean();
+        command.args(args);
+        let started = Instant::now();
+        let out = common::run(&mut in_shell("ulimit -v 2000000", &command), b"text\n");
+        assert!(started.elapsed() < Duration::from_secs(10), "{args:?}");
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(message),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
 #[test]
 fn a_missing_input_among_good_ones() {
     let good = scratch("good.txt");
@@ -717,4 +757,36 @@ fn a_jsonl_record_over_the_limit_is_an_unusable_record() {
     );
     assert_eq!(code(&skip), 0, "{}", stderr(&skip));
     assert_eq!(skip.stdout, [good, good].concat().as_bytes());
+}
+
+/// Errors quote bad input (a WET line, a header, a profile line, a JSON
+/// Lines record) with its control characters escaped, so that a hostile
+/// file cannot send escape sequences, NUL or BEL to the terminal that
+/// reads them.
+#[test]
+fn errors_quote_input_without_its_control_characters() {
+    let hostile = b"X\x1b[31mRED\x00\x07\r\n";
+    let wet = scratch("esc.wet");
+    fs::write(&wet, hostile).unwrap();
+    let header = scratch("esc-header.wet");
+    fs::write(&header, [&b"WARC/1.0\r\n"[..], hostile].concat()).unwrap();
+    let profile = scratch("esc.prof");
+    fs::write(
+        &profile,
+        [&b"kzclean-site-profile 1\nsite 2 a.com\n"[..], hostile].concat(),
+    )
+    .unwrap();
+    let runs = [
+        (run(&[wet.to_str().unwrap()], b""), 1),
+        (run(&[header.to_str().unwrap()], b""), 1),
+        (run(&["--profile", profile.to_str().unwrap()], b"x\n"), 2),
+        (run(&["--jsonl"], b"\"X\\u001b[31mRED\\u0000\\u0007\"\n"), 2),
+    ];
+    for (out, status) in runs {
+        let err = stderr(&out);
+        assert_eq!(code(&out), status, "{err}");
+        assert!(err.contains("X\\u{1b}[31mRED"), "{err}");
+        let controls = err.bytes().filter(|&b| b < 0x20 && b != b'\n').count();
+        assert_eq!(controls, 0, "{err:?}");
+    }
 }

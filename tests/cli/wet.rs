@@ -587,3 +587,41 @@ fn site_profiles_are_learned_from_wet_pages_by_their_url() {
         refused.stderr
     );
 }
+
+/// A page line over --max-line-bytes is dropped from a WET page as from
+/// the same text on standard input (`drop too-long` under --explain), and
+/// the lines around it are cleaned as they are there. WET used to keep it,
+/// whatever its length (a 9 MiB line under the default 8 MiB limit too).
+#[test]
+fn a_page_line_over_the_limit_is_dropped_as_on_standard_input() {
+    let long = format!("The article goes on {}\n", "and on ".repeat(20));
+    let text = format!(
+        "Skip to content\nA short line of the page, kept by the rules.\n{long}The last line.\n"
+    );
+    let limit = ["--no-classifier", "--max-line-bytes", "100"];
+    for extra in [&[][..], &["--explain"], &["--invert"], &["-j2"]] {
+        let flags = [&limit[..], extra].concat();
+        let wet = [warcinfo(), conversion(0, text.as_bytes())].concat();
+        let run = kzclean(&[&flags[..], &["--input-format", "wet"]].concat(), &wet);
+        assert_eq!(run.code, 0, "{extra:?}: {}", run.stderr);
+        let records = records_of(&run.stdout);
+        assert_eq!(records, [filtered(&flags, text.as_bytes())], "{extra:?}");
+        // Only --explain and --invert show a dropped line.
+        let shown = records[0].contains("The article goes on");
+        assert_eq!(shown, !extra.is_empty() && *extra != ["-j2"], "{extra:?}");
+        if *extra == ["--explain"] {
+            assert!(
+                records[0].contains(&format!("drop\ttoo-long\t{long}")),
+                "{records:?}"
+            );
+        }
+    }
+    // The default limit, 8 MiB.
+    let huge = format!("{}{}\n", text, "x".repeat(9 << 20));
+    let wet = [warcinfo(), conversion(0, huge.as_bytes())].concat();
+    let run = kzclean(&["--no-classifier", "--input-format", "wet"], &wet);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let records = records_of(&run.stdout);
+    assert_eq!(records, [filtered(&["--no-classifier"], huge.as_bytes())]);
+    assert!(!records[0].contains("xxx"));
+}

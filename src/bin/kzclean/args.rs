@@ -370,6 +370,12 @@ pub struct LearnArgs {
     /// are sampled by their hash, the same way whatever the input order.
     #[arg(long, value_name = "N", default_value_t = kzclean::DEFAULT_MAX_LINES)]
     pub max_lines: usize,
+
+    /// Leave out lines longer than SIZE bytes (K, M, G) unread, as cleaning
+    /// does, so memory stays bounded (under --jsonl such a record is
+    /// unusable: see --on-error).
+    #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size)]
+    pub max_line_bytes: usize,
 }
 
 /// `--input-format` values.

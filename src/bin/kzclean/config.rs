@@ -27,7 +27,12 @@ fn read_rule_file(path: &Path) -> io::Result<Vec<u8>> {
     })
 }
 
-/// A file the user named for settings (rules, a profile), read whole
+/// A model file larger than this is refused before it is read whole: the
+/// built-in models are under 200 KB, and `--model /dev/zero` would
+/// otherwise be read until memory runs out.
+const MAX_MODEL_FILE: u64 = 64 * 1024 * 1024;
+
+/// A file the user named for settings (rules, a model), read whole
 /// unless it holds more than `max` bytes (`None`): a device or a corpus
 /// named by mistake is refused before it fills memory.
 pub fn read_at_most(path: &Path, max: u64) -> io::Result<Option<Vec<u8>>> {
@@ -86,9 +91,18 @@ pub fn build_cleaner(args: &Args) -> Result<Cleaner, Error> {
         None if args.fast => Model::builtin_fast(),
         None => Model::builtin(),
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| {
-                Error::Usage(format!("{}: cannot read model file: {e}", path.display()))
-            })?;
+            let bytes = read_at_most(path, MAX_MODEL_FILE)
+                .map_err(|e| {
+                    Error::Usage(format!("{}: cannot read model file: {e}", path.display()))
+                })?
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{}: larger than {} MiB, the most a model file may hold; check that \
+                         it is the model file you meant",
+                        path.display(),
+                        MAX_MODEL_FILE >> 20
+                    ))
+                })?;
             let name = path.display().to_string();
             let model = if args.fast {
                 Model::parse_fast(&name, &bytes)

@@ -1,7 +1,7 @@
 //! `kzclean learn`: a site profile from a corpus, or the sum of profiles;
 //! and the first pass of `--learn-sites`.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,10 +11,11 @@ use kzclean::{
 };
 
 use crate::args::{InputFormat, LearnArgs};
-use crate::config::{may_read_records, read_at_most, record_flag_without_records, tree_input};
+use crate::config::{may_read_records, record_flag_without_records, tree_input};
 use crate::report::report;
 
-/// A profile file larger than this is refused before it is read whole.
+/// A profile file larger than this is refused (its counts are all held in
+/// memory).
 const MAX_PROFILE_FILE: u64 = 4 << 30;
 
 pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
@@ -84,6 +85,7 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
             wet_by_name.as_ref(),
             args.site.as_deref(),
             &mut profile,
+            args.max_line_bytes,
         )?;
     }
     profile.prune(args.min_pages, args.min_share);
@@ -113,7 +115,8 @@ pub fn tree_plan(files: &[PathBuf], glob: &[String], follow: bool) -> Result<Pla
 /// Learns every input into `profile`, in `format`, or in `wet_by_name`
 /// when its name says WET (as cleaning reads them): a text file's pages
 /// belong to `site` or, without it, to the file's folder; standard input
-/// needs `site` (or records with URLs). Returns how many inputs could not
+/// needs `site` (or records with URLs). No line or record over `max_line`
+/// bytes is held (see `learn_stream`). Returns how many inputs could not
 /// be read (each is reported); stops at an unusable record under
 /// `--on-error fail`.
 pub fn learn_inputs(
@@ -122,6 +125,7 @@ pub fn learn_inputs(
     wet_by_name: Option<&Format>,
     site: Option<&str>,
     profile: &mut SiteProfile,
+    max_line: usize,
 ) -> Result<usize, Error> {
     let mut failed = 0;
     let mut skipped = 0;
@@ -150,10 +154,11 @@ pub fn learn_inputs(
                 format,
                 site.as_deref(),
                 profile,
+                max_line,
             )
         } else {
             match codec::open(path) {
-                Ok(file) => learn_stream(file, path, format, site.as_deref(), profile),
+                Ok(file) => learn_stream(file, path, format, site.as_deref(), profile, max_line),
                 Err(e) => Err(Error::io(path, e)),
             }
         };
@@ -180,16 +185,22 @@ pub fn learn_inputs(
     Ok(failed)
 }
 
-/// Reads and parses a profile file.
+/// Reads and parses a profile file, a line at a time: a file that is not
+/// a profile fails at its first line too long to be one, not after it was
+/// read whole.
 pub fn read_profile(path: &Path) -> Result<SiteProfile, Error> {
-    let bytes = read_at_most(path, MAX_PROFILE_FILE)
-        .map_err(|e| Error::Usage(format!("{}: cannot read profile: {e}", path.display())))?
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "{}: larger than {} GiB, the most a profile may hold",
-                path.display(),
-                MAX_PROFILE_FILE >> 30
-            ))
-        })?;
-    SiteProfile::parse(&path.display().to_string(), &bytes).map_err(Error::Profile)
+    let cannot =
+        |e: io::Error| Error::Usage(format!("{}: cannot read profile: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut reader = io::BufReader::with_capacity(256 * 1024, file.take(MAX_PROFILE_FILE + 1));
+    let parsed = SiteProfile::read(&path.display().to_string(), &mut reader).map_err(cannot)?;
+    if reader.get_ref().limit() == 0 {
+        // More than the cap was there: the parse saw a cut file.
+        return Err(Error::Usage(format!(
+            "{}: larger than {} GiB, the most a profile may hold",
+            path.display(),
+            MAX_PROFILE_FILE >> 30
+        )));
+    }
+    parsed.map_err(Error::Profile)
 }

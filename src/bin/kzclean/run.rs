@@ -333,6 +333,7 @@ fn learn_sites(
         wet_by_name.as_ref(),
         args.site.as_deref(),
         &mut profile,
+        args.max_line_bytes,
     )?;
     if failed > 0 {
         return Err(Error::Usage(format!(
