@@ -62,6 +62,40 @@ impl Pool {
     }
 }
 
+/// A `UserWarning` naming the user's rules `preset="fast"` never applies
+/// (those not anchored at a line's start), as the command prints under
+/// `--fast`: at most five by place and id, then how many in all.
+fn warn_rules_fast_skips(py: Python<'_>, rules: &RuleSet) -> PyResult<()> {
+    const SHOWN: usize = 5;
+    let skipped: Vec<_> = rules
+        .skipped_by_fast()
+        .into_iter()
+        .filter(|rule| !rule.is_builtin())
+        .collect();
+    if skipped.is_empty() {
+        return Ok(());
+    }
+    let mut message = format!(
+        "preset 'fast' ignores {} of your rules: it applies only `line`, `prefix` and \
+         `regex ^...` rules; use another preset to apply them all:",
+        skipped.len()
+    );
+    for rule in skipped.iter().take(SHOWN) {
+        message.push_str(&format!(
+            "\n  {}:{}: rule `{}` is not anchored at a line's start",
+            rule.origin.path, rule.origin.line, rule.id
+        ));
+    }
+    if skipped.len() > SHOWN {
+        message.push_str(&format!("\n  ({} more)", skipped.len() - SHOWN));
+    }
+    // A rule id or path holds no NUL byte (rule files are refused with one).
+    let message = std::ffi::CString::new(message.replace('\0', "\\0"))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+    PyErr::warn(py, category.as_any(), &message, 2)
+}
+
 /// A cleaner taken from a [`Pool`], given back when dropped. One that was in
 /// use when a panic happened is dropped instead.
 struct Lease<'p> {
@@ -284,7 +318,9 @@ fn build_rules(sources: &[Source], preset: Preset) -> PyResult<RuleSet> {
 ///     one-line str naming an existing file), or a list of these.
 /// preset: None (balanced), "precision" (remove more), "recall" (keep
 ///     more) or "fast" (a whole crawl: several times faster, a little less
-///     accurate), like --precision / --recall / --fast.
+///     accurate; only rules anchored at a line's start, and a UserWarning
+///     names those of `rules` it skips), like --precision / --recall /
+///     --fast.
 /// classifier: False decides with the rules only, like --no-classifier.
 /// profile: a SiteProfile, or a profile file's path or bytes, like
 ///     --profile: a page cleaned with its url= or site= drops the lines its
@@ -480,6 +516,7 @@ impl Cleaner {
         unwrap=None
     ))]
     fn new(
+        py: Python<'_>,
         rules: Option<&Bound<'_, PyAny>>,
         preset: Option<String>,
         classifier: bool,
@@ -489,11 +526,18 @@ impl Cleaner {
         unwrap: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         // The cheap checks come before any file is read.
-        parse_preset(preset.as_deref())?;
+        let (_, fast) = parse_preset(preset.as_deref())?;
         let unwrap = unwrap_of(unwrap)?;
         let options = profile_options(profile_min_pages, profile_min_share)?;
         let profile = profile.map(profile_of).transpose()?.map(|p| (p, options));
-        Cleaner::build(sources_of(rules)?, preset, classifier, profile, unwrap)
+        let cleaner = Cleaner::build(sources_of(rules)?, preset, classifier, profile, unwrap)?;
+        if fast {
+            // As the command does under --fast: a user's rule it never
+            // applies is named, not silently ignored. Only here, not when a
+            // pickled Cleaner is rebuilt on each worker.
+            warn_rules_fast_skips(py, cleaner.clean_pool.proto.rules())?;
+        }
+        Ok(cleaner)
     }
 
     /// Cleans one document and returns its kept lines, unchanged and in

@@ -143,6 +143,25 @@ def test_bad_settings_raise():
         kzclean.Cleaner().clean(b"bytes")
 
 
+def test_fast_names_the_rules_it_does_not_apply():
+    rules = "drop zebra contains zebrafish\ndrop menu-head prefix Menu:\n"
+    with pytest.warns(UserWarning, match=r"ignores 1 of your rules(.|\n)*<rules>:1: rule `zebra`") as caught:
+        cleaner = kzclean.Cleaner(rules=rules, preset="fast")
+    assert "menu-head" not in str(caught[0].message)
+    # The warning is true: under "fast" the rule never decides a line.
+    reasons = [reason for _, reason, _ in cleaner.explain("Menu: home\nzebrafish\n")]
+    assert reasons[0] == "menu-head" and reasons[1] != "zebra", reasons
+    assert kzclean.Cleaner(rules=rules).explain("zebrafish\n")[0][1] == "zebra"
+    # Anchored rules only, or the built-in rules: no warning.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kzclean.Cleaner(rules="drop menu-head prefix Menu:\n", preset="fast")
+        kzclean.Cleaner(preset="fast")
+        pickle.loads(pickle.dumps(cleaner))
+
+
 @pytest.mark.parametrize(
     "kwargs", [{}, {"preset": "precision", "classifier": False}, {"rules": RULES, "preset": "recall"}]
 )
