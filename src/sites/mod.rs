@@ -395,7 +395,7 @@ impl SiteProfile {
     }
 
     /// Reads a profile file line by line, as [`SiteProfile::parse`] does,
-    /// holding one line at a time: a line over [`MAX_PROFILE_LINE`] bytes
+    /// holding one line at a time: a line over 256 KiB (`MAX_PROFILE_LINE`)
     /// ends the reading with an error at it, so a file that is not a
     /// profile (`/dev/zero`, a corpus) is refused at once, in bounded
     /// memory. Reading stops after 20 errors.
