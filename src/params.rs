@@ -44,7 +44,10 @@ macro_rules! params {
                     } else {
                         format!("from {lo} to {hi}")
                     };
-                    return Err(format!("`set {name}`: {value} is out of range; it must be {range}"));
+                    return Err(format!(
+                        "`set {name}`: {} is out of range; it must be {range}",
+                        shown_number(value)
+                    ));
                 }
                 match name {
                     $( $name => self.$field = value, )*
@@ -102,6 +105,15 @@ params! {
     profile_keep_beta: "profile-keep-beta" = 1.0, 0.5, 2.0; in 0.0 ..= 100.0;
 }
 
+/// A value as a user would write it back: `1e154`, not 155 digits.
+fn shown_number(value: f64) -> String {
+    if value != 0.0 && !(1e-4..1e6).contains(&value.abs()) {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
+}
+
 impl Default for Params {
     fn default() -> Params {
         Params::preset(Preset::Balanced)
@@ -156,6 +168,12 @@ mod tests {
                 (got, _) => panic!("{name} {value}: {got:?}"),
             }
         }
+        // The value as the user would write it.
+        let mut p = Params::default();
+        let e = p.set("keep-beta", 1e154).unwrap_err();
+        assert!(e.contains(": 1e154 is out of range"), "{e}");
+        let e = p.set("keep-spread", 20.5).unwrap_err();
+        assert!(e.contains(": 20.5 is out of range"), "{e}");
     }
 
     #[test]

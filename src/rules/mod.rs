@@ -460,7 +460,9 @@ fn compile_spec(spec: &RuleSpec, phrase_trees: &mut PhraseHirs) -> Result<(Rule,
             format!(
                 "rule `{}`: bad regex: {}",
                 spec.id,
-                e.to_string().replace('\n', " ")
+                // The parser quotes the pattern, which may hold control
+                // characters (`\x1b` written raw in the rule file).
+                crate::error::quote_input(e.to_string().replace('\n', " ").as_bytes())
             ),
         )
     })?;

@@ -200,6 +200,23 @@ fn disable_and_duplicates() {
     );
     assert!(e.iter().any(|e| e.starts_with("t:5: rule `r`: bad regex")));
 
+    // The parser quotes the pattern: a raw control byte in it is escaped.
+    let e = RuleSet::build(
+        false,
+        &[RuleSource {
+            path: "t".into(),
+            bytes: b"drop r regex \x1b[31m(",
+        }],
+        Preset::Balanced,
+    )
+    .unwrap_err();
+    let e = e[0].to_string();
+    assert!(
+        e.starts_with("t:1: rule `r`: bad regex") && e.contains("\\u{1b}[31m("),
+        "{e}"
+    );
+    assert!(!e.contains('\x1b'), "{e}");
+
     // Disabling a rule twice (in one file or two) is no error.
     let twice = [
         RuleSource {
