@@ -28,6 +28,18 @@ pub fn quote_input(bytes: &[u8]) -> String {
     quoted
 }
 
+/// A path in a message, its control characters escaped as in
+/// [`quote_input`]: a file named by a crawl (`-r` over pages saved under
+/// their titles) cannot break an error's line or drive the terminal.
+pub fn shown_path(path: impl AsRef<Path>) -> String {
+    let path = path.as_ref();
+    #[cfg(unix)]
+    let shown = quote_input(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()));
+    #[cfg(not(unix))]
+    let shown = quote_input(path.to_string_lossy().as_bytes());
+    shown
+}
+
 /// One problem at a line of a file the user gave (a rule file, a model
 /// file, a site profile), found while parsing or compiling it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +169,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { path, source } => write!(f, "{}: {}", path.display(), source),
+            Error::Io { path, source } => write!(f, "{}: {}", shown_path(path), source),
             Error::Rules(errors) | Error::Model(errors) | Error::Profile(errors) => {
                 for (i, e) in errors.iter().enumerate() {
                     if i > 0 {
@@ -172,7 +184,7 @@ impl fmt::Display for Error {
                 path,
                 line,
                 message,
-            } => write!(f, "{}:{}: {}", path.display(), line, message),
+            } => write!(f, "{}:{}: {}", shown_path(path), line, message),
             Error::Interrupted => write!(f, "interrupted before the end"),
             Error::WetRecord {
                 path,
@@ -205,7 +217,7 @@ impl fmt::Display for Warning {
                 "{}: document {document} (from byte {start}) runs past {} MiB or {} lines \
                  without a form-feed line, so it was cleaned in parts cut at line ends; if \
                  it holds several pages, put a line holding only a form feed between them",
-                path.display(),
+                shown_path(path),
                 Limits::DEFAULT.bytes >> 20,
                 Limits::DEFAULT.lines
             ),
@@ -213,7 +225,7 @@ impl fmt::Display for Warning {
                 path,
                 line,
                 message,
-            } => write!(f, "{}:{}: {}", path.display(), line, message),
+            } => write!(f, "{}:{}: {}", shown_path(path), line, message),
             Warning::LongLines {
                 path,
                 count,
@@ -224,10 +236,10 @@ impl fmt::Display for Warning {
                 "{}: {count} line(s) longer than --max-line-bytes dropped without being read \
                  whole (the first in document {document}, from byte {start}); raise \
                  --max-line-bytes to clean them",
-                path.display()
+                shown_path(path)
             ),
             Warning::NotFollowed { path, reason } => {
-                write!(f, "{}: not cleaned: {reason}", path.display())
+                write!(f, "{}: not cleaned: {reason}", shown_path(path))
             }
             Warning::WetRecordSkipped {
                 path,
@@ -249,7 +261,7 @@ fn write_wet_record(
     write!(
         f,
         "{}: WARC record at byte {offset} (uncompressed): {message}",
-        path.display()
+        shown_path(path)
     )
 }
 

@@ -53,7 +53,7 @@ pub use cleaner::{
     Cleaner, CleanerOptions, ExplainedLine, MAX_AUTO_WIDTH, ProfileOptions, UnwrapWidth,
     expected_f_threshold,
 };
-pub use error::{Error, LineError, Warning};
+pub use error::{Error, LineError, Warning, shown_path};
 pub use features::{FAST_FEATURE_NAMES, FEATURE_NAMES};
 pub use model::Model;
 pub use output::{Mode, Stats, write_document};

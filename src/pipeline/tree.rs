@@ -174,7 +174,7 @@ pub fn plan_with(
     if fs::metadata(output).is_ok_and(|m| !m.is_dir()) {
         return Err(Error::Usage(format!(
             "{}: exists and is not a directory; -o needs a directory to write into",
-            output.display()
+            crate::error::shown_path(output)
         )));
     }
     let in_root = fs::canonicalize(input).map_err(|e| Error::io(input, e))?;
@@ -183,8 +183,8 @@ pub fn plan_with(
         return Err(Error::Usage(format!(
             "output directory {} is inside input directory {}: outputs would be mixed with \
              inputs; choose an output directory outside it",
-            output.display(),
-            input.display()
+            crate::error::shown_path(output),
+            crate::error::shown_path(input)
         )));
     }
 
@@ -209,9 +209,9 @@ pub fn plan_with(
                 return Err(Error::Usage(format!(
                     "{} and {} would both be written to {}; rename one of them, or leave \
                      one out with --glob",
-                    other.display(),
-                    job.input.display(),
-                    job.output.display()
+                    crate::error::shown_path(other),
+                    crate::error::shown_path(&job.input),
+                    crate::error::shown_path(&job.output)
                 )));
             }
         }
@@ -232,17 +232,17 @@ pub fn plan_with(
                 "{}: output would be written inside input directory {} (it is inside \
                  output directory {}); choose an output directory that does not hold the \
                  input directory",
-                job.output.display(),
-                input.display(),
-                output.display()
+                crate::error::shown_path(&job.output),
+                crate::error::shown_path(input),
+                crate::error::shown_path(output)
             )));
         }
         if inputs.contains(&target) {
             return Err(Error::Usage(format!(
                 "{}: output would overwrite input {}; choose an output directory that \
                  holds no inputs",
-                job.output.display(),
-                target.display()
+                crate::error::shown_path(&job.output),
+                crate::error::shown_path(&target)
             )));
         }
     }
@@ -274,13 +274,13 @@ fn input_directory(input: &Path, verb: &str) -> Result<fs::Metadata, Error> {
     let meta = fs::metadata(input).map_err(|e| {
         Error::Usage(format!(
             "{}: cannot read input directory: {e}",
-            input.display()
+            crate::error::shown_path(input)
         ))
     })?;
     if !meta.is_dir() {
         return Err(Error::Usage(format!(
             "{}: not a directory; -r {verb} a directory tree (give files without -r)",
-            input.display()
+            crate::error::shown_path(input)
         )));
     }
     Ok(meta)
@@ -409,9 +409,9 @@ impl Walk<'_> {
                 "{}: the link leads to {}, which holds or is inside output directory {}: \
                  outputs would be mixed with inputs; remove the link or choose another \
                  output directory",
-                path.display(),
-                target.display(),
-                self.out.display()
+                crate::error::shown_path(path),
+                crate::error::shown_path(&target),
+                crate::error::shown_path(self.out)
             )));
         }
         if !self.visit(meta) {

@@ -371,6 +371,25 @@ fn a_full_disk_on_stdout_is_a_clear_error_and_exit_1() {
     }
 }
 
+/// A file name holding control characters (a page saved under its title)
+/// is named in errors with them escaped: one line, no terminal codes.
+#[cfg(unix)]
+#[test]
+fn file_names_in_errors_are_escaped() {
+    let dir = scratch("odd-names");
+    fs::create_dir_all(&dir).unwrap();
+    let missing = dir.join("no\x1b[31m\nsuch.txt");
+    let out = kzclean().arg(&missing).output().unwrap();
+    assert_eq!(code(&out), 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("no\\u{1b}[31m\\nsuch.txt: No such file"),
+        "{err}"
+    );
+    assert!(!err.contains('\x1b'), "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+}
+
 /// Help, version, the man page and completions that cannot be written
 /// are lost output: an error naming standard output and exit 1, not a
 /// silent success.

@@ -57,9 +57,13 @@ pub fn tree_input(files: &[PathBuf]) -> Result<&Path, Error> {
 pub fn build_cleaner(args: &Args) -> Result<Cleaner, Error> {
     let mut contents = Vec::new();
     for path in &args.rules {
-        let bytes = read_rule_file(path)
-            .map_err(|e| Error::Usage(format!("{}: cannot read rule file: {e}", path.display())))?;
-        contents.push((path.display().to_string(), bytes));
+        let bytes = read_rule_file(path).map_err(|e| {
+            Error::Usage(format!(
+                "{}: cannot read rule file: {e}",
+                kzclean::shown_path(path)
+            ))
+        })?;
+        contents.push((kzclean::shown_path(path), bytes));
     }
     let sources: Vec<RuleSource<'_>> = contents
         .iter()
@@ -93,17 +97,20 @@ pub fn build_cleaner(args: &Args) -> Result<Cleaner, Error> {
         Some(path) => {
             let bytes = read_at_most(path, MAX_MODEL_FILE)
                 .map_err(|e| {
-                    Error::Usage(format!("{}: cannot read model file: {e}", path.display()))
+                    Error::Usage(format!(
+                        "{}: cannot read model file: {e}",
+                        kzclean::shown_path(path)
+                    ))
                 })?
                 .ok_or_else(|| {
                     Error::Usage(format!(
                         "{}: larger than {} MiB, the most a model file may hold; check that \
                          it is the model file you meant",
-                        path.display(),
+                        kzclean::shown_path(path),
                         MAX_MODEL_FILE >> 20
                     ))
                 })?;
-            let name = path.display().to_string();
+            let name = kzclean::shown_path(path);
             let model = if args.fast {
                 Model::parse_fast(&name, &bytes)
             } else {

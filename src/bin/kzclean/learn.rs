@@ -31,7 +31,7 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
             let other = read_profile(path)?;
             profile.merge(&other).map_err(|message| {
                 Error::Profile(vec![kzclean::LineError {
-                    path: path.display().to_string(),
+                    path: kzclean::shown_path(path),
                     line: 0,
                     message,
                 }])
@@ -143,7 +143,7 @@ pub fn learn_inputs(
                 if stdin {
                     "<stdin>".to_string()
                 } else {
-                    path.display().to_string()
+                    kzclean::shown_path(path)
                 }
             )));
         }
@@ -189,16 +189,20 @@ pub fn learn_inputs(
 /// a profile fails at its first line too long to be one, not after it was
 /// read whole.
 pub fn read_profile(path: &Path) -> Result<SiteProfile, Error> {
-    let cannot =
-        |e: io::Error| Error::Usage(format!("{}: cannot read profile: {e}", path.display()));
+    let cannot = |e: io::Error| {
+        Error::Usage(format!(
+            "{}: cannot read profile: {e}",
+            kzclean::shown_path(path)
+        ))
+    };
     let file = std::fs::File::open(path).map_err(cannot)?;
     let mut reader = io::BufReader::with_capacity(256 * 1024, file.take(MAX_PROFILE_FILE + 1));
-    let parsed = SiteProfile::read(&path.display().to_string(), &mut reader).map_err(cannot)?;
+    let parsed = SiteProfile::read(&kzclean::shown_path(path), &mut reader).map_err(cannot)?;
     if reader.get_ref().limit() == 0 {
         // More than the cap was there: the parse saw a cut file.
         return Err(Error::Usage(format!(
             "{}: larger than {} GiB, the most a profile may hold",
-            path.display(),
+            kzclean::shown_path(path),
             MAX_PROFILE_FILE >> 30
         )));
     }

@@ -179,7 +179,7 @@ fn refuse_output_on_input(inputs: &[PathBuf]) -> Result<(), Error> {
                 let name = if path.as_os_str() == "-" {
                     "<stdin>".into()
                 } else {
-                    path.display().to_string()
+                    kzclean::shown_path(path)
                 };
                 return Err(Error::Usage(format!(
                     "{name}: is also standard output, so the output would overwrite the \
@@ -220,7 +220,7 @@ fn run_tree(
              outputs, left by an interrupted run (the first: {}); delete them, or rename them if \
              they are pages",
             plan.leftovers.len(),
-            first.display()
+            kzclean::shown_path(first)
         );
     }
     if !plan.jobs.is_empty()
@@ -239,7 +239,7 @@ fn run_tree(
         let _ = writeln!(
             io::stderr().lock(),
             "kzclean: no files to clean under {}",
-            input.display()
+            kzclean::shown_path(input)
         );
     }
     let started = Instant::now();
