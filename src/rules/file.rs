@@ -161,24 +161,10 @@ pub fn parse_all(path: &str, bytes: &[u8]) -> (RuleFile, Vec<LineError>) {
             Ok(Directive::Disable(id, origin)) => file.disabled.push((id, origin)),
             // The message may quote the line: its control bytes must not
             // reach a terminal raw.
-            Err(message) => errors.push(err(escape_controls(&message))),
+            Err(message) => errors.push(err(crate::error::quote_input(message.as_bytes()))),
         }
     }
     (file, errors)
-}
-
-/// `text` with its control characters escaped as in Rust (`\u{1b}`, `\t`),
-/// everything else as it is.
-fn escape_controls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 enum Directive {
