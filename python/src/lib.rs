@@ -67,11 +67,7 @@ impl Pool {
 /// `--fast`: at most five by place and id, then how many in all.
 fn warn_rules_fast_skips(py: Python<'_>, rules: &RuleSet) -> PyResult<()> {
     const SHOWN: usize = 5;
-    let skipped: Vec<_> = rules
-        .skipped_by_fast()
-        .into_iter()
-        .filter(|rule| !rule.is_builtin())
-        .collect();
+    let skipped = rules.user_rules_skipped_by_fast();
     if skipped.is_empty() {
         return Ok(());
     }

@@ -145,10 +145,11 @@ impl RuleSet {
         &self.rules
     }
 
-    /// The rules `--fast` never asks ([`RuleSet::match_anchored_with`]
-    /// asks only those in the automaton of rules anchored at a line's
-    /// start), in the order of [`RuleSet::rules`].
-    pub fn skipped_by_fast(&self) -> Vec<&Rule> {
+    /// The user's rules (not the built-in ones) that `--fast` never asks
+    /// ([`RuleSet::match_anchored_with`] asks only those in the automaton
+    /// of rules anchored at a line's start), in the order of
+    /// [`RuleSet::rules`]: what the command and the Python binding name.
+    pub fn user_rules_skipped_by_fast(&self) -> Vec<&Rule> {
         let engine = &*self.engine;
         let mut asked = vec![false; self.rules.len()];
         if let Some(anchored) = &engine.anchored {
@@ -159,7 +160,7 @@ impl RuleSet {
         self.rules
             .iter()
             .zip(asked)
-            .filter(|&(_, asked)| !asked)
+            .filter(|&(rule, asked)| !asked && !rule.is_builtin())
             .map(|(rule, _)| rule)
             .collect()
     }

@@ -126,11 +126,7 @@ pub fn print_stats(stats: &Stats, rule_ids: &[String], seconds: f64) {
 /// few by line, then the count and what to do.
 pub fn report_fast_skips(rules: &RuleSet) {
     const SHOWN: usize = 5;
-    let skipped: Vec<_> = rules
-        .skipped_by_fast()
-        .into_iter()
-        .filter(|rule| !rule.is_builtin())
-        .collect();
+    let skipped = rules.user_rules_skipped_by_fast();
     if skipped.is_empty() {
         return;
     }
