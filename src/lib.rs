@@ -65,7 +65,7 @@ pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary, WetOptions, codec
 pub use rules::{DEFAULT_RULES, Presearch, Rule, RuleSet, RuleSource};
 pub use sites::{
     DEFAULT_MAX_LINES, PROFILE_MAGIC, PROFILE_VERSION, SiteCounts, SiteProfile, line_key,
-    page_keys, site_of_path, site_of_url,
+    page_keys, site_name_problem, site_of_path, site_of_url,
 };
 pub use text::count_words;
 pub use verdict::{Reason, Verdict};

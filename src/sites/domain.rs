@@ -78,6 +78,34 @@ pub fn site_of_path(path: &Path) -> Option<String> {
     Some(clean_name(&name.to_string_lossy()))
 }
 
+/// What is wrong with `name` as a site name a profile can hold and read
+/// back (one `site PAGES NAME` line), or `None`: not empty, no control
+/// characters (a line break would split the line), no white space at its
+/// ends (it would be trimmed away), at most 4 KiB.
+pub fn site_name_problem(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        Some("a site name cannot be empty".to_string())
+    } else if name.chars().any(char::is_control) {
+        Some(format!(
+            "`{}` holds a control character (a line break, a tab, ...); a site name is one line",
+            crate::error::quote_input(name.as_bytes())
+        ))
+    } else if name.trim() != name {
+        Some(format!("`{name}` starts or ends with white space"))
+    } else if name.len() > MAX_SITE_NAME {
+        Some(format!(
+            "a site name of {} bytes; at most {MAX_SITE_NAME}",
+            name.len()
+        ))
+    } else {
+        None
+    }
+}
+
+/// The longest site name: far above a host name (253 bytes) or a folder
+/// name (255 on most file systems).
+const MAX_SITE_NAME: usize = 4096;
+
 /// A site name as the profile file can hold it: one line, no leading or
 /// trailing white space (control characters become `_`).
 fn clean_name(name: &str) -> String {

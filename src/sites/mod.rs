@@ -12,7 +12,7 @@ use crate::document::{content, is_blank, lines};
 use crate::error::{LineError, quote_input};
 use crate::text::hash_bytes;
 
-pub use domain::{site_of_path, site_of_url};
+pub use domain::{site_name_problem, site_of_path, site_of_url};
 
 /// The first word of a profile file.
 pub const PROFILE_MAGIC: &str = "kzclean-site-profile";

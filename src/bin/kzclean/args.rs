@@ -448,21 +448,12 @@ fn parse_size(text: &str) -> Result<usize, String> {
     }
 }
 
-/// A site name as a profile holds it: one line, not empty, no white
-/// space at its ends (a profile written with `--site $'a\nb'` could not
-/// be read back).
+/// A site name a profile can hold and read back (a profile written with
+/// `--site $'a\nb'` could not be).
 fn site_name(text: &str) -> Result<String, String> {
-    if text.trim().is_empty() {
-        Err("a site name cannot be empty".to_string())
-    } else if text.chars().any(char::is_control) {
-        Err(format!(
-            "{:?} holds a control character (a line break, a tab, ...); a site name is one line",
-            text
-        ))
-    } else if text.trim() != text {
-        Err(format!("{text:?} starts or ends with white space"))
-    } else {
-        Ok(text.to_string())
+    match kzclean::site_name_problem(text) {
+        Some(problem) => Err(problem),
+        None => Ok(text.to_string()),
     }
 }
 
