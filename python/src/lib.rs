@@ -89,7 +89,7 @@ fn warn_rules_fast_skips(py: Python<'_>, rules: &RuleSet) -> PyResult<()> {
     let message = std::ffi::CString::new(message.replace('\0', "\\0"))
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
     let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
-    PyErr::warn(py, category.as_any(), &message, 2)
+    PyErr::warn(py, category.as_any(), &message, 1)
 }
 
 /// A cleaner taken from a [`Pool`], given back when dropped. One that was in
@@ -227,7 +227,9 @@ fn source_of(item: &Bound<'_, PyAny>, text_name: String) -> PyResult<Source> {
     if let Ok(s) = item.cast::<PyString>() {
         let s = s.to_cow()?;
         let one_line = !s.contains(['\n', '\r']);
-        if one_line && !s.is_empty() && Path::new(s.as_ref()).is_file() {
+        // Whatever exists by that name is read as a file (a directory is
+        // an IsADirectoryError, not rule text with a false note).
+        if one_line && !s.is_empty() && Path::new(s.as_ref()).exists() {
             return Ok(Source {
                 name: s.to_string(),
                 bytes: read_rule_file(Path::new(s.as_ref()))?,
@@ -431,11 +433,25 @@ fn parse_profile(name: &str, bytes: &[u8]) -> PyResult<RustProfile> {
     })
 }
 
+/// Reads a profile file a line at a time, as the command does: a file
+/// that is not a profile (`/dev/zero`, a corpus) is refused at its first
+/// overlong line, not read into memory whole.
 fn read_profile(path: &Path) -> PyResult<RustProfile> {
-    let shown = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| os_error(&format!("{shown}: cannot read profile"), e))?;
-    parse_profile(&shown, &bytes)
+    let shown = kzclean::shown_path(path);
+    let cannot = |e| os_error(&format!("{shown}: cannot read profile"), e);
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut reader = std::io::BufReader::with_capacity(256 * 1024, file);
+    RustProfile::read(&shown, &mut reader)
+        .map_err(cannot)?
+        .map_err(|errors| {
+            PyValueError::new_err(
+                errors
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })
 }
 
 fn os_error(what: &str, e: std::io::Error) -> PyErr {
@@ -475,8 +491,8 @@ fn unwrap_of(item: Option<&Bound<'_, PyAny>>) -> PyResult<Option<UnwrapWidth>> {
     match item.extract::<i64>() {
         Ok(n) if n >= 10 => Ok(Some(UnwrapWidth::Columns(n as usize))),
         _ => Err(PyValueError::new_err(format!(
-            "unwrap must be None, True (each document's longest line) or a width of 10 or more, \
-             not {}",
+            "unwrap must be None, True (each document's longest line) or a width of 10 or more \
+             (a 64-bit integer), not {}",
             item.repr()?
         ))),
     }
@@ -620,7 +636,8 @@ impl Cleaner {
 
     /// Says, for each line of one document, whether it is kept and why:
     /// a list of (keep, reason, line) tuples, the rows of `kzclean --explain`
-    /// (line without its line terminator). The reason names the rule, or the
+    /// (line without its `\n` or `\r\n`, or the `\r` that ends the text;
+    /// the command's rows keep a `\r`). The reason names the rule, or the
     /// classifier's probability/threshold and the deciding feature, or
     /// `site-repeat(N/M)` for a line the profile drops.
     #[pyo3(signature = (text, url=None, site=None))]
@@ -646,7 +663,7 @@ impl Cleaner {
         })
     }
 
-    /// The preset: None, "precision" or "recall".
+    /// The preset: None, "precision", "recall" or "fast".
     #[getter]
     fn preset(&self) -> Option<&str> {
         self.preset.as_deref()
@@ -790,7 +807,14 @@ impl SiteProfile {
         site: Option<&str>,
     ) -> PyResult<()> {
         let site = match (site, url) {
-            (Some(site), _) => site.to_string(),
+            (Some(site), _) => {
+                // A name the profile could not read back would break
+                // to_bytes / pickling later, on a worker.
+                if let Some(problem) = kzclean::site_name_problem(site) {
+                    return Err(PyValueError::new_err(format!("site={site:?}: {problem}")));
+                }
+                site.to_string()
+            }
             (None, Some(url)) => site_of_url(url).ok_or_else(|| {
                 PyValueError::new_err(format!("no site in url {url:?}: give site= instead"))
             })?,

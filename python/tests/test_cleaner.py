@@ -130,6 +130,9 @@ def test_unreadable_rule_files_raise_os_errors(tmp_path):
         kzclean.Cleaner(rules=tmp_path / "missing.rules")
     with pytest.raises(IsADirectoryError):
         kzclean.Cleaner(rules=pathlib.PurePath(tmp_path))
+    # A str naming a directory is that directory, not rule text.
+    with pytest.raises(IsADirectoryError):
+        kzclean.Cleaner(rules=str(tmp_path))
 
 
 def test_bad_settings_raise():
@@ -148,6 +151,7 @@ def test_fast_names_the_rules_it_does_not_apply():
     with pytest.warns(UserWarning, match=r"ignores 1 of your rules(.|\n)*<rules>:1: rule `zebra`") as caught:
         cleaner = kzclean.Cleaner(rules=rules, preset="fast")
     assert "menu-head" not in str(caught[0].message)
+    assert caught[0].filename == __file__  # points at the Cleaner(...) call
     # The warning is true: under "fast" the rule never decides a line.
     reasons = [reason for _, reason, _ in cleaner.explain("Menu: home\nzebrafish\n")]
     assert reasons[0] == "menu-head" and reasons[1] != "zebra", reasons

@@ -2,6 +2,7 @@
 same cleaned text as `kzclean learn` and `kzclean --profile`."""
 
 import json
+import os
 import pickle
 import subprocess
 
@@ -89,6 +90,21 @@ def test_bad_profiles_and_pages_without_a_site_are_refused(tmp_path):
         SiteProfile().add("text", url="not a url")
     with pytest.raises(ValueError, match="max_lines"):
         SiteProfile(max_lines=0)
+    # A name the profile could not read back (pickling would fail later,
+    # on a worker) is refused when it is added.
+    for bad_site, why in [("", "empty"), (" ", "empty"), ("a\nb", "control character"),
+                          (" a", "white space"), ("a" * 300_000, "at most")]:
+        with pytest.raises(ValueError, match=why):
+            SiteProfile().add("Home\nSubscribe\n", site=bad_site)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_file_that_is_not_a_profile_is_refused_at_once():
+    # Read a line at a time, as the command does: refused at line 1, not
+    # read into memory until it runs out.
+    for read in (SiteProfile.load, lambda path: Cleaner(profile=path)):
+        with pytest.raises(ValueError, match=r"/dev/zero:1: a line longer than 256 KiB"):
+            read("/dev/zero")
 
 
 def test_a_cleaner_with_a_profile_cleans_as_the_cli(tmp_path, kzclean_bin, cli):
