@@ -29,7 +29,7 @@ pub fn quote_input(bytes: &[u8]) -> String {
 }
 
 /// A path in a message, its control characters escaped as in
-/// [`quote_input`]: a file named by a crawl (`-r` over pages saved under
+/// `quote_input`: a file named by a crawl (`-r` over pages saved under
 /// their titles) cannot break an error's line or drive the terminal.
 pub fn shown_path(path: impl AsRef<Path>) -> String {
     let path = path.as_ref();
