@@ -422,15 +422,18 @@ fn profile_of(item: &Bound<'_, PyAny>) -> PyResult<Arc<RustProfile>> {
 }
 
 fn parse_profile(name: &str, bytes: &[u8]) -> PyResult<RustProfile> {
-    RustProfile::parse(name, bytes).map_err(|errors| {
-        PyValueError::new_err(
-            errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })
+    RustProfile::parse(name, bytes).map_err(|errors| profile_errors(&errors))
+}
+
+/// A profile's problems, one `path:line: message` a line.
+fn profile_errors(errors: &[kzclean::LineError]) -> PyErr {
+    PyValueError::new_err(
+        errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 /// Reads a profile file a line at a time, as the command does: a file
@@ -443,15 +446,7 @@ fn read_profile(path: &Path) -> PyResult<RustProfile> {
     let mut reader = std::io::BufReader::with_capacity(256 * 1024, file);
     RustProfile::read(&shown, &mut reader)
         .map_err(cannot)?
-        .map_err(|errors| {
-            PyValueError::new_err(
-                errors
-                    .iter()
-                    .map(|e| e.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            )
-        })
+        .map_err(|errors| profile_errors(&errors))
 }
 
 fn os_error(what: &str, e: std::io::Error) -> PyErr {

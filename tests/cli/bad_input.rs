@@ -357,18 +357,21 @@ fn a_full_disk_on_stdout_is_a_clear_error_and_exit_1() {
         &["--jsonl", jsonl],
         &["--jsonl", "-j", "2", jsonl],
     ] {
-        let out = kzclean()
-            .args(args)
-            .stdout(full.try_clone().unwrap())
-            .output()
-            .unwrap();
-        assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
-        assert_eq!(
-            stderr(&out),
-            "kzclean: <stdout>: No space left on device (os error 28)\n",
-            "{args:?}"
-        );
+        assert_lost_to_full_disk(kzclean().args(args), &full);
     }
+}
+
+/// `command` with its standard output on `full` (`/dev/full`): an error
+/// naming standard output, exit 1.
+#[cfg(unix)]
+fn assert_lost_to_full_disk(command: &mut std::process::Command, full: &fs::File) {
+    let out = command.stdout(full.try_clone().unwrap()).output().unwrap();
+    assert_eq!(code(&out), 1, "{command:?}: {}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "kzclean: <stdout>: No space left on device (os error 28)\n",
+        "{command:?}"
+    );
 }
 
 /// A file name holding control characters (a page saved under its title)
@@ -407,17 +410,7 @@ fn help_to_a_full_disk_is_an_error() {
         &["man"],
         &["completions", "bash"],
     ] {
-        let out = common::kzclean()
-            .args(args)
-            .stdout(full.try_clone().unwrap())
-            .output()
-            .unwrap();
-        assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
-        assert_eq!(
-            stderr(&out),
-            "kzclean: <stdout>: No space left on device (os error 28)\n",
-            "{args:?}"
-        );
+        assert_lost_to_full_disk(common::kzclean().args(args), &full);
     }
     // Written where it can be: exit 0.
     let out = common::kzclean().arg("--help").output().unwrap();
