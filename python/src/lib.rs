@@ -806,7 +806,9 @@ impl SiteProfile {
                 // A name the profile could not read back would break
                 // to_bytes / pickling later, on a worker.
                 if let Some(problem) = kzclean::site_name_problem(site) {
-                    return Err(PyValueError::new_err(format!("site={site:?}: {problem}")));
+                    // The problem quotes the name where that helps (not a
+                    // 300 KB one in full).
+                    return Err(PyValueError::new_err(format!("bad site=: {problem}")));
                 }
                 site.to_string()
             }

@@ -11,6 +11,10 @@ const SECOND_LEVEL: &[&str] = &[
     "nom", "or", "org", "plc", "sch",
 ];
 
+/// The longest host a URL can have (a DNS name has at most 253 bytes): a
+/// longer one is not a host, and its site name must fit a profile line.
+const MAX_HOST_NAME: usize = 253;
+
 /// The site of a URL: its host, lower-cased, without `www.`-like prefixes:
 /// the last two labels, or three when the second to last is a common
 /// second-level label under a two-letter country code (`co.uk`, `com.au`,
@@ -37,15 +41,13 @@ pub fn site_of_url(url: &str) -> Option<String> {
         return v6
             .split(']')
             .next()
-            .filter(|h| h.len() <= 253)
+            .filter(|h| h.len() <= MAX_HOST_NAME)
             .map(str::to_ascii_lowercase);
     } else {
         host.split(':').next().unwrap_or("")
     };
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    // A DNS name has at most 253 bytes; a longer host is not one, and a
-    // site name must fit a profile line.
-    if host.is_empty() || host.len() > 253 || host.contains(char::is_whitespace) {
+    if host.is_empty() || host.len() > MAX_HOST_NAME || host.contains(char::is_whitespace) {
         return None;
     }
     if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
@@ -102,8 +104,8 @@ pub fn site_name_problem(name: &str) -> Option<String> {
     }
 }
 
-/// The longest site name: far above a host name (253 bytes) or a folder
-/// name (255 on most file systems).
+/// The longest site name: far above a host name ([`MAX_HOST_NAME`]) or a
+/// folder name (255 bytes on most file systems).
 const MAX_SITE_NAME: usize = 4096;
 
 /// A site name as the profile file can hold it: one line, no leading or

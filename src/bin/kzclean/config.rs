@@ -57,13 +57,10 @@ pub fn tree_input(files: &[PathBuf]) -> Result<&Path, Error> {
 pub fn build_cleaner(args: &Args) -> Result<Cleaner, Error> {
     let mut contents = Vec::new();
     for path in &args.rules {
-        let bytes = read_rule_file(path).map_err(|e| {
-            Error::Usage(format!(
-                "{}: cannot read rule file: {e}",
-                kzclean::shown_path(path)
-            ))
-        })?;
-        contents.push((kzclean::shown_path(path), bytes));
+        let shown = kzclean::shown_path(path);
+        let bytes = read_rule_file(path)
+            .map_err(|e| Error::Usage(format!("{shown}: cannot read rule file: {e}")))?;
+        contents.push((shown, bytes));
     }
     let sources: Vec<RuleSource<'_>> = contents
         .iter()
@@ -95,22 +92,16 @@ pub fn build_cleaner(args: &Args) -> Result<Cleaner, Error> {
         None if args.fast => Model::builtin_fast(),
         None => Model::builtin(),
         Some(path) => {
+            let name = kzclean::shown_path(path);
             let bytes = read_at_most(path, MAX_MODEL_FILE)
-                .map_err(|e| {
-                    Error::Usage(format!(
-                        "{}: cannot read model file: {e}",
-                        kzclean::shown_path(path)
-                    ))
-                })?
+                .map_err(|e| Error::Usage(format!("{name}: cannot read model file: {e}")))?
                 .ok_or_else(|| {
                     Error::Usage(format!(
-                        "{}: larger than {} MiB, the most a model file may hold; check that \
+                        "{name}: larger than {} MiB, the most a model file may hold; check that \
                          it is the model file you meant",
-                        kzclean::shown_path(path),
                         MAX_MODEL_FILE >> 20
                     ))
                 })?;
-            let name = kzclean::shown_path(path);
             let model = if args.fast {
                 Model::parse_fast(&name, &bytes)
             } else {

@@ -189,20 +189,15 @@ pub fn learn_inputs(
 /// a profile fails at its first line too long to be one, not after it was
 /// read whole.
 pub fn read_profile(path: &Path) -> Result<SiteProfile, Error> {
-    let cannot = |e: io::Error| {
-        Error::Usage(format!(
-            "{}: cannot read profile: {e}",
-            kzclean::shown_path(path)
-        ))
-    };
+    let shown = kzclean::shown_path(path);
+    let cannot = |e: io::Error| Error::Usage(format!("{shown}: cannot read profile: {e}"));
     let file = std::fs::File::open(path).map_err(cannot)?;
     let mut reader = io::BufReader::with_capacity(256 * 1024, file.take(MAX_PROFILE_FILE + 1));
-    let parsed = SiteProfile::read(&kzclean::shown_path(path), &mut reader).map_err(cannot)?;
+    let parsed = SiteProfile::read(&shown, &mut reader).map_err(cannot)?;
     if reader.get_ref().limit() == 0 {
         // More than the cap was there: the parse saw a cut file.
         return Err(Error::Usage(format!(
-            "{}: larger than {} GiB, the most a profile may hold",
-            kzclean::shown_path(path),
+            "{shown}: larger than {} GiB, the most a profile may hold",
             MAX_PROFILE_FILE >> 30
         )));
     }
