@@ -9,10 +9,11 @@ never imports it.
     from datatrove.pipeline.writers import JsonlWriter
     from kzclean.datatrove import KzcleanFilter
 
-    LocalPipelineExecutor(
-        pipeline=[JsonlReader("in/"), KzcleanFilter(), JsonlWriter("out/")],
-        tasks=4,
-    ).run()
+    if __name__ == "__main__":  # workers start a Python that imports this file
+        LocalPipelineExecutor(
+            pipeline=[JsonlReader("in/"), KzcleanFilter(), JsonlWriter("out/")],
+            tasks=4,
+        ).run()
 """
 
 from __future__ import annotations
