@@ -184,6 +184,9 @@ def main(argv=None):
         field, drop_empty, batch_size = args.field, args.drop_empty, args.batch_size
         url_field = args.url_field if (args.learn_sites or args.profile) else None
         lines = spark.sparkContext.textFile(args.input)
+        if output_exists(spark, args.output):
+            # Spark would say so only when it writes: after the learning pass.
+            sys.exit(f"spark_clean: {args.output} already exists; give a new output folder")
         if args.learn_sites:
             profile = lines.mapPartitions(lambda part: learn_partition(part, field, url_field)).treeReduce(
                 merge_profiles
@@ -201,6 +204,14 @@ def main(argv=None):
         sys.exit(f"spark_clean: {job_error(e)}")
     finally:
         spark.stop()
+
+
+def output_exists(spark, output):
+    """Whether the output folder exists, asked of its file system (local,
+    HDFS, S3...) as Spark's writer asks it."""
+    jvm, conf = spark.sparkContext._jvm, spark.sparkContext._jsc.hadoopConfiguration()
+    path = jvm.org.apache.hadoop.fs.Path(output)
+    return path.getFileSystem(conf).exists(path)
 
 
 def job_error(e):

@@ -181,3 +181,23 @@ def test_a_failed_job_ends_with_its_cause_in_one_line(tmp_path):
         assert done.returncode == 1
         # Spark logs its stack traces before; the last line says what failed.
         assert done.stderr.rstrip().splitlines()[-1].startswith(cause), done.stderr[-2000:]
+
+
+@pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"), reason="Spark needs Java")
+def test_an_existing_output_folder_stops_learn_sites_before_it_learns(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"text": "fine\n", "url": "https://a.example.com/"}) + "\n", encoding="utf-8")
+    out, saved = tmp_path / "out", tmp_path / "sites.prof"
+    out.mkdir()
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--master", "local[1]", "--learn-sites", "--save-profile", str(saved)]
+        + [str(source), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 1
+    assert done.stderr.rstrip().splitlines()[-1] == f"spark_clean: {out} already exists; give a new output folder"
+    assert not saved.exists()  # the learning pass did not run
