@@ -7,8 +7,10 @@
 
 INPUT is a JSON Lines file, folder or glob (.gz and .bz2 too), anything
 Spark's textFile reads; OUTPUT is a new folder of JSON Lines part files.
-Every record keeps its other fields as they were; only the text changes, to
-what `kzclean < page.txt` prints for it. Records keep their input order.
+Every record keeps its other fields' values (written again by Python's
+json: spacing, escapes and the spelling of numbers may change); only the
+text changes, to what `kzclean < page.txt` prints for it. Records keep their
+input order. A bad record fails the job; the last line says why.
 
 Needs `pip install kzclean pyspark` where the driver runs, and kzclean on
 every worker (docs/pipelines.md: shipping it to a cluster).
@@ -37,18 +39,47 @@ def parse_records(lines, field):
     for line in lines:
         if not line.strip():
             continue
+        # A UTF-8 byte order mark before a file's first record, which the
+        # CLI takes too; json.loads refuses it.
+        line = line.removeprefix("\ufeff")
         try:
             record = json.loads(line)
         except json.JSONDecodeError as e:
             raise ValueError(f"not a JSON record ({e}): {line[:200]!r}") from None
         if not isinstance(record, dict) or not isinstance(record.get(field), str):
             raise ValueError(f"record without a string field {field!r}: {line[:200]!r}")
+        if not is_text(record[field]):
+            raise ValueError(
+                f"field {field!r} has a lone surrogate (a \\uD800-\\uDFFF escape without its pair): half a "
+                f"character, not text, and cannot be cleaned: {line[:200]!r}"
+            )
         yield record
 
 
+def is_text(s):
+    """False for a str holding lone surrogates (from JSON escapes such as
+    "\\ud83d"), which UTF-8 cannot encode."""
+    if s.isascii():
+        return True
+    try:
+        s.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def to_json(record):
+    """A record as one JSON line. ensure_ascii=False keeps the text as it
+    is, but another field's lone surrogate cannot be written as UTF-8: such
+    a record is written with escapes, as the input had it."""
+    line = json.dumps(record, ensure_ascii=False)
+    return line if is_text(line) else json.dumps(record)
+
+
 def url_of(record, url_field):
+    """The record's URL; None when it has none, or one that is not text."""
     url = record.get(url_field)
-    return url if isinstance(url, str) else None
+    return url if isinstance(url, str) and is_text(url) else None
 
 
 def learn_partition(lines, field, url_field):
@@ -88,7 +119,7 @@ def clean_partition(records, cleaner, field, drop_empty, batch_size, url_field=N
             if drop_empty and not text.strip():
                 continue
             record[field] = text
-            yield json.dumps(record, ensure_ascii=False)
+            yield to_json(record)
         batch.clear()
 
     for record in parse_records(records, field):
@@ -121,8 +152,11 @@ def main(argv=None):
         parser.error("--learn-sites learns the profile; --profile reads one: give one of them")
     if args.save_profile and not args.learn_sites:
         parser.error("--save-profile needs --learn-sites")
+    if args.batch_size < 1:
+        parser.error(f"--batch-size must be at least 1, not {args.batch_size}")
 
     from kzclean import Cleaner
+    from py4j.protocol import Py4JJavaError
     from pyspark.sql import SparkSession
 
     def build_cleaner(profile):
@@ -150,6 +184,9 @@ def main(argv=None):
         field, drop_empty, batch_size = args.field, args.drop_empty, args.batch_size
         url_field = args.url_field if (args.learn_sites or args.profile) else None
         lines = spark.sparkContext.textFile(args.input)
+        if output_exists(spark, args.output):
+            # Spark would say so only when it writes: after the learning pass.
+            sys.exit(f"spark_clean: {args.output} already exists; give a new output folder")
         if args.learn_sites:
             profile = lines.mapPartitions(lambda part: learn_partition(part, field, url_field)).treeReduce(
                 merge_profiles
@@ -162,8 +199,33 @@ def main(argv=None):
             lines.mapPartitions(lambda part: clean_partition(part, cleaner, field, drop_empty, batch_size, url_field))
             .saveAsTextFile(args.output, compressionCodecClass=codec)
         )
+    except Py4JJavaError as e:
+        # Spark has logged its stack traces; end with the cause, in one line.
+        sys.exit(f"spark_clean: {job_error(e)}")
     finally:
         spark.stop()
+
+
+def output_exists(spark, output):
+    """Whether the output folder exists, asked of its file system (local,
+    HDFS, S3...) as Spark's writer asks it."""
+    jvm, conf = spark.sparkContext._jvm, spark.sparkContext._jsc.hadoopConfiguration()
+    path = jvm.org.apache.hadoop.fs.Path(output)
+    return path.getFileSystem(conf).exists(path)
+
+
+def job_error(e):
+    """A failed job's cause: a task's Python error (the last line of its
+    traceback), else the innermost Java exception's message."""
+    cause = e.java_exception
+    while cause.getCause() is not None:
+        cause = cause.getCause()
+    message = str(cause.getMessage() or cause.toString())
+    if "Traceback (most recent call last)" in message:
+        # Spark 4 ends the traceback with a line " SQLSTATE: 38000".
+        lines = [x for x in message.splitlines() if x.strip() and not x.strip().startswith("SQLSTATE:")]
+        return lines[-1]
+    return message
 
 
 if __name__ == "__main__":

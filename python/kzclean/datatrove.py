@@ -9,15 +9,17 @@ never imports it.
     from datatrove.pipeline.writers import JsonlWriter
     from kzclean.datatrove import KzcleanFilter
 
-    LocalPipelineExecutor(
-        pipeline=[JsonlReader("in/"), KzcleanFilter(), JsonlWriter("out/")],
-        tasks=4,
-    ).run()
+    if __name__ == "__main__":  # workers start a Python that imports this file
+        LocalPipelineExecutor(
+            pipeline=[JsonlReader("in/"), KzcleanFilter(), JsonlWriter("out/")],
+            tasks=4,
+        ).run()
 """
 
 from __future__ import annotations
 
 import contextlib
+import numbers
 import os
 from itertools import islice
 from typing import Iterable, Iterator, List, Optional, Sequence, Union
@@ -49,7 +51,45 @@ def _batches(docs: Iterable[Document], size: int) -> Iterator[List[Document]]:
 
 def _url(doc: Document, key: str) -> Optional[str]:
     url = doc.metadata.get(key) if doc.metadata else None
-    return url if isinstance(url, str) else None
+    # A URL that is not a string, or not text (a lone surrogate), names no
+    # site: the page is cleaned without the profile, as the CLI does.
+    return url if isinstance(url, str) and _is_text(url) else None
+
+
+def _is_text(s: str) -> bool:
+    """False for a str holding lone surrogates, which UTF-8 cannot encode."""
+    if s.isascii():
+        return True
+    try:
+        s.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _whole_number(name: str, value, allow_none: bool = False) -> None:
+    # numbers.Integral takes numpy's integers too; bool is one, but no count.
+    if (value is None and allow_none) or (isinstance(value, numbers.Integral) and not isinstance(value, bool)):
+        return
+    either = ", or None" if allow_none else ""
+    raise TypeError(f"{name} must be a whole number{either}, not {value!r}")
+
+
+def _text_error(batch: List[Document]) -> Optional[Exception]:
+    """Names the first document of a batch whose text kzclean cannot take,
+    after clean_many refused the batch without saying which."""
+    for doc in batch:
+        if not isinstance(doc.text, str):
+            return TypeError(f"document {doc.id!r}: text must be a str, not {type(doc.text).__name__}")
+        try:
+            doc.text.encode()
+        except UnicodeEncodeError as e:
+            return ValueError(
+                f"document {doc.id!r}: text has a lone surrogate {e.object[e.start]!r} at character {e.start}, "
+                "half a UTF-16 character that is not text and cannot be cleaned; repair it where the text "
+                "is decoded (e.g. errors='replace'), or drop the document before this step"
+            )
+    return None
 
 
 class KzcleanFilter(PipelineStep):
@@ -102,10 +142,25 @@ class KzcleanFilter(PipelineStep):
         exclusion_writer=None,
     ):
         super().__init__()
+        # Checked here: a wrong type would otherwise fail, or silently do the
+        # wrong thing, only once a worker runs the step.
+        _whole_number("batch_size", batch_size)
+        _whole_number("threads", threads, allow_none=True)
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         if threads is not None and threads < 1:
             raise ValueError("threads must be at least 1, or None for one per core")
+        if not isinstance(drop_empty, bool):
+            raise TypeError(f"drop_empty must be True or False, not {drop_empty!r}")
+        if not isinstance(url_key, str):
+            raise TypeError(f"url_key must be a str (a metadata key), not {url_key!r}")
+        if exclusion_writer is not None and not (
+            hasattr(exclusion_writer, "write") and hasattr(exclusion_writer, "__enter__")
+        ):
+            raise TypeError(
+                f"exclusion_writer must be a datatrove writer (e.g. JsonlWriter('dropped/')) or None, "
+                f"not {exclusion_writer!r}"
+            )
         self.cleaner = Cleaner(
             rules=rules,
             preset=preset,
@@ -129,7 +184,14 @@ class KzcleanFilter(PipelineStep):
             for batch in _batches(data, self.batch_size):
                 with self.track_time("batch"):
                     urls = [_url(doc, self.url_key) for doc in batch] if self.with_urls else None
-                    cleaned = self.cleaner.clean_many([doc.text for doc in batch], threads=self.threads, urls=urls)
+                    try:
+                        cleaned = self.cleaner.clean_many([doc.text for doc in batch], threads=self.threads, urls=urls)
+                    except (TypeError, UnicodeEncodeError) as e:
+                        # clean_many does not say which document it refused.
+                        named = _text_error(batch)
+                        if named is None:
+                            raise
+                        raise named from e
                 for doc, text in zip(batch, cleaned):
                     self.stat_update("total")
                     self.stat_update("lines_removed", value=_line_count(doc.text) - _line_count(text))

@@ -132,3 +132,51 @@ def test_importing_kzclean_does_not_import_datatrove():
     code = "import sys, kzclean; kzclean.Cleaner().clean('x'); print('datatrove' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        ({"batch_size": 2.5}, TypeError, "batch_size must be a whole number"),
+        ({"batch_size": "10"}, TypeError, "batch_size must be a whole number"),
+        ({"threads": 2.0}, TypeError, "threads must be a whole number"),
+        ({"threads": "2"}, TypeError, "threads must be a whole number"),
+        ({"drop_empty": "no"}, TypeError, "drop_empty must be True or False"),
+        ({"url_key": 5}, TypeError, "url_key must be a str"),
+        ({"exclusion_writer": "dropped/"}, TypeError, "exclusion_writer must be a datatrove writer"),
+    ],
+)
+def test_bad_options_fail_when_the_step_is_built_naming_the_option(options, error, message):
+    # Before, each of these was taken and failed (or silently did the wrong
+    # thing) only when a worker ran the step.
+    with pytest.raises(error, match=message):
+        KzcleanFilter(**options)
+
+
+def test_a_document_that_is_not_text_is_named_in_the_error():
+    from datatrove.data import Document
+
+    step = KzcleanFilter()
+    good = "The minister said the plan would start in May, after a long debate.\n"
+    for text, error, message in [
+        (None, TypeError, "document 'bad': text must be a str, not NoneType"),
+        (b"bytes\n", TypeError, "document 'bad': text must be a str, not bytes"),
+        ("half \ud83d an emoji\n", ValueError, r"document 'bad': text has a lone surrogate '\\ud83d' at character 5"),
+    ]:
+        docs = [Document(text=good, id="good"), Document(text=text, id="bad")]
+        with pytest.raises(error, match=message):
+            list(step.run(iter(docs)))
+
+
+def test_a_url_that_is_not_text_cleans_the_document_without_its_site():
+    from datatrove.data import Document
+
+    from kzclean import Cleaner, SiteProfile
+
+    text = "The Harbour Gazette is printed on recycled paper by volunteers.\nStory one.\n"
+    profile = SiteProfile()
+    profile.add(text, url="https://a.example.com/1")
+    urls = [5, None, "", "not a url", "https://a.example.com/\udc80"]
+    docs = [Document(text=text, id=str(i), metadata={"url": u}) for i, u in enumerate(urls)]
+    out = list(KzcleanFilter(profile=profile, drop_empty=False).run(iter(docs)))
+    assert [d.text for d in out] == [Cleaner().clean(text)] * len(urls)

@@ -123,3 +123,81 @@ def test_spark_learn_sites_cleans_as_the_cli_learn_sites(tmp_path, kzclean_bin):
         [str(kzclean_bin), "learn", "--jsonl"], input=source.read_bytes(), capture_output=True, check=True
     ).stdout
     assert saved.read_bytes() == learned
+
+
+def test_records_the_cli_takes_are_taken_and_bad_text_is_named(cli):
+    import kzclean
+
+    example = _example()
+    cleaner = kzclean.Cleaner()
+    good = "The minister said the plan would start in May, after a long debate.\n"
+
+    def clean(line, url_field=None):
+        return [json.loads(x) for x in example.clean_partition(iter([line]), cleaner, "text", False, 4, url_field)]
+
+    # A UTF-8 byte order mark before a file's first record, as the CLI takes.
+    assert clean("\ufeff" + json.dumps({"text": good})) == [{"text": cli(good)}]
+    # A lone surrogate in another field is written back as its escape (the
+    # part file must be UTF-8); in the URL, it names no site.
+    assert clean(json.dumps({"text": good, "title": "cut \ud83d"})) == [{"text": cli(good), "title": "cut \ud83d"}]
+    profile = kzclean.SiteProfile()
+    profile.add(good, url="https://a.example.com/1")
+    with_profile = kzclean.Cleaner(profile=profile)
+    line = json.dumps({"text": good, "url": "https://a.example.com/\udc80"})
+    got = [json.loads(x) for x in example.clean_partition(iter([line]), with_profile, "text", False, 4, "url")]
+    assert [r["text"] for r in got] == [cli(good)]
+    # In the text, it is an error naming the record, as the CLI's.
+    with pytest.raises(ValueError, match=r"lone surrogate.*cannot be cleaned: '\{\"text\": \"half"):
+        clean(json.dumps({"text": "half \ud83d an emoji\n"}))
+
+
+def test_spark_job_refuses_a_batch_size_below_one(tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--batch-size", "0", "in.jsonl", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "--batch-size must be at least 1" in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"), reason="Spark needs Java")
+def test_a_failed_job_ends_with_its_cause_in_one_line(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "fine\\n"}\n{oops\n', encoding="utf-8")
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    for path, cause in [
+        (source, "spark_clean: ValueError: not a JSON record (Expecting property name"),
+        (tmp_path / "missing.jsonl", "spark_clean: Input path does not exist: file:"),
+    ]:
+        done = subprocess.run(
+            [sys.executable, str(SCRIPT), "--master", "local[1]", str(path), str(tmp_path / f"out-{path.name}")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
+        assert done.returncode == 1
+        # Spark logs its stack traces before; the last line says what failed.
+        assert done.stderr.rstrip().splitlines()[-1].startswith(cause), done.stderr[-2000:]
+
+
+@pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"), reason="Spark needs Java")
+def test_an_existing_output_folder_stops_learn_sites_before_it_learns(tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"text": "fine\n", "url": "https://a.example.com/"}) + "\n", encoding="utf-8")
+    out, saved = tmp_path / "out", tmp_path / "sites.prof"
+    out.mkdir()
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--master", "local[1]", "--learn-sites", "--save-profile", str(saved)]
+        + [str(source), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 1
+    assert done.stderr.rstrip().splitlines()[-1] == f"spark_clean: {out} already exists; give a new output folder"
+    assert not saved.exists()  # the learning pass did not run
