@@ -16,6 +16,14 @@ pytest.importorskip("pyspark")
 SCRIPT = REPO / "examples" / "spark_clean.py"
 
 
+def run_job(*args, timeout=600):
+    """Runs the example with `args`, its Spark workers on this Python."""
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *map(str, args)], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
 @pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"), reason="Spark needs Java")
 def test_spark_job_cleans_as_the_cli(tmp_path, cli):
     names = sorted(PAGES) * 3
@@ -25,14 +33,7 @@ def test_spark_job_cleans_as_the_cli(tmp_path, cli):
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "out"
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--master", "local[2]", "--batch-size", "4", "--drop-empty", str(source), str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    done = run_job("--master", "local[2]", "--batch-size", "4", "--drop-empty", source, out)
     assert done.returncode == 0, done.stderr[-4000:]
 
     parts = sorted(out.glob("part-*"))
@@ -73,12 +74,7 @@ def test_clean_partition_keeps_empty_texts_and_rejects_bad_records(cli):
 def test_spark_job_refuses_bad_rules_before_starting(tmp_path):
     bad = tmp_path / "bad.rules"
     bad.write_text("drop x nonsense Y\n")
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--rules", str(bad), "in.jsonl", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_job("--rules", bad, "in.jsonl", tmp_path / "out", timeout=120)
     assert done.returncode == 1
     assert f"{bad}:1: rule `x`: unknown scope" in done.stderr
 
@@ -104,15 +100,7 @@ def test_spark_learn_sites_cleans_as_the_cli_learn_sites(tmp_path, kzclean_bin):
     assert all(repeated not in expected[i] for i in range(8))
 
     out, saved = tmp_path / "out", tmp_path / "learned.prof"
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--master", "local[2]", "--learn-sites", "--save-profile", str(saved)]
-        + [str(source), str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    done = run_job("--master", "local[2]", "--learn-sites", "--save-profile", saved, source, out)
     assert done.returncode == 0, done.stderr[-4000:]
     got = [json.loads(line) for p in sorted(out.glob("part-*")) for line in p.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in got] == [r["id"] for r in records]
@@ -152,12 +140,7 @@ def test_records_the_cli_takes_are_taken_and_bad_text_is_named(cli):
 
 
 def test_spark_job_refuses_a_batch_size_below_one(tmp_path):
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--batch-size", "0", "in.jsonl", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_job("--batch-size", "0", "in.jsonl", tmp_path / "out", timeout=120)
     assert done.returncode == 2
     assert "--batch-size must be at least 1" in done.stderr
 
@@ -166,18 +149,11 @@ def test_spark_job_refuses_a_batch_size_below_one(tmp_path):
 def test_a_failed_job_ends_with_its_cause_in_one_line(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_text('{"text": "fine\\n"}\n{oops\n', encoding="utf-8")
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
     for path, cause in [
         (source, "spark_clean: ValueError: not a JSON record (Expecting property name"),
         (tmp_path / "missing.jsonl", "spark_clean: Input path does not exist: file:"),
     ]:
-        done = subprocess.run(
-            [sys.executable, str(SCRIPT), "--master", "local[1]", str(path), str(tmp_path / f"out-{path.name}")],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-        )
+        done = run_job("--master", "local[1]", path, tmp_path / f"out-{path.name}")
         assert done.returncode == 1
         # Spark logs its stack traces before; the last line says what failed.
         assert done.stderr.rstrip().splitlines()[-1].startswith(cause), done.stderr[-2000:]
@@ -189,15 +165,7 @@ def test_an_existing_output_folder_stops_learn_sites_before_it_learns(tmp_path):
     source.write_text(json.dumps({"text": "fine\n", "url": "https://a.example.com/"}) + "\n", encoding="utf-8")
     out, saved = tmp_path / "out", tmp_path / "sites.prof"
     out.mkdir()
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--master", "local[1]", "--learn-sites", "--save-profile", str(saved)]
-        + [str(source), str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    done = run_job("--master", "local[1]", "--learn-sites", "--save-profile", saved, source, out)
     assert done.returncode == 1
     assert done.stderr.rstrip().splitlines()[-1] == f"spark_clean: {out} already exists; give a new output folder"
     assert not saved.exists()  # the learning pass did not run
