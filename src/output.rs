@@ -218,7 +218,10 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Counts one document and its verdicts.
+    /// Counts one document and its verdicts (as [`crate::Cleaner::classify`]
+    /// gives them). `rule_count` is the number of rules
+    /// ([`RuleSet::rules`]`.len()`): [`Stats::removed_by_rule`] gets at
+    /// least that many entries, and more if a verdict names a later rule.
     pub fn add_document(&mut self, doc: &[u8], verdicts: &[Verdict], rule_count: usize) {
         self.start_document(doc, rule_count);
         for (line, v) in lines(doc).zip(verdicts) {
@@ -260,7 +263,12 @@ impl Stats {
     fn add_removed(&mut self, v: &Verdict) {
         match v.reason {
             Reason::Rule(i) | Reason::Cut(i) | Reason::CutGuarded(i) | Reason::CutRepeated(i) => {
-                self.removed_by_rule[i as usize] += 1
+                let i = i as usize;
+                // Past the rule count the caller gave: grow, not panic.
+                if i >= self.removed_by_rule.len() {
+                    self.removed_by_rule.resize(i + 1, 0);
+                }
+                self.removed_by_rule[i] += 1
             }
             Reason::Model { .. } => self.removed_by_classifier += 1,
             Reason::SiteRepeat { .. } => self.removed_by_site_profile += 1,

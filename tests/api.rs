@@ -1,0 +1,34 @@
+//! The library as a Rust user calls it: public entry points given odd but
+//! legal arguments (counts, verdicts and buffers that do not match) return
+//! or do something sensible instead of panicking.
+
+use kzclean::{Cleaner, CleanerOptions, Reason, RuleSet, Stats, Verdict};
+
+const PAGE: &[u8] =
+    b"Skip to content\nThe minister said the plan would start in May, after a long debate.\n";
+
+/// Verdicts naming the built-in rule `Skip to content` is dropped by.
+fn builtin_verdicts() -> Vec<Verdict> {
+    let mut cleaner = Cleaner::new(RuleSet::builtin(), CleanerOptions::default());
+    let mut verdicts = Vec::new();
+    cleaner.classify(PAGE, &mut verdicts);
+    assert!(matches!(verdicts[0].reason, Reason::Rule(_)));
+    verdicts
+}
+
+#[test]
+fn stats_count_rules_past_the_rule_count_given() {
+    let verdicts = builtin_verdicts();
+    let Reason::Rule(rule) = verdicts[0].reason else {
+        unreachable!()
+    };
+    // A rule count too small (0, or another rule set's) must not panic:
+    // the counts grow to the rule a verdict names.
+    for rule_count in [0, rule as usize, rule as usize + 1, 5000] {
+        let mut stats = Stats::default();
+        stats.add_document(PAGE, &verdicts, rule_count);
+        assert_eq!(stats.removed_by_rule[rule as usize], 1, "{rule_count}");
+        assert_eq!(stats.removed_by_rule.len(), rule_count.max(rule as usize + 1));
+        assert_eq!((stats.lines_in, stats.lines_out), (2, 1));
+    }
+}
