@@ -2,7 +2,7 @@
 //! legal arguments (counts, verdicts and buffers that do not match) return
 //! or do something sensible instead of panicking.
 
-use kzclean::{Cleaner, CleanerOptions, Reason, RuleSet, Stats, Verdict};
+use kzclean::{Cleaner, CleanerOptions, Mode, Reason, RuleSet, Stats, Verdict};
 
 const PAGE: &[u8] =
     b"Skip to content\nThe minister said the plan would start in May, after a long debate.\n";
@@ -30,5 +30,30 @@ fn stats_count_rules_past_the_rule_count_given() {
         assert_eq!(stats.removed_by_rule[rule as usize], 1, "{rule_count}");
         assert_eq!(stats.removed_by_rule.len(), rule_count.max(rule as usize + 1));
         assert_eq!((stats.lines_in, stats.lines_out), (2, 1));
+    }
+}
+
+#[test]
+fn write_document_with_verdicts_of_other_rules_does_not_panic() {
+    let verdicts = builtin_verdicts();
+    let Reason::Rule(rule) = verdicts[0].reason else {
+        unreachable!()
+    };
+    // The verdicts name a built-in rule; these rules have none.
+    let no_rules = RuleSet::build(false, &[], kzclean::Preset::Balanced).unwrap();
+    let dropped = format!("drop\tunknown-rule-{rule}\tSkip to content\n");
+    // (mode, the output's first line, what its second line starts with)
+    let table: &[(Mode, &str, &str)] = &[
+        (Mode::Clean, "The minister said", ""),
+        (Mode::Invert, "Skip to content\n", ""),
+        (Mode::Explain, &dropped, "keep\tmodel:"),
+    ];
+    for &(mode, first, second) in table {
+        let mut out = Vec::new();
+        kzclean::write_document(mode, PAGE, &verdicts, &no_rules, &mut out);
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with(first), "{mode:?}: {out}");
+        let rest = out.split_inclusive('\n').nth(1).unwrap_or("");
+        assert!(rest.starts_with(second), "{mode:?}: {out}");
     }
 }
