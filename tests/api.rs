@@ -57,3 +57,24 @@ fn write_document_with_verdicts_of_other_rules_does_not_panic() {
         assert!(rest.starts_with(second), "{mode:?}: {out}");
     }
 }
+
+#[test]
+fn presearch_records_what_fits_and_match_line_with_agrees() {
+    let rules = RuleSet::builtin();
+    let lines: &[&[u8]] = &[b"Skip to content", b"Share this article", b"Plain prose here."];
+    let words = |line: &[u8]| kzclean::count_words(line);
+    // (length of `found`, indexes given): indexes past `found` are left
+    // unsearched, whatever the length.
+    let table: &[(usize, [usize; 3])] = &[(3, [0, 1, 2]), (1, [0, 5, 9]), (0, [0, 1, 2])];
+    for &(len, at) in table {
+        let mut found = vec![kzclean::Presearch::default(); len];
+        let searched = at.iter().zip(lines).map(|(&i, &l)| (i, l, words(l)));
+        rules.presearch(searched.clone(), &mut found);
+        rules.presearch_anchored(searched, &mut found);
+        for (&i, &line) in at.iter().zip(lines) {
+            let f = found.get(i).copied().unwrap_or_default();
+            let want = rules.match_line(line, words(line));
+            assert_eq!(rules.match_line_with(line, words(line), f), want, "{len} {i}");
+        }
+    }
+}

@@ -351,18 +351,20 @@ impl Literals {
     }
 }
 
-/// What [`super::RuleSet::presearch`] found in a line; the default is "not
-/// searched", which [`super::RuleSet::match_line_with`] then searches itself.
+/// What [`super::RuleSet::presearch`] found in a line, to give to
+/// [`super::RuleSet::match_line_with`] with that line; the default is "not
+/// searched", which `match_line_with` then searches itself. Opaque: what
+/// it holds is the engine's business (its field types are not public).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Presearch {
     /// Whether some anchored rule matches the line.
-    pub anchored: Option<bool>,
-    pub literal: LiteralEnd,
+    pub(crate) anchored: Option<bool>,
+    pub(crate) literal: LiteralEnd,
 }
 
 /// Where the first required literal ends in a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LiteralEnd {
+pub(crate) enum LiteralEnd {
     /// Not searched yet.
     #[default]
     NotSearched,

@@ -28,7 +28,8 @@ use engine::{
     COMPILED_SIZE_LIMIT, Engine, Literals, Scratch, ScratchGuard, describe_nfa_error, error_at,
     literal_ends_in_step, matches_every_line,
 };
-pub use engine::{LiteralEnd, Presearch, Rule};
+pub(crate) use engine::LiteralEnd;
+pub use engine::{Presearch, Rule};
 pub use file::Action;
 use file::{DEFAULT_ORIGIN, RuleFile, RuleSpec, Scope};
 use phrase::PhraseHirs;
@@ -205,7 +206,20 @@ impl RuleSet {
     /// `found[index]` gets what was found, to give to
     /// [`RuleSet::match_line_with`]. What cannot be decided this way (a
     /// Unicode word boundary next to non-ASCII text; too many literals for
-    /// a DFA) is left for `match_line_with` to search.
+    /// a DFA) is left for `match_line_with` to search; so is a line whose
+    /// index is past the end of `found` (it is not searched).
+    ///
+    /// ```
+    /// use kzclean::{Presearch, RuleSet, count_words};
+    /// let rules = RuleSet::builtin();
+    /// let lines: [&[u8]; 2] = [b"Skip to content", b"The plan would start in May."];
+    /// let mut found = vec![Presearch::default(); lines.len()];
+    /// rules.presearch(lines.iter().enumerate().map(|(i, &l)| (i, l, count_words(l))), &mut found);
+    /// for (&line, &f) in lines.iter().zip(&found) {
+    ///     let words = count_words(line);
+    ///     assert_eq!(rules.match_line_with(line, words, f), rules.match_line(line, words));
+    /// }
+    /// ```
     pub fn presearch<'t>(
         &self,
         lines: impl Iterator<Item = (usize, &'t [u8], u32)> + Clone,
@@ -217,7 +231,11 @@ impl RuleSet {
             let searched = lines
                 .filter(|&(_, _, words)| words <= engine.literal_max_words)
                 .map(|(i, line, _)| (i, line));
-            literal_ends_in_step(table, searched, |i, end| found[i].literal = end);
+            literal_ends_in_step(table, searched, |i, end| {
+                if let Some(found) = found.get_mut(i) {
+                    found.literal = end;
+                }
+            });
         }
     }
 
@@ -242,7 +260,9 @@ impl RuleSet {
             anchored
                 .regex
                 .matches_in_step(cache, searched, |i, matched| {
-                    found[i].anchored = Some(matched)
+                    if let Some(found) = found.get_mut(i) {
+                        found.anchored = Some(matched);
+                    }
                 });
         }
     }
@@ -322,7 +342,8 @@ impl RuleSet {
         if best > engine.min_literal_rank
             && let Some(literals) = engine.literals_for(words, found)
             && let Some(first_end) = match found.literal {
-                LiteralEnd::At(end) => Some(end),
+                // Within the line even when `found` is another line's.
+                LiteralEnd::At(end) => Some(end.min(content.len())),
                 LiteralEnd::None => None,
                 LiteralEnd::NotSearched => literals.first_end(content),
             }
