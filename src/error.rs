@@ -62,6 +62,8 @@ impl fmt::Display for LineError {
     }
 }
 
+impl std::error::Error for LineError {}
+
 /// Everything that can go wrong in kzclean.
 #[derive(Debug)]
 pub enum Error {

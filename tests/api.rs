@@ -78,3 +78,19 @@ fn presearch_records_what_fits_and_match_line_with_agrees() {
         }
     }
 }
+
+#[test]
+fn errors_are_std_errors_that_say_where() {
+    fn boxed<E: std::error::Error + Send + Sync + 'static>(e: E) -> Box<dyn std::error::Error> {
+        Box::new(e)
+    }
+    let source = kzclean::RuleSource {
+        path: "site.rules".into(),
+        bytes: b"drop phrase Share\n",
+    };
+    let errors = RuleSet::build(false, &[source], kzclean::Preset::Balanced).unwrap_err();
+    let one = boxed(errors[0].clone()).to_string();
+    assert!(one.starts_with("site.rules:1: "), "{one}");
+    let all = boxed(kzclean::Error::Rules(errors)).to_string();
+    assert_eq!(all, one);
+}
