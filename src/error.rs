@@ -65,6 +65,9 @@ impl fmt::Display for LineError {
 impl std::error::Error for LineError {}
 
 /// Everything that can go wrong in kzclean.
+///
+/// Not `#[non_exhaustive]`, unlike [`Warning`]: the command's exit status
+/// is a `match` over every kind, and a new kind must be given its status.
 #[derive(Debug)]
 pub enum Error {
     /// Reading or writing a file failed.
@@ -100,8 +103,20 @@ pub enum Error {
     Internal(String),
 }
 
-/// Something the user should know that does not make the run fail.
+/// Something the user should know that does not make the run fail. More
+/// kinds may come in a minor release: a `match` needs a `_` arm.
+///
+/// ```compile_fail,E0004
+/// fn document(w: &kzclean::Warning) -> Option<u64> {
+///     use kzclean::Warning::*;
+///     match w {
+///         Oversized { document, .. } | LongLines { document, .. } => Some(*document),
+///         NotFollowed { .. } | RecordSkipped { .. } | WetRecordSkipped { .. } => None,
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Warning {
     /// A document of `path` grew past the size limit without a form-feed
     /// line and was cleaned in parts.

@@ -1,7 +1,19 @@
 //! What the cleaner decides for each line, and why.
 
-/// Why a line was kept or dropped.
+/// Why a line was kept or dropped. More reasons may come in a minor
+/// release: a `match` needs a `_` arm.
+///
+/// ```compile_fail,E0004
+/// fn by_rule(reason: kzclean::Reason) -> bool {
+///     use kzclean::Reason::*;
+///     match reason {
+///         Rule(_) | CutGuarded(_) | CutRepeated(_) | Cut(_) => true,
+///         Blank | BlankCollapsed | NoRule | SiteRepeat { .. } | Model { .. } => false,
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Reason {
     /// A blank line kept between two kept paragraphs.
     Blank,
