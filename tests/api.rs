@@ -94,3 +94,46 @@ fn errors_are_std_errors_that_say_where() {
     let all = boxed(kzclean::Error::Rules(errors)).to_string();
     assert_eq!(all, one);
 }
+
+#[test]
+fn a_profile_refuses_site_names_it_could_not_read_back() {
+    use kzclean::{Format, SiteProfile, learn_stream, site_of_url};
+    // (site name, accepted): a refused name would have made the profile
+    // file unreadable ("site 1 " has no name), renamed the site (white
+    // space is trimmed on reading) or added a site of the name's making.
+    let table: &[(&str, bool)] = &[
+        ("example.com", true),
+        ("my site", true),
+        ("", false),
+        ("  ", false),
+        (" lead", false),
+        ("a\nsite 9 b", false),
+        ("tab\there", false),
+        ("esc\u{1b}[31m", false),
+    ];
+    for &(site, accepted) in table {
+        let mut profile = SiteProfile::new(100);
+        let added = profile.add_page(site, PAGE);
+        assert_eq!(added.is_ok(), accepted, "{site:?}: {added:?}");
+        let mut learned = SiteProfile::new(100);
+        let learn = learn_stream(PAGE, "in".as_ref(), &Format::Text, Some(site), &mut learned, 1000);
+        assert_eq!(learn.is_ok(), accepted, "{site:?}: {learn:?}");
+        if let Err(e) = learn {
+            assert!(e.to_string().contains("site name"), "{e}");
+        }
+        for profile in [profile, learned] {
+            let read = SiteProfile::parse("p", &profile.to_bytes()).unwrap();
+            assert_eq!(read.to_bytes(), profile.to_bytes(), "{site:?}");
+            assert_eq!(read.site_count(), usize::from(accepted));
+            assert_eq!(read.site(site).is_some(), accepted, "{site:?}");
+        }
+    }
+    // A URL's site is one a profile can hold, or none.
+    assert_eq!(site_of_url("http://evil\u{1b}[31m/"), None);
+    assert_eq!(site_of_url("http://[ ::1 ]/"), None);
+    assert_eq!(site_of_url("http://[::1]:8080/").as_deref(), Some("::1"));
+    // So is a folder's: one named by white space only names none.
+    let site_of_path = |p: &str| kzclean::site_of_path(p.as_ref());
+    assert_eq!(site_of_path("dumps/  /1.txt"), None);
+    assert_eq!(site_of_path("dumps/a\tb/1.txt").as_deref(), Some("a_b"));
+}

@@ -230,17 +230,36 @@ impl SiteProfile {
     }
 
     /// Counts one page of `site`: each distinct non-blank line once.
-    pub fn add_page(&mut self, site: &str, page: &[u8]) {
+    ///
+    /// # Errors
+    ///
+    /// A site name the profile file could not hold and read back (empty,
+    /// white space at its ends, a line break or other control character,
+    /// over 4 KiB: see [`site_name_problem`]) is refused with what is
+    /// wrong with it, and nothing is counted.
+    pub fn add_page(&mut self, site: &str, page: &[u8]) -> Result<(), String> {
         let mut keys = std::mem::take(&mut self.scratch);
         keys.clear();
         page_keys(page, &mut keys);
-        self.add_page_keys(site, &mut keys);
+        let added = self.add_page_keys(site, &mut keys);
         self.scratch = keys;
+        added
     }
 
     /// Counts one page given as the [`line_key`]s of its lines (in any
     /// order, repeats allowed; `keys` is left sorted and deduplicated).
-    pub fn add_page_keys(&mut self, site: &str, keys: &mut Vec<u64>) {
+    ///
+    /// # Errors
+    ///
+    /// As [`SiteProfile::add_page`]: a site name the file could not hold.
+    pub fn add_page_keys(&mut self, site: &str, keys: &mut Vec<u64>) -> Result<(), String> {
+        // Checked once per site: `write` would give it a line the reader
+        // cannot read back as it was ("site 1 a\nsite 9 b" is two sites).
+        if !self.index.contains_key(site)
+            && let Some(problem) = site_name_problem(site)
+        {
+            return Err(problem);
+        }
         keys.sort_unstable();
         keys.dedup();
         let level = self.level;
@@ -259,6 +278,7 @@ impl SiteProfile {
         }
         self.total += added;
         self.shrink();
+        Ok(())
     }
 
     /// Raises the sampling level until the counts fit `max_lines`.

@@ -34,7 +34,7 @@ fn corpus(pages: usize) -> Vec<(String, Vec<u8>)> {
 fn learn(pages: &[(String, Vec<u8>)], max_lines: usize) -> SiteProfile {
     let mut profile = SiteProfile::new(max_lines);
     for (site, page) in pages {
-        profile.add_page(site, page);
+        profile.add_page(site, page).unwrap();
     }
     profile
 }
@@ -139,7 +139,7 @@ fn parse_errors_name_the_line() {
 #[test]
 fn site_names_keep_spaces() {
     let mut profile = SiteProfile::default();
-    profile.add_page("my site", b"a\nb\n");
+    profile.add_page("my site", b"a\nb\n").unwrap();
     let read = SiteProfile::parse("p", &profile.to_bytes()).unwrap();
     assert_eq!(read.site("my site").unwrap().pages(), 1);
 }
