@@ -137,3 +137,34 @@ fn a_profile_refuses_site_names_it_could_not_read_back() {
     assert_eq!(site_of_path("dumps/  /1.txt"), None);
     assert_eq!(site_of_path("dumps/a\tb/1.txt").as_deref(), Some("a_b"));
 }
+
+#[test]
+fn a_pruned_profile_can_be_read_back_or_pruning_is_refused() {
+    use kzclean::SiteProfile;
+    // (min pages, min share, accepted): a share outside 0..=1 was written
+    // as `pruned 3 inf`, which no reader takes; NaN dropped every line.
+    let table: &[(u32, f64, bool)] = &[
+        (2, 0.5, true),
+        (0, 0.0, true),
+        (1, 1.0, true),
+        (u32::MAX, 0.0, true),
+        (3, f64::INFINITY, false),
+        (3, 1.5, false),
+        (3, -0.1, false),
+        (3, f64::NAN, false),
+    ];
+    for &(pages, share, accepted) in table {
+        let mut profile = SiteProfile::new(100);
+        for _ in 0..3 {
+            profile.add_page("example.com", PAGE).unwrap();
+        }
+        let before = profile.to_bytes();
+        let pruned = profile.prune(pages, share);
+        assert_eq!(pruned.is_ok(), accepted, "{pages} {share}: {pruned:?}");
+        if let Err(e) = pruned {
+            assert!(e.contains("from 0 to 1"), "{e}");
+            assert_eq!(profile.to_bytes(), before, "refused, unchanged");
+        }
+        SiteProfile::parse("p", &profile.to_bytes()).unwrap();
+    }
+}

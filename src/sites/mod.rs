@@ -342,10 +342,21 @@ impl SiteProfile {
 
     /// Keeps only the lines on at least `min_pages` pages and on at least
     /// `min_share` of their site's pages, and the sites left with lines.
-    /// A no-op for `(1, 0.0)`. The profile is marked pruned.
-    pub fn prune(&mut self, min_pages: u32, min_share: f64) {
+    /// A no-op for `(1, 0.0)` (and `(0, 0.0)`). The profile is marked
+    /// pruned.
+    ///
+    /// # Errors
+    ///
+    /// A `min_share` that is not a share from 0 to 1 (NaN included) is
+    /// refused, and the profile left as it was: the file could not say it.
+    pub fn prune(&mut self, min_pages: u32, min_share: f64) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&min_share) {
+            return Err(format!(
+                "cannot prune at a share of {min_share}: give a share from 0 to 1"
+            ));
+        }
         if min_pages <= 1 && min_share <= 0.0 {
-            return;
+            return Ok(());
         }
         let mut names: Vec<(Box<str>, u32)> = self.index.drain().collect();
         names.sort_unstable_by_key(|&(_, i)| i);
@@ -363,7 +374,8 @@ impl SiteProfile {
             self.index.insert(name, self.sites.len() as u32);
             self.sites.push(site);
         }
-        self.pruned = Some((min_pages.max(1), min_share.max(0.0)));
+        self.pruned = Some((min_pages.max(1), min_share));
+        Ok(())
     }
 
     /// Writes the profile in the file format (sites by name, lines by key).

@@ -97,7 +97,7 @@ fn sampling_does_not_depend_on_order() {
 #[test]
 fn pruning_keeps_repeated_lines_and_refuses_merges() {
     let mut profile = learn(&corpus(12), DEFAULT_MAX_LINES);
-    profile.prune(2, 0.6);
+    profile.prune(2, 0.6).unwrap();
     let site = profile.site("site1.example").unwrap();
     assert_eq!(site.pages(), 4);
     assert_eq!(site.count(line_key(b"Home")), 4);
