@@ -168,3 +168,46 @@ fn a_pruned_profile_can_be_read_back_or_pruning_is_refused() {
         SiteProfile::parse("p", &profile.to_bytes()).unwrap();
     }
 }
+
+#[test]
+fn dump_features_refuses_cleaners_whose_rows_it_cannot_write() {
+    use kzclean::UnwrapWidth;
+    let wrapped = b"aaa bbb\nccc ddd\neee\n\nSkip to content\nThe minister said so.\n";
+    let options = |classifier, fast| CleanerOptions {
+        classifier,
+        fast,
+        ..CleanerOptions::default()
+    };
+    // (cleaner, what the error says): without the classifier no line has
+    // a feature row; under --unwrap the rows are the joined blocks', not
+    // the lines'. Both panicked (index out of bounds).
+    let table: Vec<(Cleaner, Option<&str>)> = vec![
+        (Cleaner::new(RuleSet::builtin(), options(true, false)), None),
+        (Cleaner::new(RuleSet::builtin(), options(true, true)), None),
+        (
+            Cleaner::new(RuleSet::builtin(), options(false, false)),
+            Some("classifier"),
+        ),
+        (
+            Cleaner::new(RuleSet::builtin(), options(true, false)).with_unwrap(UnwrapWidth::Columns(10)),
+            Some("unwrap"),
+        ),
+        (
+            Cleaner::new(RuleSet::builtin(), options(true, true)).with_unwrap(UnwrapWidth::Auto),
+            Some("unwrap"),
+        ),
+    ];
+    for (mut cleaner, error) in table {
+        let (mut verdicts, mut out) = (Vec::new(), Vec::new());
+        let dumped = cleaner.dump_features(wrapped, 0, &mut verdicts, &mut out);
+        match (dumped, error) {
+            (Ok(()), None) => assert_eq!(String::from_utf8(out).unwrap().lines().count(), 5),
+            (Err(e), Some(word)) => {
+                assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+                assert!(e.to_string().contains(word), "{e}");
+                assert!(out.is_empty());
+            }
+            (got, want) => panic!("{:?}: got {got:?}, want {want:?}", cleaner.options()),
+        }
+    }
+}

@@ -711,6 +711,14 @@ impl Cleaner {
     /// line, `DOC LINE STATE` and the feature row, tab-separated. STATE is 0
     /// when the rules dropped the line (or a cut above it), 1 when a rule
     /// kept it, 2 when the classifier decides it. Line numbers count from 0.
+    ///
+    /// # Errors
+    ///
+    /// A failed write; and, before anything is written,
+    /// [`io::ErrorKind::InvalidInput`] for a cleaner without the
+    /// classifier (its lines have no feature rows) or with
+    /// [`Cleaner::with_unwrap`] (its rows would be the joined paragraphs',
+    /// not the lines').
     pub fn dump_features(
         &mut self,
         doc: &[u8],
@@ -718,6 +726,17 @@ impl Cleaner {
         verdicts: &mut Vec<Verdict>,
         out: &mut impl Write,
     ) -> io::Result<()> {
+        let refused = if !self.options.classifier {
+            Some("a cleaner without the classifier (CleanerOptions::classifier) computes no features")
+        } else if self.unwrap.is_some() {
+            Some("a cleaner with_unwrap computes the features of joined paragraphs, not of lines")
+        } else {
+            None
+        };
+        if let Some(why) = refused {
+            let message = format!("cannot dump feature rows: {why}");
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
+        }
         self.classify(doc, verdicts);
         let mut row = 0;
         for (line_index, verdict) in verdicts.iter().enumerate() {

@@ -77,7 +77,7 @@ pub struct Args {
 
     /// Write the classifier's feature rows instead of cleaning (for
     /// tools/train-model/train.py).
-    #[arg(long, hide = true, conflicts_with_all = ["recursive", "jsonl", "input_format", "explain", "invert"])]
+    #[arg(long, hide = true, conflicts_with_all = ["recursive", "jsonl", "input_format", "explain", "invert", "no_classifier"])]
     pub dump_features: bool,
 
     /// Remove more: less boilerplate gets through, some article text is lost.
