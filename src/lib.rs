@@ -62,7 +62,7 @@ pub use pipeline::jsonl::{self, JsonlOptions, OnError};
 pub use pipeline::learn::{LearnSummary, learn_stream};
 pub use pipeline::tree::{FileJob, OutputNames, Plan, Selection, list, plan, plan_with};
 pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary, WetOptions, codec, wet};
-pub use rules::{DEFAULT_RULES, Presearch, Rule, RuleSet, RuleSource};
+pub use rules::{Action, DEFAULT_RULES, Origin, Presearch, Rule, RuleSet, RuleSource};
 pub use sites::{
     DEFAULT_MAX_LINES, PROFILE_MAGIC, PROFILE_VERSION, SiteCounts, SiteProfile, line_key,
     page_keys, site_name_problem, site_of_path, site_of_url,

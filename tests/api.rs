@@ -211,3 +211,18 @@ fn dump_features_refuses_cleaners_whose_rows_it_cannot_write() {
         }
     }
 }
+
+#[test]
+fn a_rule_says_what_it_does_and_where_it_was_written_in_nameable_types() {
+    use kzclean::{Action, Origin};
+    let source = kzclean::RuleSource {
+        path: "site.rules".into(),
+        bytes: b"# comment\ndrop letter line Subscribe to our letter\n",
+    };
+    let rules = RuleSet::build(false, &[source], kzclean::Preset::Balanced).unwrap();
+    let rule = &rules.rules()[0];
+    assert_eq!(rule.action, Action::Drop);
+    let Origin { path, line } = &rule.origin;
+    assert_eq!((path.as_str(), *line), ("site.rules", 2));
+    assert!(!rule.is_builtin());
+}

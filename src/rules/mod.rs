@@ -30,7 +30,7 @@ use engine::{
 };
 pub(crate) use engine::LiteralEnd;
 pub use engine::{Presearch, Rule};
-pub use file::Action;
+pub use file::{Action, Origin};
 use file::{DEFAULT_ORIGIN, RuleFile, RuleSpec, Scope};
 use phrase::PhraseHirs;
 
