@@ -71,7 +71,12 @@ impl std::error::Error for LineError {}
 #[derive(Debug)]
 pub enum Error {
     /// Reading or writing a file failed.
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file (`<stdin>`, `<stdout>` for the standard streams).
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
     /// One or more rule files are invalid; all problems found are listed.
     Rules(Vec<LineError>),
     /// The model file (`--model`) is invalid.
@@ -82,8 +87,11 @@ pub enum Error {
     Usage(String),
     /// A record of a JSON Lines input is not usable.
     Record {
+        /// The input.
         path: PathBuf,
+        /// The record's 1-based line in the input.
         line: u64,
+        /// What is wrong with the record.
         message: String,
     },
     /// The run was asked to stop ([`crate::Pipeline::stop_when`]) before
@@ -92,10 +100,12 @@ pub enum Error {
     /// A `conversion` record of a WET input is not usable (a field missing,
     /// a block over the size limit); its framing was sound.
     WetRecord {
+        /// The input.
         path: PathBuf,
         /// Offset of the record's `WARC/` line in the input, after
         /// decompression.
         offset: u64,
+        /// What is wrong with the record.
         message: String,
     },
     /// Something that should not happen did (a thread could not start or
@@ -121,6 +131,7 @@ pub enum Warning {
     /// A document of `path` grew past the size limit without a form-feed
     /// line and was cleaned in parts.
     Oversized {
+        /// The input.
         path: PathBuf,
         /// 1-based, counting the documents of the input.
         document: u64,
@@ -130,26 +141,39 @@ pub enum Warning {
     /// Lines of `path` longer than the line limit (`--max-line-bytes`),
     /// dropped without being held whole.
     LongLines {
+        /// The input.
         path: PathBuf,
+        /// How many lines were too long.
         count: u64,
-        /// The first one's document (1-based) and first byte in the input.
+        /// The first one's document (1-based).
         document: u64,
+        /// The first one's first byte in the input.
         start: u64,
     },
     /// A directory of a tree not walked: a link to a directory without
     /// `-L`, or one already walked.
-    NotFollowed { path: PathBuf, reason: String },
+    NotFollowed {
+        /// The directory, or the link to it.
+        path: PathBuf,
+        /// Why it was not walked.
+        reason: String,
+    },
     /// A JSON Lines record `--on-error skip` dropped.
     RecordSkipped {
+        /// The input.
         path: PathBuf,
+        /// The record's 1-based line in the input.
         line: u64,
+        /// What is wrong with the record.
         message: String,
     },
     /// A WET record `--on-error skip` dropped.
     WetRecordSkipped {
+        /// The input.
         path: PathBuf,
         /// As in [`Error::WetRecord`].
         offset: u64,
+        /// What is wrong with the record.
         message: String,
     },
 }

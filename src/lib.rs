@@ -35,6 +35,7 @@
 //! assert!(rows[1].keep && rows[1].reason.starts_with("model:"));
 //! ```
 #![warn(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs)]
 
 mod cleaner;
 pub mod document;

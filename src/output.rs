@@ -225,10 +225,16 @@ pub fn write_reason(reason: Reason, rules: &RuleSet, out: &mut Vec<u8>) {
 /// Counts over one or many documents. Adds up with `+=`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Documents cleaned (a document cleaned in parts counts once).
     pub documents: u64,
+    /// Lines read, separator lines included.
     pub lines_in: u64,
+    /// Lines kept (in the cleaned output, whatever the mode), separator
+    /// lines included.
     pub lines_out: u64,
+    /// Bytes read (of the text, for JSON Lines and WET).
     pub bytes_in: u64,
+    /// Bytes of the kept lines.
     pub bytes_out: u64,
     /// Lines removed by each rule (indexed like `RuleSet::rules`), a `cut`
     /// rule counting its marker and every line after it.

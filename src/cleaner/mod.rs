@@ -70,7 +70,11 @@ impl Default for CleanerOptions {
 /// and cleaning it decides as a profile of each page's other pages would.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProfileOptions {
+    /// The fewest other pages of the site that must hold the line (0
+    /// counts as 1).
     pub min_pages: u32,
+    /// The least share (0 to 1) of the site's other pages that must hold
+    /// the line.
     pub min_share: f64,
 }
 
@@ -146,6 +150,11 @@ impl Cleaner {
     /// A cleaner with another model (`--model`): its features must be
     /// those of `options.fast`'s choice ([`Model::parse`] or
     /// [`Model::parse_fast`]); an error says so otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Usage`] when the model's rows are not as wide as
+    /// the features this cleaner computes.
     pub fn with_model(
         rules: RuleSet,
         options: CleanerOptions,

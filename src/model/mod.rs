@@ -153,6 +153,10 @@ impl Model {
 
     /// Parses a model file for `--fast`'s features
     /// ([`crate::FAST_FEATURE_NAMES`]); `path` labels errors.
+    ///
+    /// # Errors
+    ///
+    /// As [`Model::parse`].
     pub fn parse_fast(path: &str, bytes: &[u8]) -> Result<Model, Vec<crate::LineError>> {
         Model::parse_for(path, bytes, FAST_FEATURE_NAMES)
     }

@@ -20,6 +20,8 @@ pub struct LearnSummary {
     /// URL and no `site` to fall back to), or unusable under
     /// `--on-error skip` (listed in `warnings`, the first 20).
     pub skipped: u64,
+    /// The first 20 records skipped, and inputs whose documents were cut
+    /// into parts or had lines too long to hold.
     pub warnings: Vec<Warning>,
 }
 

@@ -47,10 +47,13 @@ const ANCHORED_CACHE_LIMIT: usize = 32 * 1024 * 1024;
 /// One compiled rule's identity: what `--explain` and `--stats` show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
+    /// The rule's name in its file, as `--explain` shows it.
     pub id: String,
+    /// What the rule does to the lines it matches.
     pub action: Action,
     /// The rule applies to lines of at most this many words.
     pub max_words: Option<u32>,
+    /// Where the rule was written.
     pub origin: Origin,
 }
 

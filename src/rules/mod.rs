@@ -79,7 +79,9 @@ impl std::fmt::Debug for RuleSet {
 
 /// Where rules come from: a label for messages and the file's bytes.
 pub struct RuleSource<'a> {
+    /// The file's name in errors and in [`Origin::path`].
     pub path: String,
+    /// The rule file's text (it must be UTF-8; an error says so if not).
     pub bytes: &'a [u8],
 }
 
@@ -92,6 +94,30 @@ impl RuleSet {
 
     /// Builds a rule set: the defaults (if `with_defaults`), then each source
     /// in order. All problems in all files are returned together.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found in every source, in file and line order, each
+    /// naming its file and line and saying how to fix it
+    /// ([`crate::Error::Rules`] holds them as one error).
+    ///
+    /// ```
+    /// use kzclean::{Preset, RuleSet, RuleSource};
+    /// let site_rules = RuleSource {
+    ///     path: "site.rules".to_string(),
+    ///     bytes: b"drop letter line Sign up for our weekly letter\nkeep byline prefix By \n",
+    /// };
+    /// let rules = RuleSet::build(true, &[site_rules], Preset::Balanced)
+    ///     .map_err(kzclean::Error::Rules)?;
+    /// let line = b"Sign up for our weekly letter";
+    /// let rule = rules.match_line(line, kzclean::count_words(line)).unwrap();
+    /// assert_eq!(rules.rules()[rule as usize].id, "letter");
+    ///
+    /// let typo = RuleSource { path: "typo.rules".to_string(), bytes: b"drop x lnie Menu\n" };
+    /// let errors = RuleSet::build(false, &[typo], Preset::Balanced).unwrap_err();
+    /// assert!(errors[0].to_string().starts_with("typo.rules:1: "));
+    /// # Ok::<(), kzclean::Error>(())
+    /// ```
     pub fn build(
         with_defaults: bool,
         sources: &[RuleSource<'_>],

@@ -413,8 +413,12 @@ impl SiteProfile {
         out
     }
 
-    /// Reads a profile file; `path` labels the errors (`path:line:
-    /// message`, at most 20 of them).
+    /// Reads a profile file; `path` labels the errors.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong with the file (`path:line: message`, at most 20 of
+    /// them): not a profile, another version, a malformed or repeated line.
     pub fn parse(path: &str, mut bytes: &[u8]) -> Result<SiteProfile, Vec<LineError>> {
         // Reading from a slice cannot fail.
         SiteProfile::read(path, &mut bytes).unwrap_or_else(|e| {
