@@ -28,9 +28,10 @@ pub fn quote_input(bytes: &[u8]) -> String {
     quoted
 }
 
-/// A path in a message, its control characters escaped as in
-/// `quote_input`: a file named by a crawl (`-r` over pages saved under
-/// their titles) cannot break an error's line or drive the terminal.
+/// A path as messages show it: control characters (and the Unicode marks
+/// that reorder text) escaped as Rust writes them (`\u{1b}`, `\n`), so a
+/// file named by a crawl (`-r` over pages saved under their titles) cannot
+/// break an error's line or drive the terminal.
 pub fn shown_path(path: impl AsRef<Path>) -> String {
     let path = path.as_ref();
     #[cfg(unix)]

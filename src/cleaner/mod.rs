@@ -782,6 +782,11 @@ impl Cleaner {
 
 impl Cleaner {
     /// Cleans one document and returns the kept lines, byte for byte.
+    ///
+    /// `doc` is one page: a form-feed line in it is a line like any other
+    /// (the classifier may drop it), not a boundary. Split a stream of
+    /// pages with [`crate::document::DocumentReader`], or clean it with
+    /// [`crate::Pipeline`], which keeps every separator.
     pub fn clean(&mut self, doc: &[u8]) -> Vec<u8> {
         let mut verdicts = Vec::new();
         self.classify(doc, &mut verdicts);
