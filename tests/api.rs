@@ -28,7 +28,10 @@ fn stats_count_rules_past_the_rule_count_given() {
         let mut stats = Stats::default();
         stats.add_document(PAGE, &verdicts, rule_count);
         assert_eq!(stats.removed_by_rule[rule as usize], 1, "{rule_count}");
-        assert_eq!(stats.removed_by_rule.len(), rule_count.max(rule as usize + 1));
+        assert_eq!(
+            stats.removed_by_rule.len(),
+            rule_count.max(rule as usize + 1)
+        );
         assert_eq!((stats.lines_in, stats.lines_out), (2, 1));
     }
 }
@@ -61,7 +64,11 @@ fn write_document_with_verdicts_of_other_rules_does_not_panic() {
 #[test]
 fn presearch_records_what_fits_and_match_line_with_agrees() {
     let rules = RuleSet::builtin();
-    let lines: &[&[u8]] = &[b"Skip to content", b"Share this article", b"Plain prose here."];
+    let lines: &[&[u8]] = &[
+        b"Skip to content",
+        b"Share this article",
+        b"Plain prose here.",
+    ];
     let words = |line: &[u8]| kzclean::count_words(line);
     // (length of `found`, indexes given): indexes past `found` are left
     // unsearched, whatever the length.
@@ -74,7 +81,11 @@ fn presearch_records_what_fits_and_match_line_with_agrees() {
         for (&i, &line) in at.iter().zip(lines) {
             let f = found.get(i).copied().unwrap_or_default();
             let want = rules.match_line(line, words(line));
-            assert_eq!(rules.match_line_with(line, words(line), f), want, "{len} {i}");
+            assert_eq!(
+                rules.match_line_with(line, words(line), f),
+                want,
+                "{len} {i}"
+            );
         }
     }
 }
@@ -116,7 +127,14 @@ fn a_profile_refuses_site_names_it_could_not_read_back() {
         let added = profile.add_page(site, PAGE);
         assert_eq!(added.is_ok(), accepted, "{site:?}: {added:?}");
         let mut learned = SiteProfile::new(100);
-        let learn = learn_stream(PAGE, "in".as_ref(), &Format::Text, Some(site), &mut learned, 1000);
+        let learn = learn_stream(
+            PAGE,
+            "in".as_ref(),
+            &Format::Text,
+            Some(site),
+            &mut learned,
+            1000,
+        );
         assert_eq!(learn.is_ok(), accepted, "{site:?}: {learn:?}");
         if let Err(e) = learn {
             assert!(e.to_string().contains("site name"), "{e}");
@@ -189,7 +207,8 @@ fn dump_features_refuses_cleaners_whose_rows_it_cannot_write() {
             Some("classifier"),
         ),
         (
-            Cleaner::new(RuleSet::builtin(), options(true, false)).with_unwrap(UnwrapWidth::Columns(10)),
+            Cleaner::new(RuleSet::builtin(), options(true, false))
+                .with_unwrap(UnwrapWidth::Columns(10)),
             Some("unwrap"),
         ),
         (

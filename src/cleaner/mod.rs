@@ -736,7 +736,9 @@ impl Cleaner {
         out: &mut impl Write,
     ) -> io::Result<()> {
         let refused = if !self.options.classifier {
-            Some("a cleaner without the classifier (CleanerOptions::classifier) computes no features")
+            Some(
+                "a cleaner without the classifier (CleanerOptions::classifier) computes no features",
+            )
         } else if self.unwrap.is_some() {
             Some("a cleaner with_unwrap computes the features of joined paragraphs, not of lines")
         } else {

@@ -24,11 +24,11 @@ use regex_syntax::hir::Hir;
 use crate::error::LineError;
 use crate::params::{Params, Preset};
 use crate::text::count_words;
+pub(crate) use engine::LiteralEnd;
 use engine::{
     COMPILED_SIZE_LIMIT, Engine, Literals, Scratch, ScratchGuard, describe_nfa_error, error_at,
     literal_ends_in_step, matches_every_line,
 };
-pub(crate) use engine::LiteralEnd;
 pub use engine::{Presearch, Rule};
 pub use file::{Action, Origin};
 use file::{DEFAULT_ORIGIN, RuleFile, RuleSpec, Scope};
