@@ -62,7 +62,9 @@ pub use params::{Params, Preset};
 pub use pipeline::jsonl::{self, JsonlOptions, OnError};
 pub use pipeline::learn::{LearnSummary, learn_stream};
 pub use pipeline::tree::{FileJob, OutputNames, Plan, Selection, list, plan, plan_with};
-pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary, WetOptions, codec, wet};
+pub use pipeline::{
+    FileOutcome, Format, MAX_THREADS, Pipeline, TreeSummary, WetOptions, codec, wet,
+};
 pub use rules::{Action, DEFAULT_RULES, Origin, Presearch, Rule, RuleSet, RuleSource};
 pub use sites::{
     DEFAULT_MAX_LINES, PROFILE_MAGIC, PROFILE_VERSION, SiteCounts, SiteProfile, line_key,

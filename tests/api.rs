@@ -245,3 +245,20 @@ fn a_rule_says_what_it_does_and_where_it_was_written_in_nameable_types() {
     assert_eq!((path.as_str(), *line), ("site.rules", 2));
     assert!(!rule.is_builtin());
 }
+
+#[test]
+fn a_pipeline_refuses_more_threads_than_it_can_run() {
+    use kzclean::{MAX_THREADS, Pipeline};
+    let cleaner = || Cleaner::new(RuleSet::builtin(), CleanerOptions::default());
+    // usize::MAX made a worker per thread asked for, rayon's pool capped
+    // or not: memory ran out before an error came.
+    for threads in [MAX_THREADS + 1, usize::MAX] {
+        let e = Pipeline::new(cleaner(), Mode::Clean, threads)
+            .err()
+            .unwrap();
+        assert!(matches!(e, kzclean::Error::Usage(_)), "{e:?}");
+        assert!(e.to_string().contains("at most 1024"), "{e}");
+    }
+    assert!(Pipeline::new(cleaner(), Mode::Clean, 0).is_ok());
+    assert!(Pipeline::new(cleaner(), Mode::Clean, 3).is_ok());
+}

@@ -93,6 +93,10 @@ impl TreeSummary {
     }
 }
 
+/// The most threads a [`Pipeline`] runs on (`-j`'s limit): far above any
+/// machine's cores; each thread holds a cleaner and its caches.
+pub const MAX_THREADS: usize = 1024;
+
 /// Cleans streams and trees on a fixed number of threads.
 ///
 /// ```
@@ -135,6 +139,7 @@ impl Pipeline {
     ///
     /// # Errors
     ///
+    /// [`Error::Usage`] for more than [`MAX_THREADS`] threads;
     /// [`Error::Internal`] when the threads cannot be started.
     pub fn new(cleaner: Cleaner, mode: Mode, threads: usize) -> Result<Pipeline, Error> {
         Pipeline::with_format(cleaner, mode, Format::Text, threads)
@@ -145,6 +150,7 @@ impl Pipeline {
     ///
     /// # Errors
     ///
+    /// [`Error::Usage`] for more than [`MAX_THREADS`] threads;
     /// [`Error::Internal`] when the threads cannot be started.
     pub fn with_format(
         cleaner: Cleaner,
@@ -152,6 +158,11 @@ impl Pipeline {
         format: Format,
         threads: usize,
     ) -> Result<Pipeline, Error> {
+        if threads > MAX_THREADS {
+            return Err(Error::Usage(format!(
+                "{threads} threads: at most {MAX_THREADS}; 0 gives one per core"
+            )));
+        }
         let threads = if threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {

@@ -136,7 +136,7 @@ pub struct Args {
         long = "threads",
         value_name = "N",
         default_value_t = 0,
-        value_parser = clap::value_parser!(u16).range(0..=1024),
+        value_parser = clap::value_parser!(u16).range(0..=kzclean::MAX_THREADS as i64),
         help_heading = "Performance"
     )]
     pub threads: u16,
