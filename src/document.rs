@@ -189,7 +189,9 @@ struct LongState {
 /// one), or a chunk of a line too long to hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece {
+    /// A document, or a part of one.
     Document(Document),
+    /// A chunk of a line over the line limit.
     LongLine(LongLineChunk),
 }
 
@@ -216,7 +218,9 @@ const READ_SIZE: usize = 256 * 1024;
 /// The largest document cleaned whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// The most bytes (0 counts as 1).
     pub bytes: usize,
+    /// The most lines (0 counts as 1).
     pub lines: usize,
 }
 
@@ -276,6 +280,20 @@ pub struct Oversized {
 }
 
 impl<R: Read> DocumentReader<R> {
+    /// A reader of `reader`'s documents within [`Limits::DEFAULT`].
+    ///
+    /// ```
+    /// use kzclean::document::DocumentReader;
+    /// let stream = b"First page.\n\x0c\nSecond page.\n";
+    /// let mut reader = DocumentReader::new(&stream[..]);
+    /// let first = reader.next_document()?.unwrap();
+    /// assert_eq!(first.bytes, b"First page.\n");
+    /// assert_eq!(first.separator.as_deref(), Some(&b"\x0c\n"[..]));
+    /// let second = reader.next_document()?.unwrap();
+    /// assert_eq!((second.bytes.as_slice(), second.separator), (&b"Second page.\n"[..], None));
+    /// assert!(reader.next_document()?.is_none());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new(reader: R) -> DocumentReader<R> {
         DocumentReader::with_limits(reader, Limits::DEFAULT)
     }

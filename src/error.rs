@@ -28,9 +28,10 @@ pub fn quote_input(bytes: &[u8]) -> String {
     quoted
 }
 
-/// A path in a message, its control characters escaped as in
-/// `quote_input`: a file named by a crawl (`-r` over pages saved under
-/// their titles) cannot break an error's line or drive the terminal.
+/// A path as messages show it: control characters (and the Unicode marks
+/// that reorder text) escaped as Rust writes them (`\u{1b}`, `\n`), so a
+/// file named by a crawl (`-r` over pages saved under their titles) cannot
+/// break an error's line or drive the terminal.
 pub fn shown_path(path: impl AsRef<Path>) -> String {
     let path = path.as_ref();
     #[cfg(unix)]
@@ -62,11 +63,21 @@ impl fmt::Display for LineError {
     }
 }
 
+impl std::error::Error for LineError {}
+
 /// Everything that can go wrong in kzclean.
+///
+/// Not `#[non_exhaustive]`, unlike [`Warning`]: the command's exit status
+/// is a `match` over every kind, and a new kind must be given its status.
 #[derive(Debug)]
 pub enum Error {
     /// Reading or writing a file failed.
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file (`<stdin>`, `<stdout>` for the standard streams).
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
     /// One or more rule files are invalid; all problems found are listed.
     Rules(Vec<LineError>),
     /// The model file (`--model`) is invalid.
@@ -77,8 +88,11 @@ pub enum Error {
     Usage(String),
     /// A record of a JSON Lines input is not usable.
     Record {
+        /// The input.
         path: PathBuf,
+        /// The record's 1-based line in the input.
         line: u64,
+        /// What is wrong with the record.
         message: String,
     },
     /// The run was asked to stop ([`crate::Pipeline::stop_when`]) before
@@ -87,10 +101,12 @@ pub enum Error {
     /// A `conversion` record of a WET input is not usable (a field missing,
     /// a block over the size limit); its framing was sound.
     WetRecord {
+        /// The input.
         path: PathBuf,
         /// Offset of the record's `WARC/` line in the input, after
         /// decompression.
         offset: u64,
+        /// What is wrong with the record.
         message: String,
     },
     /// Something that should not happen did (a thread could not start or
@@ -98,12 +114,25 @@ pub enum Error {
     Internal(String),
 }
 
-/// Something the user should know that does not make the run fail.
+/// Something the user should know that does not make the run fail. More
+/// kinds may come in a minor release: a `match` needs a `_` arm.
+///
+/// ```compile_fail,E0004
+/// fn document(w: &kzclean::Warning) -> Option<u64> {
+///     use kzclean::Warning::*;
+///     match w {
+///         Oversized { document, .. } | LongLines { document, .. } => Some(*document),
+///         NotFollowed { .. } | RecordSkipped { .. } | WetRecordSkipped { .. } => None,
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Warning {
     /// A document of `path` grew past the size limit without a form-feed
     /// line and was cleaned in parts.
     Oversized {
+        /// The input.
         path: PathBuf,
         /// 1-based, counting the documents of the input.
         document: u64,
@@ -113,26 +142,39 @@ pub enum Warning {
     /// Lines of `path` longer than the line limit (`--max-line-bytes`),
     /// dropped without being held whole.
     LongLines {
+        /// The input.
         path: PathBuf,
+        /// How many lines were too long.
         count: u64,
-        /// The first one's document (1-based) and first byte in the input.
+        /// The first one's document (1-based).
         document: u64,
+        /// The first one's first byte in the input.
         start: u64,
     },
     /// A directory of a tree not walked: a link to a directory without
     /// `-L`, or one already walked.
-    NotFollowed { path: PathBuf, reason: String },
+    NotFollowed {
+        /// The directory, or the link to it.
+        path: PathBuf,
+        /// Why it was not walked.
+        reason: String,
+    },
     /// A JSON Lines record `--on-error skip` dropped.
     RecordSkipped {
+        /// The input.
         path: PathBuf,
+        /// The record's 1-based line in the input.
         line: u64,
+        /// What is wrong with the record.
         message: String,
     },
     /// A WET record `--on-error skip` dropped.
     WetRecordSkipped {
+        /// The input.
         path: PathBuf,
         /// As in [`Error::WetRecord`].
         offset: u64,
+        /// What is wrong with the record.
         message: String,
     },
 }

@@ -35,6 +35,7 @@
 //! assert!(rows[1].keep && rows[1].reason.starts_with("model:"));
 //! ```
 #![warn(clippy::print_stdout, clippy::print_stderr)]
+#![warn(missing_docs)]
 
 mod cleaner;
 pub mod document;
@@ -61,8 +62,10 @@ pub use params::{Params, Preset};
 pub use pipeline::jsonl::{self, JsonlOptions, OnError};
 pub use pipeline::learn::{LearnSummary, learn_stream};
 pub use pipeline::tree::{FileJob, OutputNames, Plan, Selection, list, plan, plan_with};
-pub use pipeline::{FileOutcome, Format, Pipeline, TreeSummary, WetOptions, codec, wet};
-pub use rules::{DEFAULT_RULES, Presearch, Rule, RuleSet, RuleSource};
+pub use pipeline::{
+    FileOutcome, Format, MAX_THREADS, Pipeline, TreeSummary, WetOptions, codec, wet,
+};
+pub use rules::{Action, DEFAULT_RULES, Origin, Presearch, Rule, RuleSet, RuleSource};
 pub use sites::{
     DEFAULT_MAX_LINES, PROFILE_MAGIC, PROFILE_VERSION, SiteCounts, SiteProfile, line_key,
     page_keys, site_name_problem, site_of_path, site_of_url,

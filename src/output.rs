@@ -21,7 +21,27 @@ pub enum Mode {
     Invert,
 }
 
-/// Appends the output of one document to `out`.
+/// Appends the output of one document to `out`: `verdicts` holds one
+/// verdict per line of `doc` (as [`crate::Cleaner::classify`] gives them)
+/// and `rules` are the rules that gave them, which `Mode::Explain` names
+/// (a verdict naming a rule `rules` lacks is shown as `unknown-rule-N`).
+/// Lines past the last verdict are not written.
+///
+/// Every mode writes input lines as they came: `Mode::Clean` the kept
+/// ones, `Mode::Invert` the dropped non-blank ones, `Mode::Explain` each
+/// line after its verdict and reason (the last line ended with `\n` if
+/// it had no terminator).
+///
+/// ```
+/// use kzclean::{Cleaner, CleanerOptions, Mode, RuleSet, write_document};
+/// let mut cleaner = Cleaner::new(RuleSet::builtin(), CleanerOptions::default());
+/// let page = b"Skip to content\nThe minister said the plan would start in May, after a long debate.\n";
+/// let mut verdicts = Vec::new();
+/// cleaner.classify(page, &mut verdicts);
+/// let mut removed = Vec::new();
+/// write_document(Mode::Invert, page, &verdicts, cleaner.rules(), &mut removed);
+/// assert_eq!(removed, b"Skip to content\n");
+/// ```
 pub fn write_document(
     mode: Mode,
     doc: &[u8],
@@ -149,22 +169,29 @@ fn terminate(line: &[u8], out: &mut Vec<u8>) {
 
 /// Writes the explain column for a reason.
 pub fn write_reason(reason: Reason, rules: &RuleSet, out: &mut Vec<u8>) {
-    let id = |i: u32| rules.rules()[i as usize].id.as_bytes();
+    // A verdict of other rules than `rules` (a caller's mix-up) names a
+    // rule they may not have: said so, not a panic.
+    let id = |i: u32, out: &mut Vec<u8>| match rules.rules().get(i as usize) {
+        Some(rule) => out.extend_from_slice(rule.id.as_bytes()),
+        None => {
+            let _ = write!(out, "unknown-rule-{i}");
+        }
+    };
     match reason {
         Reason::Blank => out.extend_from_slice(b"blank"),
         Reason::BlankCollapsed => out.extend_from_slice(b"blank-run"),
-        Reason::Rule(i) => out.extend_from_slice(id(i)),
+        Reason::Rule(i) => id(i, out),
         Reason::CutGuarded(i) => {
-            out.extend_from_slice(id(i));
+            id(i, out);
             out.extend_from_slice(b" (cut guarded: too little text above)");
         }
         Reason::CutRepeated(i) => {
-            out.extend_from_slice(id(i));
+            id(i, out);
             out.extend_from_slice(b" (cut guarded: the line repeats)");
         }
         Reason::Cut(i) => {
             out.extend_from_slice(b"after-cut:");
-            out.extend_from_slice(id(i));
+            id(i, out);
         }
         Reason::NoRule => out.extend_from_slice(b"no-rule"),
         Reason::SiteRepeat { pages, site_pages } => {
@@ -198,10 +225,16 @@ pub fn write_reason(reason: Reason, rules: &RuleSet, out: &mut Vec<u8>) {
 /// Counts over one or many documents. Adds up with `+=`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Documents cleaned (a document cleaned in parts counts once).
     pub documents: u64,
+    /// Lines read, separator lines included.
     pub lines_in: u64,
+    /// Lines kept (in the cleaned output, whatever the mode), separator
+    /// lines included.
     pub lines_out: u64,
+    /// Bytes read (of the text, for JSON Lines and WET).
     pub bytes_in: u64,
+    /// Bytes of the kept lines.
     pub bytes_out: u64,
     /// Lines removed by each rule (indexed like `RuleSet::rules`), a `cut`
     /// rule counting its marker and every line after it.
@@ -218,7 +251,10 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Counts one document and its verdicts.
+    /// Counts one document and its verdicts (as [`crate::Cleaner::classify`]
+    /// gives them). `rule_count` is the number of rules
+    /// ([`RuleSet::rules`]`.len()`): [`Stats::removed_by_rule`] gets at
+    /// least that many entries, and more if a verdict names a later rule.
     pub fn add_document(&mut self, doc: &[u8], verdicts: &[Verdict], rule_count: usize) {
         self.start_document(doc, rule_count);
         for (line, v) in lines(doc).zip(verdicts) {
@@ -260,7 +296,12 @@ impl Stats {
     fn add_removed(&mut self, v: &Verdict) {
         match v.reason {
             Reason::Rule(i) | Reason::Cut(i) | Reason::CutGuarded(i) | Reason::CutRepeated(i) => {
-                self.removed_by_rule[i as usize] += 1
+                let i = i as usize;
+                // Past the rule count the caller gave: grow, not panic.
+                if i >= self.removed_by_rule.len() {
+                    self.removed_by_rule.resize(i + 1, 0);
+                }
+                self.removed_by_rule[i] += 1
             }
             Reason::Model { .. } => self.removed_by_classifier += 1,
             Reason::SiteRepeat { .. } => self.removed_by_site_profile += 1,

@@ -821,7 +821,8 @@ impl SiteProfile {
                 ));
             }
         };
-        py.detach(|| guarded(|| lock(&self.inner).add_page(&site, text.as_bytes())))
+        py.detach(|| guarded(|| lock(&self.inner).add_page(&site, text.as_bytes())))?
+            .map_err(|problem| PyValueError::new_err(format!("bad site: {problem}")))
     }
 
     /// Adds another profile's counts to this one.

@@ -70,7 +70,11 @@ impl Default for CleanerOptions {
 /// and cleaning it decides as a profile of each page's other pages would.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProfileOptions {
+    /// The fewest other pages of the site that must hold the line (0
+    /// counts as 1).
     pub min_pages: u32,
+    /// The least share (0 to 1) of the site's other pages that must hold
+    /// the line.
     pub min_share: f64,
 }
 
@@ -146,6 +150,11 @@ impl Cleaner {
     /// A cleaner with another model (`--model`): its features must be
     /// those of `options.fast`'s choice ([`Model::parse`] or
     /// [`Model::parse_fast`]); an error says so otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Usage`] when the model's rows are not as wide as
+    /// the features this cleaner computes.
     pub fn with_model(
         rules: RuleSet,
         options: CleanerOptions,
@@ -711,6 +720,14 @@ impl Cleaner {
     /// line, `DOC LINE STATE` and the feature row, tab-separated. STATE is 0
     /// when the rules dropped the line (or a cut above it), 1 when a rule
     /// kept it, 2 when the classifier decides it. Line numbers count from 0.
+    ///
+    /// # Errors
+    ///
+    /// A failed write; and, before anything is written,
+    /// [`io::ErrorKind::InvalidInput`] for a cleaner without the
+    /// classifier (its lines have no feature rows) or with
+    /// [`Cleaner::with_unwrap`] (its rows would be the joined paragraphs',
+    /// not the lines').
     pub fn dump_features(
         &mut self,
         doc: &[u8],
@@ -718,6 +735,19 @@ impl Cleaner {
         verdicts: &mut Vec<Verdict>,
         out: &mut impl Write,
     ) -> io::Result<()> {
+        let refused = if !self.options.classifier {
+            Some(
+                "a cleaner without the classifier (CleanerOptions::classifier) computes no features",
+            )
+        } else if self.unwrap.is_some() {
+            Some("a cleaner with_unwrap computes the features of joined paragraphs, not of lines")
+        } else {
+            None
+        };
+        if let Some(why) = refused {
+            let message = format!("cannot dump feature rows: {why}");
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
+        }
         self.classify(doc, verdicts);
         let mut row = 0;
         for (line_index, verdict) in verdicts.iter().enumerate() {
@@ -754,6 +784,11 @@ impl Cleaner {
 
 impl Cleaner {
     /// Cleans one document and returns the kept lines, byte for byte.
+    ///
+    /// `doc` is one page: a form-feed line in it is a line like any other
+    /// (the classifier may drop it), not a boundary. Split a stream of
+    /// pages with [`crate::document::DocumentReader`], or clean it with
+    /// [`crate::Pipeline`], which keeps every separator.
     pub fn clean(&mut self, doc: &[u8]) -> Vec<u8> {
         let mut verdicts = Vec::new();
         self.classify(doc, &mut verdicts);

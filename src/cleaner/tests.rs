@@ -243,7 +243,7 @@ fn site_pages() -> Vec<String> {
 fn with_site_profile(pages: &[&String]) -> Cleaner {
     let mut profile = crate::SiteProfile::default();
     for page in pages {
-        profile.add_page("site.example", page.as_bytes());
+        profile.add_page("site.example", page.as_bytes()).unwrap();
     }
     let mut c = Cleaner::new(RuleSet::builtin(), CleanerOptions::default())
         .with_profile(Arc::new(profile), ProfileOptions::default());
@@ -422,7 +422,7 @@ fn a_page_the_profile_cleaned_takes_profile_keep_beta() {
             let mut profile = crate::SiteProfile::default();
             for n in 0..3 {
                 let page = format!("{template}Page {n} has its own story to tell.\n");
-                profile.add_page("site.example", page.as_bytes());
+                profile.add_page("site.example", page.as_bytes()).unwrap();
             }
             c = c.with_profile(Arc::new(profile), ProfileOptions::default());
             c.set_site(Some("site.example"));

@@ -7,6 +7,11 @@ use crate::features::FEATURE_NAMES;
 
 impl Model {
     /// Parses a model file for the default features; `path` labels errors.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong with the file, at its line (`path:line: message`):
+    /// not a model, features other than this build's, a malformed tree.
     pub fn parse(path: &str, bytes: &[u8]) -> Result<Model, Vec<LineError>> {
         Model::parse_for(path, bytes, FEATURE_NAMES)
     }

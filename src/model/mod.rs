@@ -86,7 +86,9 @@ impl Node {
     }
 }
 
-/// A boosted tree ensemble.
+/// A boosted tree ensemble: the classifier's model, for
+/// [`crate::Cleaner::with_model`] ([`Model::parse`] reads a model file,
+/// [`Model::builtin`] is the one the cleaner uses by default).
 #[derive(Debug, Clone)]
 pub struct Model {
     nodes: Vec<Node>,
@@ -151,6 +153,10 @@ impl Model {
 
     /// Parses a model file for `--fast`'s features
     /// ([`crate::FAST_FEATURE_NAMES`]); `path` labels errors.
+    ///
+    /// # Errors
+    ///
+    /// As [`Model::parse`].
     pub fn parse_fast(path: &str, bytes: &[u8]) -> Result<Model, Vec<crate::LineError>> {
         Model::parse_for(path, bytes, FAST_FEATURE_NAMES)
     }
@@ -232,10 +238,19 @@ impl Model {
     }
 
     /// Adds the model's score (log-odds) of each row in `rows` (rows of
-    /// `FEATURE_COUNT` values) to `scores`, one per row. Tree by tree over
+    /// [`Model::width`] values) to `scores`, one per row. Tree by tree over
     /// all rows: the tree stays in cache and the rows' walks overlap in the
     /// CPU.
-    pub fn score_rows(&self, rows: &[f32], scores: &mut [f64]) {
+    ///
+    /// Not public, nor are the other scoring methods: only the cleaner
+    /// builds feature rows, and a row shorter than the model's width
+    /// would panic (an index past its end).
+    ///
+    /// ```compile_fail,E0624
+    /// let mut scores = [0.0; 1];
+    /// kzclean::Model::builtin().score_rows(&[0.0; 3], &mut scores);
+    /// ```
+    pub(crate) fn score_rows(&self, rows: &[f32], scores: &mut [f64]) {
         if self.trees4.is_empty()
             || !(self.width == FEATURE_COUNT || self.width == FAST_FEATURE_COUNT)
         {
@@ -301,7 +316,7 @@ impl Model {
 
     /// The model's raw score (log-odds) for a feature row.
     #[inline]
-    pub fn score(&self, row: &[f32]) -> f64 {
+    pub(crate) fn score(&self, row: &[f32]) -> f64 {
         let tree_sum = |roots: &[u32]| {
             let mut sum = 0.0;
             for &root in roots {
@@ -326,15 +341,15 @@ impl Model {
     }
 
     /// The probability that the line is article text.
-    #[inline]
-    pub fn probability(&self, row: &[f32]) -> f64 {
+    #[cfg(test)]
+    pub(crate) fn probability(&self, row: &[f32]) -> f64 {
         logistic(self.score(row))
     }
 
     /// The feature that moved the score most, and by how much, in the
     /// direction of `keep` (Saabas: each split's change of the tree's value
     /// is credited to its feature).
-    pub fn strongest_feature(&self, row: &[f32], keep: bool) -> Option<(usize, f64)> {
+    pub(crate) fn strongest_feature(&self, row: &[f32], keep: bool) -> Option<(usize, f64)> {
         let mut credit = vec![0.0f64; self.width];
         for &root in &self.roots {
             let mut node = &self.nodes[root as usize];

@@ -14,8 +14,11 @@ use flate2::write::GzEncoder;
 /// (`8b` is no UTF-8 lead byte) or zstd's `28 b5 2f fd`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Codec {
+    /// Not compressed.
     Plain,
+    /// Gzip (`.gz`).
     Gzip,
+    /// Zstd (`.zst`).
     Zstd,
 }
 
@@ -31,6 +34,11 @@ impl Codec {
 }
 
 /// Opens a file for reading, decompressing by extension.
+///
+/// # Errors
+///
+/// The file cannot be opened, or is a directory (or a dangling link, said
+/// so); reads fail later, saying so, when compressed data is corrupt.
 pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
     let file = File::open(path).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound
@@ -75,8 +83,11 @@ pub type Rejoined<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
 
 /// A stream read as it came, or decompressed: see [`sniff`].
 pub enum Sniffed<R: Read> {
+    /// Not compressed: read as it came.
     Plain(Rejoined<R>),
+    /// Gzip magic bytes: decompressed.
     Gzip(Decoding<MultiGzDecoder<BufReader<Rejoined<R>>>>),
+    /// Zstd magic bytes: decompressed.
     Zstd(Decoding<zstd::Decoder<'static, BufReader<Rejoined<R>>>>),
 }
 
@@ -154,8 +165,11 @@ impl<R: Read> Read for Decoding<R> {
 /// [`Sink::finish`] must be called: it writes the compressed trailer and
 /// reports the errors a drop would hide.
 pub enum Sink {
+    /// Written as it comes.
     Plain(BufWriter<File>),
+    /// Gzip-compressed (`.gz`).
     Gzip(GzEncoder<BufWriter<File>>),
+    /// Zstd-compressed (`.zst`).
     Zstd(zstd::Encoder<'static, BufWriter<File>>),
 }
 

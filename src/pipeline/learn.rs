@@ -9,7 +9,7 @@ use super::units::{Format, Unit, UnitReader};
 use super::wet::{WetOptions, WetReader};
 use crate::document::DocumentReader;
 use crate::error::{Error, Warning};
-use crate::sites::{SiteProfile, page_keys, site_of_url};
+use crate::sites::{SiteProfile, page_keys, site_name_problem, site_of_url};
 
 /// What a stream added to a profile.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub struct LearnSummary {
     /// URL and no `site` to fall back to), or unusable under
     /// `--on-error skip` (listed in `warnings`, the first 20).
     pub skipped: u64,
+    /// The first 20 records skipped, and inputs whose documents were cut
+    /// into parts or had lines too long to hold.
     pub warnings: Vec<Warning>,
 }
 
@@ -32,6 +34,36 @@ pub struct LearnSummary {
 /// are counted). No text line or JSON Lines record longer than `max_line`
 /// bytes is held, as when cleaning: such a line is left out of its page,
 /// such a record is unusable.
+///
+/// # Errors
+///
+/// [`Error::Usage`] for a `site` a profile cannot hold
+/// ([`crate::site_name_problem`]), before anything is read; [`Error::Io`]
+/// when reading `input` fails; [`Error::Record`] or [`Error::WetRecord`]
+/// for an unusable record under [`OnError::Fail`]. The pages before the
+/// error stay counted in `profile`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use kzclean::{Cleaner, CleanerOptions, Format, ProfileOptions, RuleSet, SiteProfile};
+/// // Three pages of one site, form-feed lines between them.
+/// let pages = b"Tea of the week: oolong\nFirst story.\n\x0c\n\
+///               Tea of the week: oolong\nSecond story.\n\x0c\n\
+///               Tea of the week: oolong\nThird story.\n";
+/// let mut profile = SiteProfile::new(kzclean::DEFAULT_MAX_LINES);
+/// let summary = kzclean::learn_stream(
+///     &pages[..], "pages.txt".as_ref(), &Format::Text, Some("example.com"), &mut profile, 1 << 20,
+/// )?;
+/// assert_eq!(summary.pages, 3);
+///
+/// let options = CleanerOptions { classifier: false, ..CleanerOptions::default() };
+/// let mut cleaner = Cleaner::new(RuleSet::builtin(), options)
+///     .with_profile(Arc::new(profile), ProfileOptions::default());
+/// cleaner.set_site(Some("example.com"));
+/// let out = cleaner.clean(b"Tea of the week: oolong\nA new story.\n");
+/// assert_eq!(out, b"A new story.\n");
+/// # Ok::<(), kzclean::Error>(())
+/// ```
 pub fn learn_stream<R: Read>(
     input: R,
     input_name: &Path,
@@ -40,6 +72,12 @@ pub fn learn_stream<R: Read>(
     profile: &mut SiteProfile,
     max_line: usize,
 ) -> Result<LearnSummary, Error> {
+    if let Some(problem) = site.and_then(site_name_problem) {
+        return Err(Error::Usage(format!(
+            "{}: bad site name for its pages: {problem}",
+            crate::shown_path(input_name)
+        )));
+    }
     let mut summary = LearnSummary::default();
     let mut keys = Vec::new();
     match format {
@@ -85,12 +123,10 @@ fn add(
     keys: &mut Vec<u64>,
     summary: &mut LearnSummary,
 ) {
-    match site {
-        Some(site) => {
-            profile.add_page_keys(site, keys);
-            summary.pages += 1;
-        }
-        None => summary.skipped += 1,
+    // `site` was checked, and a URL's site is one a profile can hold.
+    match site.map(|site| profile.add_page_keys(site, keys)) {
+        Some(Ok(())) => summary.pages += 1,
+        Some(Err(_)) | None => summary.skipped += 1,
     }
     keys.clear();
 }

@@ -50,9 +50,13 @@ pub enum FileOutcome {
 /// Totals over a tree.
 #[derive(Debug, Default)]
 pub struct TreeSummary {
+    /// The counts of the files cleaned, added up.
     pub stats: Stats,
+    /// Files cleaned ([`FileOutcome::Done`]).
     pub done: usize,
+    /// Files whose output existed ([`FileOutcome::Skipped`]).
     pub skipped: usize,
+    /// Files that failed ([`FileOutcome::Failed`]).
     pub failed: usize,
     /// Files not cleaned because the run was asked to stop.
     pub stopped: usize,
@@ -89,7 +93,27 @@ impl TreeSummary {
     }
 }
 
+/// The most threads a [`Pipeline`] runs on (`-j`'s limit): far above any
+/// machine's cores; each thread holds a cleaner and its caches.
+pub const MAX_THREADS: usize = 1024;
+
 /// Cleans streams and trees on a fixed number of threads.
+///
+/// ```
+/// use kzclean::{Cleaner, CleanerOptions, Format, JsonlOptions, Mode, Pipeline, RuleSet, Stats};
+/// let cleaner = Cleaner::new(RuleSet::builtin(), CleanerOptions::default());
+/// let format = Format::Jsonl(JsonlOptions::default());
+/// let mut pipeline = Pipeline::with_format(cleaner, Mode::Clean, format, 2)?;
+/// let input = br#"{"id":7,"text":"Skip to content\nThe minister said the plan would start in May, after a long debate.\n"}"#;
+/// let (mut out, mut stats) = (Vec::new(), Stats::default());
+/// pipeline.clean_stream(&input[..], "in.jsonl".as_ref(), &mut out, "out.jsonl".as_ref(), &mut stats)?;
+/// assert_eq!(
+///     out,
+///     br#"{"id":7,"text":"The minister said the plan would start in May, after a long debate.\n"}"#
+/// );
+/// assert_eq!((stats.lines_in, stats.lines_out), (2, 1));
+/// # Ok::<(), kzclean::Error>(())
+/// ```
 pub struct Pipeline {
     mode: Mode,
     format: Format,
@@ -112,17 +136,33 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// A pipeline on `threads` threads (0: one per core) for text input.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] for more than [`MAX_THREADS`] threads;
+    /// [`Error::Internal`] when the threads cannot be started.
     pub fn new(cleaner: Cleaner, mode: Mode, threads: usize) -> Result<Pipeline, Error> {
         Pipeline::with_format(cleaner, mode, Format::Text, threads)
     }
 
-    /// A pipeline on `threads` threads (0: one per core).
+    /// A pipeline on `threads` threads (0: one per core), each with a
+    /// clone of `cleaner`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] for more than [`MAX_THREADS`] threads;
+    /// [`Error::Internal`] when the threads cannot be started.
     pub fn with_format(
         cleaner: Cleaner,
         mode: Mode,
         format: Format,
         threads: usize,
     ) -> Result<Pipeline, Error> {
+        if threads > MAX_THREADS {
+            return Err(Error::Usage(format!(
+                "{threads} threads: at most {MAX_THREADS}; 0 gives one per core"
+            )));
+        }
         let threads = if threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
@@ -208,6 +248,14 @@ impl Pipeline {
     /// `input_name` labels read errors and bad records; write errors are
     /// labelled with `output_name`. On an error, the output of every unit
     /// before it has been written, and nothing after.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when reading `input` (named `input_name`) or writing
+    /// `out` (named `output_name`) fails; [`Error::Record`] or
+    /// [`Error::WetRecord`] for an unusable record under
+    /// [`OnError::Fail`](crate::OnError::Fail); [`Error::Interrupted`]
+    /// once the flag of [`Pipeline::stop_when`] is set.
     pub fn clean_stream<R: Read, W: Write>(
         &mut self,
         input: R,

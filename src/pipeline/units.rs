@@ -19,8 +19,19 @@ use crate::document::{DocumentReader, Oversized, Piece};
 pub(super) const BATCH_BYTES: usize = 1024 * 1024;
 /// …and at most this many units.
 pub(super) const BATCH_UNITS: usize = 4096;
-/// How inputs are read.
+/// How inputs are read. More formats may come in a minor release: a
+/// `match` needs a `_` arm.
+///
+/// ```compile_fail,E0004
+/// fn records(format: &kzclean::Format) -> bool {
+///     match format {
+///         kzclean::Format::Text => false,
+///         kzclean::Format::Jsonl(_) | kzclean::Format::Wet(_) => true,
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Format {
     /// Plain text, documents separated by form-feed lines.
     #[default]

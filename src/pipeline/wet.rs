@@ -47,6 +47,8 @@ pub struct Page {
 pub struct Record {
     /// Offset of its `WARC/` line in the input (after decompression).
     pub offset: u64,
+    /// The page, or what is wrong with the record (a field missing, a
+    /// block over the size limit).
     pub page: Result<Page, String>,
 }
 
@@ -117,6 +119,7 @@ pub struct WetReader<R> {
 }
 
 impl<R: Read> WetReader<R> {
+    /// A reader of the WARC records of `input` (decompressed already).
     pub fn new(input: R) -> WetReader<R> {
         WetReader {
             reader: BufReader::with_capacity(256 * 1024, input),

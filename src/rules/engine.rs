@@ -47,10 +47,13 @@ const ANCHORED_CACHE_LIMIT: usize = 32 * 1024 * 1024;
 /// One compiled rule's identity: what `--explain` and `--stats` show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
+    /// The rule's name in its file, as `--explain` shows it.
     pub id: String,
+    /// What the rule does to the lines it matches.
     pub action: Action,
     /// The rule applies to lines of at most this many words.
     pub max_words: Option<u32>,
+    /// Where the rule was written.
     pub origin: Origin,
 }
 
@@ -351,18 +354,20 @@ impl Literals {
     }
 }
 
-/// What [`super::RuleSet::presearch`] found in a line; the default is "not
-/// searched", which [`super::RuleSet::match_line_with`] then searches itself.
+/// What [`super::RuleSet::presearch`] found in a line, to give to
+/// [`super::RuleSet::match_line_with`] with that line; the default is "not
+/// searched", which `match_line_with` then searches itself. Opaque: what
+/// it holds is the engine's business (its field types are not public).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Presearch {
     /// Whether some anchored rule matches the line.
-    pub anchored: Option<bool>,
-    pub literal: LiteralEnd,
+    pub(crate) anchored: Option<bool>,
+    pub(crate) literal: LiteralEnd,
 }
 
 /// Where the first required literal ends in a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LiteralEnd {
+pub(crate) enum LiteralEnd {
     /// Not searched yet.
     #[default]
     NotSearched,

@@ -64,7 +64,10 @@ pub enum Scope {
 /// Where a directive came from, for error messages and `--explain`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
+    /// The rule file as [`crate::RuleSource::path`] named it (`<default>`
+    /// for the built-in rules).
     pub path: String,
+    /// The 1-based line of the directive.
     pub line: usize,
 }
 

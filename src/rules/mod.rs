@@ -24,12 +24,13 @@ use regex_syntax::hir::Hir;
 use crate::error::LineError;
 use crate::params::{Params, Preset};
 use crate::text::count_words;
+pub(crate) use engine::LiteralEnd;
 use engine::{
     COMPILED_SIZE_LIMIT, Engine, Literals, Scratch, ScratchGuard, describe_nfa_error, error_at,
     literal_ends_in_step, matches_every_line,
 };
-pub use engine::{LiteralEnd, Presearch, Rule};
-pub use file::Action;
+pub use engine::{Presearch, Rule};
+pub use file::{Action, Origin};
 use file::{DEFAULT_ORIGIN, RuleFile, RuleSpec, Scope};
 use phrase::PhraseHirs;
 
@@ -78,7 +79,9 @@ impl std::fmt::Debug for RuleSet {
 
 /// Where rules come from: a label for messages and the file's bytes.
 pub struct RuleSource<'a> {
+    /// The file's name in errors and in [`Origin::path`].
     pub path: String,
+    /// The rule file's text (it must be UTF-8; an error says so if not).
     pub bytes: &'a [u8],
 }
 
@@ -91,6 +94,30 @@ impl RuleSet {
 
     /// Builds a rule set: the defaults (if `with_defaults`), then each source
     /// in order. All problems in all files are returned together.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found in every source, in file and line order, each
+    /// naming its file and line and saying how to fix it
+    /// ([`crate::Error::Rules`] holds them as one error).
+    ///
+    /// ```
+    /// use kzclean::{Preset, RuleSet, RuleSource};
+    /// let site_rules = RuleSource {
+    ///     path: "site.rules".to_string(),
+    ///     bytes: b"drop letter line Sign up for our weekly letter\nkeep byline prefix By \n",
+    /// };
+    /// let rules = RuleSet::build(true, &[site_rules], Preset::Balanced)
+    ///     .map_err(kzclean::Error::Rules)?;
+    /// let line = b"Sign up for our weekly letter";
+    /// let rule = rules.match_line(line, kzclean::count_words(line)).unwrap();
+    /// assert_eq!(rules.rules()[rule as usize].id, "letter");
+    ///
+    /// let typo = RuleSource { path: "typo.rules".to_string(), bytes: b"drop x lnie Menu\n" };
+    /// let errors = RuleSet::build(false, &[typo], Preset::Balanced).unwrap_err();
+    /// assert!(errors[0].to_string().starts_with("typo.rules:1: "));
+    /// # Ok::<(), kzclean::Error>(())
+    /// ```
     pub fn build(
         with_defaults: bool,
         sources: &[RuleSource<'_>],
@@ -205,7 +232,20 @@ impl RuleSet {
     /// `found[index]` gets what was found, to give to
     /// [`RuleSet::match_line_with`]. What cannot be decided this way (a
     /// Unicode word boundary next to non-ASCII text; too many literals for
-    /// a DFA) is left for `match_line_with` to search.
+    /// a DFA) is left for `match_line_with` to search; so is a line whose
+    /// index is past the end of `found` (it is not searched).
+    ///
+    /// ```
+    /// use kzclean::{Presearch, RuleSet, count_words};
+    /// let rules = RuleSet::builtin();
+    /// let lines: [&[u8]; 2] = [b"Skip to content", b"The plan would start in May."];
+    /// let mut found = vec![Presearch::default(); lines.len()];
+    /// rules.presearch(lines.iter().enumerate().map(|(i, &l)| (i, l, count_words(l))), &mut found);
+    /// for (&line, &f) in lines.iter().zip(&found) {
+    ///     let words = count_words(line);
+    ///     assert_eq!(rules.match_line_with(line, words, f), rules.match_line(line, words));
+    /// }
+    /// ```
     pub fn presearch<'t>(
         &self,
         lines: impl Iterator<Item = (usize, &'t [u8], u32)> + Clone,
@@ -217,7 +257,11 @@ impl RuleSet {
             let searched = lines
                 .filter(|&(_, _, words)| words <= engine.literal_max_words)
                 .map(|(i, line, _)| (i, line));
-            literal_ends_in_step(table, searched, |i, end| found[i].literal = end);
+            literal_ends_in_step(table, searched, |i, end| {
+                if let Some(found) = found.get_mut(i) {
+                    found.literal = end;
+                }
+            });
         }
     }
 
@@ -242,7 +286,9 @@ impl RuleSet {
             anchored
                 .regex
                 .matches_in_step(cache, searched, |i, matched| {
-                    found[i].anchored = Some(matched)
+                    if let Some(found) = found.get_mut(i) {
+                        found.anchored = Some(matched);
+                    }
                 });
         }
     }
@@ -322,7 +368,8 @@ impl RuleSet {
         if best > engine.min_literal_rank
             && let Some(literals) = engine.literals_for(words, found)
             && let Some(first_end) = match found.literal {
-                LiteralEnd::At(end) => Some(end),
+                // Within the line even when `found` is another line's.
+                LiteralEnd::At(end) => Some(end.min(content.len())),
                 LiteralEnd::None => None,
                 LiteralEnd::NotSearched => literals.first_end(content),
             }

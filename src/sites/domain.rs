@@ -19,7 +19,8 @@ const MAX_HOST_NAME: usize = 253;
 /// the last two labels, or three when the second to last is a common
 /// second-level label under a two-letter country code (`co.uk`, `com.au`,
 /// `ac.jp`). An IP address or a one-label host is the site itself. `None`
-/// for text that has no host.
+/// for text that has no host, and for a host no site profile could hold
+/// (control characters, white space: see [`site_name_problem`]).
 ///
 /// ```
 /// use kzclean::site_of_url;
@@ -28,6 +29,11 @@ const MAX_HOST_NAME: usize = 253;
 /// assert_eq!(site_of_url("not a url"), None);
 /// ```
 pub fn site_of_url(url: &str) -> Option<String> {
+    site_of_url_unchecked(url).filter(|site| site_name_problem(site).is_none())
+}
+
+/// [`site_of_url`] before the check that a profile can hold the name.
+fn site_of_url_unchecked(url: &str) -> Option<String> {
     let rest = url.trim();
     let rest = match rest.find("://") {
         Some(at) => &rest[at + 3..],
@@ -64,7 +70,8 @@ pub fn site_of_url(url: &str) -> Option<String> {
 }
 
 /// The site of a file: the name of the folder it is in (`dumps/example.com/
-/// 1.txt` is `example.com`). `None` when the folder has no name (`/`).
+/// 1.txt` is `example.com`). `None` when the folder has no name (`/`) or
+/// only white space.
 pub fn site_of_path(path: &Path) -> Option<String> {
     let absolute = std::path::absolute(path).ok()?;
     let folder = absolute.parent()?;
@@ -77,7 +84,7 @@ pub fn site_of_path(path: &Path) -> Option<String> {
             .file_name()?
             .to_os_string(),
     };
-    Some(clean_name(&name.to_string_lossy()))
+    Some(clean_name(&name.to_string_lossy())).filter(|site| site_name_problem(site).is_none())
 }
 
 /// What is wrong with `name` as a site name a profile can hold and read

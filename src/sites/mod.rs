@@ -230,17 +230,36 @@ impl SiteProfile {
     }
 
     /// Counts one page of `site`: each distinct non-blank line once.
-    pub fn add_page(&mut self, site: &str, page: &[u8]) {
+    ///
+    /// # Errors
+    ///
+    /// A site name the profile file could not hold and read back (empty,
+    /// white space at its ends, a line break or other control character,
+    /// over 4 KiB: see [`site_name_problem`]) is refused with what is
+    /// wrong with it, and nothing is counted.
+    pub fn add_page(&mut self, site: &str, page: &[u8]) -> Result<(), String> {
         let mut keys = std::mem::take(&mut self.scratch);
         keys.clear();
         page_keys(page, &mut keys);
-        self.add_page_keys(site, &mut keys);
+        let added = self.add_page_keys(site, &mut keys);
         self.scratch = keys;
+        added
     }
 
     /// Counts one page given as the [`line_key`]s of its lines (in any
     /// order, repeats allowed; `keys` is left sorted and deduplicated).
-    pub fn add_page_keys(&mut self, site: &str, keys: &mut Vec<u64>) {
+    ///
+    /// # Errors
+    ///
+    /// As [`SiteProfile::add_page`]: a site name the file could not hold.
+    pub fn add_page_keys(&mut self, site: &str, keys: &mut Vec<u64>) -> Result<(), String> {
+        // Checked once per site: `write` would give it a line the reader
+        // cannot read back as it was ("site 1 a\nsite 9 b" is two sites).
+        if !self.index.contains_key(site)
+            && let Some(problem) = site_name_problem(site)
+        {
+            return Err(problem);
+        }
         keys.sort_unstable();
         keys.dedup();
         let level = self.level;
@@ -259,6 +278,7 @@ impl SiteProfile {
         }
         self.total += added;
         self.shrink();
+        Ok(())
     }
 
     /// Raises the sampling level until the counts fit `max_lines`.
@@ -322,10 +342,21 @@ impl SiteProfile {
 
     /// Keeps only the lines on at least `min_pages` pages and on at least
     /// `min_share` of their site's pages, and the sites left with lines.
-    /// A no-op for `(1, 0.0)`. The profile is marked pruned.
-    pub fn prune(&mut self, min_pages: u32, min_share: f64) {
+    /// A no-op for `(1, 0.0)` (and `(0, 0.0)`). The profile is marked
+    /// pruned.
+    ///
+    /// # Errors
+    ///
+    /// A `min_share` that is not a share from 0 to 1 (NaN included) is
+    /// refused, and the profile left as it was: the file could not say it.
+    pub fn prune(&mut self, min_pages: u32, min_share: f64) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&min_share) {
+            return Err(format!(
+                "cannot prune at a share of {min_share}: give a share from 0 to 1"
+            ));
+        }
         if min_pages <= 1 && min_share <= 0.0 {
-            return;
+            return Ok(());
         }
         let mut names: Vec<(Box<str>, u32)> = self.index.drain().collect();
         names.sort_unstable_by_key(|&(_, i)| i);
@@ -343,7 +374,8 @@ impl SiteProfile {
             self.index.insert(name, self.sites.len() as u32);
             self.sites.push(site);
         }
-        self.pruned = Some((min_pages.max(1), min_share.max(0.0)));
+        self.pruned = Some((min_pages.max(1), min_share));
+        Ok(())
     }
 
     /// Writes the profile in the file format (sites by name, lines by key).
@@ -381,8 +413,12 @@ impl SiteProfile {
         out
     }
 
-    /// Reads a profile file; `path` labels the errors (`path:line:
-    /// message`, at most 20 of them).
+    /// Reads a profile file; `path` labels the errors.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong with the file (`path:line: message`, at most 20 of
+    /// them): not a profile, another version, a malformed or repeated line.
     pub fn parse(path: &str, mut bytes: &[u8]) -> Result<SiteProfile, Vec<LineError>> {
         // Reading from a slice cannot fail.
         SiteProfile::read(path, &mut bytes).unwrap_or_else(|e| {

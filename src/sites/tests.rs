@@ -34,7 +34,7 @@ fn corpus(pages: usize) -> Vec<(String, Vec<u8>)> {
 fn learn(pages: &[(String, Vec<u8>)], max_lines: usize) -> SiteProfile {
     let mut profile = SiteProfile::new(max_lines);
     for (site, page) in pages {
-        profile.add_page(site, page);
+        profile.add_page(site, page).unwrap();
     }
     profile
 }
@@ -97,7 +97,7 @@ fn sampling_does_not_depend_on_order() {
 #[test]
 fn pruning_keeps_repeated_lines_and_refuses_merges() {
     let mut profile = learn(&corpus(12), DEFAULT_MAX_LINES);
-    profile.prune(2, 0.6);
+    profile.prune(2, 0.6).unwrap();
     let site = profile.site("site1.example").unwrap();
     assert_eq!(site.pages(), 4);
     assert_eq!(site.count(line_key(b"Home")), 4);
@@ -139,7 +139,7 @@ fn parse_errors_name_the_line() {
 #[test]
 fn site_names_keep_spaces() {
     let mut profile = SiteProfile::default();
-    profile.add_page("my site", b"a\nb\n");
+    profile.add_page("my site", b"a\nb\n").unwrap();
     let read = SiteProfile::parse("p", &profile.to_bytes()).unwrap();
     assert_eq!(read.site("my site").unwrap().pages(), 1);
 }

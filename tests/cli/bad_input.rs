@@ -802,3 +802,12 @@ fn errors_quote_input_without_its_control_characters() {
         assert_eq!(controls, 0, "{err:?}");
     }
 }
+
+#[test]
+fn dump_features_without_the_classifier_is_a_usage_error_not_a_panic() {
+    // It panicked (exit 101): no line had a feature row to write.
+    let out = common::run_args(&["--dump-features", "--no-classifier"], b"a\n\nb c\n");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+}

@@ -77,7 +77,7 @@ pub struct Args {
 
     /// Write the classifier's feature rows instead of cleaning (for
     /// tools/train-model/train.py).
-    #[arg(long, hide = true, conflicts_with_all = ["recursive", "jsonl", "input_format", "explain", "invert"])]
+    #[arg(long, hide = true, conflicts_with_all = ["recursive", "jsonl", "input_format", "explain", "invert", "no_classifier"])]
     pub dump_features: bool,
 
     /// Remove more: less boilerplate gets through, some article text is lost.
@@ -136,7 +136,7 @@ pub struct Args {
         long = "threads",
         value_name = "N",
         default_value_t = 0,
-        value_parser = clap::value_parser!(u16).range(0..=1024),
+        value_parser = clap::value_parser!(u16).range(0..=kzclean::MAX_THREADS as i64),
         help_heading = "Performance"
     )]
     pub threads: u16,

@@ -88,7 +88,9 @@ pub fn learn(args: &LearnArgs) -> Result<ExitCode, Error> {
             args.max_line_bytes,
         )?;
     }
-    profile.prune(args.min_pages, args.min_share);
+    profile
+        .prune(args.min_pages, args.min_share)
+        .map_err(Error::Usage)?;
     let stdout = Path::new("<stdout>");
     let mut out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
     profile
