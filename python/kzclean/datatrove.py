@@ -148,8 +148,8 @@ class KzcleanFilter(PipelineStep):
         _whole_number("threads", threads, allow_none=True)
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        if threads is not None and threads < 1:
-            raise ValueError("threads must be at least 1, or None for one per core")
+        if threads is not None and not 1 <= threads <= 1024:
+            raise ValueError(f"threads must be from 1 to 1024, or None for one per core, not {threads}")
         if not isinstance(drop_empty, bool):
             raise TypeError(f"drop_empty must be True or False, not {drop_empty!r}")
         if not isinstance(url_key, str):

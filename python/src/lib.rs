@@ -596,10 +596,13 @@ impl Cleaner {
         };
         let threads = match threads {
             None => all_cores(),
-            Some(n) if n >= 1 => usize::try_from(n).unwrap_or(usize::MAX),
+            // Capped as the command's -j is: rayon would start every
+            // thread asked for (a typo of 10**9 starts 65535).
+            Some(n) if (1..=kzclean::MAX_THREADS as i64).contains(&n) => n as usize,
             Some(n) => {
                 return Err(PyValueError::new_err(format!(
-                    "threads must be at least 1, or None for one per core, not {n}"
+                    "threads must be from 1 to {}, or None for one per core, not {n}",
+                    kzclean::MAX_THREADS
                 )));
             }
         };

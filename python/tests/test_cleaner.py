@@ -72,8 +72,8 @@ def test_clean_many_equals_clean_in_order():
 
 def test_clean_many_rejects_bad_arguments():
     cleaner = kzclean.Cleaner()
-    for bad in (0, -1):
-        with pytest.raises(ValueError, match="threads must be at least 1"):
+    for bad in (0, -1, 1025, 10**9):
+        with pytest.raises(ValueError, match="threads must be from 1 to 1024"):
             cleaner.clean_many(["a", "b"], threads=bad)
     with pytest.raises(TypeError):
         cleaner.clean_many("one string, not a list")

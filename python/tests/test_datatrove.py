@@ -124,8 +124,9 @@ def test_a_profile_drops_each_site_s_repeated_lines_by_the_document_url():
 def test_bad_rules_fail_when_the_pipeline_is_built():
     with pytest.raises(ValueError, match="<rules>:1:"):
         KzcleanFilter(rules="drop x nonsense Y\n")
-    with pytest.raises(ValueError, match="threads"):
-        KzcleanFilter(threads=0)
+    for bad in (0, 1025):
+        with pytest.raises(ValueError, match="threads must be from 1 to 1024"):
+            KzcleanFilter(threads=bad)
 
 
 def test_importing_kzclean_does_not_import_datatrove():
