@@ -151,6 +151,14 @@ pub enum Warning {
         /// The first one's first byte in the input.
         start: u64,
     },
+    /// Lines of WET pages in `path` longer than the line limit
+    /// (`--max-line-bytes`), dropped; each page was cleaned without them.
+    WetLongLines {
+        /// The input.
+        path: PathBuf,
+        /// How many lines were too long.
+        count: u64,
+    },
     /// A directory of a tree not walked: a link to a directory without
     /// `-L`, or one already walked.
     NotFollowed {
@@ -187,6 +195,7 @@ impl Warning {
             | Warning::RecordSkipped { path, .. }
             | Warning::NotFollowed { path, .. }
             | Warning::LongLines { path, .. }
+            | Warning::WetLongLines { path, .. }
             | Warning::WetRecordSkipped { path, .. } => path,
         }
     }
@@ -277,6 +286,13 @@ impl fmt::Display for Warning {
                 f,
                 "{}: {count} line(s) longer than --max-line-bytes dropped without being read \
                  whole (the first in document {document}, from byte {start}); raise \
+                 --max-line-bytes to clean them",
+                shown_path(path)
+            ),
+            Warning::WetLongLines { path, count } => write!(
+                f,
+                "{}: {count} line(s) of WET pages longer than --max-line-bytes dropped (each \
+                 page was cleaned without them; --explain shows them as too-long); raise \
                  --max-line-bytes to clean them",
                 shown_path(path)
             ),

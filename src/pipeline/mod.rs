@@ -25,7 +25,9 @@ use crate::error::{Error, Warning};
 use crate::output::{Mode, Stats};
 use crate::sites::site_of_path;
 use files::{Streamer, clean_file};
-use stream::{Output, stream_parallel, stream_sequential, warn_if_oversized};
+use stream::{
+    Output, stream_parallel, stream_sequential, warn_if_oversized, warn_if_wet_lines_too_long,
+};
 use tree::FileJob;
 pub use units::Format;
 use units::UnitReader;
@@ -269,11 +271,12 @@ impl Pipeline {
             .for_input(self.wet_by_name.as_ref(), input_name)
             .clone();
         let mut reader = UnitReader::new(input, &format, self.max_line);
+        let too_long_before = stats.lines_too_long;
         let sink = Output {
             out,
             output_name,
             input_name,
-            stats,
+            stats: &mut *stats,
             warnings: &self.warnings,
             wet: matches!(format, Format::Wet(_)),
             stop: &self.stop,
@@ -285,6 +288,8 @@ impl Pipeline {
             }
         };
         warn_if_oversized(&reader, input_name, &self.warnings);
+        let too_long = stats.lines_too_long - too_long_before;
+        warn_if_wet_lines_too_long(&format, too_long, input_name, &self.warnings);
         result
     }
 

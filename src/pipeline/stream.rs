@@ -122,6 +122,24 @@ pub(super) fn warn_if_oversized<R: Read>(
     }
 }
 
+/// Names an input whose WET pages had `count` lines over the line limit:
+/// its reader cannot, as the pages' text is cut into lines only when
+/// cleaned. At most one warning per input, so never capped.
+pub(super) fn warn_if_wet_lines_too_long(
+    format: &Format,
+    count: u64,
+    input_name: &Path,
+    warnings: &Mutex<Vec<Warning>>,
+) {
+    if matches!(format, Format::Wet(_)) && count > 0 {
+        let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
+        warnings.push(Warning::WetLongLines {
+            path: input_name.to_path_buf(),
+            count,
+        });
+    }
+}
+
 /// Reads, cleans and writes batch after batch on the caller's thread.
 pub(super) fn stream_sequential<R: Read, W: Write>(
     worker: &mut Worker,
@@ -339,7 +357,10 @@ pub(super) fn add_record_warning(warnings: &mut Vec<Warning>, warning: Warning) 
     let record_place = |w: &Warning| match w {
         Warning::RecordSkipped { path, line, .. } => Some((path.clone(), *line)),
         Warning::WetRecordSkipped { path, offset, .. } => Some((path.clone(), *offset)),
-        Warning::Oversized { .. } | Warning::NotFollowed { .. } | Warning::LongLines { .. } => None,
+        Warning::Oversized { .. }
+        | Warning::NotFollowed { .. }
+        | Warning::LongLines { .. }
+        | Warning::WetLongLines { .. } => None,
     };
     if warnings
         .iter()

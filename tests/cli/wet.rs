@@ -606,6 +606,9 @@ fn a_page_line_over_the_limit_is_dropped_as_on_standard_input() {
         assert_eq!(run.code, 0, "{extra:?}: {}", run.stderr);
         let records = records_of(&run.stdout);
         assert_eq!(records, [filtered(&flags, text.as_bytes())], "{extra:?}");
+        // Named on stderr with its input, as a stream's too-long line is.
+        let named = "<stdin>: 1 line(s) of WET pages longer than --max-line-bytes dropped";
+        assert!(run.stderr.contains(named), "{extra:?}: {}", run.stderr);
         // Only --explain and --invert show a dropped line.
         let shown = records[0].contains("The article goes on");
         assert_eq!(shown, !extra.is_empty() && *extra != ["-j2"], "{extra:?}");
@@ -624,4 +627,25 @@ fn a_page_line_over_the_limit_is_dropped_as_on_standard_input() {
     let records = records_of(&run.stdout);
     assert_eq!(records, [filtered(&["--no-classifier"], huge.as_bytes())]);
     assert!(!records[0].contains("xxx"));
+    // In a tree, each WET file is named on its own; a file without such a
+    // line is not.
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+    let long_page = [warcinfo(), conversion(0, text.as_bytes())].concat();
+    write(&input.join("long.warc.wet"), &long_page);
+    write(
+        &input.join("fine.warc.wet"),
+        &[warcinfo(), conversion(0, b"A line.\n")].concat(),
+    );
+    let run = kzclean(
+        &[&limit[..], &["-r", arg(&input), "-o", arg(&output)]].concat(),
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let long_name = format!(
+        "{}: 1 line(s) of WET pages",
+        input.join("long.warc.wet").display()
+    );
+    assert!(run.stderr.contains(&long_name), "{}", run.stderr);
+    assert!(!run.stderr.contains("fine.warc.wet"), "{}", run.stderr);
 }
