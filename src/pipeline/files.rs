@@ -8,9 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use super::codec::{self, Sink};
-use super::stream::{
-    Output, stream_parallel, stream_sequential, warn_if_oversized, warn_if_wet_lines_too_long,
-};
+use super::stream::{Output, stream_parallel, stream_sequential, warn_if_oversized};
 use super::tree::{FileJob, temp_path};
 use super::units::Format;
 use super::units::UnitReader;
@@ -64,8 +62,7 @@ pub(super) fn clean_file(
                 stream_parallel(pool, workers, mode, format, &mut reader, output)
             }
         };
-        warn_if_oversized(&reader, &job.input, warnings);
-        warn_if_wet_lines_too_long(format, stats.lines_too_long, &job.input, warnings);
+        warn_if_oversized(&reader, format, stats.lines_too_long, &job.input, warnings);
         // A bad record (`--on-error fail`) ends the file as it ends a
         // stream: the whole records before it make its output, and the
         // error names its place.

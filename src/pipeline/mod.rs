@@ -25,9 +25,7 @@ use crate::error::{Error, Warning};
 use crate::output::{Mode, Stats};
 use crate::sites::site_of_path;
 use files::{Streamer, clean_file};
-use stream::{
-    Output, stream_parallel, stream_sequential, warn_if_oversized, warn_if_wet_lines_too_long,
-};
+use stream::{Output, stream_parallel, stream_sequential, warn_if_oversized};
 use tree::FileJob;
 pub use units::Format;
 use units::UnitReader;
@@ -287,9 +285,8 @@ impl Pipeline {
                 stream_parallel(pool, workers, self.mode, &format, &mut reader, sink)
             }
         };
-        warn_if_oversized(&reader, input_name, &self.warnings);
         let too_long = stats.lines_too_long - too_long_before;
-        warn_if_wet_lines_too_long(&format, too_long, input_name, &self.warnings);
+        warn_if_oversized(&reader, &format, too_long, input_name, &self.warnings);
         result
     }
 

@@ -96,47 +96,43 @@ impl<W: Write> Output<'_, W> {
 }
 
 /// Tells the caller (once per input) that a document was cleaned in parts,
-/// and that lines were too long to hold.
+/// and that lines were too long to hold: `lines_too_long` is the input's
+/// count of them (its [`Stats::lines_too_long`]). A text reader knows where
+/// the first one was; a WET page's text is cut into lines only when
+/// cleaned, so for WET the count is all there is to say.
 pub(super) fn warn_if_oversized<R: Read>(
     reader: &UnitReader<R>,
+    format: &Format,
+    lines_too_long: u64,
     input_name: &Path,
     warnings: &Mutex<Vec<Warning>>,
 ) {
+    let path = || input_name.to_path_buf();
+    // At most one of each per input, so never capped.
+    let mut found = Vec::new();
     if let Some(Oversized { document, start }) = reader.first_oversized() {
-        // At most one per input, so never capped.
-        let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
-        warnings.push(Warning::Oversized {
-            path: input_name.to_path_buf(),
+        found.push(Warning::Oversized {
+            path: path(),
             document,
             start,
         });
     }
     if let (count @ 1.., Some(Oversized { document, start })) = reader.long_lines() {
-        let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
-        warnings.push(Warning::LongLines {
-            path: input_name.to_path_buf(),
+        found.push(Warning::LongLines {
+            path: path(),
             count,
             document,
             start,
         });
-    }
-}
-
-/// Names an input whose WET pages had `count` lines over the line limit:
-/// its reader cannot, as the pages' text is cut into lines only when
-/// cleaned. At most one warning per input, so never capped.
-pub(super) fn warn_if_wet_lines_too_long(
-    format: &Format,
-    count: u64,
-    input_name: &Path,
-    warnings: &Mutex<Vec<Warning>>,
-) {
-    if matches!(format, Format::Wet(_)) && count > 0 {
-        let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
-        warnings.push(Warning::WetLongLines {
-            path: input_name.to_path_buf(),
-            count,
+    } else if matches!(format, Format::Wet(_)) && lines_too_long > 0 {
+        found.push(Warning::WetLongLines {
+            path: path(),
+            count: lines_too_long,
         });
+    }
+    if !found.is_empty() {
+        let mut warnings = warnings.lock().unwrap_or_else(|p| p.into_inner());
+        warnings.extend(found);
     }
 }
 
