@@ -805,16 +805,7 @@ impl SiteProfile {
         site: Option<&str>,
     ) -> PyResult<()> {
         let site = match (site, url) {
-            (Some(site), _) => {
-                // A name the profile could not read back would break
-                // to_bytes / pickling later, on a worker.
-                if let Some(problem) = kzclean::site_name_problem(site) {
-                    // The problem quotes the name where that helps (not a
-                    // 300 KB one in full).
-                    return Err(PyValueError::new_err(format!("bad site=: {problem}")));
-                }
-                site.to_string()
-            }
+            (Some(site), _) => site.to_string(),
             (None, Some(url)) => site_of_url(url).ok_or_else(|| {
                 PyValueError::new_err(format!("no site in url {url:?}: give site= instead"))
             })?,
@@ -824,8 +815,12 @@ impl SiteProfile {
                 ));
             }
         };
+        // add_page refuses a name the profile could not read back (it would
+        // break to_bytes / pickling later, on a worker); the problem quotes
+        // the name where that helps (not a 300 KB one in full). A URL's site
+        // is always one it can hold.
         py.detach(|| guarded(|| lock(&self.inner).add_page(&site, text.as_bytes())))?
-            .map_err(|problem| PyValueError::new_err(format!("bad site: {problem}")))
+            .map_err(|problem| PyValueError::new_err(format!("bad site=: {problem}")))
     }
 
     /// Adds another profile's counts to this one.
