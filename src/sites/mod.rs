@@ -221,12 +221,18 @@ impl SiteProfile {
     }
 
     fn site_mut(&mut self, name: &str) -> &mut SiteCounts {
-        let next = self.sites.len() as u32;
-        let i = *self.index.entry(name.into()).or_insert(next);
-        if i == next {
-            self.sites.push(SiteCounts::default());
-        }
-        &mut self.sites[i as usize]
+        let i = match self.index.get(name) {
+            Some(&i) => i as usize,
+            None => self.add_site(name),
+        };
+        &mut self.sites[i]
+    }
+
+    /// Adds a site not in the profile yet; its index.
+    fn add_site(&mut self, name: &str) -> usize {
+        self.index.insert(name.into(), self.sites.len() as u32);
+        self.sites.push(SiteCounts::default());
+        self.sites.len() - 1
     }
 
     /// Counts one page of `site`: each distinct non-blank line once.
@@ -253,17 +259,20 @@ impl SiteProfile {
     ///
     /// As [`SiteProfile::add_page`]: a site name the file could not hold.
     pub fn add_page_keys(&mut self, site: &str, keys: &mut Vec<u64>) -> Result<(), String> {
-        // Checked once per site: `write` would give it a line the reader
-        // cannot read back as it was ("site 1 a\nsite 9 b" is two sites).
-        if !self.index.contains_key(site)
-            && let Some(problem) = site_name_problem(site)
-        {
-            return Err(problem);
-        }
+        let i = match self.index.get(site) {
+            Some(&i) => i as usize,
+            // Checked when the site is added: `write` would give it a line
+            // the reader cannot read back as it was ("site 1 a\nsite 9 b"
+            // is two sites).
+            None => match site_name_problem(site) {
+                Some(problem) => return Err(problem),
+                None => self.add_site(site),
+            },
+        };
         keys.sort_unstable();
         keys.dedup();
         let level = self.level;
-        let site = self.site_mut(site);
+        let site = &mut self.sites[i];
         site.pages = site.pages.saturating_add(1);
         let mut added = 0;
         for &key in keys.iter() {
